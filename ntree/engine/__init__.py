@@ -1,0 +1,15 @@
+"""The pure replay engine: no Dash, Flask or SQLAlchemy in here (a test enforces it)."""
+
+from ntree.engine.events import Event, EventType, canonical_json, log_hash
+from ntree.engine.session import DataChangedError, EngineError, ReplaySession, SessionConfig
+
+__all__ = [
+    "DataChangedError",
+    "EngineError",
+    "Event",
+    "EventType",
+    "ReplaySession",
+    "SessionConfig",
+    "canonical_json",
+    "log_hash",
+]

@@ -1,0 +1,1002 @@
+"""ReplaySession: the two-clock state machine at the heart of ntree.
+
+The trader decides on *display* candles (5m..1h); orders fill against the 1-minute
+*execution* bars inside them. ``step()`` walks the 1m bars one by one where an order can
+trigger and skips, in bulk, the spans that no order can reach (the result is identical to
+the plain per-bar loop; a test proves it). Every command and every consequence is an
+:class:`~ntree.engine.events.Event`; the session is pure (no clock, no I/O), so the same bars
+and the same commands always give the same log, byte for byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from dataclasses import asdict, dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from ntree.aggregate import aggregate, bucket_codes
+from ntree.engine.events import Event, EventType, iso_utc
+from ntree.engine.fills import (
+    BUY,
+    limit_fill_price,
+    stop_fill_price,
+    trigger_distance,
+)
+from ntree.engine.orders import (
+    LIMIT,
+    MARKET,
+    ORDER_TYPES,
+    SIDE_NAMES,
+    SIDES,
+    STOP,
+    WORKING,
+    Order,
+)
+from ntree.engine.portfolio import Portfolio, _money
+from ntree.market import EXCHANGE_TZ, disp_tf_label, is_on_tick, parse_disp_tf, round_to_tick
+
+NS_PER_MIN = 60_000_000_000
+_SCAN_CHUNK = 512
+_INDICATOR_COLS = (
+    "ema9",
+    "ema21",
+    "vwap",
+    "atr14",
+    "ch_mid",
+    "ch_upper",
+    "ch_lower",
+    "ch_slope",
+    "ch_width_atr",
+)
+
+
+class EngineError(ValueError):
+    """A command the engine refused. The session's state is untouched."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class DataChangedError(EngineError):
+    """The stored bars differ from those the session was played on."""
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    """Everything that defines a session's results. Speed is pacing only and changes nothing."""
+
+    session_id: str
+    symbol: str
+    disp_tf: int
+    t_start: pd.Timestamp
+    t_end: pd.Timestamp
+    seed: int = 0
+    edit_on_disp_boundary: bool = True
+    speed: float = 1.0
+    tick: float = 0.01
+    initial_cash: float = 100_000.0
+    commission_per_share: float = 0.0
+    limit_fill_ticks_worse: int = 0
+    market_slippage_ticks: int = 0
+    latency_bars: int = 0
+    direction_lock: bool = True
+    parent_session_id: str | None = None
+    forked_at: str | None = None
+
+    def to_params(self) -> dict:
+        """Return the JSON-ready form recorded in SESSION_START."""
+        d = asdict(self)
+        d["t_start"] = iso_utc(pd.Timestamp(self.t_start).value)
+        d["t_end"] = iso_utc(pd.Timestamp(self.t_end).value)
+        d["disp_tf"] = disp_tf_label(self.disp_tf)
+        return d
+
+    @classmethod
+    def from_params(cls, params: dict) -> SessionConfig:
+        d = dict(params)
+        d["t_start"] = pd.Timestamp(d["t_start"])
+        d["t_end"] = pd.Timestamp(d["t_end"])
+        d["disp_tf"] = parse_disp_tf(d["disp_tf"])
+        return cls(**d)
+
+
+def data_fingerprint(bars: pd.DataFrame) -> str:
+    """Return a SHA-256 of the bars' times and OHLCV (what a re-run must see unchanged)."""
+    h = hashlib.sha256()
+    h.update(np.ascontiguousarray(bars.index.as_unit("ns").asi8).tobytes())
+    for col in ("open", "high", "low", "close"):
+        h.update(np.ascontiguousarray(bars[col].to_numpy(np.float64)).tobytes())
+    h.update(np.ascontiguousarray(bars["volume"].to_numpy(np.int64)).tobytes())
+    return h.hexdigest()
+
+
+def _positive_int(value: object, name: str, code: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise EngineError(code, f"{name} must be a whole number > 0, got {value!r}")
+    if value <= 0 or int(value) != value:
+        raise EngineError(code, f"{name} must be a whole number > 0, got {value!r}")
+    return int(value)
+
+
+class ReplaySession:
+    """Replay one symbol between ``t_start`` and ``t_end`` on display bars of ``disp_tf``.
+
+    ``bars_1m`` holds the 1-minute bars (UTC ``ts`` index, OHLCV); those before ``t_start``
+    are history that warms the indicators and shows as context; trading starts at the first
+    display-bar boundary at or after ``t_start``.
+    """
+
+    def __init__(self, config: SessionConfig, bars_1m: pd.DataFrame, *, bulk_skip: bool = True):
+        t_start = pd.Timestamp(config.t_start)
+        t_end = pd.Timestamp(config.t_end)
+        if t_start.tzinfo is None or t_end.tzinfo is None:
+            raise EngineError("bad_time", "t_start and t_end must be timezone-aware (UTC)")
+        if t_start >= t_end:
+            raise EngineError("bad_range", f"t_start {t_start} must be before t_end {t_end}")
+        config = replace(
+            config,
+            disp_tf=parse_disp_tf(config.disp_tf),
+            t_start=t_start.tz_convert("UTC"),
+            t_end=t_end.tz_convert("UTC"),
+        )
+        bars = bars_1m[bars_1m.index < config.t_end]
+        self.config = config
+        self.bars = bars
+        self.bulk_skip = bulk_skip
+        self.ts = bars.index.as_unit("ns").asi8.copy()
+        self.open = bars["open"].to_numpy(np.float64).copy()
+        self.high = bars["high"].to_numpy(np.float64).copy()
+        self.low = bars["low"].to_numpy(np.float64).copy()
+        self.close = bars["close"].to_numpy(np.float64).copy()
+        self.n = len(self.ts)
+        local = bars.index.tz_convert(EXCHANGE_TZ)
+        self._day_codes, _ = pd.factorize(local.date)
+        self.speed = float(config.speed)
+        self.paused = True
+        self.ended = False
+        self.portfolio = Portfolio(config.initial_cash, config.commission_per_share)
+        self.orders: dict[int, Order] = {}
+        self.fills: list[dict] = []
+        self.equity_curve: list[tuple[int, float]] = []
+        self._pending: list[Event] = []
+        self._seq = 0
+        self._next_oid = 1
+        self._next_group = 1
+        self._pending_mods = 0
+        self._set_disp_tf(config.disp_tf)
+
+        i0 = int(np.searchsorted(self.ts, config.t_start.value))
+        while 0 < i0 < self.n and self.codes[i0] == self.codes[i0 - 1]:
+            i0 += 1  # trading starts at a display-bar boundary
+        if i0 >= self.n:
+            raise EngineError(
+                "no_data", f"no {config.symbol} bars between {config.t_start} and {config.t_end}"
+            )
+        self.i_start = self.i = i0
+        self.fingerprint = data_fingerprint(bars)
+        self._emit(
+            EventType.SESSION_START,
+            {
+                "params": config.to_params(),
+                "data_fingerprint": self.fingerprint,
+                "history_bars": i0,
+                "session_bars": self.n - i0,
+            },
+        )
+
+    # --- the display clock ---------------------------------------------------------------
+    def _set_disp_tf(self, disp_tf: int) -> None:
+        from ntree.indicators import add_indicators
+
+        self.disp_tf = disp_tf
+        self.codes, disp_ts = bucket_codes(self.bars.index, disp_tf)
+        disp = add_indicators(aggregate(self.bars, disp_tf))
+        assert len(disp) == len(disp_ts)
+        self.disp = disp
+        self.disp_ts = disp_ts.as_unit("ns").asi8
+        # First 1m index of each display bar, for O(1) step targets.
+        self.disp_first = np.searchsorted(self.codes, np.arange(len(disp_ts) + 1))
+
+    def _boundary(self, i: int, codes: np.ndarray | None = None) -> bool:
+        codes = self.codes if codes is None else codes
+        return i >= self.n or i == self.i_start or codes[i] != codes[i - 1]
+
+    @property
+    def at_boundary(self) -> bool:
+        return self._boundary(self.i)
+
+    def _ts_exec(self, i: int) -> int:
+        return int(self.ts[i]) if i < self.n else int(self.ts[-1]) + NS_PER_MIN
+
+    def _ts_market(self, i: int) -> int:
+        return int(self.disp_ts[self.codes[min(i, self.n - 1)]])
+
+    # --- events ------------------------------------------------------------------------
+    def _emit(self, etype: str, payload: dict, i: int | None = None) -> Event:
+        i = self.i if i is None else i
+        self._seq += 1
+        ev = Event(self._seq, self._ts_exec(i), self._ts_market(i), etype, payload)
+        self._pending.append(ev)
+        return ev
+
+    def drain_events(self) -> list[Event]:
+        """Return the events since the last drain (the store persists them)."""
+        out, self._pending = self._pending, []
+        return out
+
+    @property
+    def last_event_id(self) -> int:
+        return self._seq
+
+    # --- guards ------------------------------------------------------------------------
+    def _check_active(self) -> None:
+        if self.ended:
+            raise EngineError("session_ended", f"session {self.config.session_id} has ended")
+
+    def _check_edit(self) -> None:
+        self._check_active()
+        if self.config.edit_on_disp_boundary and not self.at_boundary:
+            nxt = self.disp_first[self.codes[self.i] + 1]
+            raise EngineError(
+                "not_at_boundary",
+                "orders can be placed or changed only at a display-bar boundary; "
+                f"the next one is at {iso_utc(self._ts_exec(int(nxt)))} "
+                "(step to it, or turn off edit_on_disp_boundary)",
+            )
+
+    def _check_price(self, price: object, name: str = "price") -> float:
+        if (
+            isinstance(price, bool)
+            or not isinstance(price, int | float)
+            or not math.isfinite(price)
+        ):
+            raise EngineError("bad_price", f"{name} must be a number, got {price!r}")
+        if price <= 0:
+            raise EngineError("bad_price", f"{name} must be > 0, got {price}")
+        if not is_on_tick(price, self.config.tick):
+            raise EngineError(
+                "off_tick", f"{name} {price} is not on the {self.config.tick} tick grid"
+            )
+        return round_to_tick(float(price), self.config.tick)
+
+    def _working_order(self, order_id: object) -> Order:
+        order = self.orders.get(order_id) if isinstance(order_id, int) else None
+        if order is None or order.status != WORKING:
+            raise EngineError("unknown_order", f"no working order with id {order_id!r}")
+        return order
+
+    def _reject(self, cmd: dict, err: EngineError) -> None:
+        self._emit(EventType.ORDER_REJECTED, {"cmd": cmd, "code": err.code, "reason": err.message})
+
+    @property
+    def last_price(self) -> float:
+        return float(self.close[self.i - 1]) if self.i > 0 else float(self.open[0])
+
+    # --- order commands ----------------------------------------------------------------
+    def place(
+        self,
+        side: str,
+        type: str,
+        qty: int,
+        price: float | None = None,
+        tag: str | None = None,
+        oco_group: str | None = None,
+        bracket: dict | None = None,
+    ) -> int:
+        """Place an order, live from the next 1m bar; return its id."""
+        cmd = {
+            "op": "place",
+            "args": {
+                "side": side,
+                "type": type,
+                "qty": qty,
+                "price": price,
+                "tag": tag,
+                "oco_group": oco_group,
+                "bracket": bracket,
+            },
+        }
+        self._check_active()
+        try:
+            order = self._new_order(side, type, qty, price, tag, oco_group, bracket)
+        except EngineError as err:
+            self._reject(cmd, err)
+            raise
+        self.orders[order.order_id] = order
+        self._emit(EventType.ORDER_PLACED, {"cmd": cmd, "order": order.to_dict()})
+        return order.order_id
+
+    def _new_order(self, side, type, qty, price, tag, oco_group, bracket) -> Order:
+        self._check_edit()
+        if side not in SIDES:
+            raise EngineError("bad_side", f"side must be BUY or SELL, got {side!r}")
+        if type not in ORDER_TYPES:
+            raise EngineError("bad_type", f"type must be one of {ORDER_TYPES}, got {type!r}")
+        qty = _positive_int(qty, "qty", "bad_qty")
+        if type == MARKET:
+            if price is not None:
+                raise EngineError("bad_price", "a MARKET order takes no price")
+        else:
+            price = self._check_price(price)
+        if tag is not None and not isinstance(tag, str):
+            raise EngineError("bad_tag", f"tag must be text, got {tag!r}")
+        if oco_group is not None and not isinstance(oco_group, str):
+            raise EngineError("bad_oco", f"oco_group must be text, got {oco_group!r}")
+        if bracket is not None:
+            bracket = self._check_bracket(SIDES[side], price or self.last_price, bracket)
+        order = Order(
+            self._next_oid,
+            SIDES[side],
+            type,
+            qty,
+            price,
+            self.i + self.config.latency_bars,
+            tag,
+            oco_group,
+            bracket,
+        )
+        self._next_oid += 1
+        return order
+
+    def _check_bracket(self, side: int, ref: float, bracket: object) -> dict:
+        if not isinstance(bracket, dict) or not set(bracket) <= {"tp", "sl"}:
+            raise EngineError("bad_bracket", f"bracket must be {{tp, sl}}, got {bracket!r}")
+        out = {}
+        for key in ("tp", "sl"):
+            if bracket.get(key) is not None:
+                out[key] = self._check_price(bracket[key], f"bracket {key}")
+        if not out:
+            raise EngineError("bad_bracket", "a bracket needs tp, sl or both")
+        # A long position takes profit above and stops out below its entry; a short, the reverse.
+        if "tp" in out and (out["tp"] - ref) * side <= 0:
+            raise EngineError("bad_bracket", f"tp {out['tp']} must be on the profit side of {ref}")
+        if "sl" in out and (ref - out["sl"]) * side <= 0:
+            raise EngineError("bad_bracket", f"sl {out['sl']} must be on the loss side of {ref}")
+        return out
+
+    def cancel(self, order_id: int) -> None:
+        """Cancel a working order."""
+        cmd = {"op": "cancel", "args": {"order_id": order_id}}
+        self._check_active()
+        try:
+            self._check_edit()
+            order = self._working_order(order_id)
+        except EngineError as err:
+            self._reject(cmd, err)
+            raise
+        self._cancel(order, "user", cmd)
+
+    def cancel_all(self) -> int:
+        """Cancel every working order; return how many were canceled."""
+        self._check_edit()
+        working = [o for o in self.orders.values() if o.status == WORKING]
+        cmd = {"op": "cancel_all", "args": {}}
+        for n, order in enumerate(working):
+            self._cancel(order, "cancel_all", cmd if n == 0 else None)
+        return len(working)
+
+    def _cancel(self, order: Order, reason: str, cmd: dict | None = None, i: int | None = None):
+        order.apply("cancel")
+        del self.orders[order.order_id]
+        payload = {"order_id": order.order_id, "reason": reason}
+        if cmd is not None:
+            payload["cmd"] = cmd
+        self._emit(EventType.ORDER_CANCELED, payload, i)
+
+    def modify(self, order_id: int, price: float | None = None, qty: int | None = None) -> None:
+        """Change a working order's price and/or qty (same id; counted in mods_count)."""
+        cmd = {"op": "modify", "args": {"order_id": order_id, "price": price, "qty": qty}}
+        self._check_active()
+        try:
+            self._check_edit()
+            order = self._working_order(order_id)
+            if price is None and qty is None:
+                raise EngineError("bad_modify", "modify needs a new price, a new qty or both")
+            new_qty = order.qty if qty is None else _positive_int(qty, "qty", "bad_qty")
+            if price is None:
+                new_price = order.price
+            elif order.type == MARKET:
+                raise EngineError("bad_price", "a MARKET order takes no price")
+            else:
+                new_price = self._check_price(price)
+        except EngineError as err:
+            self._reject(cmd, err)
+            raise
+        order.apply("modify")
+        order.price, order.qty = new_price, new_qty
+        order.mods_count += 1
+        order.live_from = max(order.live_from, self.i + self.config.latency_bars)
+        if self.portfolio.open_trade is not None:
+            self.portfolio.open_trade.mods_count += 1
+        else:
+            self._pending_mods += 1
+        self._emit(EventType.ORDER_MODIFIED, {"cmd": cmd, "order": order.to_dict()})
+
+    def flatten(self) -> None:
+        """Cancel every working order and close the position at the next 1m bar's open."""
+        cmd = {"op": "flatten", "args": {}}
+        self._check_edit()
+        qty = self.portfolio.qty
+        self._emit(EventType.FLATTEN, {"cmd": cmd, "qty": qty, "reason": "user"})
+        for order in [o for o in self.orders.values() if o.status == WORKING]:
+            self._cancel(order, "flatten")
+        if qty:
+            order = Order(
+                self._next_oid,
+                -1 if qty > 0 else 1,
+                MARKET,
+                abs(qty),
+                None,
+                self.i + self.config.latency_bars,
+                "flatten",
+                role="flatten",
+            )
+            self._next_oid += 1
+            self.orders[order.order_id] = order
+            self._emit(EventType.ORDER_PLACED, {"order": order.to_dict()})
+
+    def set_bracket(self, tp: float | None = None, sl: float | None = None) -> None:
+        """Attach a take-profit and/or stop-loss (an OCO pair) to the open position."""
+        cmd = {"op": "set_bracket", "args": {"tp": tp, "sl": sl}}
+        self._check_active()
+        try:
+            self._check_edit()
+            if not self.portfolio.qty:
+                raise EngineError("no_position", "set_bracket needs an open position")
+            side = 1 if self.portfolio.qty > 0 else -1
+            bracket = self._check_bracket(
+                side, self.last_price, {k: v for k, v in (("tp", tp), ("sl", sl)) if v is not None}
+            )
+        except EngineError as err:
+            self._reject(cmd, err)
+            raise
+        ids = self._open_bracket(bracket, self.i + self.config.latency_bars, None, self.i)
+        self._emit(EventType.BRACKET_SET, {"cmd": cmd, **bracket, "order_ids": ids})
+
+    def _open_bracket(self, bracket: dict, live_from: int, parent_id: int | None, i: int) -> list:
+        """Replace the position's exits with a TP limit and/or SL stop sized to the position."""
+        pos = self.portfolio.qty
+        for order in [o for o in self.orders.values() if o.role in ("tp", "sl")]:
+            self._cancel(order, "replaced", i=i)
+        group = f"bracket-{self._next_group}"
+        self._next_group += 1
+        ids = []
+        for role, otype in (("tp", LIMIT), ("sl", STOP)):
+            if role not in bracket:
+                continue
+            order = Order(
+                self._next_oid,
+                -1 if pos > 0 else 1,
+                otype,
+                abs(pos),
+                bracket[role],
+                live_from,
+                role,
+                group,
+                None,
+                role,
+                parent_id,
+            )
+            self._next_oid += 1
+            self.orders[order.order_id] = order
+            ids.append(order.order_id)
+            self._emit(EventType.ORDER_PLACED, {"order": order.to_dict()}, i)
+        trade = self.portfolio.open_trade
+        if "sl" in bracket and trade is not None and trade.initial_stop is None:
+            trade.initial_stop = bracket["sl"]
+        return ids
+
+    # --- pacing, notes, display frame -----------------------------------------------------
+    def pause(self) -> None:
+        self._check_active()
+        self.paused = True
+        self._emit(EventType.PAUSE, {"cmd": {"op": "pause", "args": {}}})
+
+    def play(self) -> None:
+        self._check_active()
+        self.paused = False
+        self._emit(EventType.PLAY, {"cmd": {"op": "play", "args": {}}})
+
+    def set_speed(self, speed: float) -> None:
+        """Set the pacing (display bars per minute in the UI); it never changes results."""
+        self._check_active()
+        if (
+            isinstance(speed, bool)
+            or not isinstance(speed, int | float)
+            or not (0 < speed <= 10_000)
+        ):
+            raise EngineError("bad_speed", f"speed must be a number in (0, 10000], got {speed!r}")
+        self.speed = float(speed)
+        self._emit(EventType.SPEED_CHANGE, {"cmd": {"op": "set_speed", "args": {"speed": speed}}})
+
+    def note(self, text: str) -> None:
+        self._check_active()
+        if not isinstance(text, str) or not text.strip():
+            raise EngineError("bad_note", "a note needs some text")
+        self._emit(EventType.NOTE, {"cmd": {"op": "note", "args": {"text": text}}})
+
+    def set_disp_tf(self, disp_tf: int | str) -> None:
+        """Switch the display timeframe at a boundary both frames share."""
+        self._check_active()
+        try:
+            minutes = parse_disp_tf(disp_tf)
+        except ValueError as exc:
+            raise EngineError("bad_tf", str(exc)) from None
+        new_codes, _ = bucket_codes(self.bars.index, minutes)
+        if not (self._boundary(self.i) and self._boundary(self.i, new_codes)):
+            raise EngineError(
+                "bad_tf",
+                f"cannot switch to {disp_tf_label(minutes)} here: the cursor is not at a boundary "
+                "both timeframes share (step to one first)",
+            )
+        self._set_disp_tf(minutes)
+        self._emit(
+            EventType.DISP_TF_CHANGE,
+            {"cmd": {"op": "set_disp_tf", "args": {"disp_tf": disp_tf_label(minutes)}}},
+        )
+
+    # --- the execution clock -----------------------------------------------------------
+    def step(self, disp_steps: int | None = None, exec_steps: int | None = None) -> None:
+        """Advance by ``disp_steps`` display bars (default 1) or ``exec_steps`` 1m bars."""
+        self._check_active()
+        if disp_steps is not None and exec_steps is not None:
+            raise EngineError("bad_step", "give disp_steps or exec_steps, not both")
+        if exec_steps is not None:
+            n = _positive_int(exec_steps, "exec_steps", "bad_step")
+            target = min(self.i + n, self.n)
+            args = {"exec_steps": n}
+        else:
+            n = 1 if disp_steps is None else _positive_int(disp_steps, "disp_steps", "bad_step")
+            target = int(self.disp_first[min(self.codes[self.i] + n, len(self.disp_first) - 1)])
+            args = {"disp_steps": n}
+        self._emit(EventType.STEP, {"cmd": {"op": "step", "args": args}})
+        self._run(target)
+        self.equity_curve.append((self._ts_exec(self.i), _money(self.equity)))
+        if self.i >= self.n:
+            self._finish("data_end", None)
+
+    def end(self) -> None:
+        """End the session now: flatten at the last 1m close and write the summary."""
+        self._check_active()
+        self._finish("user", {"op": "end", "args": {}})
+
+    def _run(self, target: int) -> None:
+        i = self.i
+        while i < target:
+            k = self._next_trigger(i, target) if self.bulk_skip else i
+            if k > i:
+                self._mark_span(i, k)
+                i = k
+                if k >= target:
+                    break
+            if self._has_live_order(i):
+                self._process_bar(i)
+            else:
+                self._mark_span(i, i + 1)
+            i += 1
+        self.i = i
+
+    def _has_live_order(self, i: int) -> bool:
+        for order in self.orders.values():
+            if order.live_from <= i:
+                return True
+        return False
+
+    def _next_trigger(self, i: int, j: int) -> int:
+        """Return the first bar in [i, j) where a live order may trigger (or become live)."""
+        lo_thr = -math.inf  # a bar whose low reaches this reaches a buy limit or sell stop
+        hi_thr = math.inf  # a bar whose high reaches this reaches a sell limit or buy stop
+        end = j
+        for order in self.orders.values():
+            if order.live_from > i:
+                end = min(end, order.live_from)
+            elif order.type == MARKET:
+                return i
+            elif (order.side == BUY) == (order.type == LIMIT):
+                lo_thr = max(lo_thr, order.price)
+            else:
+                hi_thr = min(hi_thr, order.price)
+        if lo_thr == -math.inf and hi_thr == math.inf:
+            return end
+        for a in range(i, end, _SCAN_CHUNK):
+            b = min(a + _SCAN_CHUNK, end)
+            hits = np.flatnonzero((self.low[a:b] <= lo_thr) | (self.high[a:b] >= hi_thr))
+            if len(hits):
+                return a + int(hits[0])
+        return end
+
+    def _mark_span(self, i: int, j: int) -> None:
+        """Mark bars [i, j) in which nothing fills: excursions and drawdown of the position."""
+        pf = self.portfolio
+        if not pf.qty or j <= i:
+            return
+        if j - i == 1:
+            pf.mark(self.high[i], self.low[i])
+            return
+        hi, lo = self.high[i:j], self.low[i:j]
+        pf._ext_hi = max(pf._ext_hi, float(hi.max()))
+        pf._ext_lo = min(pf._ext_lo, float(lo.min()))
+        best, worst = (hi, lo) if pf.qty > 0 else (lo, hi)
+        peaks = np.maximum.accumulate(np.maximum(pf.cash + pf.qty * best, pf.peak_equity))
+        pf.max_dd = max(pf.max_dd, float((peaks - (pf.cash + pf.qty * worst)).max()))
+        pf.peak_equity = float(peaks[-1])
+
+    def _process_bar(self, k: int) -> None:
+        o, h, lo = self.open[k], self.high[k], self.low[k]
+        eligible = []
+        for order in self.orders.values():
+            if order.live_from > k:
+                continue
+            if order.type == LIMIT:
+                px = limit_fill_price(order.side, order.price, o, h, lo)
+            elif order.type == STOP:
+                px = stop_fill_price(order.side, order.price, o, h, lo)
+            else:
+                px = o
+            if px is not None:
+                eligible.append((trigger_distance(order.price, o), order.order_id, order, px))
+        if eligible:
+            eligible.sort(key=lambda e: (e[0], e[1]))
+            winner = eligible[0][2]
+            if self.config.direction_lock and any(e[2].side != winner.side for e in eligible):
+                for _, _, order, _ in eligible:
+                    if order.side != winner.side:
+                        self._emit_lock(order, winner, k)
+                eligible = [e for e in eligible if e[2].side == winner.side]
+            for _, _, order, px in eligible:
+                if order.status == WORKING:  # an earlier fill in this bar may have canceled it
+                    self._fill(order, px, k)
+        self.portfolio.mark(h, lo)
+
+    def _emit_lock(self, skipped: Order, winner: Order, k: int) -> None:
+        reason = (
+            f"bar reached both sides; {SIDE_NAMES[winner.side]} order #{winner.order_id} "
+            "was nearest the open, so this order stays working"
+        )
+        payload = {
+            "order_id": skipped.order_id,
+            "side": SIDE_NAMES[skipped.side],
+            "winner_order_id": winner.order_id,
+            "reason": reason,
+        }
+        self._emit(EventType.DIRECTION_LOCK, payload, k)
+
+    def _fill(self, order: Order, px: float, k: int) -> None:
+        cfg = self.config
+        if order.type == LIMIT:
+            px += order.side * cfg.limit_fill_ticks_worse * cfg.tick
+        else:
+            px += order.side * cfg.market_slippage_ticks * cfg.tick
+        px = round_to_tick(float(px), cfg.tick)
+        pf = self.portfolio
+        order.apply("fill")
+        del self.orders[order.order_id]
+        if order.type == STOP:
+            self._emit(
+                EventType.STOP_TRIGGERED,
+                {"order_id": order.order_id, "stop": order.price, "role": order.role},
+                k,
+            )
+        was_flat = pf.qty == 0
+        reason = {"tp": "target", "sl": "stop", "flatten": "flatten"}.get(order.role, "exit")
+        realized = pf.fill(order.side * order.qty, px, int(self.ts[k]), reason)
+        if was_flat and pf.open_trade is not None:
+            pf.open_trade.mods_count += self._pending_mods
+            self._pending_mods = 0
+        fill = {
+            "order_id": order.order_id,
+            "side": SIDE_NAMES[order.side],
+            "qty": order.qty,
+            "price": px,
+            "ts_exec": iso_utc(int(self.ts[k])),
+            "role": order.role,
+        }
+        self.fills.append(fill)
+        self._emit(
+            EventType.FILL,
+            {
+                **fill,
+                "position_qty": pf.qty,
+                "avg_price": _money(pf.avg_price),
+                "realized_pnl": _money(realized),
+            },
+            k,
+        )
+        if order.role == "tp":
+            self._emit(EventType.TARGET_FILLED, {"order_id": order.order_id, "price": px}, k)
+        if order.oco_group is not None:
+            for other in [o for o in self.orders.values() if o.oco_group == order.oco_group]:
+                self._cancel(other, "oco", i=k)
+        if order.bracket and pf.qty:
+            self._open_bracket(order.bracket, k + 1, order.order_id, k)
+        self._follow_position(k)
+
+    def _follow_position(self, k: int) -> None:
+        """Keep bracket exits sized to the position; drop them once it is flat or flipped."""
+        pos = self.portfolio.qty
+        for order in [o for o in self.orders.values() if o.role in ("tp", "sl")]:
+            if pos == 0 or order.side * pos > 0:
+                self._cancel(order, "position_flat" if pos == 0 else "position_flipped", i=k)
+            elif order.qty != abs(pos):
+                order.qty = abs(pos)
+                self._emit(
+                    EventType.ORDER_MODIFIED,
+                    {"order": order.to_dict(), "reason": "follow_position"},
+                    k,
+                )
+
+    def _finish(self, reason: str, cmd: dict | None) -> None:
+        last = self.i - 1
+        px = float(self.close[last])
+        for order in list(self.orders.values()):
+            self._cancel(order, "session_end")
+        pf = self.portfolio
+        if pf.qty:
+            qty, ts = pf.qty, int(self.ts[last]) + NS_PER_MIN
+            self._emit(EventType.FLATTEN, {"qty": qty, "price": px, "reason": "session_end"})
+            realized = pf.fill(-qty, px, ts, "session_end")
+            fill = {
+                "order_id": None,
+                "side": SIDE_NAMES[-1 if qty > 0 else 1],
+                "qty": abs(qty),
+                "price": px,
+                "ts_exec": iso_utc(ts),
+                "role": "session_end",
+            }
+            self.fills.append(fill)
+            self._emit(
+                EventType.FILL,
+                {**fill, "position_qty": 0, "avg_price": 0.0, "realized_pnl": _money(realized)},
+            )
+        self.ended = True
+        payload = {"reason": reason, "summary": self.summary()}
+        if cmd is not None:
+            payload["cmd"] = cmd
+        self._emit(EventType.SESSION_END, payload)
+
+    # --- read side ---------------------------------------------------------------------
+    @property
+    def equity(self) -> float:
+        return self.portfolio.equity(self.last_price)
+
+    def summary(self) -> dict:
+        """Return the session's metrics: pnl, max_dd, num_trades, win_rate, avg_r."""
+        trades = self.portfolio.trades
+        rs = [t.r_multiple for t in trades if t.r_multiple is not None]
+        return {
+            "pnl": _money(self.equity - self.config.initial_cash),
+            "max_dd": _money(self.portfolio.max_dd),
+            "num_trades": len(trades),
+            "win_rate": _money(sum(t.pnl > 0 for t in trades) / len(trades)) if trades else None,
+            "avg_r": _money(sum(rs) / len(rs)) if rs else None,
+        }
+
+    @property
+    def trades(self) -> list[dict]:
+        out = []
+        for t in self.portfolio.trades:
+            d = t.to_dict()
+            d["entry_ts"], d["exit_ts"] = iso_utc(t.entry_ts), iso_utc(t.exit_ts)
+            out.append(d)
+        return out
+
+    def position(self) -> dict:
+        pf = self.portfolio
+        return {
+            "qty": pf.qty,
+            "avg_price": _money(pf.avg_price) if pf.qty else None,
+            "unrealized_pnl": _money(pf.unrealized(self.last_price)),
+            "realized_pnl": _money(pf.realized - pf.commission),
+        }
+
+    def working_orders(self) -> list[dict]:
+        return [o.to_dict() for o in self.orders.values() if o.status == WORKING]
+
+    def market_phase(self) -> str:
+        """Return where the cursor stands in the trading day."""
+        if self.ended or self.i >= self.n:
+            return "closed"
+        day = self._day_codes[self.i]
+        day_start = int(np.searchsorted(self._day_codes, day, side="left"))
+        day_end = int(np.searchsorted(self._day_codes, day, side="right"))
+        into, left = self.i - day_start, day_end - self.i
+        if into < 30:
+            return "opening"
+        if left <= 30:
+            return "closing"
+        if into < 120:
+            return "morning"
+        if left <= 120:
+            return "afternoon"
+        return "midday"
+
+    @property
+    def disp_index(self) -> int:
+        """Index of the display bar the cursor is in (the next one to form)."""
+        return int(self.codes[min(self.i, self.n - 1)]) + (1 if self.i >= self.n else 0)
+
+    def candles(self, n: int = 300) -> list[dict]:
+        """Return the last ``n`` display candles visible now (completed + the forming one)."""
+        cur = self.disp_index
+        lo = max(0, cur - n)
+        frame = self.disp.iloc[lo:cur]
+        out = [
+            {
+                "ts": iso_utc(int(t)),
+                **{k: (None if pd.isna(v) else float(v)) for k, v in row.items()},
+            }
+            for t, row in zip(self.disp_ts[lo:cur], frame.to_dict("records"), strict=True)
+        ]
+        first = int(self.disp_first[cur]) if cur < len(self.disp_ts) else self.n
+        if first < self.i:  # mid-bar: the forming candle from the minutes seen so far
+            sl = slice(first, self.i)
+            out.append(
+                {
+                    "ts": iso_utc(int(self.disp_ts[cur])),
+                    "open": float(self.open[first]),
+                    "high": float(self.high[sl].max()),
+                    "low": float(self.low[sl].min()),
+                    "close": float(self.close[self.i - 1]),
+                    "volume": float(self.bars["volume"].iloc[sl].sum()),
+                    "forming": True,
+                    **{k: None for k in _INDICATOR_COLS},
+                }
+            )
+            out = out[-n:]
+        for c in out:
+            c["volume"] = int(c["volume"])
+        return out
+
+    def state(self) -> dict:
+        """Return the JSON-ready state the API and the cockpit show."""
+        return {
+            "session_id": self.config.session_id,
+            "symbol": self.config.symbol,
+            "disp_tf": disp_tf_label(self.disp_tf),
+            "status": "ended" if self.ended else "active",
+            "paused": self.paused,
+            "speed": self.speed,
+            "edit_on_disp_boundary": self.config.edit_on_disp_boundary,
+            "at_boundary": bool(self.at_boundary),
+            "cursor": {
+                "ts_exec": iso_utc(self._ts_exec(self.i)),
+                "ts_market": iso_utc(self._ts_market(self.i)),
+                "disp_index": self.disp_index,
+                "exec_index": self.i - self.i_start,
+            },
+            "position": self.position(),
+            "orders": self.working_orders(),
+            "equity": _money(self.equity),
+            "max_drawdown": _money(self.portfolio.max_dd),
+            "last_price": self.last_price,
+            "last_event_id": self._seq,
+            "market_phase": self.market_phase(),
+            "time_remaining_min": max(0, self.n - self.i),
+            "parent_session_id": self.config.parent_session_id,
+            "summary": self.summary(),
+        }
+
+    def observe(self) -> dict:
+        """Return the observation a human or a bot decides on (the gym contract)."""
+        cur = self.disp_index
+        row = self.disp.iloc[cur - 1] if cur > 0 else None
+        bar = ind = None
+        if row is not None:
+            bar = {
+                "ts": iso_utc(int(self.disp_ts[cur - 1])),
+                **{k: float(row[k]) for k in ("open", "high", "low", "close", "volume")},
+            }
+            ind = {k: (None if pd.isna(row[k]) else float(row[k])) for k in _INDICATOR_COLS}
+        px = self.last_price
+
+        def dist(v: float | None) -> float | None:
+            return None if v is None else _money(px - v)
+
+        mae, mfe = self.portfolio.open_excursions()
+        return {
+            "bar": bar,
+            "channel": None
+            if ind is None
+            else {
+                "mid": ind["ch_mid"],
+                "upper": ind["ch_upper"],
+                "lower": ind["ch_lower"],
+                "slope": ind["ch_slope"],
+                "width_atr": ind["ch_width_atr"],
+            },
+            "indicators": ind,
+            "distances": None
+            if ind is None
+            else {
+                "to_ema9": dist(ind["ema9"]),
+                "to_ema21": dist(ind["ema21"]),
+                "to_vwap": dist(ind["vwap"]),
+                "to_upper": dist(ind["ch_upper"]),
+                "to_lower": dist(ind["ch_lower"]),
+                "to_mid": dist(ind["ch_mid"]),
+            },
+            "last_price": px,
+            "position": {**self.position(), "open_mae": _money(mae), "open_mfe": _money(mfe)},
+            "orders": self.working_orders(),
+            "equity": _money(self.equity),
+            "time_remaining_min": max(0, self.n - self.i),
+            "market_phase": self.market_phase(),
+            "at_boundary": bool(self.at_boundary),
+            "done": self.ended,
+        }
+
+    # --- rebuilding from a log ---------------------------------------------------------
+    def rewind_target(self, disp_bars: int) -> int:
+        """Return the 1m index that lies ``disp_bars`` display bars before the cursor."""
+        disp_bars = _positive_int(disp_bars, "disp_bars", "bad_rewind")
+        first_code = int(self.codes[self.i_start])
+        code = max(self.disp_index - disp_bars, first_code)
+        return max(int(self.disp_first[code]), self.i_start)
+
+    @classmethod
+    def from_events(
+        cls,
+        events: list[Event],
+        bars_1m: pd.DataFrame,
+        *,
+        session_id: str | None = None,
+        upto_exec_index: int | None = None,
+        bulk_skip: bool = True,
+    ) -> ReplaySession:
+        """Rebuild a session by re-issuing the commands of its log on the same bars.
+
+        With ``session_id`` the result is a fork whose SESSION_START links its parent; with
+        ``upto_exec_index`` (see :meth:`rewind_target`) the rebuild stops when the cursor
+        reaches that 1m bar, before the commands given there.
+        """
+        if not events or events[0].type != EventType.SESSION_START:
+            raise EngineError("bad_log", "a session log must begin with SESSION_START")
+        start = events[0].payload
+        config = SessionConfig.from_params(start["params"])
+        if session_id is not None:
+            forked_at = None
+            if upto_exec_index is not None:
+                in_range = bars_1m.index[bars_1m.index < config.t_end]
+                forked_at = iso_utc(in_range[min(upto_exec_index, len(in_range) - 1)].value)
+            config = replace(
+                config,
+                session_id=session_id,
+                parent_session_id=config.session_id,
+                forked_at=forked_at,
+            )
+        session = cls(config, bars_1m, bulk_skip=bulk_skip)
+        if session.fingerprint != start["data_fingerprint"]:
+            raise DataChangedError(
+                "data_changed",
+                f"the {config.symbol} bars differ from those session "
+                f"{start['params']['session_id']} was played on (fingerprint "
+                f"{session.fingerprint[:12]} != {start['data_fingerprint'][:12]}); "
+                "it cannot be re-run exactly",
+            )
+        target = upto_exec_index
+        for ev in events[1:]:
+            cmd = ev.payload.get("cmd")
+            if cmd is None:
+                continue
+            op, args = cmd["op"], dict(cmd["args"])
+            if target is not None:
+                if session.i >= target or op == "end":
+                    break
+                if op == "step" and session._step_target(args) > target:
+                    args = {"exec_steps": target - session.i}
+            try:
+                getattr(session, op)(**args)
+            except EngineError:
+                pass  # a rejected command is rejected again, with the same event
+        return session
+
+    def _step_target(self, args: dict) -> int:
+        if args.get("exec_steps") is not None:
+            return min(self.i + int(args["exec_steps"]), self.n)
+        n = int(args.get("disp_steps") or 1)
+        return int(self.disp_first[min(self.codes[self.i] + n, len(self.disp_first) - 1)])
