@@ -7,6 +7,7 @@ in the replay tables, which people read.
 
 from __future__ import annotations
 
+import itertools
 import os
 from pathlib import Path
 
@@ -141,23 +142,31 @@ def save_bars(engine: sa.Engine, symbol: str, df: pd.DataFrame, timeframe_s: int
     """Insert bars (UTC ``ts`` index, OHLCV columns), skipping those already stored."""
     if df.empty:
         return 0
-    rows = pd.DataFrame(
-        {
-            "symbol": symbol,
-            "timeframe_s": timeframe_s,
-            "ts": df.index.as_unit("s").asi8,
-            "open": df["open"].to_numpy(float),
-            "high": df["high"].to_numpy(float),
-            "low": df["low"].to_numpy(float),
-            "close": df["close"].to_numpy(float),
-            "volume": df["volume"].to_numpy(np.int64),
-        }
-    ).to_dict("records")
-    stmt = bars.insert()
+    columns = (
+        df.index.as_unit("s").asi8.tolist(),
+        df["open"].to_numpy(float).tolist(),
+        df["high"].to_numpy(float).tolist(),
+        df["low"].to_numpy(float).tolist(),
+        df["close"].to_numpy(float).tolist(),
+        df["volume"].to_numpy(np.int64).tolist(),
+    )
     if engine.dialect.name == "sqlite":
-        stmt = stmt.prefix_with("OR IGNORE")
+        # The DBAPI executemany on plain tuples: ~4x faster than Core on dicts.
+        sql = (
+            "INSERT OR IGNORE INTO bars (symbol, timeframe_s, ts, open, high, low, close, volume)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        )
+        params = [(symbol, timeframe_s, *row) for row in zip(*columns, strict=True)]
+        with engine.begin() as conn:
+            result = conn.exec_driver_sql(sql, params)
+        return max(result.rowcount, 0)
+    keys = ("ts", "open", "high", "low", "close", "volume")
+    rows = [
+        {"symbol": symbol, "timeframe_s": timeframe_s, **dict(zip(keys, row, strict=True))}
+        for row in zip(*columns, strict=True)
+    ]
     with engine.begin() as conn:
-        result = conn.execute(stmt, rows)
+        result = conn.execute(bars.insert(), rows)
     return max(result.rowcount, 0)
 
 
@@ -186,8 +195,11 @@ def load_bars(
             rows = cursor.fetchall()
         finally:
             cursor.close()
-    arr = np.array(rows, dtype=float).reshape(-1, 6)
-    index = pd.DatetimeIndex(pd.to_datetime(arr[:, 0].astype(np.int64), unit="s", utc=True), name="ts")
+    # One flat pass over the tuples: ~2x faster than np.array(rows).
+    flat = np.fromiter(itertools.chain.from_iterable(rows), dtype=float, count=6 * len(rows))
+    arr = flat.reshape(-1, 6)
+    ts_ns = arr[:, 0].astype(np.int64) * 1_000_000_000
+    index = pd.DatetimeIndex(ts_ns.view("datetime64[ns]"), name="ts").tz_localize("UTC")
     return pd.DataFrame(
         {
             "open": arr[:, 1],
