@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import ast
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from ntree import indicators
 from ntree.aggregate import aggregate
 from ntree.indicators import INDICATOR_COLUMNS, add_indicators, atr, ema, true_range, vwap
 from ntree.seed import generate_bars
@@ -159,3 +162,15 @@ def test_no_lookahead_vwap_on_1m_bars_matches_truncated_series_at_every_session_
         assert vwap(bars.iloc[: t + 1]).tolist() == full.iloc[: t + 1].tolist()
         typical = (bars["high"].iloc[t] + bars["low"].iloc[t] + bars["close"].iloc[t]) / 3
         assert math.isclose(full.iloc[t], typical)
+
+
+def test_indicators_module_imports_only_numpy_and_pandas() -> None:
+    source = Path(indicators.__file__).read_text()
+    imported = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            imported |= {alias.name.split(".")[0] for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            imported.add(node.module.split(".")[0])
+
+    assert imported <= {"__future__", "numpy", "pandas"}

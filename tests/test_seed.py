@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ntree.market import EXCHANGE_TZ, TICK, session_minutes
 from ntree.seed import SEED_END, SEED_START, SEED_SYMBOLS, generate_bars, generate_default
@@ -131,3 +133,16 @@ def test_bundled_defaults_cover_the_second_half_of_2024_for_three_symbols() -> N
             assert pd.Timestamp(holiday).date() not in days
         for half_day in ["2024-07-03", "2024-11-29", "2024-12-24"]:
             assert local[local.date == pd.Timestamp(half_day).date()][-1].hour == 12
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(min_value=0, max_value=2**32 - 1))
+def test_any_seed_gives_on_tick_consistent_bars(seed: int) -> None:
+    bars = generate_bars("ZZZ", "2024-07-02", "2024-07-03", seed=seed)  # full day + half day
+
+    prices = bars[["open", "high", "low", "close"]].to_numpy()
+    assert np.abs(prices * 100 - np.round(prices * 100)).max() < 1e-6
+    assert (bars["high"] >= bars[["open", "close"]].max(axis=1)).all()
+    assert (bars["low"] <= bars[["open", "close"]].min(axis=1)).all()
+    assert (prices > 0).all()
+    assert len(bars) == 390 + 210
