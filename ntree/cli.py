@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 from ntree import db
+from ntree.engine import EngineError
 
 EXIT_OK = 0
 EXIT_ERROR = 2
@@ -63,6 +64,69 @@ def add_data_parser(subparsers: argparse._SubParsersAction) -> None:
     info.set_defaults(handler=cmd_data_info)
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    """Play a JSON/YAML script headless, write its log, print a PnL summary."""
+    from ntree.runner import load_script, run_script
+    from ntree.seed import ensure_seeded
+
+    engine = db.connect(args.db, create=True)
+    try:
+        ensure_seeded(engine)
+        session = run_script(load_script(args.script), engine, session_id=args.session_id)
+    finally:
+        engine.dispose()
+    s = session.summary()
+    print(
+        f"session {session.config.session_id}: {session.config.symbol} "
+        f"{session.state()['disp_tf']} {session.config.t_start:%Y-%m-%d %H:%M} .. "
+        f"{session.config.t_end:%Y-%m-%d %H:%M} UTC, {session.last_event_id} events"
+    )
+    print(
+        f"pnl {s['pnl']:.2f}  max_dd {s['max_dd']:.2f}  trades {s['num_trades']}  "
+        f"win_rate {_fmt(s['win_rate'])}  avg_r {_fmt(s['avg_r'])}"
+    )
+    for t in session.trades:
+        print(
+            f"  #{t['trade_id']} {t['side']:<5} {t['qty']:>5} {t['entry_ts']} @ {t['entry_px']:.2f}"
+            f" -> {t['exit_ts']} @ {t['exit_px']:.2f}  pnl {t['pnl']:.2f}  ({t['reason_code']})"
+        )
+    return EXIT_OK
+
+
+def _fmt(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def cmd_replay_check(args: argparse.Namespace) -> int:
+    """Re-run a stored session from its log; exit 0 when it matches exactly, 1 when not."""
+    from ntree.runner import replay_check
+
+    engine = db.connect(args.db, create=False)
+    try:
+        result = replay_check(engine, args.session_id)
+    finally:
+        engine.dispose()
+    print(result.message)
+    print(f"log hash stored {result.stored_hash[:16]}  re-run {result.rerun_hash[:16]}")
+    return EXIT_OK if result.ok else 1
+
+
+def add_run_parsers(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``ntree run SCRIPT`` and ``ntree replay-check SESSION_ID``."""
+    run = subparsers.add_parser("run", help="play a JSON/YAML action script headless")
+    run.add_argument("script", help="path to the script (see README: Headless runner)")
+    run.add_argument("--session-id", default=None, help="id for the new session")
+    add_db_option(run)
+    run.set_defaults(handler=cmd_run)
+
+    check = subparsers.add_parser(
+        "replay-check", help="re-run a session from its log and verify it matches exactly"
+    )
+    check.add_argument("session_id")
+    add_db_option(check)
+    check.set_defaults(handler=cmd_replay_check)
+
+
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--db URL`` (default: ``NTREE_DB_URL`` or ``data/ntree.db``)."""
     parser.add_argument(
@@ -78,6 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ntree", description="Market-replay practice field.")
     subparsers = parser.add_subparsers(dest="command", required=True)
     add_data_parser(subparsers)
+    add_run_parsers(subparsers)
     # More commands go here, each as add_<name>_parser(subparsers) setting handler=cmd_<name>,
     # e.g. add_run_parser(subparsers) and add_replay_check_parser(subparsers).
     return parser
@@ -88,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
-    except db.DatabaseError as exc:
+    except (db.DatabaseError, EngineError) as exc:
         print(f"ntree: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
 

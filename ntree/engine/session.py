@@ -229,6 +229,10 @@ class ReplaySession:
         out, self._pending = self._pending, []
         return out
 
+    def pending_events(self) -> list[Event]:
+        """Return the events not yet drained, leaving them pending."""
+        return list(self._pending)
+
     @property
     def last_event_id(self) -> int:
         return self._seq

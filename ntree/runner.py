@@ -1,0 +1,347 @@
+"""Headless runner (an edge): open sessions on stored bars, run scripts, re-check logs.
+
+- :func:`open_session` loads the bars of a session (with warm-up history) and starts it.
+- :func:`restore_session` rebuilds a session from its stored event log (after a restart).
+- :func:`run_script` plays a JSON/YAML list of actions keyed by display-bar index or time.
+- :func:`replay_check` re-runs a stored session from its log and compares every event.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+import yaml
+
+from ntree import db
+from ntree.engine import (
+    DataChangedError,
+    EngineError,
+    Event,
+    ReplaySession,
+    SessionConfig,
+    log_hash,
+)
+from ntree.market import EXCHANGE_TZ, calendar, parse_disp_tf
+from ntree.store import SessionStore
+
+#: Trading sessions of history loaded before t_start to warm up indicators.
+WARMUP_SESSIONS = 3
+_FILL_MODEL_KEYS = (
+    "tick",
+    "initial_cash",
+    "commission_per_share",
+    "limit_fill_ticks_worse",
+    "market_slippage_ticks",
+    "latency_bars",
+    "direction_lock",
+    "edit_on_disp_boundary",
+    "speed",
+)
+
+
+def new_session_id() -> str:
+    """Return a fresh session id (an edge concern: ids are inputs, not engine decisions)."""
+    return uuid.uuid4().hex[:12]
+
+
+def parse_time(value: object, *, end: bool, name: str) -> pd.Timestamp:
+    """Parse an ISO 8601 time; a bare date means that day's open (start) or close (end).
+
+    A time without an offset is New York exchange time; ``Z`` or an offset is respected.
+    """
+    if isinstance(value, pd.Timestamp):
+        ts = value
+    elif isinstance(value, str) and value.strip():
+        text = value.strip()
+        try:
+            ts = pd.Timestamp(text)
+        except (ValueError, TypeError):
+            msg = f"{name} is not an ISO 8601 date or time: {value!r}"
+            raise EngineError("bad_time", msg) from None
+        if len(text) == 10:  # a bare date: that day's session
+            cal = calendar()
+            day = pd.Timestamp(text)
+            if not cal.is_session(day):
+                raise EngineError("bad_time", f"{name} {text} is not a trading day on NYSE")
+            return cal.session_close(day) if end else cal.session_open(day)
+    else:
+        raise EngineError("bad_time", f"{name} must be an ISO 8601 date or time, got {value!r}")
+    if ts is pd.NaT:
+        raise EngineError("bad_time", f"{name} is not a valid time: {value!r}")
+    if ts.tzinfo is None:
+        ts = ts.tz_localize(EXCHANGE_TZ)
+    return ts.tz_convert("UTC")
+
+
+def history_start(t_start: pd.Timestamp) -> pd.Timestamp:
+    """Return where the warm-up history of a session starting at ``t_start`` begins."""
+    cal = calendar()
+    day = t_start.tz_convert(EXCHANGE_TZ).tz_localize(None).normalize()
+    first = cal.first_session
+    prior = cal.sessions_in_range(max(first, day - pd.Timedelta(days=14)), day)
+    prior = prior[prior < day]
+    start = prior[-WARMUP_SESSIONS] if len(prior) >= WARMUP_SESSIONS else day
+    return cal.session_open(start)
+
+
+def load_session_bars(engine: sa.Engine, config: SessionConfig) -> pd.DataFrame:
+    """Load the bars a session plays on: warm-up history + [t_start, t_end)."""
+    t_start = pd.Timestamp(config.t_start)
+    return db.load_bars(engine, config.symbol, history_start(t_start), pd.Timestamp(config.t_end))
+
+
+def open_session(
+    engine: sa.Engine,
+    symbol: str,
+    t_start: object,
+    t_end: object,
+    disp_tf: str | int = "5m",
+    *,
+    session_id: str | None = None,
+    seed: int = 0,
+    **params: object,
+) -> ReplaySession:
+    """Start a session on stored bars; raise EngineError for an unknown symbol or bad range."""
+    unknown = set(params) - set(_FILL_MODEL_KEYS)
+    if unknown:
+        raise EngineError("bad_param", f"unknown session parameter(s): {sorted(unknown)}")
+    if not isinstance(symbol, str) or not symbol:
+        raise EngineError("bad_symbol", f"symbol must be text, got {symbol!r}")
+    try:
+        tf = parse_disp_tf(disp_tf)
+    except ValueError as exc:
+        raise EngineError("bad_tf", str(exc)) from None
+    start = parse_time(t_start, end=False, name="t_start")
+    end = parse_time(t_end, end=True, name="t_end")
+    if start >= end:
+        raise EngineError("bad_range", f"t_start {start} must be before t_end {end}")
+    available = db.bar_range(engine, symbol)
+    if available is None:
+        known = ", ".join(db.symbols(engine)) or "none"
+        raise EngineError("unknown_symbol", f"no bars for symbol {symbol!r} (known: {known})")
+    first, last = available
+    if end <= first or start > last:
+        raise EngineError(
+            "bad_range",
+            f"{symbol} has bars from {first:%Y-%m-%d} to {last:%Y-%m-%d}; "
+            f"{start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M} UTC is outside them",
+        )
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise EngineError("bad_seed", f"seed must be a whole number, got {seed!r}")
+    config = SessionConfig(
+        session_id=session_id or new_session_id(),
+        symbol=symbol,
+        disp_tf=tf,
+        t_start=start,
+        t_end=end,
+        seed=seed,
+        **params,
+    )
+    return ReplaySession(config, load_session_bars(engine, config))
+
+
+def restore_session(engine: sa.Engine, session_id: str) -> ReplaySession:
+    """Rebuild a session from its stored log (same commands, same bars, same state)."""
+    events = SessionStore(engine).load_events(session_id)
+    if not events:
+        raise EngineError("unknown_session", f"no session with id {session_id!r}")
+    session = rebuild(engine, events)
+    session.drain_events()  # already stored
+    return session
+
+
+def rebuild(
+    engine: sa.Engine,
+    events: list[Event],
+    *,
+    session_id: str | None = None,
+    upto_exec_index: int | None = None,
+) -> ReplaySession:
+    """Re-run a log on the bars it names (a fork when ``session_id`` is given)."""
+    config = SessionConfig.from_params(events[0].payload["params"])
+    bars = load_session_bars(engine, config)
+    return ReplaySession.from_events(
+        events, bars, session_id=session_id, upto_exec_index=upto_exec_index
+    )
+
+
+def fork_session(engine: sa.Engine, session: ReplaySession, disp_bars: int) -> ReplaySession:
+    """Rewind: a new session rebuilt from ``session``'s log up to ``disp_bars`` bars back.
+
+    The parent's log is saved first and left intact; the fork links to it.
+    """
+    store = SessionStore(engine)
+    store.save(session)
+    target = session.rewind_target(disp_bars)
+    events = store.load_events(session.config.session_id)
+    return rebuild(engine, events, session_id=new_session_id(), upto_exec_index=target)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    ok: bool
+    session_id: str
+    events: int
+    stored_hash: str
+    rerun_hash: str
+    stored_pnl: float | None
+    rerun_pnl: float | None
+    message: str
+
+
+def replay_check(engine: sa.Engine, session_id: str) -> CheckResult:
+    """Re-run a stored session from its log and compare every event and the final PnL."""
+    stored = SessionStore(engine).load_events(session_id)
+    if not stored:
+        raise EngineError("unknown_session", f"no session with id {session_id!r}")
+    try:
+        session = rebuild(engine, stored)
+    except DataChangedError as exc:
+        return CheckResult(
+            False, session_id, len(stored), log_hash(stored), "", None, None, str(exc)
+        )
+    rerun = session.drain_events()
+    stored_pnl = _final_pnl(stored)
+    rerun_pnl = session.summary()["pnl"]
+    mismatch = next(
+        (i for i, (a, b) in enumerate(zip(stored, rerun, strict=False)) if a.line() != b.line()),
+        None,
+    )
+    if mismatch is None and len(stored) != len(rerun):
+        mismatch = min(len(stored), len(rerun))
+    ok = mismatch is None and (stored_pnl is None or stored_pnl == rerun_pnl)
+    if ok:
+        message = f"OK: {len(stored)} events re-run identically; pnl {rerun_pnl}"
+    elif mismatch is not None:
+        a = stored[mismatch].line() if mismatch < len(stored) else "(none)"
+        b = rerun[mismatch].line() if mismatch < len(rerun) else "(none)"
+        message = f"MISMATCH at event {mismatch + 1}:\n  stored: {a}\n  re-run: {b}"
+    else:
+        message = f"MISMATCH: pnl stored {stored_pnl} vs re-run {rerun_pnl}"
+    return CheckResult(
+        ok,
+        session_id,
+        len(stored),
+        log_hash(stored),
+        log_hash(rerun),
+        stored_pnl,
+        rerun_pnl,
+        message,
+    )
+
+
+def _final_pnl(events: list[Event]) -> float | None:
+    for ev in reversed(events):
+        if ev.type == "SESSION_END":
+            return ev.payload["summary"]["pnl"]
+    return None
+
+
+# --- scripts ---------------------------------------------------------------------------------
+_ACTION_OPS = {
+    "place",
+    "cancel",
+    "cancel_all",
+    "modify",
+    "flatten",
+    "set_bracket",
+    "note",
+    "end",
+    "set_disp_tf",
+    "pause",
+    "play",
+    "set_speed",
+}
+
+
+def load_script(path: str | Path) -> dict:
+    """Read a JSON or YAML script file."""
+    text = Path(path).read_text()
+    try:
+        script = yaml.safe_load(text)  # YAML is a superset of JSON
+    except yaml.YAMLError as exc:
+        raise EngineError("bad_script", f"{path}: not valid JSON/YAML: {exc}") from None
+    if not isinstance(script, dict):
+        raise EngineError("bad_script", f"{path}: a script is a mapping with 'actions'")
+    return script
+
+
+def _action_index(session: ReplaySession, at: object, n: int) -> int:
+    """Return the display-bar offset from the session start at which an action applies."""
+    if isinstance(at, bool):
+        raise EngineError("bad_script", f"action {n}: 'at' must be a bar index or a time")
+    if isinstance(at, int):
+        if at < 0:
+            raise EngineError("bad_script", f"action {n}: 'at' must be >= 0, got {at}")
+        return at
+    ts = parse_time(at, end=False, name=f"action {n} 'at'")
+    first = int(session.codes[session.i_start])
+    i = int(session.ts.searchsorted(ts.value))
+    if i >= session.n:
+        return session.disp_index - first + 10**9  # after the data: never reached
+    code = int(session.codes[i]) + (0 if session._boundary(i) else 1)
+    return code - first
+
+
+def run_script(
+    script: dict,
+    engine: sa.Engine,
+    *,
+    session_id: str | None = None,
+    store: SessionStore | None = None,
+) -> ReplaySession:
+    """Play a script: start the session, apply each action at its display bar, run to the end.
+
+    ``script``: {symbol, t_start, t_end, disp_tf, seed?, fill_model?: {...}, actions: [
+    {at: display-bar index from the start (0 = before the first bar) or an ISO time,
+    op: place|cancel|cancel_all|modify|flatten|set_bracket|note|set_disp_tf|end, ...args}]}.
+    Events are written to the store after every step, in one transaction each.
+    """
+    for key in ("symbol", "t_start", "t_end"):
+        if key not in script:
+            raise EngineError("bad_script", f"a script needs {key!r}")
+    params = dict(script.get("fill_model") or {})
+    session = open_session(
+        engine,
+        script["symbol"],
+        str(script["t_start"]),
+        str(script["t_end"]),
+        script.get("disp_tf", "5m"),
+        session_id=session_id,
+        seed=script.get("seed", 0),
+        **params,
+    )
+    store = store or SessionStore(engine)
+    store.save(session)
+    actions = script.get("actions") or []
+    if not isinstance(actions, list):
+        raise EngineError("bad_script", "'actions' must be a list")
+    plan = []
+    for n, action in enumerate(actions, 1):
+        if not isinstance(action, dict) or action.get("op") not in _ACTION_OPS:
+            raise EngineError("bad_script", f"action {n}: needs an op in {sorted(_ACTION_OPS)}")
+        plan.append((_action_index(session, action.get("at", 0), n), n, action))
+    plan.sort(key=lambda p: (p[0], p[1]))
+    first = int(session.codes[session.i_start])
+    for at, _, action in plan:
+        while not session.ended and session.disp_index - first < at:
+            session.step(disp_steps=1)
+            store.save(session)
+        if session.ended:
+            break
+        args = {k: v for k, v in action.items() if k not in ("op", "at")}
+        try:
+            getattr(session, action["op"])(**args)
+        except EngineError as exc:
+            print(f"action at bar {at} ({action['op']}) rejected: {exc}")
+        except TypeError as exc:
+            raise EngineError("bad_script", f"action {action}: {exc}") from None
+        store.save(session)
+    while not session.ended:
+        session.step(disp_steps=1)
+        store.save(session)
+    return session

@@ -1,0 +1,192 @@
+"""The storage edge of replay sessions: the append-only event log, session rows, trades.
+
+Two event recorders share one interface and one test suite: :class:`InMemoryRecorder`
+and :class:`SqlRecorder` (table ``replay_events``, keyed ``(session_id, seq)``; a duplicate
+seq is a conflict, never an overwrite). :class:`SessionStore` persists a session's new
+events, its row in ``replay_sessions`` and, once it ends, its trades — in one transaction,
+so a crash loses at most the step in flight.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Protocol
+
+import sqlalchemy as sa
+
+from ntree import db
+from ntree.engine import Event, ReplaySession, canonical_json
+from ntree.engine.events import iso_utc
+
+
+class EventConflict(RuntimeError):
+    """An event with that (session_id, seq) is already recorded."""
+
+
+class EventRecorder(Protocol):
+    def append(self, session_id: str, events: list[Event]) -> None: ...
+
+    def select(self, session_id: str, since: int = 0) -> list[Event]: ...
+
+
+class InMemoryRecorder:
+    """Keeps the log in a dict of lists (tests, benchmarks, throwaway sessions)."""
+
+    def __init__(self) -> None:
+        self._logs: dict[str, list[Event]] = {}
+
+    def append(self, session_id: str, events: list[Event]) -> None:
+        log = self._logs.setdefault(session_id, [])
+        last = log[-1].seq if log else 0
+        for ev in events:
+            if ev.seq <= last:
+                raise EventConflict(f"event {session_id}#{ev.seq} is already recorded")
+            last = ev.seq
+        log.extend(events)
+
+    def select(self, session_id: str, since: int = 0) -> list[Event]:
+        return [ev for ev in self._logs.get(session_id, []) if ev.seq > since]
+
+
+def _event_rows(session_id: str, events: list[Event]) -> list[dict]:
+    return [
+        {
+            "session_id": session_id,
+            "seq": ev.seq,
+            "ts_exec": iso_utc(ev.ts_exec),
+            "ts_market": iso_utc(ev.ts_market),
+            "event_type": ev.type,
+            "payload_json": ev.payload_json(),
+        }
+        for ev in events
+    ]
+
+
+class SqlRecorder:
+    """Appends events to ``replay_events`` through SQLAlchemy Core."""
+
+    def __init__(self, engine: sa.Engine) -> None:
+        self.engine = engine
+
+    def append(self, session_id: str, events: list[Event], conn: sa.Connection | None = None):
+        if not events:
+            return
+        if conn is None:
+            with self.engine.begin() as conn:
+                return self.append(session_id, events, conn)
+        try:
+            conn.execute(db.replay_events.insert(), _event_rows(session_id, events))
+        except sa.exc.IntegrityError as exc:
+            raise EventConflict(
+                f"an event of {session_id} is already recorded: {exc.orig}"
+            ) from exc
+
+    def select(self, session_id: str, since: int = 0) -> list[Event]:
+        t = db.replay_events
+        q = (
+            sa.select(t.c.seq, t.c.ts_exec, t.c.ts_market, t.c.event_type, t.c.payload_json)
+            .where(t.c.session_id == session_id, t.c.seq > since)
+            .order_by(t.c.seq)
+        )
+        with self.engine.connect() as conn:
+            return [Event.from_record(*row) for row in conn.execute(q)]
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class SessionStore:
+    """Sessions, their logs and trades in the database (the engine never sees SQL)."""
+
+    def __init__(self, engine: sa.Engine, clock: Callable[[], str] = _utc_now) -> None:
+        self.engine = engine
+        self.events = SqlRecorder(engine)
+        self._clock = clock  # wall time is metadata only (created_at), never an engine input
+
+    def save(self, session: ReplaySession, *, notes: str | None = None) -> list[Event]:
+        """Persist the session's pending events, its row and (once ended) its trades.
+
+        One transaction: either all of it lands, or nothing does and the events stay
+        pending in the session for the next save. Returns the events written.
+        """
+        events = session.pending_events()
+        sid = session.config.session_id
+        with self.engine.begin() as conn:
+            self._upsert_session(conn, session, notes)
+            self.events.append(sid, events, conn)
+            if session.ended:
+                conn.execute(db.replay_trades.delete().where(db.replay_trades.c.session_id == sid))
+                rows = [{**t, "session_id": sid} for t in session.trades]
+                for row in rows:
+                    row.pop("initial_stop", None)
+                if rows:
+                    conn.execute(db.replay_trades.insert(), rows)
+        session.drain_events()
+        return events
+
+    def _upsert_session(self, conn: sa.Connection, session: ReplaySession, notes: str | None):
+        cfg = session.config
+        summary = session.summary()
+        values = {
+            "disp_tf": session.state()["disp_tf"],
+            "status": "ended" if session.ended else "active",
+            "result_pnl": summary["pnl"],
+            "max_dd": summary["max_dd"],
+            "num_trades": summary["num_trades"],
+            "win_rate": summary["win_rate"],
+            "avg_r": summary["avg_r"],
+        }
+        if notes is not None:
+            values["notes"] = notes
+        t = db.replay_sessions
+        updated = conn.execute(t.update().where(t.c.session_id == cfg.session_id).values(values))
+        if updated.rowcount:
+            return
+        params = cfg.to_params()
+        conn.execute(
+            t.insert().values(
+                session_id=cfg.session_id,
+                symbol=cfg.symbol,
+                exec_tf="1m",
+                t_start=params["t_start"],
+                t_end=params["t_end"],
+                created_at=self._clock(),
+                params=canonical_json(params),
+                data_fingerprint=session.fingerprint,
+                parent_session_id=cfg.parent_session_id,
+                **values,
+            )
+        )
+
+    def load_events(self, session_id: str, since: int | None = None) -> list[Event]:
+        """Return the session's events with seq > ``since`` (all when None)."""
+        return self.events.select(session_id, since or 0)
+
+    def get_session(self, session_id: str) -> dict | None:
+        """Return the session's row as a dict (params decoded), or None."""
+        t = db.replay_sessions
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t).where(t.c.session_id == session_id)).mappings().first()
+        return None if row is None else _session_dict(row)
+
+    def list_sessions(self, limit: int = 500) -> list[dict]:
+        """Return the sessions played, newest first."""
+        t = db.replay_sessions
+        q = sa.select(t).order_by(t.c.created_at.desc(), t.c.session_id).limit(limit)
+        with self.engine.connect() as conn:
+            return [_session_dict(r) for r in conn.execute(q).mappings()]
+
+    def trades(self, session_id: str) -> list[dict]:
+        t = db.replay_trades
+        q = sa.select(t).where(t.c.session_id == session_id).order_by(t.c.trade_id)
+        with self.engine.connect() as conn:
+            return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def _session_dict(row) -> dict:
+    d = dict(row)
+    d["params"] = json.loads(d["params"])
+    return d
