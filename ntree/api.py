@@ -1,0 +1,685 @@
+"""The replay service and its REST API: one engine for humans (the Dash cockpit) and bots.
+
+:class:`ReplayService` turns JSON-ready request bodies into engine commands on the cached
+session and answers JSON-ready dicts; the Flask blueprint below and the Dash callbacks both
+go through it, so a bot and the cockpit see exactly the same rules.
+
+Every rejected request raises :class:`ApiError` (a 4xx with ``{"error": {code, message,
+field}}``) before or instead of changing anything: 400 for malformed JSON and missing or
+wrong-typed fields, 404 for an unknown session or order, 409 for an ended session or an edit
+between display boundaries, 422 for a well-typed value the market or the engine refuses
+(off-tick price, bad quantity, date outside the data).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from flask import Blueprint, Flask, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from ntree import db
+from ntree.cache import SessionCache, UnknownSession
+from ntree.market import DISP_TFS, EXCHANGE_TZ, TICK, is_on_tick, sessions
+
+SIDES = ("BUY", "SELL")
+ORDER_TYPES = ("LIMIT", "STOP", "MARKET")
+MAX_STEPS = 10_000
+MAX_CANDLES = 5_000
+MAX_NOTE = 2_000
+FILL_EVENTS = frozenset({"FILL", "TARGET_FILLED", "STOP_TRIGGERED"})
+
+_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+#: Engine rejection codes -> HTTP status (anything else the engine rejects is a 422).
+ENGINE_STATUS = {
+    "session_ended": 409,
+    "not_at_boundary": 409,
+    "unknown_order": 404,
+}
+
+
+class ApiError(Exception):
+    """A rejected request: HTTP status, machine code, human message, offending field."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+
+    def to_dict(self) -> dict:
+        return {"error": {"code": self.code, "message": self.message, "field": self.field}}
+
+
+# --- request validation -------------------------------------------------------------------
+
+
+def _missing(name: str) -> ApiError:
+    return ApiError(400, "missing_field", f"missing required field {name!r}", name)
+
+
+def _wrong_type(name: str, expected: str, value: Any) -> ApiError:
+    got = type(value).__name__ if value is not None else "null"
+    return ApiError(400, "bad_type", f"field {name!r} must be {expected}, got {got}", name)
+
+
+def req_str(body: dict, name: str, *, required: bool = True) -> str | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise _missing(name)
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise _wrong_type(name, "a non-empty string", value)
+    return value
+
+
+def req_int(
+    body: dict,
+    name: str,
+    *,
+    required: bool = True,
+    minimum: int | None = None,
+    maximum: int | None = None,
+) -> int | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise _missing(name)
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        else:
+            raise _wrong_type(name, "an integer", value)
+    if minimum is not None and value < minimum:
+        raise ApiError(
+            422, "out_of_range", f"field {name!r} must be >= {minimum}, got {value}", name
+        )
+    if maximum is not None and value > maximum:
+        raise ApiError(
+            422, "out_of_range", f"field {name!r} must be <= {maximum}, got {value}", name
+        )
+    return value
+
+
+def req_number(
+    body: dict, name: str, *, required: bool = True, positive: bool = False
+) -> float | None:
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise _missing(name)
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise _wrong_type(name, "a finite number", value)
+    if positive and value <= 0:
+        raise ApiError(422, "out_of_range", f"field {name!r} must be > 0, got {value}", name)
+    return float(value)
+
+
+def req_bool(body: dict, name: str, default: bool) -> bool:
+    value = body.get(name)
+    if value is None:
+        return default
+    if not isinstance(value, bool):
+        raise _wrong_type(name, "true or false", value)
+    return value
+
+
+def req_dict(body: dict, name: str) -> dict | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise _wrong_type(name, "an object", value)
+    return value
+
+
+def req_choice(body: dict, name: str, choices: tuple[str, ...] | list[str]) -> str:
+    value = req_str(body, name)
+    if value not in choices:
+        raise ApiError(
+            422, "bad_value", f"field {name!r} must be one of {list(choices)}, got {value!r}", name
+        )
+    return value
+
+
+def req_price(body: dict, name: str, *, required: bool = True) -> float | None:
+    price = req_number(body, name, required=required)
+    if price is None:
+        return None
+    if price <= 0:
+        raise ApiError(422, "bad_price", f"field {name!r} must be > 0, got {price}", name)
+    if not is_on_tick(price):
+        raise ApiError(422, "off_tick", f"{name} {price} is not on the {TICK} tick", name)
+    return round(price, 2)
+
+
+def parse_time(value: Any, name: str, *, edge: str) -> pd.Timestamp:
+    """Parse an ISO 8601 time; a bare date means that day's session open (or close).
+
+    A time without an offset is read in exchange time (New York).
+    """
+    if value is None:
+        raise _missing(name)
+    if not isinstance(value, str):
+        raise _wrong_type(name, "an ISO 8601 date or time string", value)
+    if _DATE_ONLY.match(value):
+        try:
+            day = pd.Timestamp(value)
+        except ValueError as exc:
+            raise ApiError(400, "bad_time", f"{name}: not a date: {value!r}", name) from exc
+        sched = sessions(day, day)
+        if sched.empty:
+            raise ApiError(422, "no_session", f"{name}: no trading session on {value}", name)
+        return pd.Timestamp(sched[edge].iloc[0]).tz_convert("UTC")
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError) as exc:
+        raise ApiError(400, "bad_time", f"{name}: not an ISO 8601 time: {value!r}", name) from exc
+    if ts is pd.NaT:
+        raise ApiError(400, "bad_time", f"{name}: not an ISO 8601 time: {value!r}", name)
+    if ts.tzinfo is None:
+        ts = ts.tz_localize(EXCHANGE_TZ)
+    return ts.tz_convert("UTC")
+
+
+# --- opening and restoring sessions ---------------------------------------------------------
+
+WARMUP = pd.Timedelta(days=10)  # history before t_start that warms the indicators
+
+
+def _load_bars(db_engine: sa.Engine, symbol: str, t_start: pd.Timestamp, t_end: pd.Timestamp):
+    return db.load_bars(db_engine, symbol, t_start - WARMUP, t_end)
+
+
+def open_session(
+    db_engine: sa.Engine,
+    symbol: str,
+    t_start: pd.Timestamp,
+    t_end: pd.Timestamp,
+    disp_tf: int,
+    **cfg,
+):
+    """Open a new session on the stored bars (``ntree.runner`` when present)."""
+    try:
+        from ntree import runner
+    except ImportError:
+        runner = None
+    if runner is not None:
+        return runner.open_session(db_engine, symbol, t_start, t_end, disp_tf, **cfg)
+    engine = _engine()
+    config = engine.SessionConfig(
+        symbol=symbol, t_start=t_start, t_end=t_end, disp_tf=disp_tf, **cfg
+    )
+    return engine.ReplaySession(config, _load_bars(db_engine, symbol, t_start, t_end))
+
+
+def restore_session(db_engine: sa.Engine, session_id: str):
+    """Rebuild a session from its event log (``ntree.runner`` when present)."""
+    try:
+        from ntree import runner
+    except ImportError:
+        runner = None
+    if runner is not None:
+        return runner.restore_session(db_engine, session_id)
+    from ntree.store import SessionStore
+
+    engine = _engine()
+    events = SessionStore(db_engine).load_events(session_id)
+    if not events:
+        return None
+    cfg = engine.SessionConfig.from_params(events[0].payload["params"])
+    bars = _load_bars(db_engine, cfg.symbol, pd.Timestamp(cfg.t_start), pd.Timestamp(cfg.t_end))
+    return engine.ReplaySession.from_events(events, bars)
+
+
+# --- the service ---------------------------------------------------------------------------
+
+
+def _engine():
+    """Import the engine lazily (it lands separately) and return its module."""
+    import ntree.engine as engine
+
+    return engine
+
+
+class ReplayService:
+    """Session commands on the shared cache, persisted to the event log after each one."""
+
+    def __init__(self, db_engine: sa.Engine, cache: SessionCache) -> None:
+        from ntree.store import SessionStore
+
+        self.db_engine = db_engine
+        self.store = SessionStore(db_engine)
+        self.cache = cache
+
+    @classmethod
+    def create(
+        cls, db_engine: sa.Engine, cache_directory, *, ttl_s: float | None = None
+    ) -> ReplayService:
+        """Build a service whose cache restores expired sessions from the event log."""
+
+        def restore(session_id: str):
+            if db_engine is None or not _session_exists(db_engine, session_id):
+                return None
+            return restore_session(db_engine, session_id)
+
+        kwargs = {} if ttl_s is None else {"ttl_s": ttl_s}
+        return cls(db_engine, SessionCache(cache_directory, restore, **kwargs))
+
+    # queries --------------------------------------------------------------------------
+
+    def symbols(self) -> list[str]:
+        return db.symbols(self.db_engine)
+
+    def data_range(self, symbol: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+        return db.bar_range(self.db_engine, symbol)
+
+    def list_sessions(self) -> list[dict]:
+        return [_jsonable(row) for row in self.store.list_sessions()]
+
+    def get_session(self, session_id: str) -> dict | None:
+        row = self.store.get_session(session_id)
+        return None if row is None else _jsonable(row)
+
+    def events(self, body: dict) -> dict:
+        sid = req_str(body, "session_id")
+        since = req_int(body, "since", required=False, minimum=0)
+        if self.store.get_session(sid) is None and not self.cache.contains(sid):
+            raise ApiError(404, "unknown_session", f"unknown session: {sid!r}", "session_id")
+        events = self.store.load_events(sid, since=since)
+        return {"session_id": sid, "events": [e.to_dict() for e in events]}
+
+    def state(self, body: dict) -> dict:
+        sid = req_str(body, "session_id")
+        with self._open(sid, write=False) as s:
+            return self._view(s, bars=1)
+
+    def candles(self, body: dict) -> dict:
+        sid = req_str(body, "session_id")
+        n = req_int(body, "n", required=False, minimum=1, maximum=MAX_CANDLES) or 300
+        with self._open(sid, write=False) as s:
+            return {"session_id": sid, "disp_tf": s.state()["disp_tf"], "candles": s.candles(n=n)}
+
+    def snapshot(self, session_id: str, n: int) -> dict:
+        """Return state, the last ``n`` candles and every fill (what the cockpit draws)."""
+        with self._open(session_id, write=False) as s:
+            view = self._view(s, bars=0)
+            view["candles"] = s.candles(n=n)
+            return view
+
+    # commands -------------------------------------------------------------------------
+
+    def start(self, body: dict) -> dict:
+        """Validate a start request, open the session, persist it and return its state."""
+        if not isinstance(body, dict):
+            raise ApiError(400, "bad_json", "request body must be a JSON object")
+        symbol = req_str(body, "symbol")
+        known = self.symbols()
+        if symbol not in known:
+            raise ApiError(
+                422, "unknown_symbol", f"unknown symbol {symbol!r}; have {known}", "symbol"
+            )
+        t_start = parse_time(body.get("t_start"), "t_start", edge="open")
+        t_end = parse_time(body.get("t_end"), "t_end", edge="close")
+        if t_end <= t_start:
+            raise ApiError(422, "bad_range", "t_end must be after t_start", "t_end")
+        lo, hi = self.data_range(symbol)
+        if t_start < lo or t_start > hi or t_end > hi + pd.Timedelta(minutes=1):
+            raise ApiError(
+                422,
+                "outside_data",
+                f"{symbol} has data from {lo.isoformat()} to {hi.isoformat()}; "
+                f"asked {t_start.isoformat()} .. {t_end.isoformat()}",
+                "t_start",
+            )
+        disp_tf = req_choice(body, "disp_tf", list(DISP_TFS))
+        speed = req_number(body, "speed", required=False, positive=True) or 1.0
+        seed = req_int(body, "seed", required=False, minimum=0) or 0
+        constraints = req_dict(body, "constraints") or {}
+        boundary = req_bool(constraints, "edit_on_disp_boundary", True)
+        sid = uuid.uuid4().hex[:12]
+        try:
+            s = open_session(
+                self.db_engine,
+                symbol,
+                t_start,
+                t_end,
+                DISP_TFS[disp_tf],
+                seed=seed,
+                session_id=sid,
+                speed=speed,
+                edit_on_disp_boundary=boundary,
+            )
+        except _engine().EngineError as exc:
+            raise _from_engine(exc) from exc
+        sid = s.config.session_id
+        events = self.store.save(s)
+        self.cache.put(s, sid)
+        return {"session_id": sid, "initial_state": self._view(s, events=events, bars=1)}
+
+    def command(self, name: str, body: dict) -> dict:
+        """Run one session command (``step``, ``place``, ...) and return the new state."""
+        if not isinstance(body, dict):
+            raise ApiError(400, "bad_json", "request body must be a JSON object")
+        handler = COMMANDS.get(name)
+        if handler is None:
+            raise ApiError(404, "unknown_command", f"unknown command {name!r}")
+        if name == "rewind":
+            return self.rewind(body)
+        sid = req_str(body, "session_id")
+        with self._open(sid) as s:
+            st = s.state()
+            if st["status"] == "ended":
+                raise ApiError(409, "session_ended", f"session {sid} has ended", "session_id")
+            disp_before = st["cursor"]["disp_index"]
+            try:
+                extra = handler(s, body) or {}
+            except _engine().EngineError as exc:
+                # The cache drops this object: the rejection leaves no trace, not even in the log.
+                raise _from_engine(exc) from exc
+            events = self.store.save(s)
+            bars = max(s.disp_index - disp_before, 0) + 1
+            view = self._view(s, events=events, bars=bars)
+        view.update(extra)
+        return view
+
+    def rewind(self, body: dict) -> dict:
+        """Fork the session ``disp_bars`` display bars back; the parent log stays as it is."""
+        sid = req_str(body, "session_id")
+        n = req_int(body, "disp_bars", minimum=1)
+        engine = _engine()
+        with self._open(sid, write=False) as s:
+            st = s.state()
+            if st["status"] == "ended":
+                raise ApiError(409, "session_ended", f"session {sid} has ended", "session_id")
+            events = self.store.load_events(sid)
+            new_id = uuid.uuid4().hex[:12]
+            try:
+                fork = engine.ReplaySession.from_events(
+                    events, s.bars, session_id=new_id, upto_exec_index=s.rewind_target(n)
+                )
+            except engine.EngineError as exc:
+                raise _from_engine(exc) from exc
+        events = self.store.save(fork)
+        self.cache.put(fork, new_id)
+        return {
+            "session_id": new_id,
+            "parent_session_id": sid,
+            "initial_state": self._view(fork, events=events, bars=1),
+        }
+
+    # helpers --------------------------------------------------------------------------
+
+    def _open(self, session_id: str, *, write: bool = True):
+        return _Opened(self.cache, session_id, write)
+
+    def _view(self, s, *, events: list | None = None, bars: int = 1) -> dict:
+        """Return the JSON-ready state plus new events, the latest bar(s) and all fills."""
+        view = dict(s.state())
+        view["events"] = [e.to_dict() for e in events or []]
+        candles = s.candles(n=bars) if bars > 0 else []
+        view["bars"] = candles
+        last = candles[-1] if candles else None
+        view["overlays"] = (
+            {k: last.get(k) for k in ("ema9", "ema21", "vwap", "ch_upper", "ch_mid", "ch_lower")}
+            if last
+            else {}
+        )
+        view["fills"] = [_jsonable(f) for f in s.fills]
+        return view
+
+
+class _Opened:
+    """``cache.open`` that turns an unknown id into a 404 ApiError."""
+
+    def __init__(self, cache: SessionCache, session_id: str, write: bool) -> None:
+        self._cm = cache.open(session_id, write=write)
+        self._sid = session_id
+
+    def __enter__(self):
+        try:
+            return self._cm.__enter__()
+        except UnknownSession as exc:
+            raise ApiError(
+                404, "unknown_session", f"unknown session: {self._sid!r}", "session_id"
+            ) from exc
+
+    def __exit__(self, *exc):
+        return self._cm.__exit__(*exc)
+
+
+def _session_exists(db_engine: sa.Engine, session_id: str) -> bool:
+    q = sa.select(db.replay_sessions.c.session_id).where(
+        db.replay_sessions.c.session_id == session_id
+    )
+    with db_engine.connect() as conn:
+        return conn.execute(q).first() is not None
+
+
+def _from_engine(exc) -> ApiError:
+    code = getattr(exc, "code", "rejected")
+    return ApiError(ENGINE_STATUS.get(code, 422), code, str(exc))
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {k: _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, pd.Timestamp):
+        return obj.isoformat()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    if hasattr(obj, "item") and not isinstance(obj, str | bytes):
+        return obj.item()
+    return obj
+
+
+# --- command handlers: (session, body) -> extra response fields -----------------------------
+
+
+def _step(s, body: dict) -> None:
+    disp = req_int(body, "disp_steps", required=False, minimum=1, maximum=MAX_STEPS)
+    exe = req_int(body, "exec_steps", required=False, minimum=1, maximum=MAX_STEPS)
+    if (disp is None) == (exe is None):
+        raise ApiError(
+            400, "missing_field", "give exactly one of 'disp_steps' or 'exec_steps'", "disp_steps"
+        )
+    if disp is not None:
+        s.step(disp_steps=disp)
+    else:
+        s.step(exec_steps=exe)
+
+
+def _bracket_arg(body: dict) -> dict | None:
+    bracket = req_dict(body, "bracket")
+    if bracket is None:
+        return None
+    tp = req_price(bracket, "tp", required=False)
+    sl = req_price(bracket, "sl", required=False)
+    if tp is None and sl is None:
+        raise ApiError(400, "missing_field", "bracket needs 'tp' or 'sl'", "bracket")
+    return {"tp": tp, "sl": sl}
+
+
+def _place(s, body: dict) -> dict:
+    side = req_choice(body, "side", SIDES)
+    otype = req_choice(body, "type", ORDER_TYPES)
+    qty = req_int(body, "qty", minimum=1)
+    price = req_price(body, "price", required=otype != "MARKET")
+    if otype == "MARKET":
+        price = None
+    tag = req_str(body, "tag", required=False)
+    oco = req_str(body, "oco_group", required=False)
+    bracket = _bracket_arg(body)
+    oid = s.place(
+        side=side, type=otype, qty=qty, price=price, tag=tag, oco_group=oco, bracket=bracket
+    )
+    return {"order_id": oid}
+
+
+def _order_id(body: dict) -> int:
+    return req_int(body, "order_id")
+
+
+def _cancel(s, body: dict) -> None:
+    s.cancel(_order_id(body))
+
+
+def _modify(s, body: dict) -> None:
+    oid = _order_id(body)
+    price = req_price(body, "price", required=False)
+    qty = req_int(body, "qty", required=False, minimum=1)
+    if price is None and qty is None:
+        raise ApiError(400, "missing_field", "modify needs 'price' or 'qty'", "price")
+    s.modify(oid, price=price, qty=qty)
+
+
+def _bracket(s, body: dict) -> None:
+    tp = req_price(body, "tp", required=False)
+    sl = req_price(body, "sl", required=False)
+    if tp is None and sl is None:
+        raise ApiError(400, "missing_field", "bracket needs 'tp' or 'sl'", "tp")
+    s.set_bracket(tp=tp, sl=sl)
+
+
+def _set_speed(s, body: dict) -> None:
+    s.set_speed(req_number(body, "speed", positive=True))
+
+
+def _set_disp_tf(s, body: dict) -> None:
+    s.set_disp_tf(DISP_TFS[req_choice(body, "disp_tf", list(DISP_TFS))])
+
+
+def _note(s, body: dict) -> None:
+    text = req_str(body, "text")
+    if len(text) > MAX_NOTE:
+        raise ApiError(422, "too_long", f"note is longer than {MAX_NOTE} characters", "text")
+    s.note(text)
+
+
+COMMANDS: dict[str, Callable[[Any, dict], dict | None] | None] = {
+    "step": _step,
+    "place": _place,
+    "cancel": _cancel,
+    "modify": _modify,
+    "cancel_all": lambda s, body: s.cancel_all(),
+    "flatten": lambda s, body: s.flatten(),
+    "bracket": _bracket,
+    "set_speed": _set_speed,
+    "set_disp_tf": _set_disp_tf,
+    "pause": lambda s, body: s.pause(),
+    "play": lambda s, body: s.play(),
+    "note": _note,
+    "end": lambda s, body: s.end(),
+    "rewind": None,  # forks: handled by ReplayService.rewind
+}
+
+#: URL path under /replay -> command name.
+POST_ROUTES = {
+    "step": "step",
+    "order/place": "place",
+    "order/cancel": "cancel",
+    "order/modify": "modify",
+    "cancel_all": "cancel_all",
+    "flatten": "flatten",
+    "bracket": "bracket",
+    "set_speed": "set_speed",
+    "set_disp_tf": "set_disp_tf",
+    "pause": "pause",
+    "play": "play",
+    "note": "note",
+    "end": "end",
+    "rewind": "rewind",
+}
+
+
+# --- Flask blueprint -------------------------------------------------------------------------
+
+bp = Blueprint("replay_api", __name__, url_prefix="/replay")
+
+
+def service() -> ReplayService:
+    """Return the service of the running Flask app (installed by :func:`install`)."""
+    return current_app.extensions["ntree"]
+
+
+def install(server: Flask, svc: ReplayService) -> None:
+    """Attach the service and the /replay routes to a Flask server."""
+    server.extensions["ntree"] = svc
+    server.register_blueprint(bp)
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True, force=True)
+    if body is None:
+        raise ApiError(400, "bad_json", "request body must be valid JSON (an object)")
+    if not isinstance(body, dict):
+        raise ApiError(400, "bad_json", "request body must be a JSON object")
+    return body
+
+
+def _query_body(*int_fields: str) -> dict:
+    body: dict[str, Any] = dict(request.args.items())
+    for name in int_fields:
+        if name in body:
+            try:
+                body[name] = int(body[name])
+            except ValueError as exc:
+                raise _wrong_type(name, "an integer", body[name]) from exc
+    return body
+
+
+@bp.errorhandler(ApiError)
+def _api_error(exc: ApiError):
+    return jsonify(exc.to_dict()), exc.status
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    err = ApiError(exc.code or 400, "http_error", exc.description or exc.name)
+    return jsonify(err.to_dict()), err.status
+
+
+@bp.post("/start")
+def _start_route():
+    return jsonify(service().start(_json_body()))
+
+
+@bp.post("/<path:action>")
+def _command_route(action: str):
+    name = POST_ROUTES.get(action)
+    if name is None:
+        raise ApiError(404, "unknown_route", f"no such endpoint: POST /replay/{action}")
+    return jsonify(service().command(name, _json_body()))
+
+
+@bp.get("/state")
+def _state_route():
+    return jsonify(service().state(_query_body()))
+
+
+@bp.get("/events")
+def _events_route():
+    return jsonify(service().events(_query_body("since")))
+
+
+@bp.get("/candles")
+def _candles_route():
+    return jsonify(service().candles(_query_body("n")))
+
+
+@bp.get("/sessions")
+def _sessions_route():
+    return jsonify({"sessions": service().list_sessions()})

@@ -1,0 +1,458 @@
+"""The cockpit chart: a full plotly figure once, then small ``dash.Patch`` updates per tick.
+
+The x axis is categorical (one category per display candle, labelled in exchange time), so
+nights, weekends and holidays leave no gaps and the visible window is a range of candle
+indices. Trace order is fixed (see ``TRACE``); :func:`patch_figure` relies on it.
+
+``meta`` is the small JSON dict the browser keeps next to the figure (``CHART_META``): which
+session and timeframe the figure shows, how many candles it holds, the last candle time, how
+many fills are drawn and a signature of the order lines, so each tick sends only what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from bisect import bisect_right
+from typing import Any
+
+import pandas as pd
+from dash import Patch
+
+from ntree.aggregate import bucket_open
+from ntree.market import DISP_TFS, EXCHANGE_TZ
+
+BUY_COLOR = "#26a69a"
+SELL_COLOR = "#ef5350"
+AVG_COLOR = "#ffd54f"
+BG = "#101418"
+GRID = "#1e252c"
+DEFAULT_WINDOW = 300
+REBUILD_SLACK = 150  # candles held beyond the window before a full rebuild trims them
+
+OVERLAYS = (
+    ("ema9", "EMA 9", "#42a5f5", "solid", 1.2),
+    ("ema21", "EMA 21", "#ab47bc", "solid", 1.2),
+    ("vwap", "VWAP", "#ffb74d", "dot", 1.4),
+    ("ch_upper", "Ch upper", "#78909c", "dash", 1.0),
+    ("ch_mid", "Ch mid", "#546e7a", "dot", 1.0),
+    ("ch_lower", "Ch lower", "#78909c", "dash", 1.0),
+)
+TRACE = {"candles": 0, "volume": 1, **{k: 2 + i for i, (k, *_) in enumerate(OVERLAYS)}}
+TRACE["fills_buy"] = len(TRACE)
+TRACE["fills_sell"] = len(TRACE)
+
+
+def label(ts: str | pd.Timestamp) -> str:
+    """Return the x category of a candle: its open time in exchange time, ``MM-DD HH:MM``."""
+    return pd.Timestamp(ts).tz_convert(EXCHANGE_TZ).strftime("%m-%d %H:%M")
+
+
+def labels(ts_list: list[str]) -> list[str]:
+    if not ts_list:
+        return []
+    idx = pd.DatetimeIndex(pd.to_datetime(ts_list, utc=True)).tz_convert(EXCHANGE_TZ)
+    return list(idx.strftime("%m-%d %H:%M"))
+
+
+def _num(x: Any) -> float | None:
+    return None if x is None or x != x else float(x)
+
+
+def _columns(candles: list[dict]) -> dict[str, list]:
+    cols: dict[str, list] = {"x": labels([c["ts"] for c in candles])}
+    for key in ("open", "high", "low", "close", "volume"):
+        cols[key] = [_num(c[key]) for c in candles]
+    for key, *_ in OVERLAYS:
+        cols[key] = [_num(c.get(key)) for c in candles]
+    cols["vcolor"] = [
+        BUY_COLOR if (c["close"] or 0) >= (c["open"] or 0) else SELL_COLOR for c in candles
+    ]
+    return cols
+
+
+def _fill_points(fills: list[dict], disp_tf_min: int) -> dict[str, dict[str, list]]:
+    out = {"BUY": {"x": [], "y": [], "text": []}, "SELL": {"x": [], "y": [], "text": []}}
+    if not fills:
+        return out
+    ts = pd.DatetimeIndex(pd.to_datetime([f["ts_exec"] for f in fills], utc=True))
+    buckets = labels([t.isoformat() for t in bucket_open(ts, disp_tf_min)])
+    for f, x in zip(fills, buckets, strict=True):
+        side = "BUY" if f["side"] == "BUY" else "SELL"
+        out[side]["x"].append(x)
+        out[side]["y"].append(float(f["price"]))
+        out[side]["text"].append(f"{side} {abs(f['qty'])} @ {float(f['price']):.2f}")
+    return out
+
+
+def _order_text(o: dict) -> str:
+    kind = {"LIMIT": "LMT", "STOP": "STP", "MARKET": "MKT"}.get(o["type"], o["type"])
+    role = f" {o['role'].upper()}" if o.get("role") and o["role"] not in ("entry", "main") else ""
+    return f"{o['side']} {kind}{role} {o['qty']} @ {float(o['price']):.2f}  #{o['order_id']}"
+
+
+def order_overlays(orders: list[dict], position: dict) -> tuple[list[dict], list[dict]]:
+    """Return (shapes, annotations): a labelled line per working order, the average price."""
+    shapes: list[dict] = []
+    notes: list[dict] = []
+    for o in orders:
+        if o.get("price") is None:
+            continue
+        color = BUY_COLOR if o["side"] == "BUY" else SELL_COLOR
+        dash = "dash" if o["type"] == "STOP" else "solid"
+        y = float(o["price"])
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x domain",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": y,
+                "y1": y,
+                "line": {"color": color, "width": 1.3, "dash": dash},
+            }
+        )
+        notes.append(
+            {
+                "xref": "x domain",
+                "yref": "y",
+                "x": 0.0,
+                "y": y,
+                "xanchor": "left",
+                "yanchor": "bottom",
+                "text": _order_text(o),
+                "showarrow": False,
+                "font": {"size": 10, "color": "#fff"},
+                "bgcolor": color,
+                "opacity": 0.9,
+                "borderpad": 1,
+            }
+        )
+    qty = position.get("qty") or 0
+    if qty:
+        y = float(position["avg_price"])
+        shapes.append(
+            {
+                "type": "line",
+                "xref": "x domain",
+                "yref": "y",
+                "x0": 0,
+                "x1": 1,
+                "y0": y,
+                "y1": y,
+                "line": {"color": AVG_COLOR, "width": 1.5, "dash": "dot"},
+            }
+        )
+        notes.append(
+            {
+                "xref": "x domain",
+                "yref": "y",
+                "x": 1.0,
+                "y": y,
+                "xanchor": "right",
+                "yanchor": "top",
+                "text": f"AVG {qty:+d} @ {y:.2f}",
+                "showarrow": False,
+                "font": {"size": 10, "color": "#111"},
+                "bgcolor": AVG_COLOR,
+                "borderpad": 1,
+            }
+        )
+    return shapes, notes
+
+
+def _signature(orders: list[dict], position: dict) -> str:
+    key = [
+        (o["order_id"], o["side"], o["type"], o["qty"], o.get("price"), o.get("role"))
+        for o in orders
+    ]
+    key.append((position.get("qty"), position.get("avg_price")))
+    return hashlib.blake2s(json.dumps(key, default=str).encode(), digest_size=8).hexdigest()
+
+
+def y_range(candles: list[dict], orders: list[dict], position: dict) -> list[float]:
+    """Return a price range fitting the visible candles and bands, plus nearby order lines."""
+    lows = [c["low"] for c in candles if c.get("low") is not None]
+    highs = [c["high"] for c in candles if c.get("high") is not None]
+    if not lows:
+        return [0.0, 1.0]
+    lo, hi = min(lows), max(highs)
+    for c in candles[-60:]:  # recent bands, not ones far in the past
+        for k in ("ch_lower", "ch_upper"):
+            v = _num(c.get(k))
+            if v is not None:
+                lo, hi = min(lo, v), max(hi, v)
+    span = max(hi - lo, 0.01)
+    extra = [float(o["price"]) for o in orders if o.get("price") is not None]
+    if position.get("qty"):
+        extra.append(float(position["avg_price"]))
+    for p in extra:  # order lines stay visible unless far away
+        if lo - span <= p <= hi + span:
+            lo, hi = min(lo, p), max(hi, p)
+    pad = (hi - lo) * 0.04 or 0.05
+    return [round(lo - pad, 4), round(hi + pad, 4)]
+
+
+def _x_range(n: int, window: int) -> list[float]:
+    return [max(n - window, 0) - 0.5, n + 1.5]
+
+
+def _vol_range(volumes: list[float | None]) -> list[float]:
+    vals = [v for v in volumes if v]
+    return [0, (max(vals) if vals else 1) * 1.15]
+
+
+def empty_figure(message: str = "Start a session to replay the market") -> dict:
+    fig = build_figure([], [], {}, [], 5, window=DEFAULT_WINDOW)
+    fig["layout"]["annotations"] = [
+        {
+            "text": message,
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0.5,
+            "y": 0.55,
+            "showarrow": False,
+            "font": {"size": 16, "color": "#8a96a3"},
+        }
+    ]
+    return fig
+
+
+def build_figure(
+    candles: list[dict],
+    orders: list[dict],
+    position: dict,
+    fills: list[dict],
+    disp_tf_min: int,
+    *,
+    window: int = DEFAULT_WINDOW,
+) -> dict:
+    """Return the whole figure (as a plotly JSON dict) for the given candles."""
+    cols = _columns(candles)
+    n = len(candles)
+    data: list[dict] = [
+        {
+            "type": "candlestick",
+            "name": "Price",
+            "x": cols["x"],
+            "open": cols["open"],
+            "high": cols["high"],
+            "low": cols["low"],
+            "close": cols["close"],
+            "xaxis": "x",
+            "yaxis": "y",
+            "whiskerwidth": 0,
+            "increasing": {"line": {"color": BUY_COLOR, "width": 1}, "fillcolor": BUY_COLOR},
+            "decreasing": {"line": {"color": SELL_COLOR, "width": 1}, "fillcolor": SELL_COLOR},
+        },
+        {
+            "type": "bar",
+            "name": "Volume",
+            "x": cols["x"],
+            "y": cols["volume"],
+            "marker": {"color": cols["vcolor"], "line": {"width": 0}},
+            "opacity": 0.6,
+            "xaxis": "x",
+            "yaxis": "y2",
+            "hovertemplate": "%{y:,.0f}<extra>vol</extra>",
+        },
+    ]
+    for key, name, color, dash, width in OVERLAYS:
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": name,
+                "x": cols["x"],
+                "y": cols[key],
+                "line": {"color": color, "dash": dash, "width": width},
+                "xaxis": "x",
+                "yaxis": "y",
+                "connectgaps": False,
+                "hovertemplate": "%{y:.2f}<extra>" + name + "</extra>",
+            }
+        )
+    pts = _fill_points(fills, disp_tf_min)
+    for side, symbol, color in (
+        ("BUY", "triangle-up", BUY_COLOR),
+        ("SELL", "triangle-down", SELL_COLOR),
+    ):
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": f"{side} fills",
+                "x": pts[side]["x"],
+                "y": pts[side]["y"],
+                "text": pts[side]["text"],
+                "hovertemplate": "%{text}<extra></extra>",
+                "xaxis": "x",
+                "yaxis": "y",
+                "marker": {
+                    "symbol": symbol,
+                    "size": 11,
+                    "color": color,
+                    "line": {"color": "#fff", "width": 1},
+                },
+            }
+        )
+    shapes, notes = order_overlays(orders, position)
+    visible = candles[-window:]
+    layout = {
+        "template": "plotly_dark",
+        "paper_bgcolor": BG,
+        "plot_bgcolor": BG,
+        "margin": {"l": 8, "r": 58, "t": 8, "b": 28},
+        "showlegend": True,
+        "legend": {
+            "orientation": "h",
+            "x": 0,
+            "y": 1.0,
+            "yanchor": "bottom",
+            "font": {"size": 10},
+            "bgcolor": "rgba(0,0,0,0)",
+        },
+        "hovermode": "x",
+        "dragmode": "pan",
+        "uirevision": "keep",
+        "font": {
+            "family": "Inter, Roboto, Helvetica, Arial, sans-serif",
+            "size": 11,
+            "color": "#c8d1da",
+        },
+        "xaxis": {
+            "type": "category",
+            "rangeslider": {"visible": False},
+            "range": _x_range(n, window),
+            "showgrid": True,
+            "gridcolor": GRID,
+            "nticks": 10,
+            "tickfont": {"size": 10},
+            "anchor": "y2",
+            "showspikes": True,
+            "spikemode": "across",
+            "spikethickness": 1,
+            "spikecolor": "#5c6b7a",
+            "spikedash": "dot",
+        },
+        "yaxis": {
+            "domain": [0.24, 1.0],
+            "side": "right",
+            "range": y_range(visible, orders, position),
+            "gridcolor": GRID,
+            "tickformat": ".2f",
+            "showspikes": True,
+            "spikemode": "across",
+            "spikethickness": 1,
+            "spikecolor": "#5c6b7a",
+            "spikedash": "dot",
+            "fixedrange": False,
+        },
+        "yaxis2": {
+            "domain": [0.0, 0.2],
+            "side": "right",
+            "gridcolor": GRID,
+            "range": _vol_range(cols["volume"][-window:]),
+            "tickformat": "~s",
+            "fixedrange": True,
+        },
+        "shapes": shapes,
+        "annotations": notes,
+        "hoverlabel": {"bgcolor": "#1c232b", "font": {"size": 11}},
+    }
+    return {"data": data, "layout": layout}
+
+
+def meta_for(
+    session_id: str,
+    disp_tf: str,
+    candles: list[dict],
+    fills: list[dict],
+    orders: list[dict],
+    position: dict,
+) -> dict:
+    return {
+        "sid": session_id,
+        "tf": disp_tf,
+        "n": len(candles),
+        "last_ts": candles[-1]["ts"] if candles else None,
+        "nfills": len(fills),
+        "sig": _signature(orders, position),
+    }
+
+
+def needs_rebuild(meta: dict | None, session_id: str, disp_tf: str, window: int) -> bool:
+    return (
+        not meta
+        or meta.get("sid") != session_id
+        or meta.get("tf") != disp_tf
+        or not meta.get("last_ts")
+        or meta["n"] > window + REBUILD_SLACK
+    )
+
+
+def patch_figure(
+    meta: dict,
+    recent: list[dict],
+    orders: list[dict],
+    position: dict,
+    fills: list[dict],
+    *,
+    window: int = DEFAULT_WINDOW,
+) -> tuple[Patch, dict] | None:
+    """Return (Patch, new meta) bringing the browser's figure up to date, or None when a full
+    rebuild is needed (``recent`` does not reach back to the figure's last candle).
+
+    ``recent`` holds the latest candles, starting at or before ``meta["last_ts"]``; the
+    figure's last candle is replaced (it may have been forming) and the newer ones appended.
+    """
+    ts_list = [c["ts"] for c in recent]
+    start = bisect_right(ts_list, meta["last_ts"]) - 1 if recent else -1
+    if start < 0 or ts_list[start] != meta["last_ts"]:
+        return None
+    new = recent[start:]
+    cols = _columns(new)
+    n = meta["n"]
+    p = Patch()
+    arrays = {
+        "candles": {"x": "x", "open": "open", "high": "high", "low": "low", "close": "close"},
+        "volume": {"x": "x", "y": "volume"},
+    }
+    for key, *_ in OVERLAYS:
+        arrays[key] = {"x": "x", "y": key}
+    for trace, fields in arrays.items():
+        i = TRACE[trace]
+        for attr, col in fields.items():
+            if attr != "x":  # the figure's last candle keeps its category, its values may move
+                p["data"][i][attr][n - 1] = cols[col][0]
+            if len(new) > 1:
+                p["data"][i][attr].extend(cols[col][1:])
+    p["data"][TRACE["volume"]]["marker"]["color"][n - 1] = cols["vcolor"][0]
+    if len(new) > 1:
+        p["data"][TRACE["volume"]]["marker"]["color"].extend(cols["vcolor"][1:])
+    n_new = n + len(new) - 1
+    if len(fills) > meta["nfills"]:
+        pts = _fill_points(fills[meta["nfills"] :], _tf_minutes(meta["tf"]))
+        for side in ("BUY", "SELL"):
+            if pts[side]["x"]:
+                t = p["data"][TRACE["fills_buy" if side == "BUY" else "fills_sell"]]
+                t["x"].extend(pts[side]["x"])
+                t["y"].extend(pts[side]["y"])
+                t["text"].extend(pts[side]["text"])
+    sig = _signature(orders, position)
+    if sig != meta["sig"]:
+        shapes, notes = order_overlays(orders, position)
+        p["layout"]["shapes"] = shapes
+        p["layout"]["annotations"] = notes
+    if len(new) > 1:
+        p["layout"]["xaxis"]["range"] = _x_range(n_new, window)
+    visible = recent[-window:]
+    p["layout"]["yaxis"]["range"] = y_range(visible, orders, position)
+    p["layout"]["yaxis2"]["range"] = _vol_range([c["volume"] for c in visible])
+    new_meta = dict(meta, n=n_new, last_ts=new[-1]["ts"], nfills=len(fills), sig=sig)
+    return p, new_meta
+
+
+def _tf_minutes(label_: str) -> int:
+    return DISP_TFS[label_]

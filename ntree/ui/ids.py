@@ -1,0 +1,73 @@
+"""Component ids of the Dash app, in one place (pages and tests import them from here)."""
+
+from __future__ import annotations
+
+# app.py (shared across pages)
+SESSION_ID = "session-id"  # dcc.Store: the only thing the browser holds about a session
+NAVBAR = "navbar"
+
+# Cockpit: start panel
+START_SYMBOL = "start-symbol"
+START_DATES = "start-dates"
+START_DISP_TF = "start-disp-tf"
+START_SPEED = "start-speed"
+START_SEED = "start-seed"
+START_BOUNDARY = "start-boundary"
+START_PRESET = "start-preset"
+START_BUTTON = "start-button"
+START_RANGE_NOTE = "start-range-note"
+
+# Cockpit: toolbar
+PLAY = "play"
+STEP_1 = "step-1"
+STEP_N = "step-n"
+STEP_N_COUNT = "step-n-count"
+SPEED_SLIDER = "speed-slider"
+TICKER = "ticker"  # dcc.Interval driving playback
+DISP_TF = "disp-tf"  # mid-session display timeframe switch
+REWIND = "rewind"
+REWIND_COUNT = "rewind-count"
+AUTO_PAUSE = "auto-pause"
+END = "end-session"
+BAR_TIME = "bar-time"
+MARKET_PHASE = "market-phase"
+TIME_LEFT = "time-left"
+SESSION_LABEL = "session-label"
+
+# Cockpit: chart
+CHART = "chart"
+CHART_META = "chart-meta"  # dcc.Store: what the browser's figure holds (for Patch)
+
+# Cockpit: order panel
+ORDER_SIDE = "order-side"
+ORDER_TYPE = "order-type"
+ORDER_PRICE = "order-price"
+PRICE_UP = "price-up"
+PRICE_DOWN = "price-down"
+ORDER_QTY = "order-qty"
+ORDER_TP = "order-tp"
+ORDER_SL = "order-sl"
+PLACE = "place-order"
+MODIFY_TARGET = "modify-target"  # dcc.Store: order id being modified, or None
+MODIFY_CANCEL = "modify-cancel"
+ORDERS_TABLE = "orders-table"
+ORDER_CANCEL = "order-cancel"  # pattern-matching: {"type": ORDER_CANCEL, "oid": ...}
+ORDER_EDIT = "order-edit"  # pattern-matching: {"type": ORDER_EDIT, "oid": ...}
+CANCEL_ALL = "cancel-all"
+FLATTEN = "flatten"
+
+# Cockpit: position / PnL and messages
+POS_QTY = "pos-qty"
+POS_AVG = "pos-avg"
+POS_UNREAL = "pos-unreal"
+POS_REAL = "pos-real"
+POS_EQUITY = "pos-equity"
+POS_MAXDD = "pos-maxdd"
+ALERT = "alert"
+SUMMARY = "summary"
+HOTKEY = "hotkey"  # dcc.Store written by assets/cockpit.js: {"key": ..., "n": ...}
+EVENTS_LOG = "events-log"
+
+# History
+HISTORY_TABLE = "history-table"
+LOG_TABLE = "log-table"
