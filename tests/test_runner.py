@@ -1,0 +1,183 @@
+"""The headless runner and replay-check on a real seeded SQLite file, through the CLI too."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from ntree import db
+from ntree.cli import main
+from ntree.engine import EngineError
+from ntree.runner import (
+    fork_session,
+    open_session,
+    parse_time,
+    replay_check,
+    restore_session,
+    run_script,
+)
+from ntree.seed import ensure_seeded
+from ntree.store import SessionStore
+
+SCRIPT = {
+    "symbol": "SPY",
+    "t_start": "2024-07-08",
+    "t_end": "2024-07-09",
+    "disp_tf": "5m",
+    "actions": [
+        {
+            "at": 2,
+            "op": "place",
+            "side": "BUY",
+            "type": "MARKET",
+            "qty": 10,
+            "bracket": {"tp": 600.0, "sl": 500.0},
+        },
+        {"at": 20, "op": "place", "side": "SELL", "type": "LIMIT", "qty": 20, "price": 700.0},
+        {"at": 30, "op": "modify", "order_id": 4, "price": 540.0},
+        {"at": 40, "op": "note", "text": "flipped short on purpose"},
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def seeded_file(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("seeded") / "ntree.db"
+    engine = db.connect(f"sqlite:///{path}")
+    ensure_seeded(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def engine(seeded_file: Path, tmp_path: Path):
+    path = tmp_path / "ntree.db"
+    shutil.copy(seeded_file, path)
+    eng = db.connect(f"sqlite:///{path}")
+    yield eng
+    eng.dispose()
+
+
+def test_bare_dates_mean_the_session_open_and_close_in_new_york_time() -> None:
+    assert str(parse_time("2024-07-08", end=False, name="t")) == "2024-07-08 13:30:00+00:00"
+    assert str(parse_time("2024-11-29", end=True, name="t")) == "2024-11-29 18:00:00+00:00"
+    assert str(parse_time("2024-12-02", end=False, name="t")) == "2024-12-02 14:30:00+00:00"
+    assert str(parse_time("2024-07-08T10:00", end=False, name="t")) == "2024-07-08 14:00:00+00:00"
+    assert str(parse_time("2024-07-08T10:00Z", end=False, name="t")) == "2024-07-08 10:00:00+00:00"
+    with pytest.raises(EngineError, match="not a trading day"):
+        parse_time("2024-07-04", end=False, name="t_start")
+    with pytest.raises(EngineError, match="ISO 8601"):
+        parse_time("next tuesday", end=False, name="t_start")
+
+
+def test_script_plays_to_the_end_and_its_log_re_runs_exactly(engine) -> None:
+    session = run_script(SCRIPT, engine, session_id="scripted")
+
+    assert session.ended
+    trades = session.trades
+    assert [t["side"] for t in trades] == ["LONG", "SHORT"]  # the sell limit flipped the long
+    assert trades[1]["reason_code"] == "session_end"
+    result = replay_check(engine, "scripted")
+    assert result.ok, result.message
+    assert result.stored_hash == result.rerun_hash and result.rerun_pnl == session.summary()["pnl"]
+    assert SessionStore(engine).get_session("scripted")["num_trades"] == 2
+
+
+def test_replay_check_says_clearly_when_the_bars_changed(engine) -> None:
+    run_script(SCRIPT, engine, session_id="s")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(db.bars).where(db.bars.c.symbol == "SPY").values(high=db.bars.c.high + 0.01)
+        )
+
+    result = replay_check(engine, "s")
+
+    assert not result.ok
+    assert "bars differ" in result.message
+
+
+def test_replay_check_reports_a_tampered_log(engine) -> None:
+    run_script(SCRIPT, engine, session_id="s")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.update(db.replay_events)
+            .where(db.replay_events.c.event_type == "FILL")
+            .values(
+                payload_json=sa.func.replace(
+                    db.replay_events.c.payload_json, '"qty":10', '"qty":11'
+                )
+            )
+        )
+
+    result = replay_check(engine, "s")
+
+    assert not result.ok and "MISMATCH" in result.message
+
+
+def test_a_session_restored_from_its_log_carries_on_like_the_original(engine) -> None:
+    store = SessionStore(engine)
+    live = open_session(engine, "QQQ", "2024-08-05", "2024-08-05", "15m", session_id="live")
+    live.step(disp_steps=2)
+    live.place("SELL", "LIMIT", 5, round(live.last_price + 0.5, 2))
+    store.save(live)
+
+    restored = restore_session(engine, "live")
+    for s in (live, restored):
+        s.step(disp_steps=6)
+    assert restored.state() == live.state()
+    assert [e.line() for e in restored.drain_events()] == [e.line() for e in live.drain_events()]
+
+
+def test_rewind_forks_a_linked_session_and_leaves_the_parent_log_intact(engine) -> None:
+    store = SessionStore(engine)
+    parent = open_session(engine, "SPY", "2024-07-10", "2024-07-10", "5m", session_id="parent")
+    parent.step(disp_steps=5)
+    parent.place("BUY", "MARKET", 10)
+    parent.step(disp_steps=5)
+    store.save(parent)
+    parent_log = [e.line() for e in store.load_events("parent")]
+
+    fork = fork_session(engine, parent, 7)
+    store.save(fork)
+
+    assert fork.disp_index == parent.disp_index - 7
+    assert fork.config.parent_session_id == "parent" and fork.portfolio.qty == 0
+    assert [e.line() for e in store.load_events("parent")] == parent_log
+    assert store.get_session(fork.config.session_id)["parent_session_id"] == "parent"
+    assert replay_check(engine, fork.config.session_id).ok
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "code"),
+    [
+        ({"symbol": "NOPE"}, "unknown_symbol"),
+        ({"t_start": "2019-01-02", "t_end": "2019-01-03"}, "bad_range"),
+        ({"t_start": "2024-07-09", "t_end": "2024-07-08"}, "bad_range"),
+        ({"disp_tf": "7m"}, "bad_tf"),
+        ({"t_start": "yesterday"}, "bad_time"),
+    ],
+)
+def test_open_session_rejects_bad_input_clearly(engine, kwargs, code) -> None:
+    args = {"symbol": "SPY", "t_start": "2024-07-08", "t_end": "2024-07-08", "disp_tf": "5m"}
+    args.update(kwargs)
+    with pytest.raises(EngineError) as err:
+        open_session(engine, **args)
+    assert err.value.code == code
+
+
+def test_cli_run_prints_a_summary_and_replay_check_passes(engine, tmp_path, capsys) -> None:
+    url = str(engine.url)
+    script = tmp_path / "script.json"
+    script.write_text(json.dumps(SCRIPT))
+
+    assert main(["run", str(script), "--db", url, "--session-id", "cli"]) == 0
+    out = capsys.readouterr().out
+    assert "session cli: SPY 5m" in out and "trades 2" in out
+    assert main(["replay-check", "cli", "--db", url]) == 0
+    assert "re-run identically" in capsys.readouterr().out
+    assert main(["replay-check", "missing", "--db", url]) == 2
+    assert "no session with id 'missing'" in capsys.readouterr().err
