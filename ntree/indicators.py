@@ -15,7 +15,9 @@ Formulas (``o, h, l, c, v`` are a candle's open, high, low, close, volume):
   (an RMA: EMA with ``alpha = 1 / n``).
 - Keltner channel: ``ch_mid = ema(c, 20)``, ``ch_upper/ch_lower = ch_mid +- 2 * atr(14)``,
   ``ch_slope_t = (ch_mid_t - ch_mid_{t-5}) / 5`` (price per candle, NaN for the first 5),
-  ``ch_width_atr = (ch_upper - ch_lower) / atr14`` (NaN when the ATR is 0).
+  ``ch_width_atr = (ch_upper - ch_lower) / atr(50)``: the band width in units of a slow
+  ATR (NaN when it is 0). Against ``atr14`` it would always be ``2 * 2 = 4``; against the
+  slow ATR it reads the regime: above 4 volatility is expanding, below 4 contracting.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ ATR_N = 14
 CH_SPAN = 20
 CH_MULT = 2.0
 CH_SLOPE_LAG = 5
+CH_WIDTH_ATR_N = 50
 
 INDICATOR_COLUMNS = [
     "ema9",
@@ -91,6 +94,7 @@ def keltner(df: pd.DataFrame, atr14: pd.Series | None = None) -> pd.DataFrame:
     """Return the Keltner channel columns ch_mid, ch_upper, ch_lower, ch_slope, ch_width_atr."""
     atr14 = atr(df, ATR_N) if atr14 is None else atr14
     mid = ema(df["close"], CH_SPAN)
+    slow_atr = atr(df, CH_WIDTH_ATR_N)
     upper = mid + CH_MULT * atr14
     lower = mid - CH_MULT * atr14
     return pd.DataFrame(
@@ -99,7 +103,7 @@ def keltner(df: pd.DataFrame, atr14: pd.Series | None = None) -> pd.DataFrame:
             "ch_upper": upper,
             "ch_lower": lower,
             "ch_slope": (mid - mid.shift(CH_SLOPE_LAG)) / CH_SLOPE_LAG,
-            "ch_width_atr": (upper - lower) / atr14.where(atr14 > 0),
+            "ch_width_atr": (upper - lower) / slow_atr.where(slow_atr > 0),
         },
         index=df.index,
     )

@@ -100,7 +100,21 @@ def test_keltner_on_flat_prices_is_mid_plus_minus_two_atr() -> None:
     assert out["ch_lower"].tolist() == [96.0] * 8
     assert out["ch_slope"].isna().tolist() == [True] * 5 + [False] * 3
     assert out["ch_slope"].iloc[5:].tolist() == [0.0] * 3
-    assert out["ch_width_atr"].tolist() == [4.0] * 8
+    assert out["ch_width_atr"].tolist() == [4.0] * 8  # the slow ATR is 2 as well
+
+
+def test_channel_width_in_slow_atr_grows_when_volatility_expands() -> None:
+    times = pd.date_range("2024-07-01 13:30", periods=3, freq="5min", tz="UTC")
+    df = candles([(str(times[0]), 100, 101, 99, 100, 10),  # TR 2
+                  (str(times[1]), 100, 105, 95, 100, 10),  # TR 10
+                  (str(times[2]), 100, 101, 99, 100, 10)])  # TR 2
+
+    out = add_indicators(df)
+
+    atr14_1 = 2 + (10 - 2) / 14
+    atr50_1 = 2 + (10 - 2) / 50
+    assert out["ch_width_atr"].iloc[1] == pytest.approx(4 * atr14_1 / atr50_1)
+    assert out["ch_width_atr"].iloc[1] > 4.0
 
 
 def test_channel_slope_is_mid_change_over_five_bars_per_bar() -> None:
