@@ -269,7 +269,11 @@ class ReplaySession:
         return round_to_tick(float(price), self.config.tick)
 
     def _working_order(self, order_id: object) -> Order:
-        order = self.orders.get(order_id) if isinstance(order_id, int) else None
+        order = (
+            self.orders.get(order_id)
+            if isinstance(order_id, int) and not isinstance(order_id, bool)
+            else None
+        )
         if order is None or order.status != WORKING:
             raise EngineError("unknown_order", f"no working order with id {order_id!r}")
         return order
