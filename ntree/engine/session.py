@@ -720,7 +720,9 @@ class ReplaySession:
         if order.oco_group is not None:
             for other in [o for o in self.orders.values() if o.oco_group == order.oco_group]:
                 self._cancel(other, "oco", i=k)
-        if order.bracket and pf.qty:
+        # A bracket protects the position its order opened or added to; on an order that only
+        # reduced the position its tp/sl would sit on the wrong side and fill at once.
+        if order.bracket and pf.qty * order.side > 0:
             self._open_bracket(order.bracket, k + 1, order.order_id, k)
         self._follow_position(k)
 
