@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class EventType(StrEnum):
@@ -57,9 +56,11 @@ def parse_iso_utc(text: str | None) -> int | None:
     return int(dt.timestamp()) * 1_000_000_000
 
 
-@dataclass(frozen=True, slots=True)
-class Event:
-    """One entry of a session's append-only log. ``seq`` increases from 1 per session."""
+class Event(NamedTuple):
+    """One entry of a session's append-only log. ``seq`` increases from 1 per session.
+
+    Immutable (a named tuple: as light as a record can be in the hot loop).
+    """
 
     seq: int
     ts_exec: int | None
