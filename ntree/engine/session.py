@@ -36,7 +36,7 @@ from ntree.engine.orders import (
     Order,
 )
 from ntree.engine.portfolio import Portfolio, _money
-from ntree.market import EXCHANGE_TZ, disp_tf_label, is_on_tick, parse_disp_tf, round_to_tick
+from ntree.market import EXCHANGE_TZ, disp_tf_label, parse_disp_tf, round_to_tick
 
 NS_PER_MIN = 60_000_000_000
 _SCAN_CHUNK = 512
