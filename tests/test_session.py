@@ -1,0 +1,222 @@
+"""ReplaySession's two clocks: display steps, timeframe switches, observe() and candles()."""
+
+from __future__ import annotations
+
+import pytest
+from engine_helpers import iso, make_bars, make_session, of_type
+
+from ntree.engine import EngineError, ReplaySession
+from ntree.engine.session import SessionConfig
+
+# Minute k opens at 100 + k/10 and trades 0.05 either side: every candle is checkable by eye.
+RAMP = [
+    (
+        round(100 + k / 10, 2),
+        round(100.05 + k / 10, 2),
+        round(99.95 + k / 10, 2),
+        round(100 + k / 10, 2),
+    )
+    for k in range(60)
+]
+
+OBSERVE_KEYS = {
+    "bar",
+    "channel",
+    "indicators",
+    "distances",
+    "last_price",
+    "position",
+    "orders",
+    "equity",
+    "time_remaining_min",
+    "market_phase",
+    "at_boundary",
+    "done",
+}
+
+
+def cursor(s: ReplaySession) -> tuple[str, int, bool]:
+    st = s.state()
+    return st["cursor"]["ts_exec"], st["cursor"]["exec_index"], st["at_boundary"]
+
+
+def test_session_starts_at_t_start_with_history_before_it() -> None:
+    s = make_session(RAMP)
+    assert cursor(s) == (iso(0), 0, True)
+    (start,) = s.drain_events()
+    assert start.type == "SESSION_START"
+    assert (start.payload["history_bars"], start.payload["session_bars"]) == (60, 60)
+
+
+def test_step_disp_steps_lands_on_display_boundaries() -> None:
+    s = make_session(RAMP)
+    s.step(disp_steps=3)
+    assert cursor(s) == (iso(15), 15, True)
+    s.step()
+    assert cursor(s) == (iso(20), 20, True)
+    assert s.last_price == RAMP[19][3]
+
+
+def test_step_after_exec_steps_goes_to_the_next_boundary() -> None:
+    s = make_session(RAMP)
+    s.step(exec_steps=2)
+    assert cursor(s) == (iso(2), 2, False)
+    s.step(disp_steps=1)
+    assert cursor(s) == (iso(5), 5, True)
+
+
+def test_step_on_15m_frame_moves_15_minutes() -> None:
+    s = make_session(RAMP, disp_tf="15m")
+    s.step(disp_steps=2)
+    assert cursor(s) == (iso(30), 30, True)
+
+
+@pytest.mark.parametrize(
+    "kwargs", [{"disp_steps": 0}, {"exec_steps": -1}, {"disp_steps": 1, "exec_steps": 1}]
+)
+def test_bad_step_is_refused(kwargs: dict) -> None:
+    s = make_session(RAMP)
+    with pytest.raises(EngineError) as exc:
+        s.step(**kwargs)
+    assert exc.value.code == "bad_step"
+    assert cursor(s) == (iso(0), 0, True)
+
+
+def test_set_disp_tf_at_a_shared_boundary_keeps_the_cursor() -> None:
+    s = make_session(RAMP)
+    s.step(disp_steps=3)  # 13:45 is a 5m and a 15m boundary
+    s.set_disp_tf("15m")
+    assert s.state()["disp_tf"] == "15m"
+    assert cursor(s) == (iso(15), 15, True)
+    assert [e.payload["cmd"]["args"] for e in of_type(s.drain_events(), "DISP_TF_CHANGE")] == [
+        {"disp_tf": "15m"}
+    ]
+    s.step()
+    assert cursor(s) == (iso(30), 30, True)
+    s.set_disp_tf("5m")
+    s.step()
+    assert cursor(s) == (iso(35), 35, True)
+
+
+def test_set_disp_tf_refused_where_the_boundary_is_not_shared() -> None:
+    s = make_session(RAMP)
+    s.step()  # 13:35: a 5m boundary, not a 15m one
+    with pytest.raises(EngineError) as exc:
+        s.set_disp_tf("15m")
+    assert exc.value.code == "bad_tf"
+    assert "boundary" in exc.value.message
+    assert s.state()["disp_tf"] == "5m"
+    s.step()
+    assert cursor(s) == (iso(10), 10, True)
+
+
+def test_set_disp_tf_refused_mid_bar_and_for_unknown_frames() -> None:
+    s = make_session(RAMP)
+    s.step(exec_steps=3)
+    with pytest.raises(EngineError) as exc:
+        s.set_disp_tf("5m")
+    assert exc.value.code == "bad_tf"
+    with pytest.raises(EngineError) as exc:
+        s.set_disp_tf("7m")
+    assert exc.value.code == "bad_tf"
+    assert s.state()["disp_tf"] == "5m"
+
+
+def test_observe_has_the_documented_keys() -> None:
+    s = make_session(RAMP)
+    s.step(disp_steps=2)
+    obs = s.observe()
+    assert set(obs) == OBSERVE_KEYS
+    assert set(obs["bar"]) == {"ts", "open", "high", "low", "close", "volume"}
+    assert set(obs["channel"]) == {"mid", "upper", "lower", "slope", "width_atr"}
+    assert set(obs["distances"]) == {
+        "to_ema9",
+        "to_ema21",
+        "to_vwap",
+        "to_upper",
+        "to_lower",
+        "to_mid",
+    }
+    assert {"qty", "avg_price", "open_mae", "open_mfe"} <= set(obs["position"])
+    assert obs["done"] is False
+
+
+def test_observe_bar_is_the_last_completed_display_bar() -> None:
+    s = make_session(RAMP)
+    s.step(exec_steps=7)  # 13:37: the 13:35 bar is forming, 13:30 is the last complete one
+    bar = s.observe()["bar"]
+    assert bar["ts"] == iso(0)
+    assert (bar["open"], bar["high"], bar["low"], bar["close"]) == (100.0, 100.45, 99.95, 100.4)
+    assert bar["volume"] == 5000.0
+    assert s.observe()["last_price"] == 100.6
+    s.step(exec_steps=3)  # 13:40 boundary: the 13:35 bar has just completed
+    assert s.observe()["bar"]["ts"] == iso(5)
+    assert s.observe()["bar"]["close"] == 100.9
+
+
+def test_observe_has_no_lookahead() -> None:
+    # Two tapes identical up to 13:47 and wildly different after it.
+    future = [(150.0, 155.0, 50.0, 60.0)] * 40
+    a = make_session(RAMP)
+    b = make_session(RAMP[:17] + future + RAMP[57:])
+    for s in (a, b):
+        s.step(exec_steps=17)
+    assert a.observe() == b.observe()
+    assert a.candles() == b.candles()
+
+
+def test_candles_show_a_forming_candle_mid_bar() -> None:
+    s = make_session(RAMP)
+    s.step(exec_steps=7)
+    *done, forming = s.candles()
+    assert done[-1]["ts"] == iso(0) and "forming" not in done[-1]
+    assert forming["ts"] == iso(5)
+    assert forming["forming"] is True
+    assert (forming["open"], forming["high"], forming["low"], forming["close"]) == (
+        100.5,
+        100.65,
+        100.45,
+        100.6,
+    )
+    assert forming["volume"] == 2000
+
+
+def test_candles_at_a_boundary_have_no_forming_candle() -> None:
+    s = make_session(RAMP)
+    s.step(disp_steps=2)
+    candles = s.candles()
+    assert candles[-1]["ts"] == iso(5)
+    assert not any(c.get("forming") for c in candles)
+    # History: the last hour of 2024-07-05 in 12 five-minute candles, then today's two.
+    assert len(candles) == 12 + 2
+    assert len(s.candles(n=3)) == 3
+
+
+def test_state_reports_cursor_position_and_summary() -> None:
+    s = make_session(RAMP)
+    s.place("BUY", "MARKET", 10)
+    s.step()
+    st = s.state()
+    assert st["status"] == "active"
+    assert st["position"]["qty"] == 10 and st["position"]["avg_price"] == 100.0
+    assert st["equity"] == pytest.approx(100_000 + 10 * 0.4)
+    assert st["time_remaining_min"] == 55
+    assert st["market_phase"] == "opening"
+    assert st["last_event_id"] == 4
+
+
+def test_session_config_must_have_timezone_aware_ordered_times() -> None:
+    bars = make_bars(RAMP)
+    naive = SessionConfig("x", "TEST", 5, t_start=iso(0)[:-1], t_end=iso(30)[:-1])
+    with pytest.raises(EngineError) as exc:
+        ReplaySession(naive, bars)
+    assert exc.value.code == "bad_time"
+    backwards = SessionConfig("x", "TEST", 5, t_start=iso(30), t_end=iso(0))
+    with pytest.raises(EngineError) as exc:
+        ReplaySession(backwards, bars)
+    assert exc.value.code == "bad_range"
+
+
+def test_t_start_mid_bar_starts_at_the_next_display_boundary() -> None:
+    s = make_session(RAMP, t_start=iso(2))
+    assert cursor(s)[0] == iso(5)
