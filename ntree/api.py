@@ -26,7 +26,10 @@ from werkzeug.exceptions import HTTPException
 
 from ntree import db
 from ntree.cache import SessionCache, UnknownSession
+from ntree.engine import EngineError
 from ntree.market import DISP_TFS, EXCHANGE_TZ, TICK, is_on_tick, sessions
+from ntree.runner import fork_session, open_session, restore_session
+from ntree.store import SessionStore
 
 SIDES = ("BUY", "SELL")
 ORDER_TYPES = ("LIMIT", "STOP", "MARKET")
@@ -193,72 +196,13 @@ def parse_time(value: Any, name: str, *, edge: str) -> pd.Timestamp:
     return ts.tz_convert("UTC")
 
 
-# --- opening and restoring sessions ---------------------------------------------------------
-
-WARMUP = pd.Timedelta(days=10)  # history before t_start that warms the indicators
-
-
-def _load_bars(db_engine: sa.Engine, symbol: str, t_start: pd.Timestamp, t_end: pd.Timestamp):
-    return db.load_bars(db_engine, symbol, t_start - WARMUP, t_end)
-
-
-def open_session(
-    db_engine: sa.Engine,
-    symbol: str,
-    t_start: pd.Timestamp,
-    t_end: pd.Timestamp,
-    disp_tf: int,
-    **cfg,
-):
-    """Open a new session on the stored bars (``ntree.runner`` when present)."""
-    try:
-        from ntree import runner
-    except ImportError:
-        runner = None
-    if runner is not None:
-        return runner.open_session(db_engine, symbol, t_start, t_end, disp_tf, **cfg)
-    engine = _engine()
-    config = engine.SessionConfig(
-        symbol=symbol, t_start=t_start, t_end=t_end, disp_tf=disp_tf, **cfg
-    )
-    return engine.ReplaySession(config, _load_bars(db_engine, symbol, t_start, t_end))
-
-
-def restore_session(db_engine: sa.Engine, session_id: str):
-    """Rebuild a session from its event log (``ntree.runner`` when present)."""
-    try:
-        from ntree import runner
-    except ImportError:
-        runner = None
-    if runner is not None:
-        return runner.restore_session(db_engine, session_id)
-    from ntree.store import SessionStore
-
-    engine = _engine()
-    events = SessionStore(db_engine).load_events(session_id)
-    if not events:
-        return None
-    cfg = engine.SessionConfig.from_params(events[0].payload["params"])
-    bars = _load_bars(db_engine, cfg.symbol, pd.Timestamp(cfg.t_start), pd.Timestamp(cfg.t_end))
-    return engine.ReplaySession.from_events(events, bars)
-
-
 # --- the service ---------------------------------------------------------------------------
-
-
-def _engine():
-    """Import the engine lazily (it lands separately) and return its module."""
-    import ntree.engine as engine
-
-    return engine
 
 
 class ReplayService:
     """Session commands on the shared cache, persisted to the event log after each one."""
 
     def __init__(self, db_engine: sa.Engine, cache: SessionCache) -> None:
-        from ntree.store import SessionStore
-
         self.db_engine = db_engine
         self.store = SessionStore(db_engine)
         self.cache = cache
@@ -361,7 +305,7 @@ class ReplayService:
                 speed=speed,
                 edit_on_disp_boundary=boundary,
             )
-        except _engine().EngineError as exc:
+        except EngineError as exc:
             raise _from_engine(exc) from exc
         sid = s.config.session_id
         events = self.store.save(s)
@@ -385,7 +329,7 @@ class ReplayService:
             disp_before = st["cursor"]["disp_index"]
             try:
                 extra = handler(s, body) or {}
-            except _engine().EngineError as exc:
+            except EngineError as exc:
                 # The cache drops this object: the rejection leaves no trace, not even in the log.
                 raise _from_engine(exc) from exc
             events = self.store.save(s)
@@ -398,19 +342,12 @@ class ReplayService:
         """Fork the session ``disp_bars`` display bars back; the parent log stays as it is."""
         sid = req_str(body, "session_id")
         n = req_int(body, "disp_bars", minimum=1)
-        engine = _engine()
-        with self._open(sid, write=False) as s:
-            st = s.state()
-            if st["status"] == "ended":
-                raise ApiError(409, "session_ended", f"session {sid} has ended", "session_id")
-            events = self.store.load_events(sid)
-            new_id = uuid.uuid4().hex[:12]
+        with self._open(sid, write=False) as s:  # an ended session can be rewound too
             try:
-                fork = engine.ReplaySession.from_events(
-                    events, s.bars, session_id=new_id, upto_exec_index=s.rewind_target(n)
-                )
-            except engine.EngineError as exc:
+                fork = fork_session(self.db_engine, s, n)  # saves the parent's log first
+            except EngineError as exc:
                 raise _from_engine(exc) from exc
+        new_id = fork.config.session_id
         events = self.store.save(fork)
         self.cache.put(fork, new_id)
         return {

@@ -1,0 +1,76 @@
+"""ntree: the multi-page Dash app and the REST API on one Flask server.
+
+``python app.py`` serves it on http://127.0.0.1:8050 with the bundled data (seeding the
+database on first run); ``gunicorn app:server`` runs it with several workers, which share
+live sessions through the diskcache folder (``NTREE_CACHE_DIR``, default ``data/cache``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Dash, dcc, html
+
+from ntree import db
+from ntree.api import ReplayService, install
+from ntree.cache import cache_dir
+from ntree.seed import ensure_seeded
+from ntree.ui import ids
+
+
+def navbar() -> dbc.Navbar:
+    """Return the navbar, one link per page of the registry (pages opt out with nav=False)."""
+    links = [
+        dbc.NavItem(dbc.NavLink(page["name"], href=page["relative_path"], active="exact"))
+        for page in dash.page_registry.values()
+        if page.get("nav", True)
+    ]
+    return dbc.Navbar(
+        dbc.Container(
+            [
+                dbc.NavbarBrand([html.Span("ntree", className="brand-mark"), " replay"], href="/"),
+                dbc.Nav(links, navbar=True, className="me-auto"),
+                html.Span(id=ids.SESSION_LABEL, className="session-label"),
+            ],
+            fluid=True,
+        ),
+        color="dark",
+        dark=True,
+        id=ids.NAVBAR,
+        className="py-0 app-navbar",
+    )
+
+
+def create_app(db_url: str | None = None) -> Dash:
+    """Build the app: seed the database if empty, install the replay service and the API."""
+    engine = db.connect(db_url)
+    ensure_seeded(engine)
+    app = Dash(
+        __name__,
+        use_pages=True,
+        # Bootswatch DARKLY is bundled in assets/ (no CDN: the app must work offline).
+        suppress_callback_exceptions=True,
+        title="ntree replay",
+        update_title=None,
+    )
+    ttl = os.environ.get("NTREE_CACHE_TTL_S")
+    service = ReplayService.create(engine, cache_dir(), ttl_s=float(ttl) if ttl else None)
+    install(app.server, service)
+    app.layout = html.Div(
+        [
+            # The browser holds only the session id; the session lives server-side.
+            dcc.Store(id=ids.SESSION_ID, storage_type="session"),
+            navbar(),
+            html.Div(dash.page_container, className="page-body"),
+        ]
+    )
+    return app
+
+
+app = create_app()
+server = app.server
+
+if __name__ == "__main__":
+    app.run(host="127.0.0.1", port=int(os.environ.get("PORT", "8050")), debug=False)

@@ -1,0 +1,201 @@
+"""The cockpit's controller: a UI action becomes a service command; the new state becomes
+the figure patch and the widget texts. Pure of Dash callbacks, so it can be driven (and
+benchmarked) without a browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from ntree.api import FILL_EVENTS, ApiError, ReplayService
+from ntree.market import TICK, round_to_tick
+from ntree.ui import figures
+
+#: Hotkeys handled by the cockpit (assets/cockpit.js forwards them); shown on the page.
+HOTKEYS = (
+    ("Space", "play / pause"),
+    ("→ or .", "step 1 bar"),
+    ("N", "step N bars"),
+    ("B", "buy limit at the lower band"),
+    ("S", "sell limit at the upper band"),
+    ("Shift+B", "buy limit at the channel mid"),
+    ("Shift+S", "sell limit at the channel mid"),
+    ("F", "flatten"),
+    ("X", "cancel all orders"),
+)
+
+
+@dataclass
+class Action:
+    """What the trader did: ``kind`` plus the form values it needs."""
+
+    kind: str  # start, toggle_play, tick, step, place, cancel, cancel_all, flatten, ...
+    args: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Result:
+    """What the page shows after an action."""
+
+    session_id: str | None
+    figure: Any  # a full figure dict, a dash.Patch, or None (unchanged)
+    meta: dict | None
+    state: dict | None
+    message: str | None = None
+    message_color: str = "danger"
+    orders_changed: bool = True
+
+
+def _band_price(candle: dict, key: str) -> float:
+    value = candle.get(key)
+    if value is None:
+        raise ApiError(409, "no_band", "the channel is not formed yet")
+    return round_to_tick(value, TICK)
+
+
+def run(svc: ReplayService, sid: str | None, action: Action) -> tuple[str | None, str | None, str]:
+    """Apply ``action``; return (session id, message, message colour)."""
+    a = action.args
+    kind = action.kind
+    if kind == "start":
+        return svc.start(a["body"])["session_id"], None, "info"
+    if sid is None:
+        if kind in ("init", "tick"):
+            return None, None, "info"
+        raise ApiError(409, "no_session", "start a session first")
+    if kind == "init":
+        return sid, None, "info"
+    if kind == "toggle_play":
+        st = svc.state({"session_id": sid})
+        svc.command("play" if st["paused"] else "pause", {"session_id": sid})
+        return sid, None, "info"
+    if kind in ("tick", "step"):
+        n = a.get("n", 1)
+        view = svc.command("step", {"session_id": sid, "disp_steps": n})
+        fills = [e for e in view["events"] if e["type"] in FILL_EVENTS]
+        if fills and view["status"] == "active":
+            text = _fill_text(fills)
+            if a.get("auto_pause") and not view["paused"]:
+                svc.command("pause", {"session_id": sid})
+                return sid, f"Auto-paused: {text}", "warning"
+            return sid, text, "info"
+        if view["status"] == "ended":
+            return sid, "Session ended: no more data in the range", "info"
+        return sid, None, "info"
+    if kind == "place":
+        body = {"session_id": sid, "side": a["side"], "type": a["type"], "qty": a["qty"]}
+        if a["type"] != "MARKET":
+            body["price"] = a.get("price")
+        bracket = {k: a.get(k) for k in ("tp", "sl") if a.get(k) not in (None, "")}
+        if bracket:
+            body["bracket"] = bracket
+        if a.get("modify_target") is not None:
+            svc.command(
+                "modify",
+                {
+                    "session_id": sid,
+                    "order_id": a["modify_target"],
+                    "price": a.get("price"),
+                    "qty": a["qty"],
+                },
+            )
+            return sid, f"Order #{a['modify_target']} modified", "info"
+        view = svc.command("place", body)
+        return sid, f"Order #{view['order_id']} placed", "info"
+    if kind == "band_order":
+        last = svc.candles({"session_id": sid, "n": 1})["candles"]
+        if not last:
+            raise ApiError(409, "no_bar", "no bar yet")
+        price = _band_price(last[-1], a["band"])
+        view = svc.command(
+            "place",
+            {
+                "session_id": sid,
+                "side": a["side"],
+                "type": "LIMIT",
+                "qty": a["qty"],
+                "price": price,
+            },
+        )
+        return sid, f"{a['side']} LMT {a['qty']} @ {price:.2f} placed (#{view['order_id']})", "info"
+    if kind == "cancel":
+        svc.command("cancel", {"session_id": sid, "order_id": a["order_id"]})
+        return sid, None, "info"
+    if kind in ("cancel_all", "flatten", "end"):
+        svc.command(kind, {"session_id": sid})
+        return sid, None, "info"
+    if kind == "set_speed":
+        svc.command("set_speed", {"session_id": sid, "speed": a["speed"]})
+        return sid, None, "info"
+    if kind == "set_disp_tf":
+        svc.command("set_disp_tf", {"session_id": sid, "disp_tf": a["disp_tf"]})
+        return sid, None, "info"
+    if kind == "rewind":
+        res = svc.rewind({"session_id": sid, "disp_bars": a["n"]})
+        return (
+            res["session_id"],
+            f"Rewound {a['n']} bars: now in fork {res['session_id']} (parent {sid})",
+            "info",
+        )
+    raise ApiError(400, "unknown_action", f"unknown cockpit action {kind!r}")
+
+
+def _fill_text(events: list[dict]) -> str:
+    parts = []
+    fills = [e for e in events if e["type"] == "FILL"] or events
+    for e in fills:
+        p = e["payload"]
+        fill = p.get("fill") or p
+        side, qty, px = fill.get("side"), fill.get("qty"), fill.get("price")
+        if side and px is not None:
+            parts.append(f"{side} {abs(qty or 0)} @ {float(px):.2f}")
+        else:
+            parts.append(e["type"].replace("_", " ").lower())
+    return "filled " + ", ".join(parts)
+
+
+def handle(
+    svc: ReplayService,
+    sid: str | None,
+    meta: dict | None,
+    action: Action,
+    *,
+    window: int = figures.DEFAULT_WINDOW,
+) -> Result:
+    """Run ``action`` and render: a Patch when the browser's figure can be updated in place."""
+    message, color = None, "info"
+    try:
+        sid, message, color = run(svc, sid, action)
+    except ApiError as exc:
+        message, color = exc.message, "danger"
+    if sid is None:
+        return Result(None, figures.empty_figure(), None, None, message, color)
+    try:
+        snap = svc.snapshot(sid, window)
+    except ApiError as exc:  # e.g. the stored id of a session that no longer exists
+        return Result(None, figures.empty_figure(), None, None, exc.message, "danger")
+    candles = snap["candles"]
+    if not figures.needs_rebuild(meta, sid, snap["disp_tf"], window):
+        out = figures.patch_figure(
+            meta, candles, snap["orders"], snap["position"], snap["fills"], window=window
+        )
+        if out is not None:
+            patch, new_meta = out
+            return Result(
+                sid,
+                patch,
+                new_meta,
+                snap,
+                message,
+                color,
+                orders_changed=new_meta["sig"] != meta["sig"],
+            )
+    tf = figures.DISP_TFS[snap["disp_tf"]]
+    fig = figures.build_figure(
+        candles, snap["orders"], snap["position"], snap["fills"], tf, window=window
+    )
+    new_meta = figures.meta_for(
+        sid, snap["disp_tf"], candles, snap["fills"], snap["orders"], snap["position"]
+    )
+    return Result(sid, fig, new_meta, snap, message, color)

@@ -1,0 +1,856 @@
+"""Cockpit: replay a market bar by bar and trade it by hand.
+
+Thin page: callbacks turn inputs into :mod:`ntree.ui.cockpit` actions (service commands) and
+the resulting state into a figure Patch and widget texts.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash.exceptions import PreventUpdate
+
+from ntree.api import service
+from ntree.market import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick
+from ntree.ui import figures, ids
+from ntree.ui.cockpit import HOTKEYS, Action, handle
+
+dash.register_page(__name__, path="/", name="Cockpit", title="ntree · Cockpit", order=0)
+
+SPEEDS = [1, 2, 5, 10, 20, 30, 60, 120]  # display bars per minute
+PRESETS = {
+    "none": "Preset…",
+    "random": "Random day (from seed)",
+    "last1": "Last day",
+    "last5": "Last 5 days",
+    "last20": "Last 20 days",
+    "rth": "Regular session of the start day",
+}
+
+
+def _field(label: str, control, width: str = "auto") -> dbc.Col:
+    return dbc.Col(
+        [html.Label(label, className="field-label"), control], width=width, className="px-1"
+    )
+
+
+def _start_panel() -> dbc.Card:
+    svc = service()
+    symbols = svc.symbols()
+    return dbc.Card(
+        dbc.CardBody(
+            dbc.Row(
+                [
+                    _field(
+                        "Symbol",
+                        dbc.Select(
+                            id=ids.START_SYMBOL,
+                            size="sm",
+                            options=[{"label": s, "value": s} for s in symbols],
+                            value=symbols[0] if symbols else None,
+                        ),
+                    ),
+                    _field("From", dbc.Input(id=ids.START_DATES + "-from", type="date", size="sm")),
+                    _field("To", dbc.Input(id=ids.START_DATES + "-to", type="date", size="sm")),
+                    _field(
+                        "Display",
+                        dbc.Select(
+                            id=ids.START_DISP_TF,
+                            size="sm",
+                            options=[{"label": k, "value": k} for k in DISP_TFS],
+                            value="5m",
+                        ),
+                    ),
+                    _field(
+                        "Speed (bars/min)",
+                        dbc.Select(
+                            id=ids.START_SPEED,
+                            size="sm",
+                            value="10",
+                            options=[{"label": str(s), "value": str(s)} for s in SPEEDS],
+                        ),
+                    ),
+                    _field(
+                        "Seed",
+                        dbc.Input(
+                            id=ids.START_SEED,
+                            type="number",
+                            min=0,
+                            step=1,
+                            value=0,
+                            size="sm",
+                            style={"width": "5rem"},
+                        ),
+                    ),
+                    _field(
+                        "Preset",
+                        dbc.Select(
+                            id=ids.START_PRESET,
+                            size="sm",
+                            value="none",
+                            options=[{"label": v, "value": k} for k, v in PRESETS.items()],
+                        ),
+                    ),
+                    dbc.Col(
+                        dbc.Switch(
+                            id=ids.START_BOUNDARY,
+                            label="Edit on bar boundary",
+                            value=True,
+                            className="mb-0 small",
+                        ),
+                        width="auto",
+                        className="px-2 align-self-end",
+                    ),
+                    dbc.Col(
+                        dbc.Button(
+                            "Start session", id=ids.START_BUTTON, color="primary", size="sm"
+                        ),
+                        width="auto",
+                        className="px-1 align-self-end",
+                    ),
+                    dbc.Col(
+                        html.Small(id=ids.START_RANGE_NOTE, className="text-muted"),
+                        className="px-2 align-self-end",
+                    ),
+                ],
+                className="g-0 align-items-end",
+            ),
+            className="py-2 px-2",
+        ),
+        className="mb-2 start-panel",
+    )
+
+
+def _toolbar() -> html.Div:
+    return html.Div(
+        [
+            dbc.ButtonGroup(
+                [
+                    dbc.Button(
+                        "▶ Play", id=ids.PLAY, color="success", size="sm", className="play-btn"
+                    ),
+                    dbc.Button("Step 1", id=ids.STEP_1, color="secondary", size="sm"),
+                    dbc.Button("Step N", id=ids.STEP_N, color="secondary", size="sm"),
+                ]
+            ),
+            dbc.Input(
+                id=ids.STEP_N_COUNT,
+                type="number",
+                value=10,
+                min=1,
+                step=1,
+                size="sm",
+                className="num-sm",
+            ),
+            html.Div(
+                [
+                    html.Span("Speed", className="field-label me-1"),
+                    dcc.Slider(
+                        id=ids.SPEED_SLIDER,
+                        min=0,
+                        max=len(SPEEDS) - 1,
+                        step=1,
+                        value=3,
+                        marks={i: str(s) for i, s in enumerate(SPEEDS)},
+                        included=False,
+                        updatemode="mouseup",
+                    ),
+                ],
+                className="speed-box",
+                title="display bars per minute",
+            ),
+            dbc.Select(
+                id=ids.DISP_TF,
+                size="sm",
+                value="5m",
+                className="tf-select",
+                options=[{"label": k, "value": k} for k in DISP_TFS],
+            ),
+            dbc.InputGroup(
+                [
+                    dbc.Button("⟲ Rewind", id=ids.REWIND, color="warning", outline=True, size="sm"),
+                    dbc.Input(
+                        id=ids.REWIND_COUNT,
+                        type="number",
+                        value=10,
+                        min=1,
+                        step=1,
+                        className="num-sm",
+                    ),
+                ],
+                size="sm",
+                className="rewind-group",
+            ),
+            dbc.Switch(
+                id=ids.AUTO_PAUSE,
+                label="Auto-pause on fill",
+                value=True,
+                className="mb-0 small ms-2",
+            ),
+            dbc.Button(
+                "End session", id=ids.END, color="danger", outline=True, size="sm", className="ms-2"
+            ),
+            html.Div(
+                [
+                    html.Span(id=ids.BAR_TIME, className="bar-time"),
+                    dbc.Badge(id=ids.MARKET_PHASE, color="info", className="ms-2 phase"),
+                    html.Span(id=ids.TIME_LEFT, className="time-left ms-2"),
+                ],
+                className="ms-auto clock",
+            ),
+        ],
+        className="toolbar",
+    )
+
+
+def _stat(label: str, id_: str) -> html.Div:
+    return html.Div(
+        [html.Div(label, className="stat-label"), html.Div("—", id=id_, className="stat-value")],
+        className="stat",
+    )
+
+
+def _position_card() -> dbc.Card:
+    return dbc.Card(
+        dbc.CardBody(
+            html.Div(
+                [
+                    _stat("Position", ids.POS_QTY),
+                    _stat("Avg price", ids.POS_AVG),
+                    _stat("Unrealized", ids.POS_UNREAL),
+                    _stat("Realized", ids.POS_REAL),
+                    _stat("Equity", ids.POS_EQUITY),
+                    _stat("Max DD", ids.POS_MAXDD),
+                ],
+                className="stats-grid",
+            ),
+            className="p-2",
+        ),
+        className="mb-2",
+    )
+
+
+def _order_ticket() -> dbc.Card:
+    return dbc.Card(
+        [
+            dbc.CardHeader("Order ticket", className="py-1 small"),
+            dbc.CardBody(
+                [
+                    dbc.RadioItems(
+                        id=ids.ORDER_SIDE,
+                        value="BUY",
+                        inline=True,
+                        className="btn-group side-toggle",
+                        inputClassName="btn-check",
+                        labelClassName="btn btn-sm btn-outline-light",
+                        labelCheckedClassName="active",
+                        options=[
+                            {"label": "BUY", "value": "BUY"},
+                            {"label": "SELL", "value": "SELL"},
+                        ],
+                    ),
+                    dbc.Select(
+                        id=ids.ORDER_TYPE,
+                        size="sm",
+                        value="LIMIT",
+                        className="mt-1",
+                        options=[
+                            {"label": t.title(), "value": t} for t in ("LIMIT", "STOP", "MARKET")
+                        ],
+                    ),
+                    dbc.InputGroup(
+                        [
+                            dbc.Button("−", id=ids.PRICE_DOWN, color="secondary"),
+                            dbc.Input(
+                                id=ids.ORDER_PRICE,
+                                type="number",
+                                step=TICK,
+                                placeholder="price (click the chart)",
+                            ),
+                            dbc.Button("+", id=ids.PRICE_UP, color="secondary"),
+                        ],
+                        size="sm",
+                        className="mt-1",
+                    ),
+                    dbc.InputGroup(
+                        [
+                            dbc.InputGroupText("Qty"),
+                            dbc.Input(id=ids.ORDER_QTY, type="number", value=100, min=1, step=1),
+                        ],
+                        size="sm",
+                        className="mt-1",
+                    ),
+                    dbc.InputGroup(
+                        [
+                            dbc.InputGroupText("TP"),
+                            dbc.Input(
+                                id=ids.ORDER_TP, type="number", step=TICK, placeholder="optional"
+                            ),
+                            dbc.InputGroupText("SL"),
+                            dbc.Input(
+                                id=ids.ORDER_SL, type="number", step=TICK, placeholder="optional"
+                            ),
+                        ],
+                        size="sm",
+                        className="mt-1",
+                    ),
+                    html.Div(
+                        [
+                            dbc.Button(
+                                "Place order",
+                                id=ids.PLACE,
+                                color="primary",
+                                size="sm",
+                                className="flex-grow-1",
+                            ),
+                            dbc.Button(
+                                "✕",
+                                id=ids.MODIFY_CANCEL,
+                                color="secondary",
+                                size="sm",
+                                className="ms-1",
+                                title="stop modifying",
+                            ),
+                        ],
+                        className="d-flex mt-2",
+                    ),
+                ],
+                className="p-2",
+            ),
+        ],
+        className="mb-2",
+    )
+
+
+def _orders_card() -> dbc.Card:
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                html.Div(
+                    [
+                        html.Span("Working orders", className="small"),
+                        html.Div(
+                            [
+                                dbc.Button(
+                                    "Cancel all",
+                                    id=ids.CANCEL_ALL,
+                                    color="warning",
+                                    outline=True,
+                                    size="sm",
+                                    className="py-0",
+                                ),
+                                dbc.Button(
+                                    "Flatten",
+                                    id=ids.FLATTEN,
+                                    color="danger",
+                                    size="sm",
+                                    className="py-0 ms-1",
+                                ),
+                            ]
+                        ),
+                    ],
+                    className="d-flex justify-content-between align-items-center",
+                ),
+                className="py-1",
+            ),
+            dbc.CardBody(html.Div(id=ids.ORDERS_TABLE, className="orders-table"), className="p-1"),
+        ],
+        className="mb-2",
+    )
+
+
+def _hotkeys_card() -> html.Details:
+    return html.Details(
+        [
+            html.Summary("Hotkeys", className="small text-muted"),
+            html.Table(
+                [
+                    html.Tr([html.Td(html.Kbd(k)), html.Td(v, className="small")])
+                    for k, v in HOTKEYS
+                ],
+                className="hotkeys",
+            ),
+        ],
+        open=True,
+        className="hotkeys-box",
+    )
+
+
+def layout(**_kwargs) -> html.Div:
+    return html.Div(
+        [
+            _start_panel(),
+            _toolbar(),
+            dcc.Interval(id=ids.TICKER, interval=6000, disabled=True),
+            dcc.Store(id=ids.CHART_META),
+            dcc.Store(id=ids.MODIFY_TARGET),
+            dcc.Store(id=ids.HOTKEY),
+            dcc.Store(id="cockpit-init", data=0),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            dbc.Alert(
+                                id=ids.ALERT,
+                                is_open=False,
+                                dismissable=True,
+                                duration=8000,
+                                className="cockpit-alert py-1 px-2 mb-1",
+                            ),
+                            dcc.Graph(
+                                id=ids.CHART,
+                                figure=figures.empty_figure(),
+                                className="chart",
+                                config={
+                                    "displaylogo": False,
+                                    "scrollZoom": True,
+                                    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
+                                },
+                            ),
+                        ],
+                        width=9,
+                        className="pe-1",
+                    ),
+                    dbc.Col(
+                        [
+                            html.Div(id=ids.SUMMARY),
+                            _position_card(),
+                            _order_ticket(),
+                            _orders_card(),
+                            _hotkeys_card(),
+                        ],
+                        width=3,
+                        className="ps-1 sidebar",
+                    ),
+                ],
+                className="g-0",
+            ),
+        ],
+        className="cockpit",
+    )
+
+
+# --- callbacks ------------------------------------------------------------------------------
+
+
+@callback(
+    Output(ids.START_DATES + "-from", "min"),
+    Output(ids.START_DATES + "-from", "max"),
+    Output(ids.START_DATES + "-to", "min"),
+    Output(ids.START_DATES + "-to", "max"),
+    Output(ids.START_DATES + "-from", "value"),
+    Output(ids.START_DATES + "-to", "value"),
+    Output(ids.START_RANGE_NOTE, "children"),
+    Input(ids.START_SYMBOL, "value"),
+    Input(ids.START_PRESET, "value"),
+    State(ids.START_SEED, "value"),
+    State(ids.START_DATES + "-from", "value"),
+)
+def _date_range(symbol, preset, seed, current_from):
+    """Limit the date inputs to the symbol's data; apply a preset."""
+    if not symbol:
+        raise PreventUpdate
+    rng = service().data_range(symbol)
+    if rng is None:
+        return None, None, None, None, None, None, f"no data for {symbol}"
+    days = pd.DatetimeIndex(
+        sorted(
+            {
+                t.date()
+                for t in pd.date_range(
+                    rng[0].tz_convert(EXCHANGE_TZ).normalize(),
+                    rng[1].tz_convert(EXCHANGE_TZ),
+                    freq="B",
+                )
+            }
+        )
+    )
+    days = days[days.dayofweek < 5]
+    lo, hi = days[0].strftime("%Y-%m-%d"), days[-1].strftime("%Y-%m-%d")
+    start = end = days[-1]
+    if preset == "random":
+        import numpy as np
+
+        start = end = days[int(np.random.default_rng(int(seed or 0)).integers(len(days)))]
+    elif preset in ("last5", "last20"):
+        start = days[-int(preset[4:])]
+    elif preset == "rth" and current_from:
+        start = end = pd.Timestamp(current_from)
+    elif preset == "none" and ctx.triggered_id == ids.START_PRESET:
+        raise PreventUpdate
+    note = f"{symbol}: data {lo} → {hi} · regular session 09:30–16:00 ET"
+    return lo, hi, lo, hi, start.strftime("%Y-%m-%d"), end.strftime("%Y-%m-%d"), note
+
+
+@callback(
+    Output(ids.ORDER_PRICE, "value"),
+    Output(ids.ORDER_QTY, "value"),
+    Output(ids.ORDER_SIDE, "value"),
+    Output(ids.ORDER_TYPE, "value"),
+    Output(ids.MODIFY_TARGET, "data"),
+    Output(ids.PLACE, "children"),
+    Input(ids.PRICE_UP, "n_clicks"),
+    Input(ids.PRICE_DOWN, "n_clicks"),
+    Input({"type": ids.ORDER_EDIT, "oid": ALL}, "n_clicks"),
+    Input(ids.MODIFY_CANCEL, "n_clicks"),
+    Input(ids.PLACE, "n_clicks"),
+    Input(ids.SESSION_ID, "data"),
+    State(ids.ORDER_PRICE, "value"),
+    State(ids.SESSION_ID, "data"),
+    prevent_initial_call=True,
+)
+def _ticket(_up, _down, _edit, _cancel, _place, _sid_in, price, sid):
+    """Tick the price up/down, load an order to modify, or reset the ticket."""
+    trig = ctx.triggered_id
+    keep = (no_update,) * 4
+    if trig in (ids.PRICE_UP, ids.PRICE_DOWN):
+        if price is None:
+            raise PreventUpdate
+        step = TICK if trig == ids.PRICE_UP else -TICK
+        return round_to_tick(float(price) + step), *keep[1:], no_update, no_update
+    if isinstance(trig, dict) and trig.get("type") == ids.ORDER_EDIT:
+        if not ctx.triggered[0]["value"] or not sid:
+            raise PreventUpdate
+        oid = trig["oid"]
+        st = service().state({"session_id": sid})
+        order = next((o for o in st["orders"] if o["order_id"] == oid), None)
+        if order is None:
+            raise PreventUpdate
+        return (order["price"], order["qty"], order["side"], order["type"], oid, f"Modify #{oid}")
+    if trig == ids.SESSION_ID:
+        if not sid or price is not None:
+            raise PreventUpdate
+        try:
+            st = service().state({"session_id": sid})
+        except Exception:  # noqa: BLE001 - a stale id: leave the ticket alone
+            raise PreventUpdate from None
+        return st["last_price"], *keep[1:], no_update, no_update
+    return (*keep, None, "Place order")  # placed, or modify cancelled
+
+
+_ACTION_INPUTS = [
+    Input("cockpit-init", "data"),
+    Input(ids.START_BUTTON, "n_clicks"),
+    Input(ids.PLAY, "n_clicks"),
+    Input(ids.STEP_1, "n_clicks"),
+    Input(ids.STEP_N, "n_clicks"),
+    Input(ids.TICKER, "n_intervals"),
+    Input(ids.PLACE, "n_clicks"),
+    Input(ids.CANCEL_ALL, "n_clicks"),
+    Input(ids.FLATTEN, "n_clicks"),
+    Input({"type": ids.ORDER_CANCEL, "oid": ALL}, "n_clicks"),
+    Input(ids.DISP_TF, "value"),
+    Input(ids.REWIND, "n_clicks"),
+    Input(ids.END, "n_clicks"),
+    Input(ids.HOTKEY, "data"),
+    Input(ids.SPEED_SLIDER, "value"),
+]
+_ACTION_STATES = [
+    State(ids.SESSION_ID, "data"),
+    State(ids.CHART_META, "data"),
+    State(ids.START_SYMBOL, "value"),
+    State(ids.START_DATES + "-from", "value"),
+    State(ids.START_DATES + "-to", "value"),
+    State(ids.START_DISP_TF, "value"),
+    State(ids.START_SPEED, "value"),
+    State(ids.START_SEED, "value"),
+    State(ids.START_BOUNDARY, "value"),
+    State(ids.STEP_N_COUNT, "value"),
+    State(ids.ORDER_SIDE, "value"),
+    State(ids.ORDER_TYPE, "value"),
+    State(ids.ORDER_PRICE, "value"),
+    State(ids.ORDER_QTY, "value"),
+    State(ids.ORDER_TP, "value"),
+    State(ids.ORDER_SL, "value"),
+    State(ids.MODIFY_TARGET, "data"),
+    State(ids.REWIND_COUNT, "value"),
+    State(ids.AUTO_PAUSE, "value"),
+]
+_OUTPUTS = [
+    Output(ids.SESSION_ID, "data"),
+    Output(ids.CHART, "figure"),
+    Output(ids.CHART_META, "data"),
+    Output(ids.TICKER, "disabled"),
+    Output(ids.TICKER, "interval"),
+    Output(ids.PLAY, "children"),
+    Output(ids.BAR_TIME, "children"),
+    Output(ids.MARKET_PHASE, "children"),
+    Output(ids.TIME_LEFT, "children"),
+    Output(ids.SESSION_LABEL, "children"),
+    Output(ids.POS_QTY, "children"),
+    Output(ids.POS_AVG, "children"),
+    Output(ids.POS_UNREAL, "children"),
+    Output(ids.POS_REAL, "children"),
+    Output(ids.POS_EQUITY, "children"),
+    Output(ids.POS_MAXDD, "children"),
+    Output(ids.ORDERS_TABLE, "children"),
+    Output(ids.ALERT, "children"),
+    Output(ids.ALERT, "is_open"),
+    Output(ids.ALERT, "color"),
+    Output(ids.SUMMARY, "children"),
+    Output(ids.DISP_TF, "value"),
+    Output(ids.SPEED_SLIDER, "value"),
+]
+
+_HOTKEY_ACTIONS = {
+    " ": ("toggle_play", {}),
+    "ArrowRight": ("step", {"n": 1}),
+    ".": ("step", {"n": 1}),
+    "b": ("band_order", {"side": "BUY", "band": "ch_lower"}),
+    "s": ("band_order", {"side": "SELL", "band": "ch_upper"}),
+    "B": ("band_order", {"side": "BUY", "band": "ch_mid"}),
+    "S": ("band_order", {"side": "SELL", "band": "ch_mid"}),
+    "f": ("flatten", {}),
+    "x": ("cancel_all", {}),
+}
+
+
+def _to_action(trig, v: dict) -> Action | None:
+    """Map the triggering input to a cockpit action (None: nothing to do)."""
+    if trig == "cockpit-init":
+        return Action("init")
+    if trig == ids.START_BUTTON:
+        body = {
+            "symbol": v["symbol"],
+            "t_start": v["t_from"],
+            "t_end": v["t_to"],
+            "disp_tf": v["tf"],
+            "speed": float(v["speed"] or 10),
+            "seed": int(v["seed"] or 0),
+            "constraints": {"edit_on_disp_boundary": bool(v["boundary"])},
+        }
+        return Action("start", {"body": body})
+    if trig == ids.PLAY:
+        return Action("toggle_play")
+    if trig == ids.STEP_1:
+        return Action("step", {"n": 1})
+    if trig == ids.STEP_N:
+        return Action("step", {"n": int(v["n"] or 1)})
+    if trig == ids.TICKER:
+        return Action("tick", {"n": 1, "auto_pause": bool(v["auto_pause"])})
+    if trig == ids.PLACE:
+        args = {k: v[k] for k in ("side", "price", "qty", "tp", "sl", "modify_target")}
+        return Action("place", {**args, "type": v["otype"]})
+    if trig in (ids.CANCEL_ALL, ids.FLATTEN, ids.END):
+        return Action({ids.CANCEL_ALL: "cancel_all", ids.FLATTEN: "flatten", ids.END: "end"}[trig])
+    if isinstance(trig, dict) and trig.get("type") == ids.ORDER_CANCEL:
+        if not ctx.triggered[0]["value"]:
+            return None  # the button just appeared
+        return Action("cancel", {"order_id": trig["oid"]})
+    if trig == ids.DISP_TF:
+        if v["meta"] and v["meta"].get("tf") == v["disp_tf"]:
+            return None
+        return Action("set_disp_tf", {"disp_tf": v["disp_tf"]})
+    if trig == ids.REWIND:
+        return Action("rewind", {"n": int(v["rewind_n"] or 1)})
+    if trig == ids.SPEED_SLIDER:
+        return Action("set_speed", {"speed": float(SPEEDS[int(v["speed_idx"] or 0)])})
+    if trig == ids.HOTKEY and v["hotkey"]:
+        key = v["hotkey"].get("key")
+        if key in ("n", "N"):
+            return Action("step", {"n": int(v["n"] or 1)})
+        kind, args = _HOTKEY_ACTIONS.get(key, (None, None))
+        if kind is None:
+            return None
+        return Action(kind, {**args, "qty": v["qty"]})
+    return None
+
+
+def _money(x: float | None, signed: bool = True) -> str:
+    if x is None:
+        return "—"
+    return f"{x:+,.2f}" if signed else f"{x:,.2f}"
+
+
+def _orders_rows(orders: list[dict]) -> html.Table | html.Div:
+    if not orders:
+        return html.Div("No working orders", className="text-muted small px-1")
+    rows = []
+    for o in orders:
+        side_cls = "buy" if o["side"] == "BUY" else "sell"
+        role = o.get("role") or ""
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(f"#{o['order_id']}", className="text-muted"),
+                    html.Td(o["side"], className=f"side {side_cls}"),
+                    html.Td(
+                        {"LIMIT": "LMT", "STOP": "STP", "MARKET": "MKT"}.get(o["type"], o["type"])
+                        + ("" if role in ("", "entry") else f" {role.upper()}")
+                    ),
+                    html.Td(str(o["qty"]), className="num"),
+                    html.Td(
+                        "MKT" if o.get("price") is None else f"{o['price']:.2f}", className="num"
+                    ),
+                    html.Td(
+                        [
+                            dbc.Button(
+                                "✎",
+                                id={"type": ids.ORDER_EDIT, "oid": o["order_id"]},
+                                size="sm",
+                                color="link",
+                                className="p-0 me-2 row-btn",
+                                title="modify",
+                            ),
+                            dbc.Button(
+                                "✕",
+                                id={"type": ids.ORDER_CANCEL, "oid": o["order_id"]},
+                                size="sm",
+                                color="link",
+                                className="p-0 row-btn text-danger",
+                                title="cancel",
+                            ),
+                        ],
+                        className="text-end",
+                    ),
+                ]
+            )
+        )
+    return html.Table(html.Tbody(rows), className="table table-sm table-dark mb-0 orders")
+
+
+def _summary_card(sid: str, summary: dict) -> dbc.Card:
+    def row(label, value):
+        return html.Div(
+            [html.Span(label, className="stat-label"), html.Span(value, className="stat-value")],
+            className="sum-row",
+        )
+
+    wr = summary.get("win_rate")
+    avg_r = summary.get("avg_r")
+    return dbc.Card(
+        [
+            dbc.CardHeader("Session ended", className="py-1"),
+            dbc.CardBody(
+                [
+                    row("PnL", _money(summary.get("pnl"))),
+                    row("Max DD", _money(summary.get("max_dd"), signed=False)),
+                    row("Trades", str(summary.get("num_trades", 0))),
+                    row("Win rate", "—" if wr is None else f"{wr:.0%}"),
+                    row("Avg R", "—" if avg_r is None else f"{avg_r:+.2f}R"),
+                    dcc.Link(
+                        "Open in History →",
+                        href=f"/history/{sid}",
+                        className="small",
+                        id="summary-link",
+                    ),
+                ],
+                className="p-2",
+            ),
+        ],
+        className="mb-2 summary-card",
+        color="secondary",
+        outline=True,
+    )
+
+
+@callback(*_OUTPUTS, *_ACTION_INPUTS, *_ACTION_STATES)
+def _on_action(
+    _init,
+    _start,
+    _play,
+    _s1,
+    _sn,
+    _tick,
+    _place,
+    _cxl_all,
+    _flat,
+    _cxl,
+    disp_tf,
+    _rewind,
+    _end,
+    hotkey,
+    speed_idx,
+    sid,
+    meta,
+    symbol,
+    t_from,
+    t_to,
+    tf,
+    speed,
+    seed,
+    boundary,
+    n,
+    side,
+    otype,
+    price,
+    qty,
+    tp,
+    sl,
+    modify_target,
+    rewind_n,
+    auto_pause,
+):
+    """The one dispatcher: every cockpit action goes through here, one round trip each."""
+    v = locals()
+    # The initial call lists every input as triggered: treat it as a page load.
+    trig = "cockpit-init" if len(ctx.triggered) > 1 else ctx.triggered_id
+    action = _to_action(trig, v)
+    if action is None:
+        raise PreventUpdate
+    res = handle(service(), sid, meta, action)
+    st = res.state
+    full = action.kind in ("init", "start", "rewind", "set_disp_tf") or not isinstance(
+        res.figure, dash.Patch
+    )
+    alert = (res.message, True, res.message_color) if res.message else (no_update,) * 3
+    if st is None:
+        return (
+            None,
+            res.figure,
+            None,
+            True,
+            no_update,
+            "▶ Play",
+            "",
+            "",
+            "",
+            "",
+            "—",
+            "—",
+            "—",
+            "—",
+            "—",
+            "—",
+            _orders_rows([]),
+            *alert,
+            None,
+            no_update,
+            no_update,
+        )
+    pos = st["position"]
+    ended = st["status"] == "ended"
+    playing = not st["paused"] and not ended
+    speed_now = float(st["speed"] or 1)
+    cur = pd.Timestamp(st["cursor"]["ts_market"]).tz_convert(EXCHANGE_TZ)
+    left = st["time_remaining_min"]
+    orders = _orders_rows(st["orders"]) if (res.orders_changed or full) else no_update
+    return (
+        res.session_id,
+        res.figure,
+        res.meta,
+        not playing,
+        max(int(60_000 / speed_now), 100),
+        "❚❚ Pause" if playing else "▶ Play",
+        cur.strftime("%a %Y-%m-%d %H:%M ET"),
+        st["market_phase"],
+        f"{left // 60}h{left % 60:02d}m left" if left >= 60 else f"{left}m left",
+        f"{st['symbol']} · {st['disp_tf']} · {res.session_id}" if full else no_update,
+        f"{pos['qty']:+d}" if pos["qty"] else "flat",
+        "—" if pos["avg_price"] is None else f"{pos['avg_price']:.2f}",
+        _money(pos["unrealized_pnl"]),
+        _money(pos["realized_pnl"]),
+        _money(st["equity"], signed=False),
+        _money(st["max_drawdown"], signed=False),
+        orders,
+        *alert,
+        _summary_card(res.session_id, st["summary"]) if ended else (None if full else no_update),
+        st["disp_tf"] if full else no_update,
+        _speed_index(speed_now) if full else no_update,
+    )
+
+
+def _speed_index(speed: float) -> int:
+    return min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - speed))
