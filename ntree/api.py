@@ -316,11 +316,11 @@ class ReplayService:
         """Run one session command (``step``, ``place``, ...) and return the new state."""
         if not isinstance(body, dict):
             raise ApiError(400, "bad_json", "request body must be a JSON object")
+        if name == "rewind":
+            return self.rewind(body)
         handler = COMMANDS.get(name)
         if handler is None:
             raise ApiError(404, "unknown_command", f"unknown command {name!r}")
-        if name == "rewind":
-            return self.rewind(body)
         sid = req_str(body, "session_id")
         with self._open(sid) as s:
             st = s.state()
@@ -328,14 +328,15 @@ class ReplayService:
                 raise ApiError(409, "session_ended", f"session {sid} has ended", "session_id")
             disp_before = st["cursor"]["disp_index"]
             try:
-                extra = handler(s, body) or {}
+                extra = handler(s, body)
             except EngineError as exc:
                 # The cache drops this object: the rejection leaves no trace, not even in the log.
                 raise _from_engine(exc) from exc
             events = self.store.save(s)
             bars = max(s.disp_index - disp_before, 0) + 1
             view = self._view(s, events=events, bars=bars)
-        view.update(extra)
+        if isinstance(extra, dict):
+            view.update(extra)
         return view
 
     def rewind(self, body: dict) -> dict:
@@ -511,7 +512,7 @@ COMMANDS: dict[str, Callable[[Any, dict], dict | None] | None] = {
     "place": _place,
     "cancel": _cancel,
     "modify": _modify,
-    "cancel_all": lambda s, body: s.cancel_all(),
+    "cancel_all": lambda s, body: {"canceled": s.cancel_all()},
     "flatten": lambda s, body: s.flatten(),
     "bracket": _bracket,
     "set_speed": _set_speed,
@@ -557,6 +558,13 @@ def install(server: Flask, svc: ReplayService) -> None:
     server.extensions["ntree"] = svc
     server.register_blueprint(bp)
 
+    @server.errorhandler(HTTPException)
+    def _routing_error(exc: HTTPException):
+        # Unknown paths and wrong methods under /replay answer JSON too (not Flask's HTML).
+        if not request.path.startswith(bp.url_prefix + "/"):
+            return exc
+        return _http_error(exc)
+
 
 def _json_body() -> dict:
     body = request.get_json(silent=True, force=True)
@@ -587,6 +595,13 @@ def _api_error(exc: ApiError):
 def _http_error(exc: HTTPException):
     err = ApiError(exc.code or 400, "http_error", exc.description or exc.name)
     return jsonify(err.to_dict()), err.status
+
+
+@bp.errorhandler(Exception)
+def _server_error(exc: Exception):
+    current_app.logger.exception("replay API error")
+    err = ApiError(500, "server_error", f"internal error: {type(exc).__name__}")
+    return jsonify(err.to_dict()), 500
 
 
 @bp.post("/start")

@@ -1,0 +1,326 @@
+"""The REST API through the Flask test client: the full trading cycle and every bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+DAY = "2024-08-06"
+
+
+def post(client, path, body):
+    return client.post(f"/replay/{path}", data=json.dumps(body), content_type="application/json")
+
+
+def start(client, **over):
+    body = {"symbol": "SPY", "t_start": DAY, "t_end": DAY, "disp_tf": "5m", "seed": 1, **over}
+    r = post(client, "start", body)
+    assert r.status_code == 200, r.get_json()
+    return r.get_json()
+
+
+def state(client, sid):
+    return client.get(f"/replay/state?session_id={sid}").get_json()
+
+
+def test_start_place_step_fill_end_cycle(api_client):
+    res = start(api_client)
+    sid = res["session_id"]
+    st0 = res["initial_state"]
+    assert st0["cursor"]["ts_market"].startswith(DAY)
+    assert st0["position"] == {
+        "qty": 0,
+        "avg_price": None,
+        "unrealized_pnl": 0.0,
+        "realized_pnl": 0.0,
+    }
+    assert st0["bars"] and {"ema9", "vwap", "ch_upper"} <= set(st0["bars"][-1])
+    price = round(st0["last_price"] + 0.50, 2)  # a marketable buy limit: fills on the next bar
+    r = post(
+        api_client,
+        "order/place",
+        {"session_id": sid, "side": "BUY", "type": "LIMIT", "qty": 10, "price": price},
+    )
+    assert r.status_code == 200, r.get_json()
+    placed = r.get_json()
+    oid = placed["order_id"]
+    assert [o["order_id"] for o in placed["orders"]] == [oid]
+    assert {"order_id", "side", "type", "qty", "price", "status"} <= set(placed["orders"][0])
+    r = post(api_client, "step", {"session_id": sid, "disp_steps": 1})
+    stepped = r.get_json()
+    assert r.status_code == 200
+    assert "FILL" in [e["type"] for e in stepped["events"]]
+    assert {"id", "ts_exec", "ts_market", "type", "payload"} <= set(stepped["events"][0])
+    assert stepped["position"]["qty"] == 10 and stepped["orders"] == []
+    assert stepped["bars"] and stepped["cursor"]["disp_index"] == st0["cursor"]["disp_index"] + 1
+    r = post(api_client, "end", {"session_id": sid})
+    ended = r.get_json()
+    assert r.status_code == 200 and ended["status"] == "ended"
+    assert ended["summary"]["num_trades"] == 1
+    sessions = api_client.get("/replay/sessions").get_json()["sessions"]
+    row = next(s for s in sessions if s["session_id"] == sid)
+    assert row["status"] == "ended" and row["num_trades"] == 1
+    events = api_client.get(f"/replay/events?session_id={sid}&since=1").get_json()["events"]
+    assert events[0]["id"] == 2 and events[-1]["type"] == "SESSION_END"
+
+
+def test_bracket_modify_cancel_all_flatten_note_speed(api_client):
+    sid = start(api_client)["session_id"]
+    px = state(api_client, sid)["last_price"]
+    r = post(
+        api_client,
+        "order/place",
+        {
+            "session_id": sid,
+            "side": "BUY",
+            "type": "LIMIT",
+            "qty": 5,
+            "price": round(px - 1, 2),
+            "bracket": {"tp": round(px + 1, 2), "sl": round(px - 2, 2)},
+        },
+    )
+    oid = r.get_json()["order_id"]
+    r = post(api_client, "order/modify", {"session_id": sid, "order_id": oid, "qty": 7})
+    assert r.status_code == 200 and r.get_json()["orders"][0]["qty"] == 7
+    assert post(api_client, "cancel_all", {"session_id": sid}).get_json()["orders"] == []
+    post(api_client, "order/place", {"session_id": sid, "side": "SELL", "type": "MARKET", "qty": 3})
+    st1 = post(api_client, "step", {"session_id": sid, "exec_steps": 1}).get_json()
+    assert st1["position"]["qty"] == -3
+    assert post(api_client, "set_speed", {"session_id": sid, "speed": 20}).get_json()["speed"] == 20
+    assert post(api_client, "play", {"session_id": sid}).get_json()["paused"] is False
+    assert post(api_client, "pause", {"session_id": sid}).get_json()["paused"] is True
+    assert (
+        post(api_client, "note", {"session_id": sid, "text": "faded the open"}).status_code == 200
+    )
+    post(api_client, "step", {"session_id": sid, "exec_steps": 4})  # back on a 5m boundary
+    flat = post(api_client, "flatten", {"session_id": sid}).get_json()
+    assert flat["orders"] or flat["position"]["qty"] == 0
+
+
+def test_set_disp_tf_keeps_the_replay_position(api_client):
+    sid = start(api_client)["session_id"]
+    r = post(api_client, "step", {"session_id": sid, "disp_steps": 6})  # 10:00, shared by 15m
+    before = r.get_json()["cursor"]["ts_exec"]
+    r = post(api_client, "set_disp_tf", {"session_id": sid, "disp_tf": "15m"})
+    assert r.status_code == 200, r.get_json()
+    assert r.get_json()["disp_tf"] == "15m" and r.get_json()["cursor"]["ts_exec"] == before
+    candles = api_client.get(f"/replay/candles?session_id={sid}&n=5").get_json()["candles"]
+    assert len(candles) == 5 and candles[-1]["ts"] == "2024-08-06T13:45:00Z"  # 09:45 ET
+
+
+def test_rewind_forks_a_linked_session_and_keeps_the_parent_log(api_client):
+    sid = start(api_client)["session_id"]
+    post(api_client, "step", {"session_id": sid, "disp_steps": 10})
+    parent_log = api_client.get(f"/replay/events?session_id={sid}").get_json()["events"]
+    r = post(api_client, "rewind", {"session_id": sid, "disp_bars": 4})
+    assert r.status_code == 200, r.get_json()
+    fork = r.get_json()
+    assert fork["parent_session_id"] == sid and fork["session_id"] != sid
+    assert fork["initial_state"]["parent_session_id"] == sid
+    parent = state(api_client, sid)
+    assert fork["initial_state"]["cursor"]["disp_index"] == parent["cursor"]["disp_index"] - 4
+    assert api_client.get(f"/replay/events?session_id={sid}").get_json()["events"] == parent_log
+
+
+def test_expired_session_is_restored_from_its_log(api_client, replay_service):
+    sid = start(api_client)["session_id"]
+    px = state(api_client, sid)["last_price"]
+    post(
+        api_client,
+        "order/place",
+        {"session_id": sid, "side": "BUY", "type": "LIMIT", "qty": 2, "price": round(px - 5, 2)},
+    )
+    post(api_client, "step", {"session_id": sid, "disp_steps": 3})
+    before = state(api_client, sid)
+    replay_service.cache.evict(sid)  # what the TTL does
+    after = state(api_client, sid)
+    for key in ("cursor", "position", "orders", "equity", "last_event_id"):
+        assert after[key] == before[key]
+
+
+# --- bad input: a 4xx with a JSON error, and nothing changes ----------------------------
+
+
+@pytest.fixture
+def live(api_client):
+    sid = start(api_client)["session_id"]
+    return sid, state(api_client, sid)
+
+
+def _place(sid, **over):
+    return {"session_id": sid, "side": "BUY", "type": "LIMIT", "qty": 1, "price": 500.0, **over}
+
+
+BAD_COMMANDS = [
+    ("malformed json", "order/place", None, 400, "bad_json"),
+    ("json array", "order/place", [], 400, "bad_json"),
+    ("missing field", "order/place", {"side": "BUY"}, 400, "missing_field"),
+    ("wrong-typed qty", "order/place", "qty=ten", 400, "bad_type"),
+    ("bool qty", "order/place", "qty=true", 400, "bad_type"),
+    ("unknown side", "order/place", "side=LONG", 422, "bad_value"),
+    ("off-tick price", "order/place", "price=500.001", 422, "off_tick"),
+    ("negative price", "order/place", "price=-1", 422, "bad_price"),
+    ("zero qty", "order/place", "qty=0", 422, "out_of_range"),
+    ("string price", "order/place", "price=abc", 400, "bad_type"),
+    ("bracket not an object", "order/place", "bracket=1", 400, "bad_type"),
+    ("unknown order", "order/cancel", {"order_id": 999}, 404, "unknown_order"),
+    ("unknown session", "step", {"session_id": "nope", "disp_steps": 1}, 404, "unknown_session"),
+    ("both step kinds", "step", {"disp_steps": 1, "exec_steps": 1}, 400, "missing_field"),
+    ("negative steps", "step", {"disp_steps": -2}, 422, "out_of_range"),
+    ("bad disp_tf", "set_disp_tf", {"disp_tf": "7m"}, 422, "bad_value"),
+    ("zero speed", "set_speed", {"speed": 0}, 422, "out_of_range"),
+    ("empty note", "note", {"text": ""}, 400, "bad_type"),
+    ("unknown endpoint", "teleport", {}, 404, "unknown_route"),
+]
+
+
+@pytest.mark.parametrize("case", BAD_COMMANDS, ids=[c[0] for c in BAD_COMMANDS])
+def test_bad_command_answers_4xx_json_and_changes_nothing(api_client, live, case):
+    _name, path, body, status, code = case
+    sid, before = live
+    if body is None:
+        r = api_client.post(f"/replay/{path}", data="{not json", content_type="application/json")
+    else:
+        if isinstance(body, str):  # "field=value" overrides of a good order
+            key, value = body.split("=")
+            try:
+                parsed = json.loads(value)
+            except json.JSONDecodeError:
+                parsed = value
+            body = _place(sid, **{key: parsed})
+        elif isinstance(body, dict):
+            body = {"session_id": sid, **body}
+        r = post(api_client, path, body)
+    assert r.status_code == status, r.get_json()
+    err = r.get_json()["error"]
+    assert err["code"] == code and err["message"]
+    assert state(api_client, sid) == before
+
+
+def test_edit_between_boundaries_is_409(api_client, live):
+    sid, _ = live
+    post(api_client, "step", {"session_id": sid, "exec_steps": 2})
+    before = state(api_client, sid)
+    r = post(api_client, "order/place", _place(sid))
+    assert r.status_code == 409 and r.get_json()["error"]["code"] == "not_at_boundary"
+    assert state(api_client, sid) == before
+
+
+def test_ended_session_is_409(api_client, live):
+    sid, _ = live
+    post(api_client, "end", {"session_id": sid})
+    before = state(api_client, sid)
+    for path, body in (
+        ("step", {"disp_steps": 1}),
+        ("order/place", _place(sid)),
+        ("flatten", {}),
+        ("end", {}),
+    ):
+        r = post(api_client, path, {"session_id": sid, **body})
+        assert r.status_code == 409 and r.get_json()["error"]["code"] == "session_ended"
+    assert state(api_client, sid) == before
+
+
+BAD_STARTS = [
+    ({"symbol": "ZZZZ"}, 422, "unknown_symbol"),
+    ({"symbol": 5}, 400, "bad_type"),
+    ({"disp_tf": "2m"}, 422, "bad_value"),
+    ({"disp_tf": 5}, 400, "bad_type"),
+    ({"t_start": "2024-07-04", "t_end": "2024-07-04"}, 422, "no_session"),
+    ({"t_start": "2023-01-03", "t_end": "2023-01-03"}, 422, "outside_data"),
+    ({"t_start": "yesterday"}, 400, "bad_time"),
+    ({"t_start": "2024-08-07", "t_end": "2024-08-06"}, 422, "bad_range"),
+    ({"speed": "fast"}, 400, "bad_type"),
+    ({"seed": 1.5}, 400, "bad_type"),
+    ({"constraints": {"edit_on_disp_boundary": "yes"}}, 400, "bad_type"),
+]
+
+
+@pytest.mark.parametrize(
+    "over,status,code", BAD_STARTS, ids=[c[2] + str(i) for i, c in enumerate(BAD_STARTS)]
+)
+def test_bad_start_answers_4xx(api_client, over, status, code):
+    body = {"symbol": "SPY", "t_start": DAY, "t_end": DAY, "disp_tf": "5m", **over}
+    n_before = len(api_client.get("/replay/sessions").get_json()["sessions"])
+    r = post(api_client, "start", body)
+    assert r.status_code == status, r.get_json()
+    assert r.get_json()["error"]["code"] == code
+    assert len(api_client.get("/replay/sessions").get_json()["sessions"]) == n_before
+
+
+def test_get_routes_reject_bad_queries(api_client, live):
+    sid, _ = live
+    assert api_client.get("/replay/state").status_code == 400
+    assert api_client.get("/replay/state?session_id=nope").status_code == 404
+    assert api_client.get(f"/replay/events?session_id={sid}&since=x").status_code == 400
+    assert api_client.get("/replay/events?session_id=nope").status_code == 404
+    assert api_client.get(f"/replay/candles?session_id={sid}&n=0").status_code == 422
+    r = api_client.get("/replay/nothing")
+    assert r.status_code == 405 and r.get_json()["error"]["code"] == "http_error"
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-(10**6), 10**6)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    path=st.sampled_from(
+        [
+            "order/place",
+            "order/modify",
+            "order/cancel",
+            "step",
+            "bracket",
+            "set_disp_tf",
+            "set_speed",
+            "rewind",
+            "note",
+        ]
+    ),
+    fields=st.dictionaries(
+        st.sampled_from(
+            [
+                "side",
+                "type",
+                "qty",
+                "price",
+                "order_id",
+                "disp_steps",
+                "exec_steps",
+                "tp",
+                "sl",
+                "bracket",
+                "disp_tf",
+                "speed",
+                "disp_bars",
+                "text",
+                "tag",
+            ]
+        ),
+        json_values,
+        max_size=5,
+    ),
+)
+def test_random_bodies_never_answer_500(api_client, live, path, fields):
+    sid, _ = live
+    body = {"session_id": sid, **fields}
+    r = api_client.post(
+        f"/replay/{path}", data=json.dumps(body, allow_nan=True), content_type="application/json"
+    )
+    assert r.status_code < 500, (body, r.get_json())
+    assert r.is_json

@@ -1,0 +1,79 @@
+"""SessionCache: locked shared access, write-back, expiry and restore, two processes' views."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from ntree.cache import SessionCache, UnknownSession
+
+
+@dataclass
+class Counter:
+    """A hand-made stand-in for a session: picklable, mutable."""
+
+    sid: str
+    n: int = 0
+    log: list[int] = field(default_factory=list)
+
+
+def make(tmp_path, restored=None, ttl_s=60.0):
+    calls = []
+
+    def restore(sid):
+        calls.append(sid)
+        return restored.get(sid) if restored else None
+
+    return SessionCache(tmp_path / "c", restore, ttl_s=ttl_s), calls
+
+
+def test_a_change_written_back_is_seen_by_another_process_cache(tmp_path):
+    a, _ = make(tmp_path)
+    b, _ = make(tmp_path)  # a second worker on the same folder
+    a.put(Counter("s1"), "s1")
+    with a.open("s1") as s:
+        s.n += 1
+    with b.open("s1") as s:
+        assert s.n == 1
+        s.n += 1
+    with a.open("s1") as s:  # a's local copy is stale: it reloads b's snapshot
+        assert s.n == 2
+
+
+def test_a_failed_command_leaves_the_snapshot_as_it_was(tmp_path):
+    cache, _ = make(tmp_path)
+    cache.put(Counter("s1", n=5), "s1")
+    with pytest.raises(RuntimeError), cache.open("s1") as s:
+        s.n = 99
+        raise RuntimeError("rejected half-way")
+    with cache.open("s1", write=False) as s:
+        assert s.n == 5
+
+
+def test_an_expired_session_is_restored_from_the_log(tmp_path):
+    cache, calls = make(tmp_path, restored={"s1": Counter("s1", n=7)})
+    with cache.open("s1") as s:
+        assert s.n == 7
+    assert calls == ["s1"]
+    with cache.open("s1") as s:  # cached now: no second restore
+        assert s.n == 7
+    cache.evict("s1")
+    with cache.open("s1"):
+        pass
+    assert calls == ["s1", "s1"]
+
+
+def test_snapshots_expire_after_the_ttl(tmp_path):
+    cache, _ = make(tmp_path, ttl_s=0.05)
+    cache.put(Counter("s1"), "s1")
+    import time
+
+    time.sleep(0.1)
+    assert not cache.contains("s1")
+
+
+def test_an_unknown_session_raises(tmp_path):
+    cache, _ = make(tmp_path)
+    with pytest.raises(UnknownSession), cache.open("nope"):
+        pass
