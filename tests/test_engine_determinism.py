@@ -56,13 +56,13 @@ def scripted(bars: pd.DataFrame | None = None) -> tuple[ReplaySession, list[Even
     s.step(exec_steps=3)
     s.play()
     s.step(disp_steps=2)
-    s.set_disp_tf("10m") if s.at_boundary and s.state()["cursor"]["exec_index"] % 10 == 0 else None
     s.pause()
     working = [o["order_id"] for o in s.working_orders()]
     if working:
         s.modify(working[0], qty=3)
     s.place("BUY", "MARKET", 2)
-    s.step(disp_steps=3)
+    s.step(disp_steps=3)  # 14:00, a 10m boundary too
+    s.set_disp_tf("10m")
     s.flatten()
     s.step(exec_steps=7)
     s.place("SELL", "STOP", 4, 98.5)
@@ -188,10 +188,10 @@ def spy_bars() -> pd.DataFrame:
     return generate_bars("SPY", "2024-07-03", "2024-07-10", seed=11)
 
 
-def random_session(bulk_skip: bool = True) -> ReplaySession:
-    cfg = SessionConfig(
-        "r", "SPY", 5, T_START, T_END, edit_on_disp_boundary=False, commission_per_share=0.005
-    )
+def random_session(bulk_skip: bool = True, **overrides: object) -> ReplaySession:
+    params: dict = {"edit_on_disp_boundary": False, "commission_per_share": 0.005}
+    params.update(overrides)
+    cfg = SessionConfig("r", "SPY", params.pop("disp_tf", 5), T_START, T_END, **params)
     return ReplaySession(cfg, spy_bars(), bulk_skip=bulk_skip)
 
 
@@ -286,8 +286,18 @@ def test_random_scripts_keep_the_books_and_rebuild_identically(actions: list[tup
     assert log_hash(rebuilt.drain_events()) == log_hash(events)
 
 
-@pytest.mark.parametrize("seed", range(6))
-def test_bulk_skip_gives_the_same_log_as_the_plain_loop(seed: int) -> None:
+KNOBS = [
+    {},
+    {"latency_bars": 2},
+    {"market_slippage_ticks": 1, "limit_fill_ticks_worse": 1},
+    {"direction_lock": False},
+    {"disp_tf": 15},
+    {"disp_tf": 60, "latency_bars": 1},
+]
+
+
+@pytest.mark.parametrize(("seed", "knobs"), list(enumerate(KNOBS)))
+def test_bulk_skip_gives_the_same_log_as_the_plain_loop(seed: int, knobs: dict) -> None:
     rng = np.random.default_rng(seed)
     actions: list[tuple] = []
     for _ in range(60):
@@ -322,7 +332,8 @@ def test_bulk_skip_gives_the_same_log_as_the_plain_loop(seed: int) -> None:
             actions.append(("step_exec", int(rng.integers(1, 7))))
     actions.append(("step_disp", 10_000))
 
-    fast, slow = random_session(bulk_skip=True), random_session(bulk_skip=False)
+    fast = random_session(bulk_skip=True, **knobs)
+    slow = random_session(bulk_skip=False, **knobs)
     play(fast, actions)
     play(slow, actions)
     fast_log, slow_log = fast.drain_events(), slow.drain_events()
