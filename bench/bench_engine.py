@@ -1,0 +1,370 @@
+"""Benchmark the replay engine headless, with its SQLite event log, and against backtesting.py.
+
+Run ``python bench/bench_engine.py [--bars N]`` (default 1,000,000). It prints figures next
+to their targets; it is not a timed test and never fails on a miss.
+
+Workload (``bench/workload.py``, shared with ``tests/test_backtesting_parity.py``):
+synthetic 1m bars from ``numpy.random.default_rng(42)``, a geometric random walk from
+100.00 on the 0.01 tick, 390 bars a weekday 09:30-16:00 New York (holidays not skipped);
+display frame 30m, so a display bar is exactly 30 1m bars. The strategy steps one display
+bar at a time; at each display close it cancels every working order and places 5 buy
+limits at ``close - k * 0.10`` and 5 sell limits at ``close + k * 0.10`` (k = 1..5,
+qty 10), live from the next bar. ntree runs with its default direction lock (on).
+
+Measured, each kind in its own child process so peak RSS figures don't mix:
+
+1. ``engine``: ntree's ReplaySession on N bars, events drained every step into an
+   in-memory list of ``Event.line()`` strings; median of 3 runs.
+2. ``sqlite``: the same, the drained events appended every step, in one transaction, to
+   ``replay_events`` in a temp SQLite file by ``ntree.store.SqlRecorder``.
+3. ``backtesting``: backtesting.py 0.6.6 on the first min(N, 100,000) bars with the same
+   strategy (cash 10M, commission 0, ``exclusive_orders=False``, ``hedging=False``,
+   ``trade_on_close=False``, ``finalize_trades=False``: open trades stay open and the
+   final equity marks them at the last close, as ntree's end-of-session flatten does).
+   ``engine-slice`` runs ntree on that same slice for the speed ratio and cross-checks
+   fills, position and PnL.
+4. ``loop``: a hand-written minimal Python loop over the same bars (compare each bar's
+   low and high to one price), for context.
+
+"Elapsed" is session setup (aggregation, indicators, fingerprint) plus the stepping loop;
+bars/s is bars / elapsed. Generating the bars is not timed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import pandas as pd  # noqa: E402
+import workload  # noqa: E402
+
+from ntree.engine import Event, ReplaySession, SessionConfig  # noqa: E402
+
+DEFAULT_BARS = 1_000_000
+BT_BARS = 100_000
+CASH = 10_000_000.0
+RUNS = 3
+TARGET_BARS_PER_S = 1_000_000
+TARGET_VS_BT = 30.0
+TARGET_SQLITE_RATIO = 3.0
+TARGET_RSS_MB = 500.0
+SESSION_ID = "bench"
+
+
+def peak_rss_mb() -> float:
+    """Return this process's peak resident set size in MB (Linux reports KB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_engine(bars: pd.DataFrame, sink) -> dict:
+    """Play the workload on ntree; ``sink(events)`` receives each step's drained events."""
+    config = SessionConfig(
+        session_id=SESSION_ID,
+        symbol="SYN",
+        disp_tf=workload.DISP_TF,
+        t_start=bars.index[0],
+        t_end=bars.index[-1] + pd.Timedelta(minutes=1),
+        initial_cash=CASH,
+    )
+    t0 = time.perf_counter()
+    session = ReplaySession(config, bars)
+    t1 = time.perf_counter()
+    while not session.ended:
+        session.step(disp_steps=1)
+        if not session.ended:
+            session.cancel_all()
+            for side, price in workload.ladder(session.last_price):
+                session.place(side, "LIMIT", workload.QTY, price)
+        sink(session.drain_events())
+    t2 = time.perf_counter()
+    fills = [f for f in session.fills if f["role"] != "session_end"]
+    position = 0
+    for f in session.fills:
+        if f["role"] == "session_end":  # the end-of-data flatten gives the final position
+            position = -f["qty"] if f["side"] == "BUY" else f["qty"]
+    return {
+        "setup_s": t1 - t0,
+        "loop_s": t2 - t1,
+        "elapsed_s": t2 - t0,
+        "fills": len(fills),
+        "position": position,
+        "pnl": session.summary()["pnl"],
+        "fills_digest": sorted((f["ts_exec"], f["side"], f["price"]) for f in fills),
+    }
+
+
+def child_engine(bars: pd.DataFrame, runs: int) -> dict:
+    results = []
+    for _ in range(runs):
+        lines: list[str] = []
+
+        def sink(events: list[Event], lines=lines) -> None:
+            lines.extend(ev.line() for ev in events)
+
+        r = run_engine(bars, sink)
+        r["events"] = len(lines)
+        r["event_mb"] = sum(map(len, lines)) / 1e6
+        results.append(r)
+        del lines
+    results.sort(key=lambda r: r["elapsed_s"])
+    med = dict(results[len(results) // 2])
+    med["runs_s"] = [round(r["elapsed_s"], 3) for r in results]
+    return med
+
+
+def child_sqlite(bars: pd.DataFrame) -> dict:
+    from ntree import db
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "events.db"
+        engine = db.connect(f"sqlite:///{path}")
+        try:
+            from ntree.store import SqlRecorder
+
+            recorder = SqlRecorder(engine)
+            append, how = recorder.append, "ntree.store.SqlRecorder.append"
+        except ImportError:  # before ntree.store existed: plain Core inserts
+            how = "insert(replay_events) per step"
+
+            def append(session_id: str, events: list[Event]) -> None:
+                rows = [
+                    {
+                        "session_id": session_id,
+                        "seq": ev.seq,
+                        "ts_exec": ev.to_dict()["ts_exec"],
+                        "ts_market": ev.to_dict()["ts_market"],
+                        "event_type": ev.type,
+                        "payload_json": ev.payload_json(),
+                    }
+                    for ev in events
+                ]
+                if rows:
+                    with engine.begin() as conn:
+                        conn.execute(db.replay_events.insert(), rows)
+
+        count = [0]
+
+        def sink(events: list[Event]) -> None:
+            append(SESSION_ID, events)
+            count[0] += len(events)
+
+        r = run_engine(bars, sink)
+        with engine.connect() as conn:
+            stored = conn.execute(db.sa.select(db.sa.func.count()).select_from(db.replay_events))
+            r["stored"] = stored.scalar_one()
+        engine.dispose()
+        r["events"] = count[0]
+        r["db_mb"] = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
+        r["recorder"] = how
+    return r
+
+
+def child_backtesting(bars: pd.DataFrame) -> dict:
+    from backtesting import Backtest, Strategy
+
+    class Ladder(Strategy):
+        def init(self) -> None:
+            pass
+
+        def next(self) -> None:
+            if len(self.data) % workload.DISP_TF:
+                return
+            for order in self.orders:
+                order.cancel()
+            for side, price in workload.ladder(float(self.data.Close[-1])):
+                place = self.buy if side == "BUY" else self.sell
+                place(size=workload.QTY, limit=price)
+
+    data = bars.rename(columns=str.capitalize)
+    t0 = time.perf_counter()
+    bt = Backtest(
+        data,
+        Ladder,
+        cash=CASH,
+        commission=0.0,
+        exclusive_orders=False,
+        hedging=False,
+        trade_on_close=False,
+        finalize_trades=False,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # "trades remain open": on purpose, see docstring
+        stats = bt.run()
+    elapsed = time.perf_counter() - t0
+    strategy = stats._strategy
+    # Each trade is one order's 10 shares (hedging=False closes whole trades FIFO), so
+    # every trade entry and every trade exit is one fill.
+    iso = bars.index.strftime("%Y-%m-%dT%H:%M:%SZ")
+    digest = []
+    for t in [*strategy.closed_trades, *strategy.trades]:
+        digest.append((iso[t.entry_bar], "BUY" if t.size > 0 else "SELL", t.entry_price))
+        if t.exit_bar is not None:
+            digest.append((iso[t.exit_bar], "SELL" if t.size > 0 else "BUY", t.exit_price))
+    return {
+        "elapsed_s": elapsed,
+        "fills": len(digest),
+        "position": strategy.position.size,
+        "pnl": round(stats["Equity Final [$]"] - CASH, 6),
+        "fills_digest": sorted(digest),
+    }
+
+
+def child_loop(bars: pd.DataFrame) -> dict:
+    lows, highs = bars["low"].tolist(), bars["high"].tolist()
+    price = float(bars["close"].iloc[0])
+    t0 = time.perf_counter()
+    hits = 0
+    for lo, hi in zip(lows, highs, strict=True):
+        if lo <= price:
+            hits += 1
+        if hi >= price:
+            hits += 1
+    return {"elapsed_s": time.perf_counter() - t0, "hits": hits}
+
+
+def rss_mb() -> float:
+    """Return this process's current resident set size in MB."""
+    import psutil
+
+    return psutil.Process().memory_info().rss / 2**20
+
+
+def child(kind: str, n: int, runs: int) -> dict:
+    bars = workload.make_bars(n)
+    base = rss_mb()
+    if kind == "engine":
+        out = child_engine(bars, runs)
+    elif kind == "engine-slice":
+        out = child_engine(bars, runs)
+    elif kind == "sqlite":
+        out = child_sqlite(bars)
+    elif kind == "backtesting":
+        out = child_backtesting(bars)
+    else:
+        out = child_loop(bars)
+    out.update(kind=kind, bars=n, rss_before_mb=base, peak_rss_mb=peak_rss_mb())
+    return out
+
+
+def spawn(kind: str, n: int, runs: int = 1) -> dict:
+    """Run one measurement in a fresh interpreter and return its JSON result."""
+    cmd = [sys.executable, __file__, "--child", kind, "--bars", str(n), "--runs", str(runs)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if proc.returncode:
+        raise SystemExit(f"{kind} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def code_version() -> str:
+    """Return the commit measured, flagged when the engine has uncommitted changes."""
+    root = Path(__file__).resolve().parent.parent
+    git = ["git", "-C", str(root)]
+    head = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    dirty = subprocess.run(
+        [*git, "status", "--porcelain", "ntree/engine"], capture_output=True, text=True
+    )
+    if head.returncode:
+        return "unknown commit"
+    return head.stdout.strip() + (" + uncommitted engine changes" if dirty.stdout.strip() else "")
+
+
+def verdict(ok: bool) -> str:
+    return "MET" if ok else "MISSED"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bars", type=int, default=DEFAULT_BARS)
+    parser.add_argument("--runs", type=int, default=RUNS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args.child, args.bars, args.runs)))
+        return
+
+    n, n_bt = args.bars, min(args.bars, BT_BARS)
+    print(
+        f"workload: {n:,} 1m bars, 30m display, 10-order limit ladder every display bar"
+        f" (ntree {code_version()}, Python {sys.version.split()[0]})"
+    )
+    eng = spawn("engine", n, args.runs)
+    sql = spawn("sqlite", n)
+    bt = spawn("backtesting", n_bt)
+    eng_bt = spawn("engine-slice", n_bt, args.runs)
+    loop = spawn("loop", n)
+
+    def line(name: str, r: dict, extra: str = "") -> None:
+        bps = r["bars"] / r["elapsed_s"]
+        print(
+            f"{name:<28} {r['bars']:>9,} bars {r['elapsed_s']:8.3f} s {bps:>12,.0f} bars/s"
+            f"  fills {r.get('fills', 0):>7,}  pos {r.get('position', 0):>6}"
+            f"  pnl {r.get('pnl', 0.0):>12,.2f}  peak RSS {r['peak_rss_mb']:6.0f} MB{extra}"
+        )
+
+    print()
+    line(
+        f"ntree engine (median of {args.runs})",
+        eng,
+        f"  [setup {eng['setup_s']:.2f} s, loop {eng['loop_s']:.2f} s, "
+        f"{eng['events']:,} events = {eng['event_mb']:.0f} MB of lines, runs {eng['runs_s']}]",
+    )
+    line(
+        "ntree + SQLite event log",
+        sql,
+        f"  [{sql['events']:,} events, {sql['stored']:,} rows, {sql['db_mb']:.0f} MB file,"
+        f" {sql['recorder']}]",
+    )
+    line("backtesting.py 0.6.6", bt)
+    line(f"ntree engine, same slice ({args.runs})", eng_bt)
+    loop_bps = loop["bars"] / loop["elapsed_s"]
+    print(
+        f"{'minimal Python loop':<28} {loop['bars']:>9,} bars {loop['elapsed_s']:8.3f} s "
+        f"{loop_bps:>12,.0f} bars/s  (iterate, compare low/high to one price)"
+    )
+
+    eng_bps = n / eng["elapsed_s"]
+    eng_loop_bps = n / eng["loop_s"]
+    vs_bt = (n_bt / eng_bt["elapsed_s"]) / (n_bt / bt["elapsed_s"])
+    sql_ratio = sql["elapsed_s"] / eng["elapsed_s"]
+    same = all(eng_bt[k] == bt[k] for k in ("fills", "position", "fills_digest"))
+    same = same and abs(eng_bt["pnl"] - bt["pnl"]) < 1e-4
+    print()
+    print(
+        f"engine-only bars/s   {eng_bps:>12,.0f}  (loop only {eng_loop_bps:,.0f})"
+        f"   target >= {TARGET_BARS_PER_S:,}  {verdict(eng_bps >= TARGET_BARS_PER_S)}"
+    )
+    print(
+        f"engine / backtesting {vs_bt:>12.1f}x   target >= {TARGET_VS_BT:.0f}x"
+        f"  {verdict(vs_bt >= TARGET_VS_BT)}"
+    )
+    print(
+        f"SQLite log / engine  {sql_ratio:>12.2f}x   target <= {TARGET_SQLITE_RATIO:.0f}x"
+        f"  {verdict(sql_ratio <= TARGET_SQLITE_RATIO)}"
+    )
+    print(
+        f"engine peak RSS      {eng['peak_rss_mb']:>9.0f} MB   target < {TARGET_RSS_MB:.0f} MB"
+        f"  {verdict(eng['peak_rss_mb'] < TARGET_RSS_MB)}"
+        f"  (RSS before the session, interpreter + bars: {eng['rss_before_mb']:.0f} MB)"
+    )
+    print(
+        f"minimal loop / engine {loop_bps / eng_bps:>11.1f}x  (the ceiling a pure-Python "
+        "per-bar loop sets)"
+    )
+    print(
+        f"ntree vs backtesting.py on {n_bt:,} bars: fills, position, PnL "
+        f"{'identical' if same else 'DIFFER'}"
+    )
+
+
+if __name__ == "__main__":
+    main()
