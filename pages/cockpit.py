@@ -467,7 +467,7 @@ def _date_range(symbol, preset, seed, current_from):
             }
         )
     )
-    days = days[days.dayofweek < 5]
+    days = days[days.day_of_week < 5]
     lo, hi = days[0].strftime("%Y-%m-%d"), days[-1].strftime("%Y-%m-%d")
     start = end = days[-1]
     if preset == "random":
@@ -836,7 +836,9 @@ def _on_action(
         "❚❚ Pause" if playing else "▶ Play",
         cur.strftime("%a %Y-%m-%d %H:%M ET"),
         st["market_phase"],
-        f"{left // 60}h{left % 60:02d}m left" if left >= 60 else f"{left}m left",
+        "session ended"
+        if ended
+        else (f"{left // 60}h{left % 60:02d}m left" if left >= 60 else f"{left}m left"),
         f"{st['symbol']} · {st['disp_tf']} · {res.session_id}" if full else no_update,
         f"{pos['qty']:+d}" if pos["qty"] else "flat",
         "—" if pos["avg_price"] is None else f"{pos['avg_price']:.2f}",

@@ -86,7 +86,15 @@ def run(svc: ReplayService, sid: str | None, action: Action) -> tuple[str | None
     if kind == "place":
         body = {"session_id": sid, "side": a["side"], "type": a["type"], "qty": a["qty"]}
         if a["type"] != "MARKET":
-            body["price"] = a.get("price")
+            if a.get("price") in (None, ""):  # the number input drops off-tick values
+                raise ApiError(
+                    400,
+                    "missing_field",
+                    f"enter a {a['type'].lower()} price on "
+                    f"the {TICK} tick (click the chart to take a price)",
+                    "price",
+                )
+            body["price"] = a["price"]
         bracket = {k: a.get(k) for k in ("tp", "sl") if a.get(k) not in (None, "")}
         if bracket:
             body["bracket"] = bracket

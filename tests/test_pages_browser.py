@@ -1,0 +1,107 @@
+"""The cockpit and History in headless Chromium (dash_duo), as a trader uses them.
+
+Run with ``python -m pytest --headless``; screenshots land in the test's tmp folder.
+"""
+
+from __future__ import annotations
+
+import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+
+from ntree.ui import ids
+
+pytestmark = pytest.mark.browser
+
+
+def _start(dash_duo, dash_app, disp_tf: str = "5m") -> str:
+    dash_duo.start_server(dash_app)
+    dash_duo.wait_for_contains_text(f"#{ids.START_RANGE_NOTE}", "data", timeout=10)
+    dash_duo.find_element(f"#{ids.START_BUTTON}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.SESSION_LABEL}", disp_tf, timeout=10)
+    return dash_duo.find_element(f"#{ids.SESSION_LABEL}").text.split(" · ")[-1]
+
+
+def _type(dash_duo, id_: str, value) -> None:
+    el = dash_duo.find_element(f"#{id_}")
+    dash_duo.clear_input(el)
+    el.send_keys(str(value))
+
+
+def _press(dash_duo, key: str) -> None:
+    dash_duo.find_element("body").click()
+    ActionChains(dash_duo.driver).send_keys(key).perform()
+
+
+def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
+    sid = _start(dash_duo, dash_app)
+    dash_duo.find_element(f"#{ids.STEP_1}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "09:35")
+    # the ticket took the last price; a buy limit 0.50 above it fills on the next bar
+    dash_duo.wait_for_element(f"#{ids.ORDER_PRICE}")
+    from dash.testing.wait import until
+
+    until(lambda: dash_duo.find_element(f"#{ids.ORDER_PRICE}").get_attribute("value"), 5)
+    last = float(dash_duo.find_element(f"#{ids.ORDER_PRICE}").get_attribute("value"))
+    _type(dash_duo, ids.ORDER_PRICE, f"{last + 0.5:.2f}")
+    dash_duo.find_element(f"#{ids.PLACE}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.CHART}", "BUY LMT 100", timeout=5)  # order line
+    dash_duo.wait_for_contains_text(f"#{ids.ORDERS_TABLE}", "LMT")
+    dash_duo.driver.save_screenshot(str(tmp_path / "order_line.png"))
+
+    dash_duo.find_element(f"#{ids.STEP_1}").click()
+    dash_duo.wait_for_text_to_equal(f"#{ids.POS_QTY}", "+100", timeout=5)
+    assert dash_duo.find_element(f"#{ids.POS_AVG}").text != "—"
+    dash_duo.wait_for_contains_text(f"#{ids.CHART}", "AVG +100")
+    dash_duo.find_element(f"#{ids.STEP_1}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "09:45")
+    assert dash_duo.find_element(f"#{ids.POS_EQUITY}").text != "100,000.00"
+
+    _press(dash_duo, "b")  # hotkey: buy limit at the lower band
+    dash_duo.wait_for_contains_text(f"#{ids.ALERT}", "BUY LMT 100", timeout=5)
+    dash_duo.wait_for_contains_text(f"#{ids.ORDERS_TABLE}", "LMT")
+    dash_duo.driver.save_screenshot(str(tmp_path / "position.png"))
+
+    dash_duo.find_element(f"#{ids.FLATTEN}").click()  # cancels orders, market-closes
+    dash_duo.wait_for_contains_text(f"#{ids.ORDERS_TABLE}", "MKT")
+    dash_duo.find_element(f"#{ids.STEP_1}").click()
+    dash_duo.wait_for_text_to_equal(f"#{ids.POS_QTY}", "flat", timeout=5)
+
+    dash_duo.find_element(f"#{ids.END}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.SUMMARY}", "Session ended", timeout=5)
+    dash_duo.wait_for_contains_text(f"#{ids.SUMMARY}", "TRADES")
+    dash_duo.driver.save_screenshot(str(tmp_path / "ended.png"))
+    dash_duo.find_element("#summary-link").click()
+    dash_duo.wait_for_contains_text("h5", f"Session {sid}", timeout=5)
+    dash_duo.wait_for_contains_text(f"#{ids.LOG_TABLE}", "FILL")
+
+    dash_duo.find_element(f"#{ids.NAVBAR} a[href='/history']").click()
+    dash_duo.wait_for_element(f"#history-row-{sid}", timeout=5)
+    assert "ended" in dash_duo.find_element(f"#history-row-{sid}").text
+    assert dash_duo.get_logs() == [], "browser console errors"
+
+
+def test_errors_timeframe_switch_and_rewind(dash_duo, dash_app):
+    sid = _start(dash_duo, dash_app)
+    _type(dash_duo, ids.ORDER_PRICE, "100.005")
+    dash_duo.find_element(f"#{ids.PLACE}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.ALERT}", "tick", timeout=5)  # shown, no crash
+
+    _type(dash_duo, ids.STEP_N_COUNT, "10")
+    dash_duo.find_element(f"#{ids.STEP_N}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "10:20")
+    from selenium.webdriver.support.select import Select
+
+    Select(dash_duo.find_element(f"#{ids.DISP_TF}")).select_by_value("15m")
+    dash_duo.wait_for_contains_text(f"#{ids.ALERT}", "boundary", timeout=5)  # 10:20 is not one
+    _type(dash_duo, ids.STEP_N_COUNT, "2")
+    dash_duo.find_element(f"#{ids.STEP_N}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "10:30")
+    Select(dash_duo.find_element(f"#{ids.DISP_TF}")).select_by_value("30m")
+    dash_duo.wait_for_contains_text(f"#{ids.SESSION_LABEL}", "30m", timeout=5)
+    dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "10:30")  # same replay position
+
+    _type(dash_duo, ids.REWIND_COUNT, "1")
+    dash_duo.find_element(f"#{ids.REWIND}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.ALERT}", f"parent {sid}", timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "10:00")
+    assert sid not in dash_duo.find_element(f"#{ids.SESSION_LABEL}").text
