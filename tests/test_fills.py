@@ -182,18 +182,27 @@ def test_session_order_placed_at_boundary_is_live_from_the_next_1m_bar() -> None
 # --- fill-model knobs -------------------------------------------------------------------
 
 
-def test_limit_fill_ticks_worse_moves_a_touched_buy_limit_up() -> None:
+def test_limit_fill_ticks_worse_needs_the_bar_to_trade_through_and_fills_at_the_limit() -> None:
     _, events = run(
         [None, (100, 100.5, 98.5, 99.5)], ("BUY", "LIMIT", 10, 99.0), limit_fill_ticks_worse=2
     )
-    assert [f["price"] for f in fills(events)] == [99.02]
+    assert [f["price"] for f in fills(events)] == [99.0]  # never beyond the limit
 
 
-def test_limit_fill_ticks_worse_moves_a_sell_limit_down() -> None:
+def test_limit_fill_ticks_worse_a_mere_touch_is_not_a_fill() -> None:
     _, events = run(
-        [(100, 101.2, 99.8, 101)], ("SELL", "LIMIT", 5, 101.0), limit_fill_ticks_worse=1
+        [None, (100, 100.5, 98.99, 99.5)], ("BUY", "LIMIT", 10, 99.0), limit_fill_ticks_worse=2
     )
-    assert [f["price"] for f in fills(events)] == [100.99]
+    assert fills(events) == []  # 98.99 is one tick through, two are needed
+
+
+def test_limit_fill_ticks_worse_on_a_sell_limit() -> None:
+    _, events = run(
+        [(100, 101.2, 99.8, 101), (101, 101.01, 100.5, 101)],
+        ("SELL", "LIMIT", 5, 101.0),
+        limit_fill_ticks_worse=1,
+    )
+    assert [f["price"] for f in fills(events)] == [101.0]
 
 
 def test_market_slippage_ticks_worsen_market_and_stop_fills() -> None:

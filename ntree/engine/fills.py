@@ -5,8 +5,9 @@
 - Stop buy triggers when high >= stop, stop sell when low <= stop: at the stop, or at the
   open when the bar gaps through it (the worse price).
 - Market fills at the open of the next 1-minute bar.
-- Knobs: a limit may fill ``ticks_worse`` ticks worse than its price; market and stop fills
-  slip ``slippage_ticks`` ticks against the trader.
+- Knobs: with ``limit_fill_ticks_worse = n`` a limit fills only once the bar trades n ticks
+  through it (a pessimistic queue: a touch is not a fill), still at its price, never beyond;
+  market and stop fills slip ``market_slippage_ticks`` ticks against the trader.
 - Direction lock: when a bar reaches orders on both sides, the one whose trigger price is
   nearest the bar's open (then the lowest order id) decides the bar's direction; only orders
   of that direction fill in that bar, the others stay working.
@@ -20,13 +21,18 @@ BUY = 1
 SELL = -1
 
 
-def limit_fill_price(side: int, limit: float, o: float, h: float, lo: float) -> float | None:
-    """Return the fill price of a limit order on a bar, or None when the bar does not reach it."""
+def limit_fill_price(
+    side: int, limit: float, o: float, h: float, lo: float, through: float = 0.0
+) -> float | None:
+    """Return the fill price of a limit order on a bar, or None when the bar does not reach it.
+
+    ``through`` > 0 asks the bar to trade that far beyond the limit before it fills.
+    """
     if side == BUY:
-        if lo <= limit:
+        if lo <= limit - through:
             return o if o < limit else limit
         return None
-    if h >= limit:
+    if h >= limit + through:
         return o if o > limit else limit
     return None
 

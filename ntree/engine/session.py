@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import math
+import numbers
 from dataclasses import asdict, dataclass, replace
 
 import numpy as np
@@ -119,7 +120,7 @@ def data_fingerprint(bars: pd.DataFrame) -> str:
 def _positive_int(value: object, name: str, code: str) -> int:
     if value.__class__ is int and value > 0:
         return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, float)):
         raise EngineError(code, f"{name} must be a whole number > 0, got {value!r}")
     if value <= 0 or int(value) != value:
         raise EngineError(code, f"{name} must be a whole number > 0, got {value!r}")
@@ -218,8 +219,7 @@ class ReplaySession:
     def _boundary(self, i: int, codes: np.ndarray | None = None) -> bool:
         if codes is None:
             return i >= self.n or i == self.i_start or bool(self._is_boundary[i])
-        codes = self.codes if codes is None else codes
-        return i >= self.n or i == self.i_start or codes[i] != codes[i - 1]
+        return i >= self.n or i == 0 or bool(codes[i] != codes[i - 1])
 
     @property
     def at_boundary(self) -> bool:
@@ -663,12 +663,14 @@ class ReplaySession:
 
     def _process_bar(self, k: int) -> None:
         o, h, lo = self._o[k], self._h[k], self._l[k]
+        through = self.config.limit_fill_ticks_worse * self.config.tick
+        trade_before = self.portfolio.open_trade
         eligible = []
         for order in self.orders.values():
             if order.live_from > k:
                 continue
             if order.type == LIMIT:
-                px = limit_fill_price(order.side, order.price, o, h, lo)
+                px = limit_fill_price(order.side, order.price, o, h, lo, through)
             elif order.type == STOP:
                 px = stop_fill_price(order.side, order.price, o, h, lo)
             else:
@@ -686,7 +688,17 @@ class ReplaySession:
             for _, _, order, px in eligible:
                 if order.status == WORKING:  # an earlier fill in this bar may have canceled it
                     self._fill(order, px, k)
-        self.portfolio.mark(h, lo)
+        pf = self.portfolio
+        if pf.open_trade is not None and pf.open_trade is not trade_before:
+            # Opened inside this bar: its extremes may predate the fill. Count the adverse one
+            # (pessimistic) but the favourable one only up to the bar's close.
+            c = self._c[k]
+            if pf.qty > 0:
+                pf.mark(c, lo)
+            else:
+                pf.mark(h, c)
+        else:
+            pf.mark(h, lo)
 
     def _emit_lock(self, skipped: Order, winner: Order, k: int) -> None:
         reason = (
@@ -703,9 +715,7 @@ class ReplaySession:
 
     def _fill(self, order: Order, px: float, k: int) -> None:
         cfg = self.config
-        if order.type == LIMIT:
-            px += order.side * cfg.limit_fill_ticks_worse * cfg.tick
-        else:
+        if order.type != LIMIT:
             px += order.side * cfg.market_slippage_ticks * cfg.tick
         px = round_to_tick(float(px), cfg.tick)
         pf = self.portfolio
