@@ -12,6 +12,7 @@ import hashlib
 import json
 from datetime import UTC, datetime
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 
@@ -41,6 +42,7 @@ def canonical_json(obj: Any) -> str:
     return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
 
 
+@lru_cache(maxsize=16384)  # events of one bar share their times; formatting is the cost
 def iso_utc(ts_ns: int | None) -> str | None:
     """Format an epoch-nanosecond UTC time as ISO 8601 (``2024-07-01T13:30:00Z``)."""
     if ts_ns is None:

@@ -85,21 +85,32 @@ class Portfolio:
 
     def mark(self, high: float, low: float) -> None:
         """Mark one bar while in a position: excursions, peak equity and drawdown."""
+        self.mark_many((high,), (low,))
+
+    def mark_many(self, highs: list[float], lows: list[float]) -> None:
+        """Mark consecutive bars while in a position: excursions, peak equity, drawdown.
+
+        Equity is at its best at the favourable extreme and its worst at the adverse one;
+        within one bar the best can come first, so this drawdown is the conservative one.
+        """
         if not self.qty:
             return
-        if high > self._ext_hi:
-            self._ext_hi = high
-        if low < self._ext_lo:
-            self._ext_lo = low
-        # Equity is at its best at the favourable extreme and its worst at the adverse one;
-        # within one bar the best can come first, so this drawdown is the conservative one.
-        best, worst = (high, low) if self.qty > 0 else (low, high)
-        peak = self.equity(best)
-        if peak > self.peak_equity:
-            self.peak_equity = peak
-        dd = self.peak_equity - self.equity(worst)
-        if dd > self.max_dd:
-            self.max_dd = dd
+        qty, cash = self.qty, self.cash
+        ext_hi, ext_lo, peak, max_dd = self._ext_hi, self._ext_lo, self.peak_equity, self.max_dd
+        long = qty > 0
+        for h, lo in zip(highs, lows, strict=True):
+            if h > ext_hi:
+                ext_hi = h
+            if lo < ext_lo:
+                ext_lo = lo
+            best, worst = (h, lo) if long else (lo, h)
+            eq = cash + qty * best
+            if eq > peak:
+                peak = eq
+            dd = peak - (cash + qty * worst)
+            if dd > max_dd:
+                max_dd = dd
+        self._ext_hi, self._ext_lo, self.peak_equity, self.max_dd = ext_hi, ext_lo, peak, max_dd
 
     # --- fills -----------------------------------------------------------------------------
     def fill(self, signed_qty: int, price: float, ts: int, reason: str = "") -> float:

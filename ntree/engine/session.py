@@ -40,6 +40,7 @@ from ntree.engine.portfolio import Portfolio, _money
 from ntree.market import EXCHANGE_TZ, disp_tf_label, parse_disp_tf, round_to_tick
 
 NS_PER_MIN = 60_000_000_000
+_new_event = tuple.__new__  # Event(...) without the named tuple's argument parsing
 _SCAN_CHUNK = 512
 _SHORT_SPAN = 48  # below this many bars a Python loop beats numpy's call overhead
 _INDICATOR_COLS = (
@@ -153,15 +154,13 @@ class ReplaySession:
         self.bars = bars
         self.bulk_skip = bulk_skip
         self.ts = bars.index.as_unit("ns").asi8.copy()
-        self._ts_list = self.ts.tolist()  # python ints: cheap to index per event
         self.open = bars["open"].to_numpy(np.float64).copy()
         self.high = bars["high"].to_numpy(np.float64).copy()
         self.low = bars["low"].to_numpy(np.float64).copy()
         self.close = bars["close"].to_numpy(np.float64).copy()
         # Per-bar access from Python is ~5x faster on lists than on numpy scalars; numpy
         # serves the long spans (see _SHORT_SPAN).
-        self._o, self._h = self.open.tolist(), self.high.tolist()
-        self._l, self._c = self.low.tolist(), self.close.tolist()
+        self._h, self._l = self.high.tolist(), self.low.tolist()
         self.n = len(self.ts)
         local = bars.index.tz_convert(EXCHANGE_TZ)
         self._day_codes, _ = pd.factorize(local.date)
@@ -186,7 +185,8 @@ class ReplaySession:
             raise EngineError(
                 "no_data", f"no {config.symbol} bars between {config.t_start} and {config.t_end}"
             )
-        self.i_start = self.i = i0
+        self.i_start = i0
+        self._move_cursor(i0)
         self.fingerprint = data_fingerprint(bars)
         self._emit(
             EventType.SESSION_START,
@@ -208,7 +208,7 @@ class ReplaySession:
         assert len(disp) == len(disp_ts)
         self.disp = disp
         self.disp_ts = disp_ts.as_unit("ns").asi8
-        self._ts_market_list = self.disp_ts[self.codes].tolist()
+        self._ts_market_arr = self.disp_ts[self.codes]
         self._is_boundary = np.empty(self.n, dtype=bool)
         if self.n:
             self._is_boundary[0] = True
@@ -225,11 +225,15 @@ class ReplaySession:
     def at_boundary(self) -> bool:
         return self._boundary(self.i)
 
+    def _move_cursor(self, i: int) -> None:
+        self.i = i
+        self._at_b = self._boundary(i)
+
     def _ts_exec(self, i: int) -> int:
-        return self._ts_list[i] if i < self.n else self._ts_list[-1] + NS_PER_MIN
+        return int(self.ts[i]) if i < self.n else int(self.ts[-1]) + NS_PER_MIN
 
     def _ts_market(self, i: int) -> int:
-        return self._ts_market_list[i if i < self.n else -1]
+        return int(self._ts_market_arr[i if i < self.n else -1])
 
     # --- events ------------------------------------------------------------------------
     def _emit(self, etype: str, payload: dict, i: int | None = None) -> Event:
@@ -237,7 +241,9 @@ class ReplaySession:
             i = self.i
         self._seq += 1
         if i < self.n:
-            ev = Event(self._seq, self._ts_list[i], self._ts_market_list[i], etype, payload)
+            ev = _new_event(
+                Event, (self._seq, int(self.ts[i]), int(self._ts_market_arr[i]), etype, payload)
+            )
         else:
             ev = Event(self._seq, self._ts_exec(i), self._ts_market(i), etype, payload)
         self._pending.append(ev)
@@ -264,7 +270,7 @@ class ReplaySession:
     def _check_edit(self) -> None:
         if self.ended:
             self._check_active()
-        if self.config.edit_on_disp_boundary and not self.at_boundary:
+        if not self._at_b and self.config.edit_on_disp_boundary:
             nxt = self.disp_first[self.codes[self.i] + 1]
             raise EngineError(
                 "not_at_boundary",
@@ -302,7 +308,7 @@ class ReplaySession:
 
     @property
     def last_price(self) -> float:
-        return self._c[self.i - 1] if self.i > 0 else self._o[0]
+        return float(self.close[self.i - 1] if self.i > 0 else self.open[0])
 
     # --- order commands ----------------------------------------------------------------
     def place(
@@ -562,6 +568,7 @@ class ReplaySession:
                 "both timeframes share (step to one first)",
             )
         self._set_disp_tf(minutes)
+        self._move_cursor(self.i)
         self._emit(
             EventType.DISP_TF_CHANGE,
             {"cmd": {"op": "set_disp_tf", "args": {"disp_tf": disp_tf_label(minutes)}}},
@@ -606,7 +613,7 @@ class ReplaySession:
             else:
                 self._mark_span(i, i + 1)
             i += 1
-        self.i = i
+        self._move_cursor(i)
 
     def _has_live_order(self, i: int) -> bool:
         for order in self.orders.values():
@@ -649,9 +656,7 @@ class ReplaySession:
         if not pf.qty or j <= i:
             return
         if j - i <= _SHORT_SPAN:
-            highs, lows = self._h, self._l
-            for k in range(i, j):
-                pf.mark(highs[k], lows[k])
+            pf.mark_many(self._h[i:j], self._l[i:j])
             return
         hi, lo = self.high[i:j], self.low[i:j]
         pf._ext_hi = max(pf._ext_hi, float(hi.max()))
@@ -662,7 +667,7 @@ class ReplaySession:
         pf.peak_equity = float(peaks[-1])
 
     def _process_bar(self, k: int) -> None:
-        o, h, lo = self._o[k], self._h[k], self._l[k]
+        o, h, lo = float(self.open[k]), self._h[k], self._l[k]
         through = self.config.limit_fill_ticks_worse * self.config.tick
         trade_before = self.portfolio.open_trade
         eligible = []
@@ -692,7 +697,7 @@ class ReplaySession:
         if pf.open_trade is not None and pf.open_trade is not trade_before:
             # Opened inside this bar: its extremes may predate the fill. Count the adverse one
             # (pessimistic) but the favourable one only up to the bar's close.
-            c = self._c[k]
+            c = float(self.close[k])
             if pf.qty > 0:
                 pf.mark(c, lo)
             else:
@@ -715,9 +720,8 @@ class ReplaySession:
 
     def _fill(self, order: Order, px: float, k: int) -> None:
         cfg = self.config
-        if order.type != LIMIT:
-            px += order.side * cfg.market_slippage_ticks * cfg.tick
-        px = round_to_tick(float(px), cfg.tick)
+        if order.type != LIMIT and cfg.market_slippage_ticks:
+            px = round_to_tick(px + order.side * cfg.market_slippage_ticks * cfg.tick, cfg.tick)
         pf = self.portfolio
         order.apply("fill")
         del self.orders[order.order_id]
@@ -779,7 +783,7 @@ class ReplaySession:
 
     def _finish(self, reason: str, cmd: dict | None) -> None:
         last = self.i - 1
-        px = self._c[last]
+        px = float(self.close[last])
         for order in list(self.orders.values()):
             self._cancel(order, "session_end")
         pf = self.portfolio
