@@ -27,7 +27,8 @@ SELL_COLOR = "#ef5350"
 AVG_COLOR = "#ffd54f"
 BG = "#101418"
 GRID = "#1e252c"
-DEFAULT_WINDOW = 300
+DEFAULT_WINDOW = 300  # candles the figure holds (pan left to see them)
+VISIBLE_BARS = 150  # candles in view at the live edge: readable bodies, not a barcode
 REBUILD_SLACK = 150  # candles held beyond the window before a full rebuild trims them
 
 OVERLAYS = (
@@ -65,10 +66,24 @@ def _columns(candles: list[dict]) -> dict[str, list]:
         cols[key] = [_num(c[key]) for c in candles]
     for key, *_ in OVERLAYS:
         cols[key] = [_num(c.get(key)) for c in candles]
+    # VWAP restarts each session: break its line there instead of drawing a cliff.
+    for i in _session_starts(cols["x"]):
+        cols["vwap"][i] = None
     cols["vcolor"] = [
         BUY_COLOR if (c["close"] or 0) >= (c["open"] or 0) else SELL_COLOR for c in candles
     ]
     return cols
+
+
+def _session_starts(xs: list[str]) -> list[int]:
+    """Return the positions (after the first) whose candle opens a new session day."""
+    return [i for i in range(1, len(xs)) if xs[i][:5] != xs[i - 1][:5]]
+
+
+def _opens_session(candles: list[dict]) -> bool:
+    """Return True when the last candle is the first of its session (its VWAP is a break)."""
+    xs = labels([c["ts"] for c in candles[-2:]])
+    return len(xs) == 2 and xs[0][:5] != xs[1][:5]
 
 
 def _fill_points(fills: list[dict], disp_tf_min: int) -> dict[str, dict[str, list]]:
@@ -195,7 +210,7 @@ def y_range(candles: list[dict], orders: list[dict], position: dict) -> list[flo
 
 
 def _x_range(n: int, window: int) -> list[float]:
-    return [max(n - window, 0) - 0.5, n + 1.5]
+    return [max(n - min(window, VISIBLE_BARS), 0) - 0.5, n + 1.5]
 
 
 def _vol_range(volumes: list[float | None]) -> list[float]:
@@ -298,7 +313,7 @@ def build_figure(
             }
         )
     shapes, notes = order_overlays(orders, position)
-    visible = candles[-window:]
+    visible = candles[-min(window, VISIBLE_BARS):]
     layout = {
         "template": "plotly_dark",
         "paper_bgcolor": BG,
@@ -353,7 +368,7 @@ def build_figure(
             "domain": [0.0, 0.2],
             "side": "right",
             "gridcolor": GRID,
-            "range": _vol_range(cols["volume"][-window:]),
+            "range": _vol_range(cols["volume"][-min(window, VISIBLE_BARS) :]),
             "tickformat": "~s",
             "fixedrange": True,
         },
@@ -379,6 +394,7 @@ def meta_for(
         "last_ts": candles[-1]["ts"] if candles else None,
         "nfills": len(fills),
         "sig": _signature(orders, position),
+        "vwap_break": _opens_session(candles),
     }
 
 
@@ -413,6 +429,8 @@ def patch_figure(
         return None
     new = recent[start:]
     cols = _columns(new)
+    if meta.get("vwap_break"):  # the figure's last candle opened a session: keep the break
+        cols["vwap"][0] = None
     n = meta["n"]
     p = Patch()
     arrays = {
@@ -447,10 +465,13 @@ def patch_figure(
         p["layout"]["annotations"] = notes
     if len(new) > 1:
         p["layout"]["xaxis"]["range"] = _x_range(n_new, window)
-    visible = recent[-window:]
+    visible = recent[-min(window, VISIBLE_BARS):]
     p["layout"]["yaxis"]["range"] = y_range(visible, orders, position)
     p["layout"]["yaxis2"]["range"] = _vol_range([c["volume"] for c in visible])
-    new_meta = dict(meta, n=n_new, last_ts=new[-1]["ts"], nfills=len(fills), sig=sig)
+    vwap_break = _opens_session(new) if len(new) > 1 else meta.get("vwap_break", False)
+    new_meta = dict(
+        meta, n=n_new, last_ts=new[-1]["ts"], nfills=len(fills), sig=sig, vwap_break=vwap_break
+    )
     return p, new_meta
 
 
