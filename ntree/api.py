@@ -327,14 +327,18 @@ class ReplayService:
             if st["status"] == "ended":
                 raise ApiError(409, "session_ended", f"session {sid} has ended", "session_id")
             disp_before = st["cursor"]["disp_index"]
+            rejected: EngineError | None = None
             try:
                 extra = handler(s, body)
             except EngineError as exc:
-                # The cache drops this object: the rejection leaves no trace, not even in the log.
-                raise _from_engine(exc) from exc
+                # The engine changed nothing but its log (ORDER_REJECTED, as in a headless
+                # run): keep that record, then answer the error.
+                rejected, extra = exc, None
             events = self.store.save(s)
             bars = max(s.disp_index - disp_before, 0) + 1
             view = self._view(s, events=events, bars=bars)
+        if rejected is not None:
+            raise _from_engine(rejected) from rejected
         if isinstance(extra, dict):
             view.update(extra)
         return view

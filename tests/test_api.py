@@ -197,7 +197,16 @@ def test_bad_command_answers_4xx_json_and_changes_nothing(api_client, live, case
     assert r.status_code == status, r.get_json()
     err = r.get_json()["error"]
     assert err["code"] == code and err["message"]
-    assert state(api_client, sid) == before
+    after = state(api_client, sid)
+    if after["last_event_id"] != before["last_event_id"]:
+        # The engine refused it: its log keeps the rejection, as a headless run's would.
+        new = api_client.get(
+            f"/replay/events?session_id={sid}&since={before['last_event_id']}"
+        ).get_json()["events"]
+        assert [e["type"] for e in new] == ["ORDER_REJECTED"]
+        assert new[0]["payload"]["code"] == code
+        after["last_event_id"] = before["last_event_id"]
+    assert after == before
 
 
 def test_edit_between_boundaries_is_409(api_client, live):
@@ -206,7 +215,12 @@ def test_edit_between_boundaries_is_409(api_client, live):
     before = state(api_client, sid)
     r = post(api_client, "order/place", _place(sid))
     assert r.status_code == 409 and r.get_json()["error"]["code"] == "not_at_boundary"
-    assert state(api_client, sid) == before
+    after = state(api_client, sid)
+    assert after["last_event_id"] == before["last_event_id"] + 1  # the ORDER_REJECTED record
+    assert {**after, "last_event_id": 0} == {**before, "last_event_id": 0}
+    events = api_client.get(f"/replay/events?session_id={sid}").get_json()["events"]
+    assert events[-1]["type"] == "ORDER_REJECTED"
+    assert "display-bar boundary" in events[-1]["payload"]["reason"]
 
 
 def test_ended_session_is_409(api_client, live):
@@ -324,3 +338,20 @@ def test_random_bodies_never_answer_500(api_client, live, path, fields):
     )
     assert r.status_code < 500, (body, r.get_json())
     assert r.is_json
+
+
+def test_a_session_with_rejections_still_re_runs_exactly(api_client, replay_service, live):
+    from ntree.runner import replay_check
+
+    sid, st = live
+    px = st["last_price"]
+    post(api_client, "order/place", _place(sid, price=round(px - 0.5, 2)))
+    post(api_client, "step", {"session_id": sid, "exec_steps": 2})
+    assert post(api_client, "order/place", _place(sid)).status_code == 409  # between bars
+    assert post(api_client, "order/cancel", {"session_id": sid, "order_id": 99}).status_code == 404
+    post(api_client, "step", {"session_id": sid, "disp_steps": 5})
+    post(api_client, "end", {"session_id": sid})
+
+    result = replay_check(replay_service.db_engine, sid)
+
+    assert result.ok, result.message
