@@ -348,6 +348,7 @@ def test_a_session_with_rejections_still_re_runs_exactly(api_client, replay_serv
     post(api_client, "order/place", _place(sid, price=round(px - 0.5, 2)))
     post(api_client, "step", {"session_id": sid, "exec_steps": 2})
     assert post(api_client, "order/place", _place(sid)).status_code == 409  # between bars
+    post(api_client, "step", {"session_id": sid, "disp_steps": 5})
     assert post(api_client, "order/cancel", {"session_id": sid, "order_id": 99}).status_code == 404
     post(api_client, "step", {"session_id": sid, "disp_steps": 5})
     post(api_client, "end", {"session_id": sid})
