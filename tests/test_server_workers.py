@@ -1,0 +1,102 @@
+"""The real server under gunicorn with several worker processes: one session, many workers.
+
+Real HTTP requests against ``gunicorn app:server``; the requests land on different worker
+processes, which must all see the same session through the diskcache and the event log.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from ntree import db
+from ntree.runner import replay_check
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def call(base: str, path: str, body: dict | None = None) -> tuple[int, dict]:
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(base + path, data=data, method="POST" if body else "GET")
+    req.add_header("content-type", "application/json")
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+@pytest.fixture
+def server(seeded_db_url, tmp_path):
+    pytest.importorskip("gunicorn")
+    port = free_port()
+    env = dict(os.environ, NTREE_DB_URL=seeded_db_url, NTREE_CACHE_DIR=str(tmp_path / "cache"))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{port}", "app:server"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/replay/sessions", timeout=2)
+            break
+        except OSError:
+            if proc.poll() is not None:
+                pytest.fail(proc.stdout.read().decode())
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("gunicorn did not come up")
+    yield base
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_one_session_stays_consistent_across_gunicorn_workers(server, seeded_db_url) -> None:
+    status, started = call(
+        server,
+        "/replay/start",
+        {"symbol": "SPY", "t_start": "2024-08-05", "t_end": "2024-08-05", "disp_tf": "5m"},
+    )
+    assert status == 200, started
+    sid = started["session_id"]
+    seen = []
+    for _ in range(15):  # spread over the workers
+        status, view = call(server, "/replay/step", {"session_id": sid, "disp_steps": 1})
+        assert status == 200, view
+        seen.append(view["cursor"]["disp_index"])
+    assert seen == list(range(seen[0], seen[0] + 15))  # no worker saw a stale session
+    status, placed = call(
+        server,
+        "/replay/order/place",
+        {"session_id": sid, "side": "BUY", "type": "MARKET", "qty": 5},
+    )
+    assert status == 200 and placed["order_id"] == 1
+    call(server, "/replay/step", {"session_id": sid, "disp_steps": 2})
+    status, st = call(server, f"/replay/state?session_id={sid}")
+    assert st["position"]["qty"] == 5
+    status, ended = call(server, "/replay/end", {"session_id": sid})
+    assert status == 200 and ended["status"] == "ended"
+    status, err = call(server, "/replay/step", {"session_id": sid, "disp_steps": 1})
+    assert status == 409 and err["error"]["code"] == "session_ended"
+
+    assert replay_check(db.connect(seeded_db_url), sid).ok
