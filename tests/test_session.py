@@ -220,3 +220,19 @@ def test_session_config_must_have_timezone_aware_ordered_times() -> None:
 def test_t_start_mid_bar_starts_at_the_next_display_boundary() -> None:
     s = make_session(RAMP, t_start=iso(2))
     assert cursor(s)[0] == iso(5)
+
+
+def test_bars_out_of_order_or_duplicated_are_refused_clearly() -> None:
+    import pandas as pd
+    import pytest
+
+    from ntree.engine import EngineError, ReplaySession, SessionConfig
+
+    ts = pd.DatetimeIndex(
+        ["2024-07-08 13:30", "2024-07-08 13:32", "2024-07-08 13:31"], tz="UTC", name="ts"
+    )
+    bars = pd.DataFrame({"open": 1.0, "high": 1.0, "low": 1.0, "close": 1.0, "volume": 1}, index=ts)
+    cfg = SessionConfig("s", "X", 5, ts[0], pd.Timestamp("2024-07-08 20:00", tz="UTC"))
+    with pytest.raises(EngineError, match="increasing time order") as err:
+        ReplaySession(cfg, bars)
+    assert err.value.code == "bad_bars"

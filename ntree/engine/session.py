@@ -149,19 +149,23 @@ class ReplaySession:
             t_start=t_start.tz_convert("UTC"),
             t_end=t_end.tz_convert("UTC"),
         )
-        bars = bars_1m[bars_1m.index < config.t_end]
+        n_in = int(bars_1m.index.searchsorted(config.t_end))  # the index is sorted
+        bars = bars_1m if n_in == len(bars_1m) else bars_1m.iloc[:n_in]
         self.config = config
         self.bars = bars
         self.bulk_skip = bulk_skip
-        self.ts = bars.index.as_unit("ns").asi8.copy()
-        self.open = bars["open"].to_numpy(np.float64).copy()
-        self.high = bars["high"].to_numpy(np.float64).copy()
-        self.low = bars["low"].to_numpy(np.float64).copy()
-        self.close = bars["close"].to_numpy(np.float64).copy()
+        # Read-only views of the caller's bars (no copies: the engine never writes to them).
+        self.ts = bars.index.as_unit("ns").asi8
+        self.open = bars["open"].to_numpy(np.float64)
+        self.high = bars["high"].to_numpy(np.float64)
+        self.low = bars["low"].to_numpy(np.float64)
+        self.close = bars["close"].to_numpy(np.float64)
         # Per-bar access from Python is ~5x faster on lists than on numpy scalars; numpy
         # serves the long spans (see _SHORT_SPAN).
         self._h, self._l = self.high.tolist(), self.low.tolist()
         self.n = len(self.ts)
+        if self.n > 1 and not bool((self.ts[1:] > self.ts[:-1]).all()):
+            raise EngineError("bad_bars", "1m bars must be in strictly increasing time order")
         local = bars.index.tz_convert(EXCHANGE_TZ)
         self._day_codes, _ = pd.factorize(local.date)
         self.speed = float(config.speed)
