@@ -170,21 +170,9 @@ def child_sqlite(bars: pd.DataFrame) -> dict:
 
 
 def child_backtesting(bars: pd.DataFrame) -> dict:
-    from backtesting import Backtest, Strategy
+    from backtesting import Backtest
 
-    class Ladder(Strategy):
-        def init(self) -> None:
-            pass
-
-        def next(self) -> None:
-            if len(self.data) % workload.DISP_TF:
-                return
-            for order in self.orders:
-                order.cancel()
-            for side, price in workload.ladder(float(self.data.Close[-1])):
-                place = self.buy if side == "BUY" else self.sell
-                place(size=workload.QTY, limit=price)
-
+    Ladder = workload.backtesting_ladder()
     data = bars.rename(columns=str.capitalize)
     t0 = time.perf_counter()
     bt = Backtest(

@@ -73,3 +73,26 @@ def ladder(close: float, step: float = LADDER_STEP) -> list[tuple[str, float]]:
         out.append(("BUY", round(close - k * step, 2)))
         out.append(("SELL", round(close + k * step, 2)))
     return out
+
+
+def backtesting_ladder(ladder_step: float = LADDER_STEP):
+    """Return the workload's strategy as a backtesting.py ``Strategy`` (imported lazily:
+    backtesting.py is a benchmark/test extra, not a dependency)."""
+    from backtesting import Strategy
+
+    class Ladder(Strategy):
+        step = ladder_step  # a class attribute: Backtest.run(step=...) can override it
+
+        def init(self) -> None:
+            pass
+
+        def next(self) -> None:
+            if len(self.data) % DISP_TF:
+                return
+            for order in self.orders:
+                order.cancel()
+            for side, price in ladder(float(self.data.Close[-1]), self.step):
+                place = self.buy if side == "BUY" else self.sell
+                place(size=QTY, limit=price)
+
+    return Ladder

@@ -41,22 +41,7 @@ CASH = 10_000_000.0
 BENCH_STEP, TIGHT_STEP = workload.LADDER_STEP, 0.02
 
 
-class Ladder(backtesting.Strategy):
-    """The workload's strategy in backtesting.py's terms."""
-
-    step = BENCH_STEP
-
-    def init(self) -> None:
-        pass
-
-    def next(self) -> None:
-        if len(self.data) % workload.DISP_TF:
-            return
-        for order in self.orders:
-            order.cancel()
-        for side, price in workload.ladder(float(self.data.Close[-1]), self.step):
-            place = self.buy if side == "BUY" else self.sell
-            place(size=workload.QTY, limit=price)
+Ladder = workload.backtesting_ladder()
 
 
 def run_backtesting(bars: pd.DataFrame, step: float = BENCH_STEP) -> dict:

@@ -37,23 +37,13 @@ from ntree.engine.orders import (
     Order,
 )
 from ntree.engine.portfolio import Portfolio, _money
+from ntree.indicators import INDICATOR_COLUMNS, add_indicators
 from ntree.market import EXCHANGE_TZ, disp_tf_label, parse_disp_tf, round_to_tick
 
 NS_PER_MIN = 60_000_000_000
 _new_event = tuple.__new__  # Event(...) without the named tuple's argument parsing
 _SCAN_CHUNK = 512
 _SHORT_SPAN = 48  # below this many bars a Python loop beats numpy's call overhead
-_INDICATOR_COLS = (
-    "ema9",
-    "ema21",
-    "vwap",
-    "atr14",
-    "ch_mid",
-    "ch_upper",
-    "ch_lower",
-    "ch_slope",
-    "ch_width_atr",
-)
 
 
 class EngineError(ValueError):
@@ -204,8 +194,6 @@ class ReplaySession:
 
     # --- the display clock ---------------------------------------------------------------
     def _set_disp_tf(self, disp_tf: int) -> None:
-        from ntree.indicators import add_indicators
-
         self.disp_tf = disp_tf
         self.codes, disp_ts = bucket_codes(self.bars.index, disp_tf)
         disp = add_indicators(aggregate(self.bars, disp_tf))
@@ -899,7 +887,7 @@ class ReplaySession:
                     "close": float(self.close[self.i - 1]),
                     "volume": float(self.bars["volume"].iloc[sl].sum()),
                     "forming": True,
-                    **{k: None for k in _INDICATOR_COLS},
+                    **{k: None for k in INDICATOR_COLUMNS},
                 }
             )
             out = out[-n:]
@@ -946,7 +934,7 @@ class ReplaySession:
                 "ts": iso_utc(int(self.disp_ts[cur - 1])),
                 **{k: float(row[k]) for k in ("open", "high", "low", "close", "volume")},
             }
-            ind = {k: (None if pd.isna(row[k]) else float(row[k])) for k in _INDICATOR_COLS}
+            ind = {k: (None if pd.isna(row[k]) else float(row[k])) for k in INDICATOR_COLUMNS}
         px = self.last_price
 
         def dist(v: float | None) -> float | None:
