@@ -62,13 +62,11 @@ def test_vwap_break_survives_the_next_incremental_patch() -> None:
 
 
 def test_live_edge_shows_a_readable_window_of_candles() -> None:
-    candles = [
-        candle(f"2024-12-31T{14 + m // 60:02d}:{m % 60:02d}:00Z", 1.0)
-        for m in range(30, 30 + 5 * 300, 5)
-        if 14 + m // 60 < 21
-    ]
+    times = pd.date_range("2024-12-02 14:30", periods=300, freq="5min", tz="UTC")
+    candles = [candle(t.strftime("%Y-%m-%dT%H:%M:%SZ"), 1.0) for t in times]
     fig = figures.build_figure(candles, [], {}, [], 5)
 
+    assert len(candles) > figures.VISIBLE_BARS
     lo, hi = fig["layout"]["xaxis"]["range"]
     assert hi - lo <= figures.VISIBLE_BARS + 2
     assert len(fig["data"][0]["x"]) == len(candles)  # the rest stays loaded for panning back
