@@ -236,3 +236,31 @@ def test_bars_out_of_order_or_duplicated_are_refused_clearly() -> None:
     with pytest.raises(EngineError, match="increasing time order") as err:
         ReplaySession(cfg, bars)
     assert err.value.code == "bad_bars"
+
+
+def test_step_returns_the_new_candle_orders_position_and_events_since_the_last_step() -> None:
+    s = make_session(RAMP)
+    s.step()
+    oid = s.place("BUY", "LIMIT", 10, 100.6)  # minute 6 trades 100.55..100.65
+
+    result = s.step()
+
+    assert [c["ts"] for c in result.candles] == [iso(5)]
+    c = result.candles[0]
+    assert (c["open"], c["high"], c["low"], c["close"]) == (100.5, 100.95, 100.45, 100.9)
+    assert c["ema9"] is not None and c["ch_upper"] > c["ch_lower"]
+    types = [e.type for e in result.events]
+    assert types[:3] == ["ORDER_PLACED", "STEP", "FILL"]  # the place came before this step
+    assert result.position["qty"] == 10 and result.orders == [] and not result.done
+    assert result.equity == s.state()["equity"]
+    assert s.step().events[0].type == "STEP"  # only what happened since
+    assert oid == 1
+
+
+def test_step_of_several_bars_returns_each_new_candle_and_a_forming_one_mid_bar() -> None:
+    s = make_session(RAMP)
+    three = s.step(disp_steps=3)
+    assert [c["ts"] for c in three.candles] == [iso(0), iso(5), iso(10)]
+    partial = s.step(exec_steps=2)
+    assert [c["ts"] for c in partial.candles][-1] == iso(15)
+    assert partial.candles[-1]["forming"] is True and partial.candles[-1]["close"] == 101.6

@@ -1,7 +1,13 @@
 """The pure replay engine: no Dash, Flask or SQLAlchemy in here (a test enforces it)."""
 
 from ntree.engine.events import Event, EventType, canonical_json, log_hash
-from ntree.engine.session import DataChangedError, EngineError, ReplaySession, SessionConfig
+from ntree.engine.session import (
+    DataChangedError,
+    EngineError,
+    ReplaySession,
+    SessionConfig,
+    StepResult,
+)
 
 __all__ = [
     "DataChangedError",
@@ -10,6 +16,7 @@ __all__ = [
     "EventType",
     "ReplaySession",
     "SessionConfig",
+    "StepResult",
     "canonical_json",
     "log_hash",
 ]

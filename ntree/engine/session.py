@@ -43,6 +43,7 @@ from ntree.market import EXCHANGE_TZ, disp_tf_label, parse_disp_tf, round_to_tic
 NS_PER_MIN = 60_000_000_000
 _new_event = tuple.__new__  # Event(...) without the named tuple's argument parsing
 _SCAN_CHUNK = 512
+_CANDLE_COLUMNS = ("open", "high", "low", "close", "volume", *INDICATOR_COLUMNS)
 _SHORT_SPAN = 48  # below this many bars a Python loop beats numpy's call overhead
 
 
@@ -118,6 +119,19 @@ def _positive_int(value: object, name: str, code: str) -> int:
     return int(value)
 
 
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """What one ``step()`` returns: the new display candle(s) with their overlays, the
+    working orders, the position and PnL, and every event since the previous step."""
+
+    candles: list[dict]
+    orders: list[dict]
+    position: dict
+    equity: float
+    events: list[Event]
+    done: bool
+
+
 class ReplaySession:
     """Replay one symbol between ``t_start`` and ``t_end`` on display bars of ``disp_tf``.
 
@@ -166,6 +180,7 @@ class ReplaySession:
         self.fills: list[dict] = []
         self.equity_curve: list[tuple[int, float]] = []
         self._pending: list[Event] = []
+        self._since_step: list[Event] = []  # what the next step() reports
         self._seq = 0
         self._next_oid = 1
         self._next_group = 1
@@ -200,6 +215,7 @@ class ReplaySession:
         assert len(disp) == len(disp_ts)
         self.disp = disp
         self.disp_ts = disp_ts.as_unit("ns").asi8
+        self._disp_cols = {c: disp[c].to_numpy(np.float64) for c in _CANDLE_COLUMNS}
         self._ts_market_arr = self.disp_ts[self.codes]
         self._is_boundary = np.empty(self.n, dtype=bool)
         if self.n:
@@ -239,6 +255,7 @@ class ReplaySession:
         else:
             ev = Event(self._seq, self._ts_exec(i), self._ts_market(i), etype, payload)
         self._pending.append(ev)
+        self._since_step.append(ev)
         return ev
 
     def drain_events(self) -> list[Event]:
@@ -567,8 +584,12 @@ class ReplaySession:
         )
 
     # --- the execution clock -----------------------------------------------------------
-    def step(self, disp_steps: int | None = None, exec_steps: int | None = None) -> None:
-        """Advance by ``disp_steps`` display bars (default 1) or ``exec_steps`` 1m bars."""
+    def step(self, disp_steps: int | None = None, exec_steps: int | None = None) -> StepResult:
+        """Advance by ``disp_steps`` display bars (default 1) or ``exec_steps`` 1m bars.
+
+        Return the display candles completed by this step (plus the forming one when it
+        stops mid-bar), orders, position, equity and the events since the previous step.
+        """
         self._check_active()
         if disp_steps is not None and exec_steps is not None:
             raise EngineError("bad_step", "give disp_steps or exec_steps, not both")
@@ -581,10 +602,20 @@ class ReplaySession:
             target = self._step_target({"disp_steps": n})
             args = {"disp_steps": n}
         self._emit(EventType.STEP, {"cmd": {"op": "step", "args": args}})
+        disp_before = self.disp_index
         self._run(target)
         self.equity_curve.append((self._ts_exec(self.i), _money(self.equity)))
         if self.i >= self.n:
             self._finish("data_end", None)
+        events, self._since_step = self._since_step, []
+        return StepResult(
+            candles=self.candles(n=self.disp_index - disp_before + (not self.at_boundary)),
+            orders=self.working_orders(),
+            position=self.position(),
+            equity=_money(self.equity),
+            events=events,
+            done=self.ended,
+        )
 
     def end(self) -> None:
         """End the session now: flatten at the last 1m close and write the summary."""
@@ -866,33 +897,32 @@ class ReplaySession:
     def candles(self, n: int = 300) -> list[dict]:
         """Return the last ``n`` display candles visible now (completed + the forming one)."""
         cur = self.disp_index
-        lo = max(0, cur - n)
-        frame = self.disp.iloc[lo:cur]
-        out = [
-            {
-                "ts": iso_utc(int(t)),
-                **{k: (None if pd.isna(v) else float(v)) for k, v in row.items()},
-            }
-            for t, row in zip(self.disp_ts[lo:cur], frame.to_dict("records"), strict=True)
-        ]
+        out = self._candle_range(max(0, cur - n), cur)
         first = int(self.disp_first[cur]) if cur < len(self.disp_ts) else self.n
         if first < self.i:  # mid-bar: the forming candle from the minutes seen so far
             sl = slice(first, self.i)
-            out.append(
-                {
-                    "ts": iso_utc(int(self.disp_ts[cur])),
-                    "open": float(self.open[first]),
-                    "high": float(self.high[sl].max()),
-                    "low": float(self.low[sl].min()),
-                    "close": float(self.close[self.i - 1]),
-                    "volume": float(self.bars["volume"].iloc[sl].sum()),
-                    "forming": True,
-                    **{k: None for k in INDICATOR_COLUMNS},
-                }
-            )
+            forming = {
+                "ts": iso_utc(int(self.disp_ts[cur])),
+                "open": float(self.open[first]),
+                "high": float(self.high[sl].max()),
+                "low": float(self.low[sl].min()),
+                "close": float(self.close[self.i - 1]),
+                "volume": int(self.bars["volume"].iloc[sl].sum()),
+                "forming": True,
+            }
+            out.append({**forming, **dict.fromkeys(INDICATOR_COLUMNS)})
             out = out[-n:]
-        for c in out:
+        return out
+
+    def _candle_range(self, lo: int, hi: int) -> list[dict]:
+        """Return completed display candles [lo, hi) with their indicators (NaN -> None)."""
+        cols = {c: self._disp_cols[c][lo:hi].tolist() for c in _CANDLE_COLUMNS}
+        out = []
+        for j, t in enumerate(self.disp_ts[lo:hi].tolist()):
+            c = {"ts": iso_utc(t)}
+            c.update({k: (None if v[j] != v[j] else v[j]) for k, v in cols.items()})
             c["volume"] = int(c["volume"])
+            out.append(c)
         return out
 
     def state(self) -> dict:
