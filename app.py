@@ -69,7 +69,12 @@ def create_app(db_url: str | None = None) -> Dash:
     return app
 
 
-app = create_app()
+try:
+    app = create_app()
+except db.DatabaseError as exc:  # a missing folder, a corrupt file: say so, no traceback
+    raise SystemExit(
+        f"ntree: {exc}\n(set NTREE_DB_URL to another database, or move the file away)"
+    ) from None
 server = app.server
 
 if __name__ == "__main__":
