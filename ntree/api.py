@@ -639,3 +639,10 @@ def _candles_route():
 @bp.get("/sessions")
 def _sessions_route():
     return jsonify({"sessions": service().list_sessions()})
+
+
+@bp.get("/openapi.json")
+def _openapi_route():
+    from ntree.openapi import openapi_spec  # here: ntree.openapi reads this module's constants
+
+    return jsonify(openapi_spec())
