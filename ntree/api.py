@@ -36,6 +36,7 @@ ORDER_TYPES = ("LIMIT", "STOP", "MARKET")
 MAX_STEPS = 10_000
 MAX_CANDLES = 5_000
 MAX_NOTE = 2_000
+MAX_SPEED = 10_000  # display bars per minute; the engine's own limit for set_speed
 FILL_EVENTS = frozenset({"FILL", "TARGET_FILLED", "STOP_TRIGGERED"})
 
 _DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -289,6 +290,10 @@ class ReplayService:
             )
         disp_tf = req_choice(body, "disp_tf", list(DISP_TFS))
         speed = req_number(body, "speed", required=False, positive=True) or 1.0
+        if speed > MAX_SPEED:
+            raise ApiError(
+                422, "out_of_range", f"field 'speed' must be <= {MAX_SPEED}, got {speed}", "speed"
+            )
         seed = req_int(body, "seed", required=False, minimum=0) or 0
         constraints = req_dict(body, "constraints") or {}
         boundary = req_bool(constraints, "edit_on_disp_boundary", True)
@@ -372,7 +377,9 @@ class ReplayService:
         view["events"] = [e.to_dict() for e in events or []]
         candles = s.candles(n=bars) if bars > 0 else []
         view["bars"] = candles
-        last = candles[-1] if candles else None
+        # Overlays of the last *completed* candle (a forming one has none yet).
+        done = [c for c in candles if not c.get("forming")] or s.candles(n=2)[:1]
+        last = done[-1] if done else None
         view["overlays"] = (
             {k: last.get(k) for k in ("ema9", "ema21", "vwap", "ch_upper", "ch_mid", "ch_lower")}
             if last
@@ -409,9 +416,27 @@ def _session_exists(db_engine: sa.Engine, session_id: str) -> bool:
         return conn.execute(q).first() is not None
 
 
+#: The request field an engine rejection is about, so clients can point at it.
+ENGINE_FIELD = {
+    "off_tick": "price",
+    "bad_price": "price",
+    "bad_qty": "qty",
+    "bad_side": "side",
+    "bad_type": "type",
+    "bad_bracket": "bracket",
+    "unknown_order": "order_id",
+    "bad_tf": "disp_tf",
+    "bad_speed": "speed",
+    "bad_step": "disp_steps",
+    "bad_rewind": "disp_bars",
+    "no_position": "session_id",
+    "session_ended": "session_id",
+}
+
+
 def _from_engine(exc) -> ApiError:
     code = getattr(exc, "code", "rejected")
-    return ApiError(ENGINE_STATUS.get(code, 422), code, str(exc))
+    return ApiError(ENGINE_STATUS.get(code, 422), code, str(exc), ENGINE_FIELD.get(code))
 
 
 def _jsonable(obj: Any) -> Any:
@@ -448,6 +473,11 @@ def _bracket_arg(body: dict) -> dict | None:
     bracket = req_dict(body, "bracket")
     if bracket is None:
         return None
+    unknown = sorted(set(bracket) - {"tp", "sl"})
+    if unknown:
+        raise ApiError(
+            422, "bad_bracket", f"bracket takes only 'tp' and 'sl', got {unknown}", "bracket"
+        )
     tp = req_price(bracket, "tp", required=False)
     sl = req_price(bracket, "sl", required=False)
     if tp is None and sl is None:
@@ -459,9 +489,7 @@ def _place(s, body: dict) -> dict:
     side = req_choice(body, "side", SIDES)
     otype = req_choice(body, "type", ORDER_TYPES)
     qty = req_int(body, "qty", minimum=1)
-    price = req_price(body, "price", required=otype != "MARKET")
-    if otype == "MARKET":
-        price = None
+    price = req_price(body, "price", required=otype != "MARKET")  # MARKET + price: refused
     tag = req_str(body, "tag", required=False)
     oco = req_str(body, "oco_group", required=False)
     bracket = _bracket_arg(body)
@@ -595,10 +623,25 @@ def _api_error(exc: ApiError):
     return jsonify(exc.to_dict()), exc.status
 
 
+GET_ROUTES = ("state", "events", "candles", "sessions", "openapi.json")
+
+
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
-    err = ApiError(exc.code or 400, "http_error", exc.description or exc.name)
+    action = request.path.removeprefix(bp.url_prefix + "/")
+    if exc.code == 405 and action not in (*POST_ROUTES, "start", *GET_ROUTES):
+        err = _unknown_route()  # a GET on no route at all matched the POST catch-all
+    elif exc.code == 405:
+        err = ApiError(
+            405, "method_not_allowed", f"{request.method} is not allowed on {request.path}"
+        )
+    else:
+        err = ApiError(exc.code or 400, "http_error", exc.description or exc.name)
     return jsonify(err.to_dict()), err.status
+
+
+def _unknown_route() -> ApiError:
+    return ApiError(404, "unknown_route", f"no such endpoint: {request.method} {request.path}")
 
 
 @bp.errorhandler(Exception)
@@ -616,8 +659,10 @@ def _start_route():
 @bp.post("/<path:action>")
 def _command_route(action: str):
     name = POST_ROUTES.get(action)
+    if name is None and action in GET_ROUTES:
+        raise ApiError(405, "method_not_allowed", f"POST is not allowed on /replay/{action}")
     if name is None:
-        raise ApiError(404, "unknown_route", f"no such endpoint: POST /replay/{action}")
+        raise _unknown_route()
     return jsonify(service().command(name, _json_body()))
 
 

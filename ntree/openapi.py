@@ -416,7 +416,8 @@ _PATHS: dict[str, dict] = {
     "/replay/set_disp_tf": _command(
         "Switch the display timeframe",
         "SetDispTfRequest",
-        e422="bad_value, bad_tf (the cursor is not at a boundary both timeframes share)",
+        e409=f"{_ENDED}; not_at_boundary (the cursor is not at a boundary both timeframes share)",
+        e422="bad_value",
     ),
     "/replay/pause": _command("Pause the replay"),
     "/replay/play": _command("Resume the replay"),
@@ -488,8 +489,8 @@ _DESCRIPTION = """\
 JSON in, JSON out; the cockpit calls the same service. Every rejected request answers
 `{"error": {code, message, field}}` (schema Error) and leaves the session's state unchanged;
 an order command the engine itself refuses keeps an ORDER_REJECTED record in the event log.
-A wrong method answers 405 (`http_error`), an unexpected failure 500 (`server_error`), in
-the same envelope."""
+An unknown path answers 404 (`unknown_route`), a wrong method 405 (`method_not_allowed`),
+an unexpected failure 500 (`server_error`), all in the same envelope."""
 
 
 def openapi_spec() -> dict:

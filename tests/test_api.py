@@ -167,6 +167,20 @@ BAD_COMMANDS = [
     ("string price", "order/place", "price=abc", 400, "bad_type"),
     ("bracket not an object", "order/place", "bracket=1", 400, "bad_type"),
     ("unknown order", "order/cancel", {"order_id": 999}, 404, "unknown_order"),
+    ("market with a price", "order/place", "type=MARKET", 422, "bad_price"),
+    (
+        "bracket with other keys",
+        "order/place",
+        {
+            "side": "BUY",
+            "type": "LIMIT",
+            "qty": 1,
+            "price": 500.0,
+            "bracket": {"tp": 510.0, "stop": 490.0},
+        },
+        422,
+        "bad_bracket",
+    ),
     ("unknown session", "step", {"session_id": "nope", "disp_steps": 1}, 404, "unknown_session"),
     ("both step kinds", "step", {"disp_steps": 1, "exec_steps": 1}, 400, "missing_field"),
     ("negative steps", "step", {"disp_steps": -2}, 422, "out_of_range"),
@@ -273,7 +287,11 @@ def test_get_routes_reject_bad_queries(api_client, live):
     assert api_client.get("/replay/events?session_id=nope").status_code == 404
     assert api_client.get(f"/replay/candles?session_id={sid}&n=0").status_code == 422
     r = api_client.get("/replay/nothing")
-    assert r.status_code == 405 and r.get_json()["error"]["code"] == "http_error"
+    assert r.status_code == 404 and r.get_json()["error"]["code"] == "unknown_route"
+    r = api_client.get("/replay/step")
+    assert r.status_code == 405 and r.get_json()["error"]["code"] == "method_not_allowed"
+    r = post(api_client, "state", {"session_id": sid})
+    assert r.status_code == 405 and r.get_json()["error"]["code"] == "method_not_allowed"
 
 
 json_values = st.recursive(
@@ -356,3 +374,34 @@ def test_a_session_with_rejections_still_re_runs_exactly(api_client, replay_serv
     result = replay_check(replay_service.db_engine, sid)
 
     assert result.ok, result.message
+
+
+def test_engine_rejections_name_the_offending_field(api_client, live):
+    sid, _ = live
+    r = post(api_client, "order/cancel", {"session_id": sid, "order_id": 999})
+    assert r.get_json()["error"]["field"] == "order_id"
+    r = post(api_client, "order/place", _place(sid, type="MARKET"))
+    assert r.get_json()["error"]["field"] == "price"
+
+
+def test_start_refuses_a_speed_set_speed_would_refuse(api_client):
+    r = post(
+        api_client,
+        "start",
+        {
+            "symbol": "SPY",
+            "t_start": "2024-08-05",
+            "t_end": "2024-08-05",
+            "disp_tf": "5m",
+            "speed": 50_000,
+        },
+    )
+    assert r.status_code == 422 and r.get_json()["error"]["field"] == "speed"
+
+
+def test_overlays_mid_bar_are_the_last_completed_candles(api_client, live):
+    sid, _ = live
+    post(api_client, "step", {"session_id": sid, "disp_steps": 3})
+    view = post(api_client, "step", {"session_id": sid, "exec_steps": 2}).get_json()
+    assert view["bars"][-1].get("forming") is True
+    assert all(view["overlays"][k] is not None for k in ("ema9", "ema21", "vwap", "ch_mid"))

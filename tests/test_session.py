@@ -103,7 +103,7 @@ def test_set_disp_tf_refused_where_the_boundary_is_not_shared() -> None:
     s.step()  # 13:35: a 5m boundary, not a 15m one
     with pytest.raises(EngineError) as exc:
         s.set_disp_tf("15m")
-    assert exc.value.code == "bad_tf"
+    assert exc.value.code == "not_at_boundary"
     assert "boundary" in exc.value.message
     assert s.state()["disp_tf"] == "5m"
     s.step()
@@ -115,7 +115,7 @@ def test_set_disp_tf_refused_mid_bar_and_for_unknown_frames() -> None:
     s.step(exec_steps=3)
     with pytest.raises(EngineError) as exc:
         s.set_disp_tf("5m")
-    assert exc.value.code == "bad_tf"
+    assert exc.value.code == "not_at_boundary"
     with pytest.raises(EngineError) as exc:
         s.set_disp_tf("7m")
     assert exc.value.code == "bad_tf"

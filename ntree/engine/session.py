@@ -572,7 +572,7 @@ class ReplaySession:
         new_codes, _ = bucket_codes(self.bars.index, minutes)
         if not (self._boundary(self.i) and self._boundary(self.i, new_codes)):
             raise EngineError(
-                "bad_tf",
+                "not_at_boundary",
                 f"cannot switch to {disp_tf_label(minutes)} here: the cursor is not at a boundary "
                 "both timeframes share (step to one first)",
             )
