@@ -32,4 +32,14 @@
     if (!isFinite(price) || !window.dash_clientside || !window.dash_clientside.set_props) return;
     window.dash_clientside.set_props("order-price", { value: price });
   }, true);
+
+  // A double-click on the chart is the "Live" button: back to the latest candle, following.
+  // (plotly's own double-click reset is off: it would jump to the first figure's range.)
+  let live = 0;
+  document.addEventListener("dblclick", function (ev) {
+    if (!(ev.target.closest && ev.target.closest("#chart .js-plotly-plot"))) return;
+    if (!window.dash_clientside || !window.dash_clientside.set_props) return;
+    live += 1;
+    window.dash_clientside.set_props("chart-live", { n_clicks: 1000000 + live });
+  });
 })();

@@ -399,15 +399,35 @@ def layout(**_kwargs) -> html.Div:
                                 duration=8000,
                                 className="cockpit-alert py-1 px-2 mb-1",
                             ),
-                            dcc.Graph(
-                                id=ids.CHART,
-                                figure=figures.empty_figure(),
-                                className="chart",
-                                config={
-                                    "displaylogo": False,
-                                    "scrollZoom": True,
-                                    "modeBarButtonsToRemove": ["select2d", "lasso2d"],
-                                },
+                            html.Div(
+                                [
+                                    dcc.Graph(
+                                        id=ids.CHART,
+                                        figure=figures.empty_figure(),
+                                        className="chart",
+                                        config={
+                                            "displaylogo": False,
+                                            "scrollZoom": True,
+                                            # double-click = the Live button (cockpit.js)
+                                            "doubleClick": False,
+                                            "modeBarButtonsToRemove": [
+                                                "select2d",
+                                                "lasso2d",
+                                                "autoScale2d",
+                                                "resetScale2d",
+                                            ],
+                                        },
+                                    ),
+                                    dbc.Button(
+                                        "⇥ Live",
+                                        id=ids.CHART_LIVE,
+                                        size="sm",
+                                        className="live-btn",
+                                        title="Back to the latest candle and follow new ones "
+                                        "(or double-click the chart)",
+                                    ),
+                                ],
+                                className="chart-box",
                             ),
                         ],
                         width=9,
@@ -546,6 +566,7 @@ _ACTION_INPUTS = [
     Input(ids.END, "n_clicks"),
     Input(ids.HOTKEY, "data"),
     Input(ids.SPEED_SLIDER, "value"),
+    Input(ids.CHART_LIVE, "n_clicks"),
 ]
 _ACTION_STATES = [
     State(ids.SESSION_ID, "data"),
@@ -567,6 +588,7 @@ _ACTION_STATES = [
     State(ids.MODIFY_TARGET, "data"),
     State(ids.REWIND_COUNT, "value"),
     State(ids.AUTO_PAUSE, "value"),
+    State(ids.CHART, "relayoutData"),
 ]
 _OUTPUTS = [
     Output(ids.SESSION_ID, "data"),
@@ -592,6 +614,7 @@ _OUTPUTS = [
     Output(ids.SUMMARY, "children"),
     Output(ids.DISP_TF, "value"),
     Output(ids.SPEED_SLIDER, "value"),
+    Output(ids.CHART_LIVE, "className"),
 ]
 
 _HOTKEY_ACTIONS = {
@@ -645,6 +668,8 @@ def _to_action(trig, v: dict) -> Action | None:
         return Action("set_disp_tf", {"disp_tf": v["disp_tf"]})
     if trig == ids.REWIND:
         return Action("rewind", {"n": int(v["rewind_n"] or 1)})
+    if trig == ids.CHART_LIVE:
+        return Action("live")
     if trig == ids.SPEED_SLIDER:
         return Action("set_speed", {"speed": float(SPEEDS[int(v["speed_idx"] or 0)])})
     if trig == ids.HOTKEY and v["hotkey"]:
@@ -763,6 +788,7 @@ def _on_action(
     _end,
     hotkey,
     speed_idx,
+    _live,
     sid,
     meta,
     symbol,
@@ -782,6 +808,7 @@ def _on_action(
     modify_target,
     rewind_n,
     auto_pause,
+    relayout,
 ):
     """The one dispatcher: every cockpit action goes through here, one round trip each."""
     v = locals()
@@ -790,7 +817,7 @@ def _on_action(
     action = _to_action(trig, v)
     if action is None:
         raise PreventUpdate
-    res = handle(service(), sid, meta, action)
+    res = handle(service(), sid, meta, action, relayout=relayout)
     st = res.state
     full = action.kind in ("init", "start", "rewind", "set_disp_tf") or not isinstance(
         res.figure, dash.Patch
@@ -819,6 +846,7 @@ def _on_action(
             None,
             no_update,
             no_update,
+            _live_class(True),
         )
     pos = st["position"]
     ended = st["status"] == "ended"
@@ -827,6 +855,7 @@ def _on_action(
     cur = pd.Timestamp(st["cursor"]["ts_market"]).tz_convert(EXCHANGE_TZ)
     left = st["time_remaining_min"]
     orders = _orders_rows(st["orders"]) if (res.orders_changed or full) else no_update
+    following = _following(res.meta)
     return (
         res.session_id,
         res.figure,
@@ -851,7 +880,17 @@ def _on_action(
         _summary_card(res.session_id, st["summary"]) if ended else (None if full else no_update),
         st["disp_tf"] if full else no_update,
         _speed_index(speed_now) if full else no_update,
+        _live_class(following) if full or following != _following(meta) else no_update,
     )
+
+
+def _following(meta: dict | None) -> bool:
+    return bool(meta is None or meta.get("follow", True))
+
+
+def _live_class(following: bool) -> str:
+    """The Live button stands out while the view is away from the live edge."""
+    return "live-btn" if following else "live-btn away"
 
 
 def _speed_index(speed: float) -> int:

@@ -89,11 +89,33 @@ def test_errors_timeframe_switch_and_rewind(dash_duo, dash_app):
     _type(dash_duo, ids.STEP_N_COUNT, "10")
     dash_duo.find_element(f"#{ids.STEP_N}").click()
     dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "10:20")
+
+    # pan back: the next step appends a candle but leaves the view; "Live" brings it back
+    from dash.testing.wait import until
+
+    def x_range():
+        return dash_duo.driver.execute_script(
+            "const g = document.querySelector('#chart .js-plotly-plot');"
+            "return [g._fullLayout.xaxis.range, g.data[0].x.length];"
+        )
+
+    plot = dash_duo.find_element(f"#{ids.CHART} .nsewdrag")
+    ActionChains(dash_duo.driver).move_to_element(plot).click_and_hold().move_by_offset(
+        300, 0
+    ).release().perform()
+    panned, n = x_range()
+    dash_duo.find_element(f"#{ids.STEP_1}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "10:25")
+    until(lambda: "away" in dash_duo.find_element(f"#{ids.CHART_LIVE}").get_attribute("class"), 5)
+    assert x_range() == [panned, n + 1]
+    dash_duo.find_element(f"#{ids.CHART_LIVE}").click()
+    until(lambda: x_range()[0][1] == n + 2.5, 5)  # the live edge: last candle + 2 slots
+
     from selenium.webdriver.support.select import Select
 
     Select(dash_duo.find_element(f"#{ids.DISP_TF}")).select_by_value("15m")
     dash_duo.wait_for_contains_text(f"#{ids.ALERT}", "boundary", timeout=5)  # 10:20 is not one
-    _type(dash_duo, ids.STEP_N_COUNT, "2")
+    _type(dash_duo, ids.STEP_N_COUNT, "1")
     dash_duo.find_element(f"#{ids.STEP_N}").click()
     dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "10:30")
     Select(dash_duo.find_element(f"#{ids.DISP_TF}")).select_by_value("30m")

@@ -64,7 +64,7 @@ def run(svc: ReplayService, sid: str | None, action: Action) -> tuple[str | None
         if kind in ("init", "tick"):
             return None, None, "info"
         raise ApiError(409, "no_session", "start a session first")
-    if kind == "init":
+    if kind in ("init", "live"):
         return sid, None, "info"
     if kind == "toggle_play":
         st = svc.state({"session_id": sid})
@@ -169,9 +169,14 @@ def handle(
     meta: dict | None,
     action: Action,
     *,
+    relayout: dict | None = None,
     window: int = figures.DEFAULT_WINDOW,
 ) -> Result:
-    """Run ``action`` and render: a Patch when the browser's figure can be updated in place."""
+    """Run ``action`` and render: a Patch when the browser's figure can be updated in place.
+
+    ``relayout`` is the graph's last pan/zoom event: the view stops following the live edge
+    when the trader moved away from it (the ``live`` action brings it back).
+    """
     message, color = None, "info"
     try:
         sid, message, color = run(svc, sid, action)
@@ -184,9 +189,12 @@ def handle(
     except ApiError as exc:  # e.g. the stored id of a session that no longer exists
         return Result(None, figures.empty_figure(), None, None, exc.message, "danger")
     candles = snap["candles"]
+    live = action.kind == "live"
+    if meta:
+        meta = figures.follow_view(meta, relayout, window)
     if not figures.needs_rebuild(meta, sid, snap["disp_tf"], window):
         out = figures.patch_figure(
-            meta, candles, snap["orders"], snap["position"], snap["fills"], window=window
+            meta, candles, snap["orders"], snap["position"], snap["fills"], window=window, live=live
         )
         if out is not None:
             patch, new_meta = out
@@ -200,10 +208,27 @@ def handle(
                 orders_changed=new_meta["sig"] != meta["sig"],
             )
     tf = figures.DISP_TFS[snap["disp_tf"]]
+    # A trim of the same chart keeps the trader's place; a new chart starts at the live edge.
+    view = None if live else figures.carry_view(meta, candles, sid, snap["disp_tf"], window)
     fig = figures.build_figure(
-        candles, snap["orders"], snap["position"], snap["fills"], tf, window=window
+        candles,
+        snap["orders"],
+        snap["position"],
+        snap["fills"],
+        tf,
+        window=window,
+        x_range=view["xr"] if view else None,
     )
     new_meta = figures.meta_for(
-        sid, snap["disp_tf"], candles, snap["fills"], snap["orders"], snap["position"]
+        sid,
+        snap["disp_tf"],
+        candles,
+        snap["fills"],
+        snap["orders"],
+        snap["position"],
+        view=view,
+        window=window,
     )
+    # The graph's last event describes the old figure: count it as seen.
+    new_meta["rl"] = figures.relayout_sig(relayout)
     return Result(sid, fig, new_meta, snap, message, color)

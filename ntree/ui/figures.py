@@ -7,12 +7,19 @@ indices. Trace order is fixed (see ``TRACE``); :func:`patch_figure` relies on it
 ``meta`` is the small JSON dict the browser keeps next to the figure (``CHART_META``): which
 session and timeframe the figure shows, how many candles it holds, the last candle time, how
 many fills are drawn and a signature of the order lines, so each tick sends only what changed.
+
+The view follows the live edge like a trading platform's: while the trader looks at the latest
+candle, each new candle shifts the x range (keeping the trader's zoom) and the price axis
+rescales; once they pan or zoom away from it (``follow_view`` reads the graph's
+``relayoutData``), new candles are appended but the ranges are left alone until they come
+back to the edge or ask for it (``live=True``: the "Live" button, a double-click).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import math
 from bisect import bisect_right
 from typing import Any
 
@@ -213,6 +220,88 @@ def _x_range(n: int, window: int) -> list[float]:
     return [max(n - min(window, VISIBLE_BARS), 0) - 0.5, n + 1.5]
 
 
+def _in_view(candles: list[dict], n: int, xr: list[float]) -> list[dict]:
+    """Return the candles of ``candles`` (the last ones of a figure of ``n``) inside ``xr``."""
+    first = n - len(candles)  # figure index of candles[0]
+    lo = max(math.ceil(xr[0]) - first, 0)
+    hi = min(math.floor(xr[1]) - first, len(candles) - 1)
+    return candles[lo : hi + 1] if hi >= lo else candles[-1:]
+
+
+def relayout_x(relayout: dict | None) -> list[float] | str | None:
+    """Return the x range a plotly relayout event set, ``"auto"`` for an autorange, or None
+    when the event left the x axis alone (a resize, a price-axis drag)."""
+    if not relayout:
+        return None
+    if relayout.get("xaxis.autorange"):
+        return "auto"
+    pair = relayout.get("xaxis.range")
+    if pair is None and "xaxis.range[0]" in relayout and "xaxis.range[1]" in relayout:
+        pair = [relayout["xaxis.range[0]"], relayout["xaxis.range[1]"]]
+    if not isinstance(pair, list | tuple) or len(pair) != 2:
+        return None
+    try:
+        return [float(pair[0]), float(pair[1])]
+    except (TypeError, ValueError):  # a date-like range: not this chart's category axis
+        return None
+
+
+def relayout_sig(relayout: dict | None) -> str | None:
+    """Return a short key of a relayout event, so each one is taken into account only once."""
+    if not relayout:
+        return None
+    text = json.dumps(relayout, sort_keys=True, default=str)
+    return hashlib.blake2s(text.encode(), digest_size=6).hexdigest()
+
+
+def at_live_edge(xr: list[float], n: int) -> bool:
+    """Return True when the x range shows the figure's last candle (at least half of it)."""
+    return xr[1] >= n - 1
+
+
+def follow_view(meta: dict, relayout: dict | None, window: int = DEFAULT_WINDOW) -> dict:
+    """Return ``meta`` updated with the trader's latest pan or zoom (a plotly relayout event).
+
+    An event seen before changes nothing: the graph keeps reporting the last one while the
+    ticks move the view. A new x range stops following unless it still shows the last candle;
+    an autorange (plotly's own reset) goes back to the live edge.
+    """
+    sig = relayout_sig(relayout)
+    if sig == meta.get("rl"):
+        return meta
+    out = dict(meta, rl=sig)
+    x = relayout_x(relayout)
+    if x is None:
+        return out
+    if x == "auto":
+        return dict(out, follow=True, xr=_x_range(meta["n"], window))
+    return dict(out, follow=at_live_edge(x, meta["n"]), xr=[round(v, 2) for v in x])
+
+
+def carry_view(
+    meta: dict | None,
+    candles: list[dict],
+    session_id: str,
+    disp_tf: str,
+    window: int = DEFAULT_WINDOW,
+) -> dict | None:
+    """Return the view (follow, x range) a rebuilt figure of ``candles`` should keep, or None
+    for the live edge: the same session and timeframe, trimmed or extended, keeps the trader's
+    place (shifted to the candles' new indices); anything else starts at the live edge."""
+    if not meta or meta.get("sid") != session_id or meta.get("tf") != disp_tf:
+        return None
+    if meta.get("follow", True) and meta.get("xr") in (None, _x_range(meta["n"], window)):
+        return None
+    ts_list = [c["ts"] for c in candles]
+    j = bisect_right(ts_list, meta.get("last_ts") or "") - 1
+    if j < 0 or ts_list[j] != meta["last_ts"]:
+        return None
+    follow = meta.get("follow", True)
+    shift = (len(candles) - meta["n"]) if follow else (j - (meta["n"] - 1))
+    x0, x1 = meta["xr"]
+    return {"follow": follow, "xr": [round(x0 + shift, 2), round(x1 + shift, 2)]}
+
+
 def _vol_range(volumes: list[float | None]) -> list[float]:
     vals = [v for v in volumes if v]
     return [0, (max(vals) if vals else 1) * 1.15]
@@ -242,10 +331,13 @@ def build_figure(
     disp_tf_min: int,
     *,
     window: int = DEFAULT_WINDOW,
+    x_range: list[float] | None = None,
 ) -> dict:
-    """Return the whole figure (as a plotly JSON dict) for the given candles."""
+    """Return the whole figure (as a plotly JSON dict) for the given candles, showing
+    ``x_range`` (candle indices; default: the live edge)."""
     cols = _columns(candles)
     n = len(candles)
+    xr = x_range or _x_range(n, window)
     data: list[dict] = [
         {
             "type": "candlestick",
@@ -313,7 +405,7 @@ def build_figure(
             }
         )
     shapes, notes = order_overlays(orders, position)
-    visible = candles[-min(window, VISIBLE_BARS):]
+    visible = _in_view(candles, n, xr) if candles else []
     layout = {
         "template": "plotly_dark",
         "paper_bgcolor": BG,
@@ -339,7 +431,7 @@ def build_figure(
         "xaxis": {
             "type": "category",
             "rangeslider": {"visible": False},
-            "range": _x_range(n, window),
+            "range": xr,
             "showgrid": True,
             "gridcolor": GRID,
             "nticks": 10,
@@ -368,7 +460,7 @@ def build_figure(
             "domain": [0.0, 0.2],
             "side": "right",
             "gridcolor": GRID,
-            "range": _vol_range(cols["volume"][-min(window, VISIBLE_BARS) :]),
+            "range": _vol_range([c["volume"] for c in visible]),
             "tickformat": "~s",
             "fixedrange": True,
         },
@@ -386,7 +478,12 @@ def meta_for(
     fills: list[dict],
     orders: list[dict],
     position: dict,
+    *,
+    view: dict | None = None,
+    window: int = DEFAULT_WINDOW,
 ) -> dict:
+    """Return the meta of a full figure; ``view`` as given by :func:`carry_view`."""
+    view = view or {"follow": True, "xr": _x_range(len(candles), window)}
     return {
         "sid": session_id,
         "tf": disp_tf,
@@ -395,6 +492,8 @@ def meta_for(
         "nfills": len(fills),
         "sig": _signature(orders, position),
         "vwap_break": _opens_session(candles),
+        "follow": view["follow"],
+        "xr": view["xr"],
     }
 
 
@@ -416,12 +515,15 @@ def patch_figure(
     fills: list[dict],
     *,
     window: int = DEFAULT_WINDOW,
+    live: bool = False,
 ) -> tuple[Patch, dict] | None:
     """Return (Patch, new meta) bringing the browser's figure up to date, or None when a full
     rebuild is needed (``recent`` does not reach back to the figure's last candle).
 
     ``recent`` holds the latest candles, starting at or before ``meta["last_ts"]``; the
     figure's last candle is replaced (it may have been forming) and the newer ones appended.
+    While ``meta["follow"]`` the view moves with the new candles; ``live`` brings it back to
+    the live edge (and follows again).
     """
     ts_list = [c["ts"] for c in recent]
     start = bisect_right(ts_list, meta["last_ts"]) - 1 if recent else -1
@@ -463,15 +565,36 @@ def patch_figure(
         shapes, notes = order_overlays(orders, position)
         p["layout"]["shapes"] = shapes
         p["layout"]["annotations"] = notes
-    if len(new) > 1:
-        p["layout"]["xaxis"]["range"] = _x_range(n_new, window)
-    visible = recent[-min(window, VISIBLE_BARS):]
-    p["layout"]["yaxis"]["range"] = y_range(visible, orders, position)
-    p["layout"]["yaxis2"]["range"] = _vol_range([c["volume"] for c in visible])
+    follow = meta.get("follow", True)
+    xr = meta.get("xr") or _x_range(n, window)
+    ur = meta.get("ur", 0)
+    if live:
+        follow, xr, ur = True, _x_range(n_new, window), ur + 1
+        # A new uirevision makes plotly drop the trader's pan even if the range is unchanged.
+        p["layout"]["xaxis"]["uirevision"] = p["layout"]["yaxis"]["uirevision"] = f"live{ur}"
+        p["layout"]["xaxis"]["range"] = xr
+    elif follow and n_new > n:
+        # the default window (it grows until VISIBLE_BARS), or the trader's zoom, moved along
+        default = xr == _x_range(n, window)
+        xr = _x_range(n_new, window) if default else [xr[0] + n_new - n, xr[1] + n_new - n]
+        p["layout"]["xaxis"]["range"] = xr
+    if follow:
+        visible = _in_view(recent, n_new, xr)
+        p["layout"]["yaxis"]["range"] = y_range(visible, orders, position)
+        p["layout"]["yaxis2"]["range"] = _vol_range([c["volume"] for c in visible])
     vwap_break = _opens_session(new) if len(new) > 1 else meta.get("vwap_break", False)
     new_meta = dict(
-        meta, n=n_new, last_ts=new[-1]["ts"], nfills=len(fills), sig=sig, vwap_break=vwap_break
+        meta,
+        n=n_new,
+        last_ts=new[-1]["ts"],
+        nfills=len(fills),
+        sig=sig,
+        vwap_break=vwap_break,
+        follow=follow,
+        xr=xr,
     )
+    if ur:
+        new_meta["ur"] = ur
     return p, new_meta
 
 

@@ -37,6 +37,7 @@ SESSION_LABEL = "session-label"
 # Cockpit: chart
 CHART = "chart"
 CHART_META = "chart-meta"  # dcc.Store: what the browser's figure holds (for Patch)
+CHART_LIVE = "chart-live"  # "⇥ Live" button (and double-click): back to the live edge
 
 # Cockpit: order panel
 ORDER_SIDE = "order-side"
