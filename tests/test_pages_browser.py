@@ -72,7 +72,10 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
     dash_duo.driver.save_screenshot(str(tmp_path / "ended.png"))
     dash_duo.find_element("#summary-link").click()
     dash_duo.wait_for_contains_text("h5", f"Session {sid}", timeout=5)
-    dash_duo.wait_for_contains_text(f"#{ids.LOG_TABLE}", "FILL")
+    dash_duo.wait_for_contains_text(f"#{ids.LOG_TABLE}", "FILL BUY 100 @")
+    dash_duo.wait_for_contains_text(f"#{ids.LOG_TRADES}", "LONG")
+    dash_duo.find_element(f"#{ids.LOG_VERIFY}").click()  # re-run from the log: identical
+    dash_duo.wait_for_contains_text(f"#{ids.LOG_VERIFY_RESULT}", "OK", timeout=10)
 
     dash_duo.find_element(f"#{ids.NAVBAR} a[href='/history']").click()
     dash_duo.wait_for_element(f"#history-row-{sid}", timeout=5)

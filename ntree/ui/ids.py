@@ -72,3 +72,10 @@ EVENTS_LOG = "events-log"
 # History
 HISTORY_TABLE = "history-table"
 LOG_TABLE = "log-table"
+
+# Session log
+LOG_SESSION = "log-session"  # dcc.Store: the session id the page shows
+LOG_TRADES = "log-trades"
+LOG_PARENT = "log-parent"  # link to the parent session of a fork
+LOG_VERIFY = "log-verify"  # "Verify re-run" button
+LOG_VERIFY_RESULT = "log-verify-result"

@@ -1,0 +1,187 @@
+"""Text for the History and Session log pages: times in New York exchange time, money, and a
+one-line human summary of each logged event. Pure functions of plain dicts (no Dash).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ntree.market import EXCHANGE_TZ
+
+ORDER_KIND = {"LIMIT": "LMT", "STOP": "STP", "MARKET": "MKT"}
+
+#: Badge colour (bootstrap) of each event type, by what it means to the trader.
+EVENT_COLORS = {
+    "SESSION_START": "light",
+    "SESSION_END": "light",
+    "ORDER_PLACED": "primary",
+    "ORDER_MODIFIED": "primary",
+    "BRACKET_SET": "primary",
+    "ORDER_CANCELED": "secondary",
+    "ORDER_REJECTED": "danger",
+    "FILL": "success",
+    "TARGET_FILLED": "success",
+    "STOP_TRIGGERED": "warning",
+    "DIRECTION_LOCK": "warning",
+    "FLATTEN": "warning",
+    "NOTE": "info",
+}
+
+
+def et_time(ts: str | None, *, year: bool = True, zone: bool = True) -> str:
+    """Format an ISO UTC time in exchange time: ``Tue 2024-12-31 10:45 ET`` ("" for None)."""
+    if not ts:
+        return ""
+    t = pd.Timestamp(ts)
+    t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(EXCHANGE_TZ)
+    text = t.strftime("%a %Y-%m-%d %H:%M" if year else "%a %m-%d %H:%M")
+    return f"{text} ET" if zone else text
+
+
+def et_range(t_start: str | None, t_end: str | None) -> str:
+    """Format a session's range: ``Mon 2024-12-30 09:30 → Tue 2024-12-31 16:00 ET``."""
+    return f"{et_time(t_start, zone=False)} → {et_time(t_end)}"
+
+
+def duration(t0: str | None, t1: str | None) -> str:
+    """Format the time between two ISO times: ``40m``, ``1h05m``, ``2d 3h``."""
+    if not t0 or not t1:
+        return ""
+    minutes = int((pd.Timestamp(t1) - pd.Timestamp(t0)).total_seconds() // 60)
+    if minutes < 60:
+        return f"{minutes}m"
+    if minutes < 24 * 60:
+        return f"{minutes // 60}h{minutes % 60:02d}m"
+    return f"{minutes // (24 * 60)}d {minutes % (24 * 60) // 60}h"
+
+
+def money(x: float | None, *, signed: bool = True) -> str:
+    """Format dollars: ``+1,234.50`` (signed) or ``1,234.50``; ``—`` for None."""
+    if x is None:
+        return "—"
+    return f"{x:+,.2f}" if signed else f"{x:,.2f}"
+
+
+def r_multiple(r: float | None) -> str:
+    return "—" if r is None else f"{r:+.2f}R"
+
+
+def pct(x: float | None) -> str:
+    return "—" if x is None else f"{x:.0%}"
+
+
+def pnl_class(x: float | None) -> str:
+    """Return the CSS class colouring a result: ``pnl-pos``, ``pnl-neg`` or ``""``."""
+    if not x:
+        return ""
+    return "pnl-pos" if x > 0 else "pnl-neg"
+
+
+def _px(x) -> str:
+    """``199.48``; an off-tick price keeps its digits (it may be why it was rejected)."""
+    if x is None:
+        return "MKT"
+    x = float(x)
+    return f"{x:.2f}" if round(x, 2) == x else f"{x:g}"
+
+
+def _order(o: dict) -> str:
+    """``BUY LMT 100 @ 199.48``; ``SELL STP SL 200 @ 206.47``; ``SELL MKT 100``."""
+    kind = ORDER_KIND.get(o.get("type"), o.get("type") or "?")
+    role = o.get("role")
+    role = f" {role.upper()}" if role and role != "entry" else ""
+    at = "" if o.get("price") is None else f" @ {_px(o['price'])}"
+    return f"{o.get('side')} {kind}{role} {o.get('qty')}{at}"
+
+
+def reason(text: str | None) -> str:
+    """Return a reason code as words: ``session_end`` -> ``session end``."""
+    return (text or "").replace("_", " ")
+
+
+def _summary_text(s: dict) -> str:
+    parts = [f"PnL {money(s.get('pnl'))}", f"{s.get('num_trades', 0)} trades"]
+    if s.get("win_rate") is not None:
+        parts.append(f"win {pct(s['win_rate'])}")
+    if s.get("max_dd") is not None:
+        parts.append(f"max DD {money(s['max_dd'], signed=False)}")
+    return " · ".join(parts)
+
+
+def event_summary(event: dict) -> str:
+    """Return one line a trader reads at a glance, e.g. ``BUY LMT 100 @ 199.48 placed (#2)``.
+
+    ``event`` is the API form ``{id, ts_exec, ts_market, type, payload}``.
+    """
+    kind, p = event["type"], event.get("payload") or {}
+    args = (p.get("cmd") or {}).get("args") or {}
+    if kind == "SESSION_START":
+        prm = p.get("params") or {}
+        text = (
+            f"{prm.get('symbol')} {prm.get('disp_tf')} · seed {prm.get('seed')} · "
+            f"{p.get('history_bars', 0)} history bars"
+        )
+        if prm.get("parent_session_id"):
+            text += f" · fork of {prm['parent_session_id']} at {et_time(prm.get('forked_at'))}"
+        return text
+    if kind == "ORDER_PLACED":
+        o = p.get("order") or {}
+        text = f"{_order(o)} placed (#{o.get('order_id')}"
+        text += f", bracket of #{o['parent_id']})" if o.get("parent_id") else ")"
+        b = o.get("bracket") or {}
+        legs = [f"{k.upper()} {float(b[k]):.2f}" for k in ("tp", "sl") if b.get(k) is not None]
+        return text + (" · " + " ".join(legs) if legs else "")
+    if kind == "ORDER_MODIFIED":
+        o = p.get("order") or {}
+        return f"#{o.get('order_id')} modified → {_order(o)}"
+    if kind == "ORDER_CANCELED":
+        return f"#{p.get('order_id')} canceled ({reason(p.get('reason'))})"
+    if kind == "ORDER_REJECTED":
+        what = _order(args) if args.get("side") else (p.get("cmd") or {}).get("op", "command")
+        return f"{what} rejected: {p.get('reason') or p.get('code')}"
+    if kind == "FILL":
+        oid = p.get("order_id")
+        text = f"FILL {p.get('side')} {abs(p.get('qty') or 0)} @ {_px(p.get('price'))}"
+        text += f" (#{oid})" if oid is not None else f" ({reason(p.get('role'))})"
+        pos = p.get("position_qty")
+        text += f" → {'flat' if not pos else f'{pos:+d}'}"
+        if p.get("realized_pnl"):
+            text += f" · realized {money(p['realized_pnl'])}"
+        return text
+    if kind == "TARGET_FILLED":
+        return f"target #{p.get('order_id')} filled @ {_px(p.get('price'))}"
+    if kind == "STOP_TRIGGERED":
+        role = p.get("role")
+        role = f" ({role.upper()})" if role and role != "entry" else ""
+        return f"stop #{p.get('order_id')}{role} triggered at {_px(p.get('stop'))}"
+    if kind == "DIRECTION_LOCK":
+        return (
+            f"DIRECTION_LOCK: order #{p.get('order_id')} skipped, "
+            f"#{p.get('winner_order_id')} was nearest the open"
+        )
+    if kind == "BRACKET_SET":
+        legs = [f"{k.upper()} {float(p[k]):.2f}" for k in ("tp", "sl") if p.get(k) is not None]
+        ids = ", ".join(f"#{i}" for i in p.get("order_ids") or [])
+        return f"bracket {' '.join(legs)}" + (f" ({ids})" if ids else "")
+    if kind == "FLATTEN":
+        at = f" @ {_px(p['price'])}" if p.get("price") is not None else ""
+        return f"flatten {p.get('qty', 0):+d}{at} ({reason(p.get('reason'))})"
+    if kind == "STEP":
+        n = args.get("disp_steps") or args.get("exec_steps") or 1
+        return f"step {n} {'bars' if 'disp_steps' in args else '1m bars'}"
+    if kind == "SPEED_CHANGE":
+        return f"speed {args.get('speed', 0):g} bars/min"
+    if kind == "DISP_TF_CHANGE":
+        return f"display {args.get('disp_tf')}"
+    if kind in ("PAUSE", "PLAY"):
+        return "paused" if kind == "PAUSE" else "playing"
+    if kind == "NOTE":
+        return f"“{args.get('text', '')}”"
+    if kind == "SESSION_END":
+        return f"ended ({reason(p.get('reason'))}): {_summary_text(p.get('summary') or {})}"
+    return ""
+
+
+def event_color(kind: str) -> str:
+    """Return the badge colour of an event type (``secondary`` for controls and the rest)."""
+    return EVENT_COLORS.get(kind, "secondary")
