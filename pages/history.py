@@ -1,14 +1,16 @@
-"""History: the sessions played, newest first, with their summary metrics and log links."""
+"""History: the sessions played, newest first, with their summary metrics and log links.
+
+``/history?symbol=AAPL`` shows one symbol's sessions (the pills above the table).
+"""
 
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-import pandas as pd
 from dash import dcc, html
 
 from ntree.api import service
-from ntree.market import EXCHANGE_TZ
+from ntree.ui import format as fmt
 from ntree.ui import ids
 
 dash.register_page(__name__, path="/history", name="History", title="ntree · History", order=1)
@@ -17,7 +19,7 @@ COLUMNS = (
     "Session",
     "Symbol",
     "TF",
-    "Range (ET)",
+    "Replayed range (ET)",
     "Status",
     "PnL",
     "Max DD",
@@ -25,54 +27,62 @@ COLUMNS = (
     "Win rate",
     "Avg R",
     "Parent",
-    "Created",
+    "Played (ET)",
 )
-
-
-def _day(ts: str | None) -> str:
-    if not ts:
-        return ""
-    return pd.Timestamp(ts).tz_convert(EXCHANGE_TZ).strftime("%Y-%m-%d %H:%M")
-
-
-def _num(x, fmt: str) -> str:
-    return "—" if x is None else format(x, fmt)
+NUMERIC = {"PnL", "Max DD", "Trades", "Win rate", "Avg R"}
 
 
 def _row(s: dict) -> html.Tr:
     pnl = s.get("result_pnl")
-    pnl_cls = "" if not pnl else ("pnl-pos" if pnl > 0 else "pnl-neg")
     parent = s.get("parent_session_id")
     return html.Tr(
         [
             html.Td(dcc.Link(s["session_id"], href=f"/history/{s['session_id']}")),
             html.Td(s["symbol"]),
             html.Td(s["disp_tf"]),
-            html.Td(f"{_day(s['t_start'])} → {_day(s['t_end'])}"),
+            html.Td(fmt.et_range(s["t_start"], s["t_end"])),
             html.Td(
                 dbc.Badge(s["status"], color="success" if s["status"] == "active" else "secondary")
             ),
-            html.Td(_num(pnl, "+,.2f"), className=pnl_cls),
-            html.Td(_num(s.get("max_dd"), ",.2f")),
-            html.Td(_num(s.get("num_trades"), "d")),
-            html.Td(_num(s.get("win_rate"), ".0%")),
-            html.Td(_num(s.get("avg_r"), "+.2f")),
+            html.Td(fmt.money(pnl), className=f"num {fmt.pnl_class(pnl)}"),
+            html.Td(fmt.money(s.get("max_dd"), signed=False), className="num"),
+            html.Td("—" if s.get("num_trades") is None else s["num_trades"], className="num"),
+            html.Td(fmt.pct(s.get("win_rate")), className="num"),
+            html.Td(fmt.r_multiple(s.get("avg_r")), className="num"),
             html.Td(dcc.Link(parent, href=f"/history/{parent}") if parent else ""),
-            html.Td(s.get("created_at", "")),
+            html.Td(fmt.et_time(s.get("created_at"))),
         ],
         id=f"history-row-{s['session_id']}",
     )
 
 
-def layout(**_kwargs) -> html.Div:
-    sessions = service().list_sessions()
-    if not sessions:
+def _symbol_filter(symbols: list[str], current: str | None) -> dbc.Nav:
+    items = [("All", "/history", current is None)]
+    items += [(sym, f"/history?symbol={sym}", sym == current) for sym in symbols]
+    return dbc.Nav(
+        [dbc.NavItem(dbc.NavLink(text, href=href, active=on)) for text, href, on in items],
+        pills=True,
+        className="history-filter ms-3",
+        id=ids.HISTORY_FILTER,
+    )
+
+
+def layout(symbol: str | None = None, **_kwargs) -> html.Div:
+    sessions = service().list_sessions()  # newest first
+    symbols = sorted({s["symbol"] for s in sessions})
+    symbol = symbol if symbol in symbols else None
+    shown = [s for s in sessions if symbol in (None, s["symbol"])]
+    if not shown:
         body = html.P("No sessions yet: start one in the Cockpit.", className="text-muted")
     else:
         body = dbc.Table(
             [
-                html.Thead(html.Tr([html.Th(c) for c in COLUMNS])),
-                html.Tbody([_row(s) for s in sessions]),
+                html.Thead(
+                    html.Tr(
+                        [html.Th(c, className="num" if c in NUMERIC else None) for c in COLUMNS]
+                    )
+                ),
+                html.Tbody([_row(s) for s in shown]),
             ],
             bordered=False,
             hover=True,
@@ -81,4 +91,12 @@ def layout(**_kwargs) -> html.Div:
             className="history-table",
             id=ids.HISTORY_TABLE,
         )
-    return dbc.Container([html.H5("Sessions played", className="mt-2"), body], fluid=True)
+    title = html.Div(
+        [
+            html.H5("Sessions played", className="mb-0"),
+            _symbol_filter(symbols, symbol) if len(symbols) > 1 else None,
+            html.Small(f"{len(shown)} sessions, newest first", className="text-muted ms-3"),
+        ],
+        className="d-flex align-items-center my-2",
+    )
+    return dbc.Container([title, body], fluid=True)

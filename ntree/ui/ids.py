@@ -71,6 +71,7 @@ EVENTS_LOG = "events-log"
 
 # History
 HISTORY_TABLE = "history-table"
+HISTORY_FILTER = "history-filter"  # symbol pills: /history?symbol=...
 LOG_TABLE = "log-table"
 
 # Session log
