@@ -13,7 +13,7 @@ from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
 from dash.exceptions import PreventUpdate
 
 from ntree.api import service
-from ntree.market import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick
+from ntree.market import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick, sessions
 from ntree.ui import figures, ids
 from ntree.ui.cockpit import HOTKEYS, Action, handle
 
@@ -475,19 +475,13 @@ def _date_range(symbol, preset, seed, current_from):
     rng = service().data_range(symbol)
     if rng is None:
         return None, None, None, None, None, None, f"no data for {symbol}"
+    # trading days only (NYSE calendar): a preset never starts on a holiday
     days = pd.DatetimeIndex(
-        sorted(
-            {
-                t.date()
-                for t in pd.date_range(
-                    rng[0].tz_convert(EXCHANGE_TZ).normalize(),
-                    rng[1].tz_convert(EXCHANGE_TZ),
-                    freq="B",
-                )
-            }
-        )
+        sessions(
+            rng[0].tz_convert(EXCHANGE_TZ).tz_localize(None).normalize(),
+            rng[1].tz_convert(EXCHANGE_TZ).tz_localize(None).normalize(),
+        ).index
     )
-    days = days[days.day_of_week < 5]
     lo, hi = days[0].strftime("%Y-%m-%d"), days[-1].strftime("%Y-%m-%d")
     start = end = days[-1]
     if preset == "random":
