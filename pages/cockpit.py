@@ -378,7 +378,8 @@ def _hotkeys_card() -> html.Details:
     )
 
 
-def layout(**_kwargs) -> html.Div:
+def layout(session: str | None = None, **_kwargs) -> html.Div:
+    """The cockpit; ``/?session=ID`` resumes a session (e.g. after its tab was closed)."""
     return html.Div(
         [
             _start_panel(),
@@ -387,7 +388,7 @@ def layout(**_kwargs) -> html.Div:
             dcc.Store(id=ids.CHART_META),
             dcc.Store(id=ids.MODIFY_TARGET),
             dcc.Store(id=ids.HOTKEY),
-            dcc.Store(id="cockpit-init", data=0),
+            dcc.Store(id="cockpit-init", data=session or 0),
             dbc.Row(
                 [
                     dbc.Col(
@@ -627,7 +628,8 @@ _HOTKEY_ACTIONS = {
 def _to_action(trig, v: dict) -> Action | None:
     """Map the triggering input to a cockpit action (None: nothing to do)."""
     if trig == "cockpit-init":
-        return Action("init")
+        resume = v["_init"]
+        return Action("init", {"resume": resume} if isinstance(resume, str) and resume else {})
     if trig == ids.START_BUTTON:
         body = {
             "symbol": v["symbol"],

@@ -42,7 +42,18 @@ def _row(s: dict) -> html.Tr:
             html.Td(s["disp_tf"]),
             html.Td(fmt.et_range(s["t_start"], s["t_end"])),
             html.Td(
-                dbc.Badge(s["status"], color="success" if s["status"] == "active" else "secondary")
+                [
+                    dbc.Badge(
+                        s["status"], color="success" if s["status"] == "active" else "secondary"
+                    ),
+                    dcc.Link(
+                        "resume ▶",
+                        href=f"/?session={s['session_id']}",
+                        className="small ms-2 resume-link",
+                    )
+                    if s["status"] == "active"
+                    else None,
+                ]
             ),
             html.Td(fmt.money(pnl), className=f"num {fmt.pnl_class(pnl)}"),
             html.Td(fmt.money(s.get("max_dd"), signed=False), className="num"),

@@ -79,6 +79,14 @@ def _head(row: dict, start_params: dict) -> html.Div:
             html.Div(
                 [
                     dcc.Link("← History", href="/history", className="small me-3"),
+                    dcc.Link(
+                        "Resume in the cockpit ▶",
+                        href=f"/?session={sid}",
+                        className="small me-3",
+                        id=ids.LOG_RESUME,
+                    )
+                    if row["status"] == "active"
+                    else None,
                     dbc.Button(
                         "Verify re-run",
                         id=ids.LOG_VERIFY,

@@ -60,6 +60,9 @@ def run(svc: ReplayService, sid: str | None, action: Action) -> tuple[str | None
     kind = action.kind
     if kind == "start":
         return svc.start(a["body"])["session_id"], None, "info"
+    if kind == "init" and a.get("resume") and a["resume"] != sid:
+        st = svc.state({"session_id": a["resume"]})  # 404 for an unknown id
+        return a["resume"], f"Resumed session {a['resume']} ({st['status']})", "info"
     if sid is None:
         if kind in ("init", "tick"):
             return None, None, "info"

@@ -80,3 +80,4 @@ LOG_TRADES = "log-trades"
 LOG_PARENT = "log-parent"  # link to the parent session of a fork
 LOG_VERIFY = "log-verify"  # "Verify re-run" button
 LOG_VERIFY_RESULT = "log-verify-result"
+LOG_RESUME = "log-resume"  # link: carry on with an active session in the cockpit
