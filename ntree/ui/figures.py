@@ -113,6 +113,38 @@ def _order_text(o: dict) -> str:
     return f"{o['side']} {kind}{role} {o['qty']} @ {float(o['price']):.2f}  #{o['order_id']}"
 
 
+def _hline(y: float, color: str, width: float, dash: str) -> dict:
+    """Return a horizontal line across the price pane at ``y``."""
+    return {
+        "type": "line",
+        "xref": "x domain",
+        "yref": "y",
+        "x0": 0,
+        "x1": 1,
+        "y0": y,
+        "y1": y,
+        "line": {"color": color, "width": width, "dash": dash},
+    }
+
+
+def _line_label(y: float, text: str, bg: str, fg: str, *, right: bool) -> dict:
+    """Return the label of a horizontal line: left edge above it, or right edge below it."""
+    return {
+        "xref": "x domain",
+        "yref": "y",
+        "x": 1.0 if right else 0.0,
+        "y": y,
+        "xanchor": "right" if right else "left",
+        "yanchor": "top" if right else "bottom",
+        "text": text,
+        "showarrow": False,
+        "font": {"size": 10, "color": fg},
+        "bgcolor": bg,
+        "opacity": 0.9,
+        "borderpad": 1,
+    }
+
+
 def order_overlays(orders: list[dict], position: dict) -> tuple[list[dict], list[dict]]:
     """Return (shapes, annotations): a labelled line per working order, the average price."""
     shapes: list[dict] = []
@@ -121,66 +153,14 @@ def order_overlays(orders: list[dict], position: dict) -> tuple[list[dict], list
         if o.get("price") is None:
             continue
         color = BUY_COLOR if o["side"] == "BUY" else SELL_COLOR
-        dash = "dash" if o["type"] == "STOP" else "solid"
         y = float(o["price"])
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "x domain",
-                "yref": "y",
-                "x0": 0,
-                "x1": 1,
-                "y0": y,
-                "y1": y,
-                "line": {"color": color, "width": 1.3, "dash": dash},
-            }
-        )
-        notes.append(
-            {
-                "xref": "x domain",
-                "yref": "y",
-                "x": 0.0,
-                "y": y,
-                "xanchor": "left",
-                "yanchor": "bottom",
-                "text": _order_text(o),
-                "showarrow": False,
-                "font": {"size": 10, "color": "#fff"},
-                "bgcolor": color,
-                "opacity": 0.9,
-                "borderpad": 1,
-            }
-        )
+        shapes.append(_hline(y, color, 1.3, "dash" if o["type"] == "STOP" else "solid"))
+        notes.append(_line_label(y, _order_text(o), color, "#fff", right=False))
     qty = position.get("qty") or 0
     if qty:
         y = float(position["avg_price"])
-        shapes.append(
-            {
-                "type": "line",
-                "xref": "x domain",
-                "yref": "y",
-                "x0": 0,
-                "x1": 1,
-                "y0": y,
-                "y1": y,
-                "line": {"color": AVG_COLOR, "width": 1.5, "dash": "dot"},
-            }
-        )
-        notes.append(
-            {
-                "xref": "x domain",
-                "yref": "y",
-                "x": 1.0,
-                "y": y,
-                "xanchor": "right",
-                "yanchor": "top",
-                "text": f"AVG {qty:+d} @ {y:.2f}",
-                "showarrow": False,
-                "font": {"size": 10, "color": "#111"},
-                "bgcolor": AVG_COLOR,
-                "borderpad": 1,
-            }
-        )
+        shapes.append(_hline(y, AVG_COLOR, 1.5, "dot"))
+        notes.append(_line_label(y, f"AVG {qty:+d} @ {y:.2f}", AVG_COLOR, "#111", right=True))
     return shapes, notes
 
 
