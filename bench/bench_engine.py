@@ -170,21 +170,8 @@ def child_sqlite(bars: pd.DataFrame) -> dict:
 
 
 def child_backtesting(bars: pd.DataFrame) -> dict:
-    from backtesting import Backtest
-
-    Ladder = workload.backtesting_ladder()
-    data = bars.rename(columns=str.capitalize)
     t0 = time.perf_counter()
-    bt = Backtest(
-        data,
-        Ladder,
-        cash=CASH,
-        commission=0.0,
-        exclusive_orders=False,
-        hedging=False,
-        trade_on_close=False,
-        finalize_trades=False,
-    )
+    bt = workload.backtesting_run(bars, cash=CASH)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "trades remain open": on purpose, see docstring
         stats = bt.run()

@@ -96,3 +96,22 @@ def backtesting_ladder(ladder_step: float = LADDER_STEP):
                 place(size=QTY, limit=price)
 
     return Ladder
+
+
+def backtesting_run(bars, ladder_step: float = LADDER_STEP, cash: float = 10_000_000.0):
+    """Return ``backtesting.Backtest`` set up for the workload as ntree plays it: cash that
+    never binds, no commission, no hedging, orders live from the next bar, and open trades
+    left open at the end (their final equity marks them at the last close, as ntree's
+    end-of-session flatten does)."""
+    from backtesting import Backtest
+
+    return Backtest(
+        bars.rename(columns=str.capitalize),
+        backtesting_ladder(ladder_step),
+        cash=cash,
+        commission=0.0,
+        exclusive_orders=False,
+        hedging=False,
+        trade_on_close=False,
+        finalize_trades=False,
+    )

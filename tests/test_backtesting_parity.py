@@ -41,22 +41,9 @@ CASH = 10_000_000.0
 BENCH_STEP, TIGHT_STEP = workload.LADDER_STEP, 0.02
 
 
-Ladder = workload.backtesting_ladder()
-
-
 def run_backtesting(bars: pd.DataFrame, step: float = BENCH_STEP) -> dict:
     """Return fills, final position and PnL of the workload on backtesting.py."""
-    data = bars.rename(columns=str.capitalize)
-    bt = backtesting.Backtest(
-        data,
-        Ladder,
-        cash=CASH,
-        commission=0.0,
-        exclusive_orders=False,
-        hedging=False,
-        trade_on_close=False,
-        finalize_trades=False,
-    )
+    bt = workload.backtesting_run(bars, cash=CASH)
     with pytest.warns(UserWarning, match="trades remain open"):
         stats = bt.run(step=step)
     strategy = stats._strategy
