@@ -170,8 +170,8 @@ class ReplaySession:
         self.n = len(self.ts)
         if self.n > 1 and not bool((self.ts[1:] > self.ts[:-1]).all()):
             raise EngineError("bad_bars", "1m bars must be in strictly increasing time order")
-        local = bars.index.tz_convert(EXCHANGE_TZ)
-        self._day_codes, _ = pd.factorize(local.date)
+        local_days = bars.index.tz_convert(EXCHANGE_TZ).tz_localize(None).normalize()
+        self._day_codes, _ = pd.factorize(local_days.asi8)  # trading day of each 1m bar
         self.speed = float(config.speed)
         self.paused = True
         self.ended = False
@@ -231,7 +231,8 @@ class ReplaySession:
 
     @property
     def at_boundary(self) -> bool:
-        return self._boundary(self.i)
+        """True when the cursor stands between two display bars (orders may change)."""
+        return self._at_b
 
     def _move_cursor(self, i: int) -> None:
         self.i = i
