@@ -37,9 +37,12 @@ class EventType(StrEnum):
     SESSION_END = "SESSION_END"
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False)
+
+
 def canonical_json(obj: Any) -> str:
     """Serialise ``obj`` to canonical JSON: sorted keys, compact separators."""
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return _CANONICAL.encode(obj)
 
 
 @lru_cache(maxsize=16384)  # events of one bar share their times; formatting is the cost
@@ -85,15 +88,8 @@ class Event(NamedTuple):
 
     def line(self) -> str:
         """Return the canonical one-line form of the event (what hashes and re-runs compare)."""
-        return "|".join(
-            (
-                str(self.seq),
-                iso_utc(self.ts_exec) or "",
-                iso_utc(self.ts_market) or "",
-                self.type,
-                self.payload_json(),
-            )
-        )
+        ts_exec, ts_market = iso_utc(self.ts_exec) or "", iso_utc(self.ts_market) or ""
+        return f"{self.seq}|{ts_exec}|{ts_market}|{self.type}|{_CANONICAL.encode(self.payload)}"
 
     @classmethod
     def from_record(
