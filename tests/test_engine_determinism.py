@@ -342,3 +342,27 @@ def test_bulk_skip_gives_the_same_log_as_the_plain_loop(seed: int, knobs: dict) 
     assert fast.trades == slow.trades
     assert fast.ended and slow.ended
     assert any(e.type == "FILL" for e in fast_log)
+
+
+def test_speed_pause_and_play_never_change_fills_or_pnl() -> None:
+    def play(pacing: bool) -> ReplaySession:
+        s = make_session(WAVE, edit_on_disp_boundary=False)
+        s.place("BUY", "LIMIT", 10, 99.8, bracket={"tp": 101.4, "sl": 98.0})
+        for k in range(8):
+            if pacing:
+                s.set_speed(1 + k * 7)
+                if k % 2:
+                    s.play()
+                else:
+                    s.pause()
+            s.step()
+        s.end()
+        return s
+
+    quiet, paced = play(False), play(True)
+
+    assert paced.fills == quiet.fills
+    assert paced.trades == quiet.trades
+    assert paced.summary() == quiet.summary()
+    kinds = {e.type for e in paced.drain_events()} - {e.type for e in quiet.drain_events()}
+    assert kinds == {"SPEED_CHANGE", "PLAY", "PAUSE"}  # logged, and nothing else differs
