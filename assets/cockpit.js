@@ -1,5 +1,6 @@
-// Cockpit hotkeys and click-on-chart-to-take-price. Both hand the result to Dash with
-// dash_clientside.set_props, so every action still runs through the server callbacks.
+// Cockpit hotkeys, click-on-chart-to-take-price and drag-an-order-line. They hand the result
+// to Dash (set_props, a clientside callback), so every action still runs through the server
+// callbacks.
 (function () {
   "use strict";
   const HOTKEYS = new Set([" ", "ArrowRight", ".", "n", "N", "b", "s", "B", "S", "f", "x"]);
@@ -32,6 +33,33 @@
     if (!isFinite(price) || !window.dash_clientside || !window.dash_clientside.set_props) return;
     window.dash_clientside.set_props("order-price", { value: price });
   }, true);
+
+  // Order lines are dragged to a new price: the graph's config lets the trader move shapes,
+  // and this keeps still the ones that are not editable (the average price): the first time
+  // the pointer enters their drag handle, the handle lets the mouse through to the chart.
+  document.addEventListener("mouseover", function (ev) {
+    const handle = ev.target.closest && ev.target.closest("#chart g[drag-helper]");
+    const graph = handle && handle.closest(".js-plotly-plot");
+    if (!graph) return;
+    const shapes = (graph.layout && graph.layout.shapes) || [];
+    const shape = shapes[Number(handle.getAttribute("data-index"))];
+    if (!shape || shape.editable !== true) handle.style.pointerEvents = "none";
+  }, true);
+
+  // The drop of a shape goes to the server (the "order-drag" store); pans and zooms do not.
+  let drops = 0;
+  window.dash_clientside = Object.assign({}, window.dash_clientside, {
+    ntree: {
+      orderDrop: function (relayout) {
+        const moved = relayout && Object.keys(relayout).some(function (k) {
+          return /^shapes\[\d+\]\.y[01]$/.test(k);
+        });
+        if (!moved) return window.dash_clientside.no_update;
+        drops += 1;
+        return { rl: relayout, n: drops };
+      },
+    },
+  });
 
   // A double-click on the chart is the "Live" button: back to the latest candle, following.
   // (plotly's own double-click reset is off: it would jump to the first figure's range.)

@@ -9,7 +9,19 @@ from __future__ import annotations
 import dash
 import dash_bootstrap_components as dbc
 import pandas as pd
-from dash import ALL, Input, Output, State, callback, ctx, dcc, html, no_update
+from dash import (
+    ALL,
+    ClientsideFunction,
+    Input,
+    Output,
+    State,
+    callback,
+    clientside_callback,
+    ctx,
+    dcc,
+    html,
+    no_update,
+)
 from dash.exceptions import PreventUpdate
 
 from ntree.api import service
@@ -387,6 +399,7 @@ def layout(session: str | None = None, **_kwargs) -> html.Div:
             dcc.Interval(id=ids.TICKER, interval=6000, disabled=True),
             dcc.Store(id=ids.CHART_META),
             dcc.Store(id=ids.MODIFY_TARGET),
+            dcc.Store(id=ids.ORDER_DRAG),
             dcc.Store(id=ids.HOTKEY),
             dcc.Store(id="cockpit-init", data=session or 0),
             dbc.Row(
@@ -409,6 +422,9 @@ def layout(session: str | None = None, **_kwargs) -> html.Div:
                                         config={
                                             "displaylogo": False,
                                             "scrollZoom": True,
+                                            # order lines are dragged to a new price; the
+                                            # other shapes are kept still by cockpit.js
+                                            "edits": {"shapePosition": True},
                                             # double-click = the Live button (cockpit.js)
                                             "doubleClick": False,
                                             "modeBarButtonsToRemove": [
@@ -545,6 +561,14 @@ def _ticket(_up, _down, _edit, _cancel, _place, _sid_in, price, sid):
     return (*keep, None, "Place order")  # placed, or modify cancelled
 
 
+# Only a drop of a shape (an order line) reaches the server, not every pan and zoom.
+clientside_callback(
+    ClientsideFunction(namespace="ntree", function_name="orderDrop"),
+    Output(ids.ORDER_DRAG, "data"),
+    Input(ids.CHART, "relayoutData"),
+    prevent_initial_call=True,
+)
+
 _ACTION_INPUTS = [
     Input("cockpit-init", "data"),
     Input(ids.START_BUTTON, "n_clicks"),
@@ -562,6 +586,7 @@ _ACTION_INPUTS = [
     Input(ids.HOTKEY, "data"),
     Input(ids.SPEED_SLIDER, "value"),
     Input(ids.CHART_LIVE, "n_clicks"),
+    Input(ids.ORDER_DRAG, "data"),
 ]
 _ACTION_STATES = [
     State(ids.SESSION_ID, "data"),
@@ -666,6 +691,8 @@ def _to_action(trig, v: dict) -> Action | None:
         return Action("rewind", {"n": int(v["rewind_n"] or 1)})
     if trig == ids.CHART_LIVE:
         return Action("live")
+    if trig == ids.ORDER_DRAG and v["drag"]:
+        return Action("drag_line", {"relayout": v["drag"]["rl"]})
     if trig == ids.SPEED_SLIDER:
         return Action("set_speed", {"speed": float(SPEEDS[int(v["speed_idx"] or 0)])})
     if trig == ids.HOTKEY and v["hotkey"]:
@@ -785,6 +812,7 @@ def _on_action(
     hotkey,
     speed_idx,
     _live,
+    drag,
     sid,
     meta,
     symbol,

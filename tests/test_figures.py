@@ -164,3 +164,66 @@ def test_rebuild_that_trims_old_candles_keeps_the_traders_place() -> None:
     assert figures.carry_view(meta, candles[20:], "s", "15m") is None  # a new chart
     fig = figures.build_figure(candles[20:], [], {}, [], 5, x_range=view["xr"])
     assert fig["layout"]["xaxis"]["range"] == [-10.0, 10.0]
+
+
+ORDERS = [
+    {"order_id": 1, "side": "BUY", "type": "LIMIT", "qty": 10, "price": 100.0},
+    {"order_id": 2, "side": "SELL", "type": "MARKET", "qty": 10, "price": None},  # no line
+    {"order_id": 3, "side": "SELL", "type": "STOP", "qty": 10, "price": 98.5},
+]
+LONG = {"qty": 10, "avg_price": 99.0}
+
+
+def drop(index: int, y: float) -> dict:
+    """The relayoutData of a shape moved by the trader (plotly sends both ends)."""
+    return {f"shapes[{index}].x0": 0.04, f"shapes[{index}].x1": 1.04} | {
+        f"shapes[{index}].y0": y,
+        f"shapes[{index}].y1": y,
+    }
+
+
+def test_only_working_order_lines_are_draggable_not_the_average_price() -> None:
+    shapes, _ = figures.order_overlays(ORDERS, LONG)
+
+    assert [s.get("editable", False) for s in shapes] == [True, True, False]
+    assert figures.meta_for("s", "5m", day_candles(3), [], ORDERS, LONG)["lines"] == [1, 3]
+
+
+def test_dropped_line_maps_its_shape_index_to_the_order_at_a_price_on_the_tick() -> None:
+    meta = figures.meta_for("s", "5m", day_candles(3), [], ORDERS, LONG)
+
+    assert figures.dropped_order(drop(1, 97.23661), meta) == (3, 97.24)
+    assert figures.dropped_order(drop(0, 100.004999), meta) == (1, 100.0)
+    # an end dragged on its own: its new height is the price
+    assert figures.dropped_order({"shapes[0].x0": 0.1, "shapes[0].y0": 101.0}, meta) == (1, 101.0)
+
+
+def test_a_drop_of_the_average_price_line_or_a_pan_is_no_order_move() -> None:
+    meta = figures.meta_for("s", "5m", day_candles(3), [], ORDERS, LONG)
+
+    assert figures.dropped_order(drop(2, 99.5), meta) == (None, 99.5)  # the AVG line
+    assert figures.dropped_order(drop(7, 99.5), meta) == (None, 99.5)  # a shape gone since
+    assert figures.dropped_order(pan(1.0, 9.0), meta) is None
+    assert figures.dropped_order({"shapes": []}, meta) is None
+    assert figures.dropped_order(None, meta) is None
+
+
+def test_a_refused_drop_redraws_the_line_at_the_orders_price() -> None:
+    candles = day_candles(3)
+    meta = figures.meta_for("s", "5m", candles, [], ORDERS, LONG)
+
+    p, _ = figures.patch_figure(meta, candles[-1:], ORDERS, LONG, [], reset_lines=True)
+
+    shapes = layout_ops(p)["shapes"]
+    assert [s["y0"] for s in shapes] == [100.0, 98.5, 99.0]  # where the engine has them
+    assert "annotations" in layout_ops(p)
+    p, _ = figures.patch_figure(meta, candles[-1:], ORDERS, LONG, [])
+    assert "shapes" not in layout_ops(p)  # a plain tick does not resend unchanged lines
+
+
+def test_a_line_drag_is_not_a_pan_the_view_keeps_following() -> None:
+    meta = figures.meta_for("s", "5m", day_candles(40), [], ORDERS, {})
+
+    after = figures.follow_view(meta, drop(0, 101.0))
+
+    assert after["follow"] is True and after["xr"] == meta["xr"]

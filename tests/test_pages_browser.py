@@ -48,6 +48,18 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
     dash_duo.wait_for_contains_text(f"#{ids.ORDERS_TABLE}", "LMT")
     dash_duo.driver.save_screenshot(str(tmp_path / "order_line.png"))
 
+    # drag the order line up (a higher buy limit: it still fills on the next bar)
+    line = dash_duo.find_element(f"#{ids.CHART} g[drag-helper][data-index='0'] path")
+    ActionChains(dash_duo.driver).drag_and_drop_by_offset(line, 0, -40).perform()
+    dash_duo.wait_for_contains_text(f"#{ids.ALERT}", "Order #1 moved to", timeout=5)
+    moved = dash_duo.find_element(f"#{ids.ALERT}").text.split("moved to ")[1].split()[0]
+    assert float(moved) > last + 0.5
+    dash_duo.wait_for_contains_text(f"#{ids.ORDERS_TABLE}", moved)
+    dash_duo.wait_for_contains_text(f"#{ids.CHART}", f"BUY LMT 100 @ {moved}")  # its label
+    line_y = "return document.querySelector('#chart .js-plotly-plot').layout.shapes[0].y0"
+    until(lambda: dash_duo.driver.execute_script(line_y) == float(moved), 5)  # on the tick
+    dash_duo.driver.save_screenshot(str(tmp_path / "order_line_dragged.png"))
+
     dash_duo.find_element(f"#{ids.STEP_1}").click()
     dash_duo.wait_for_text_to_equal(f"#{ids.POS_QTY}", "+100", timeout=5)
     assert dash_duo.find_element(f"#{ids.POS_AVG}").text != "—"
@@ -73,6 +85,7 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
     dash_duo.find_element("#summary-link").click()
     dash_duo.wait_for_contains_text("h5", f"Session {sid}", timeout=5)
     dash_duo.wait_for_contains_text(f"#{ids.LOG_TABLE}", "FILL BUY 100 @")
+    dash_duo.wait_for_contains_text(f"#{ids.LOG_TABLE}", "ORDER_MODIFIED")
     dash_duo.wait_for_contains_text(f"#{ids.LOG_TRADES}", "LONG")
     dash_duo.find_element(f"#{ids.LOG_VERIFY}").click()  # re-run from the log: identical
     dash_duo.wait_for_contains_text(f"#{ids.LOG_VERIFY_RESULT}", "OK", timeout=10)

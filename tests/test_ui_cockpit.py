@@ -1,4 +1,5 @@
-"""Cockpit actions without a browser: resuming a session whose tab was closed."""
+"""Cockpit actions without a browser: resuming a session whose tab was closed, dragging an
+order line to a new price."""
 
 from __future__ import annotations
 
@@ -28,3 +29,60 @@ def test_resuming_an_unknown_session_says_so_and_keeps_the_page_usable(replay_se
 
     assert res.session_id is None and res.message_color == "danger"
     assert "unknown session" in res.message
+
+
+def _with_order(svc) -> tuple[str, dict, float]:
+    """A session at a display boundary with a buy limit below the market; the page's meta."""
+    sid = _start(svc)
+    price = round(svc.state({"session_id": sid})["last_price"] - 1.0, 2)
+    svc.command(
+        "place", {"session_id": sid, "side": "BUY", "type": "LIMIT", "qty": 10, "price": price}
+    )
+    meta = handle(svc, sid, None, Action("init")).meta
+    return sid, meta, price
+
+
+def _drop(index: int, y: float) -> Action:
+    rl = {f"shapes[{index}].x0": 0.02, f"shapes[{index}].x1": 1.02}
+    return Action(
+        "drag_line", {"relayout": rl | {f"shapes[{index}].y0": y, f"shapes[{index}].y1": y}}
+    )
+
+
+def _line_prices(patch) -> list[float]:
+    ops = patch.to_plotly_json()["operations"]
+    return [
+        s["y0"] for o in ops if o["location"] == ["layout", "shapes"] for s in o["params"]["value"]
+    ]
+
+
+def test_dropping_an_order_line_moves_the_order_to_that_price(replay_service) -> None:
+    svc = replay_service
+    sid, meta, price = _with_order(svc)
+
+    drop = _drop(0, price - 0.4567)  # the graph's relayoutData is the drop itself
+
+    res = handle(svc, sid, meta, drop, relayout=drop.args["relayout"])
+
+    new = round(price - 0.46, 2)
+    assert res.message == f"Order #1 moved to {new:.2f}" and res.message_color == "info"
+    assert [o["price"] for o in svc.state({"session_id": sid})["orders"]] == [new]
+    assert _line_prices(res.figure) == [new]  # line and label redrawn at the new price
+    assert res.orders_changed
+    events = svc.events({"session_id": sid})["events"]
+    assert events[-1]["type"] == "ORDER_MODIFIED"
+
+
+def test_dropping_a_line_between_display_boundaries_is_refused_and_snaps_back(
+    replay_service,
+) -> None:
+    svc = replay_service
+    sid, meta, price = _with_order(svc)
+    svc.command("step", {"session_id": sid, "exec_steps": 1})  # one 1m bar into a 5m bar
+
+    res = handle(svc, sid, meta, _drop(0, price + 0.5))
+
+    assert res.message_color == "danger"
+    assert res.message.startswith("Order #1 not moved:") and "boundary" in res.message
+    assert [o["price"] for o in svc.state({"session_id": sid})["orders"]] == [price]
+    assert _line_prices(res.figure) == [price]  # the browser's moved line goes back

@@ -23,6 +23,7 @@ HOTKEYS = (
     ("Shift+S", "sell limit at the channel mid"),
     ("F", "flatten"),
     ("X", "cancel all orders"),
+    ("Drag", "an order line on the chart: move the order to that price"),
 )
 
 
@@ -30,7 +31,7 @@ HOTKEYS = (
 class Action:
     """What the trader did: ``kind`` plus the form values it needs."""
 
-    kind: str  # start, toggle_play, tick, step, place, cancel, cancel_all, flatten, ...
+    kind: str  # start, toggle_play, tick, step, place, drag_line, cancel, flatten, ...
     args: dict[str, Any] = field(default_factory=dict)
 
 
@@ -114,6 +115,17 @@ def run(svc: ReplayService, sid: str | None, action: Action) -> tuple[str | None
             return sid, f"Order #{a['modify_target']} modified", "info"
         view = svc.command("place", body)
         return sid, f"Order #{view['order_id']} placed", "info"
+    if kind == "move_order":  # an order line dragged on the chart and dropped
+        oid, price = a["order_id"], a["price"]
+        if oid is None:  # not an order line: it only snaps back
+            return sid, None, "info"
+        try:
+            svc.command("modify", {"session_id": sid, "order_id": oid, "price": price})
+        except ApiError as exc:
+            raise ApiError(
+                exc.status, exc.code, f"Order #{oid} not moved: {exc.message}", exc.field
+            ) from exc
+        return sid, f"Order #{oid} moved to {price:.2f}", "info"
     if kind == "band_order":
         last = svc.candles({"session_id": sid, "n": 1})["candles"]
         if not last:
@@ -179,8 +191,16 @@ def handle(
 
     ``relayout`` is the graph's last pan/zoom event: the view stops following the live edge
     when the trader moved away from it (the ``live`` action brings it back).
+
+    ``drag_line`` (args: the graph's ``relayout`` of the drop) moves the dragged order line's
+    order to the dropped price; the lines are redrawn from the engine either way, so a refused
+    move (or a drag of the average-price line) snaps back.
     """
     message, color = None, "info"
+    dragged = action.kind == "drag_line"
+    if dragged:
+        oid, price = figures.dropped_order(action.args.get("relayout"), meta) or (None, None)
+        action = Action("move_order", {"order_id": oid, "price": price})
     try:
         sid, message, color = run(svc, sid, action)
     except ApiError as exc:
@@ -197,7 +217,14 @@ def handle(
         meta = figures.follow_view(meta, relayout, window)
     if not figures.needs_rebuild(meta, sid, snap["disp_tf"], window):
         out = figures.patch_figure(
-            meta, candles, snap["orders"], snap["position"], snap["fills"], window=window, live=live
+            meta,
+            candles,
+            snap["orders"],
+            snap["position"],
+            snap["fills"],
+            window=window,
+            live=live,
+            reset_lines=dragged,
         )
         if out is not None:
             patch, new_meta = out
@@ -208,7 +235,7 @@ def handle(
                 snap,
                 message,
                 color,
-                orders_changed=new_meta["sig"] != meta["sig"],
+                orders_changed=dragged or new_meta["sig"] != meta["sig"],
             )
     tf = figures.DISP_TFS[snap["disp_tf"]]
     # A trim of the same chart keeps the trader's place; a new chart starts at the live edge.

@@ -13,6 +13,12 @@ candle, each new candle shifts the x range (keeping the trader's zoom) and the p
 rescales; once they pan or zoom away from it (``follow_view`` reads the graph's
 ``relayoutData``), new candles are appended but the ranges are left alone until they come
 back to the edge or ask for it (``live=True``: the "Live" button, a double-click).
+
+Working-order lines are the only editable shapes: the trader drags one to a new price and
+the graph reports ``{"shapes[i].y0": ..., "shapes[i].y1": ...}``; ``meta["lines"]`` holds the
+order id of each order line in shape order, so :func:`dropped_order` maps the index back to
+the order. After a drop the lines are redrawn from the engine's orders (``reset_lines``), so a
+refused move snaps back.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from bisect import bisect_right
 from typing import Any
 
@@ -27,7 +34,7 @@ import pandas as pd
 from dash import Patch
 
 from ntree.aggregate import bucket_open
-from ntree.market import DISP_TFS, EXCHANGE_TZ
+from ntree.market import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick
 
 BUY_COLOR = "#26a69a"
 SELL_COLOR = "#ef5350"
@@ -113,9 +120,11 @@ def _order_text(o: dict) -> str:
     return f"{o['side']} {kind}{role} {o['qty']} @ {float(o['price']):.2f}  #{o['order_id']}"
 
 
-def _hline(y: float, color: str, width: float, dash: str) -> dict:
-    """Return a horizontal line across the price pane at ``y``."""
-    return {
+def _hline(y: float, color: str, width: float, dash: str, *, editable: bool = False) -> dict:
+    """Return a horizontal line across the price pane at ``y`` (``editable``: the trader may
+    drag it; the chart's config turns shape dragging on and cockpit.js keeps the others still).
+    """
+    line = {
         "type": "line",
         "xref": "x domain",
         "yref": "y",
@@ -125,6 +134,9 @@ def _hline(y: float, color: str, width: float, dash: str) -> dict:
         "y1": y,
         "line": {"color": color, "width": width, "dash": dash},
     }
+    if editable:
+        line["editable"] = True
+    return line
 
 
 def _line_label(y: float, text: str, bg: str, fg: str, *, right: bool) -> dict:
@@ -145,16 +157,25 @@ def _line_label(y: float, text: str, bg: str, fg: str, *, right: bool) -> dict:
     }
 
 
+def _priced(orders: list[dict]) -> list[dict]:
+    return [o for o in orders if o.get("price") is not None]
+
+
+def line_orders(orders: list[dict]) -> list[int]:
+    """Return the order id of each order line, in the order of the figure's shapes."""
+    return [o["order_id"] for o in _priced(orders)]
+
+
 def order_overlays(orders: list[dict], position: dict) -> tuple[list[dict], list[dict]]:
-    """Return (shapes, annotations): a labelled line per working order, the average price."""
+    """Return (shapes, annotations): a labelled line per working order (draggable, first, in
+    :func:`line_orders` order), then the average price (not draggable)."""
     shapes: list[dict] = []
     notes: list[dict] = []
-    for o in orders:
-        if o.get("price") is None:
-            continue
+    for o in _priced(orders):
         color = BUY_COLOR if o["side"] == "BUY" else SELL_COLOR
         y = float(o["price"])
-        shapes.append(_hline(y, color, 1.3, "dash" if o["type"] == "STOP" else "solid"))
+        dash = "dash" if o["type"] == "STOP" else "solid"
+        shapes.append(_hline(y, color, 1.3, dash, editable=True))
         notes.append(_line_label(y, _order_text(o), color, "#fff", right=False))
     qty = position.get("qty") or 0
     if qty:
@@ -171,6 +192,31 @@ def _signature(orders: list[dict], position: dict) -> str:
     ]
     key.append((position.get("qty"), position.get("avg_price")))
     return hashlib.blake2s(json.dumps(key, default=str).encode(), digest_size=8).hexdigest()
+
+
+_SHAPE_Y = re.compile(r"^shapes\[(\d+)\]\.y[01]$")
+
+
+def dropped_order(relayout: dict | None, meta: dict | None) -> tuple[int | None, float] | None:
+    """Return (order id, new price on the tick) of a line the trader dragged and dropped, or
+    None when ``relayout`` is not a shape drag.
+
+    The price is the mean of the line's new ends (equal for a move). The order id is None for
+    a shape that is no order line (the average price) or one the figure no longer holds.
+    """
+    if not relayout:
+        return None
+    found: dict[int, list[float]] = {}
+    for key, value in relayout.items():
+        m = _SHAPE_Y.match(key)
+        if m and isinstance(value, int | float) and not isinstance(value, bool):
+            found.setdefault(int(m.group(1)), []).append(float(value))
+    if len(found) != 1:  # none, or a relayout of the whole shape list: not a drag
+        return None
+    [(index, ys)] = found.items()
+    price = round_to_tick(sum(ys) / len(ys), TICK)
+    lines = (meta or {}).get("lines") or []
+    return (lines[index] if index < len(lines) else None), price
 
 
 def y_range(candles: list[dict], orders: list[dict], position: dict) -> list[float]:
@@ -471,6 +517,7 @@ def meta_for(
         "last_ts": candles[-1]["ts"] if candles else None,
         "nfills": len(fills),
         "sig": _signature(orders, position),
+        "lines": line_orders(orders),
         "vwap_break": _opens_session(candles),
         "follow": view["follow"],
         "xr": view["xr"],
@@ -496,6 +543,7 @@ def patch_figure(
     *,
     window: int = DEFAULT_WINDOW,
     live: bool = False,
+    reset_lines: bool = False,
 ) -> tuple[Patch, dict] | None:
     """Return (Patch, new meta) bringing the browser's figure up to date, or None when a full
     rebuild is needed (``recent`` does not reach back to the figure's last candle).
@@ -503,7 +551,8 @@ def patch_figure(
     ``recent`` holds the latest candles, starting at or before ``meta["last_ts"]``; the
     figure's last candle is replaced (it may have been forming) and the newer ones appended.
     While ``meta["follow"]`` the view moves with the new candles; ``live`` brings it back to
-    the live edge (and follows again).
+    the live edge (and follows again). ``reset_lines`` redraws the order lines and labels even
+    if the orders did not change: the trader dragged one, the browser's copy moved.
     """
     ts_list = [c["ts"] for c in recent]
     start = bisect_right(ts_list, meta["last_ts"]) - 1 if recent else -1
@@ -541,7 +590,7 @@ def patch_figure(
                 t["y"].extend(pts[side]["y"])
                 t["text"].extend(pts[side]["text"])
     sig = _signature(orders, position)
-    if sig != meta["sig"]:
+    if sig != meta["sig"] or reset_lines:
         shapes, notes = order_overlays(orders, position)
         p["layout"]["shapes"] = shapes
         p["layout"]["annotations"] = notes
@@ -569,6 +618,7 @@ def patch_figure(
         last_ts=new[-1]["ts"],
         nfills=len(fills),
         sig=sig,
+        lines=line_orders(orders),
         vwap_break=vwap_break,
         follow=follow,
         xr=xr,
