@@ -64,6 +64,12 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
     dash_duo.wait_for_text_to_equal(f"#{ids.POS_QTY}", "+100", timeout=5)
     assert dash_duo.find_element(f"#{ids.POS_AVG}").text != "—"
     dash_duo.wait_for_contains_text(f"#{ids.CHART}", "AVG +100")
+    # the average-price line is no order: a drag on it pans the chart, the line stays put
+    avg = dash_duo.find_element(f"#{ids.CHART} g[drag-helper][data-index='0'] path")
+    ActionChains(dash_duo.driver).drag_and_drop_by_offset(avg, 0, 40).perform()
+    assert dash_duo.driver.execute_script(line_y) == float(
+        dash_duo.find_element(f"#{ids.POS_AVG}").text
+    )
     dash_duo.find_element(f"#{ids.STEP_1}").click()
     dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "09:45")
     assert dash_duo.find_element(f"#{ids.POS_EQUITY}").text != "100,000.00"
