@@ -105,9 +105,13 @@ def test_keltner_on_flat_prices_is_mid_plus_minus_two_atr() -> None:
 
 def test_channel_width_in_slow_atr_grows_when_volatility_expands() -> None:
     times = pd.date_range("2024-07-01 13:30", periods=3, freq="5min", tz="UTC")
-    df = candles([(str(times[0]), 100, 101, 99, 100, 10),  # TR 2
-                  (str(times[1]), 100, 105, 95, 100, 10),  # TR 10
-                  (str(times[2]), 100, 101, 99, 100, 10)])  # TR 2
+    df = candles(
+        [
+            (str(times[0]), 100, 101, 99, 100, 10),  # TR 2
+            (str(times[1]), 100, 105, 95, 100, 10),  # TR 10
+            (str(times[2]), 100, 101, 99, 100, 10),
+        ]
+    )  # TR 2
 
     out = add_indicators(df)
 

@@ -281,12 +281,13 @@ class ReplaySession:
         if self.ended:
             self._check_active()
         if not self._at_b and self.config.edit_on_disp_boundary:
-            nxt = self.disp_first[self.codes[self.i] + 1]
+            nxt = self._ts_exec(int(self.disp_first[self.codes[self.i] + 1]))
+            local = pd.Timestamp(nxt, tz="UTC").tz_convert(EXCHANGE_TZ)
             raise EngineError(
                 "not_at_boundary",
-                "orders can be placed or changed only at a display-bar boundary; "
-                f"the next one is at {iso_utc(self._ts_exec(int(nxt)))} "
-                "(step to it, or turn off edit_on_disp_boundary)",
+                "orders can be placed or changed only at a display-bar boundary; the next one "
+                f"is at {local:%H:%M} New York ({iso_utc(nxt)}); step to it, or turn off "
+                "edit_on_disp_boundary",
             )
 
     def _check_price(self, price: object, name: str = "price") -> float:
