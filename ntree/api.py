@@ -257,10 +257,18 @@ class ReplayService:
             return {"session_id": sid, "disp_tf": s.state()["disp_tf"], "candles": s.candles(n=n)}
 
     def snapshot(self, session_id: str, n: int) -> dict:
-        """Return state, the last ``n`` candles and every fill (what the cockpit draws)."""
+        """Return what the cockpit shows: state, the last ``n`` candles, every fill, the closed
+        trades and the open position's excursions so far (``open_mae``/``open_mfe``, points)."""
         with self._open(session_id, write=False) as s:
             view = self._view(s, bars=0)
             view["candles"] = s.candles(n=n)
+            view["trades"] = _jsonable(s.trades)
+            mae, mfe = s.portfolio.open_excursions()
+            view["position"] = {
+                **view["position"],
+                "open_mae": round(mae, 6),
+                "open_mfe": round(mfe, 6),
+            }
             return view
 
     # commands -------------------------------------------------------------------------

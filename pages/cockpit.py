@@ -27,6 +27,7 @@ from dash.exceptions import PreventUpdate
 from ntree.api import service
 from ntree.market import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick, sessions
 from ntree.ui import figures, ids
+from ntree.ui import format as fmt
 from ntree.ui.cockpit import HOTKEYS, Action, handle
 
 dash.register_page(__name__, path="/", name="Cockpit", title="ntree · Cockpit", order=0)
@@ -308,6 +309,7 @@ def _order_ticket() -> dbc.Card:
                         size="sm",
                         className="mt-1",
                     ),
+                    html.Div(id=ids.RISK_PREVIEW, className="risk-preview"),
                     html.Div(
                         [
                             dbc.Button(
@@ -368,6 +370,33 @@ def _orders_card() -> dbc.Card:
                 className="py-1",
             ),
             dbc.CardBody(html.Div(id=ids.ORDERS_TABLE, className="orders-table"), className="p-1"),
+        ],
+        className="mb-2",
+    )
+
+
+def _trades_card() -> dbc.Card:
+    return dbc.Card(
+        [
+            dbc.CardHeader(
+                html.Div(
+                    [
+                        html.Span("Trades", className="small"),
+                        html.Span(
+                            id=ids.TRADES_OPEN,
+                            className="open-exc",
+                            title="open position: worst / best excursion from the average "
+                            "price so far (points)",
+                        ),
+                    ],
+                    className="d-flex justify-content-between align-items-center",
+                ),
+                className="py-1",
+            ),
+            dbc.CardBody(
+                html.Div(_trades_rows([]), id=ids.TRADES_TABLE, className="trades-table"),
+                className="p-1",
+            ),
         ],
         className="mb-2",
     )
@@ -456,6 +485,7 @@ def layout(session: str | None = None, **_kwargs) -> html.Div:
                             _position_card(),
                             _order_ticket(),
                             _orders_card(),
+                            _trades_card(),
                             _hotkeys_card(),
                         ],
                         width=3,
@@ -628,6 +658,8 @@ _OUTPUTS = [
     Output(ids.POS_EQUITY, "children"),
     Output(ids.POS_MAXDD, "children"),
     Output(ids.ORDERS_TABLE, "children"),
+    Output(ids.TRADES_TABLE, "children"),
+    Output(ids.TRADES_OPEN, "children"),
     Output(ids.ALERT, "children"),
     Output(ids.ALERT, "is_open"),
     Output(ids.ALERT, "color"),
@@ -759,6 +791,58 @@ def _orders_rows(orders: list[dict]) -> html.Table | html.Div:
     return html.Table(html.Tbody(rows), className="table table-sm table-dark mb-0 orders")
 
 
+def _trades_rows(trades: list[dict]) -> list:
+    """The tally line and the closed trades, newest first."""
+    tally = html.Div(fmt.trades_tally(trades), className="trades-tally")
+    if not trades:
+        return [tally]
+    rows = []
+    for t in reversed(trades):
+        c = fmt.trade_cells(t)
+        side_cls = "buy" if c["side"] == "LONG" else "sell"
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(c["n"], className="text-muted tn"),
+                    html.Td(c["side"], className=f"side {side_cls}"),
+                    html.Td(c["qty"], className="num"),
+                    html.Td(c["prices"], className="num"),
+                    html.Td(c["pnl"], className=f"num {c['pnl_class']}"),
+                    html.Td(c["r"], className="num"),
+                    html.Td(c["reason"], className="text-muted reason"),
+                ]
+            )
+        )
+    table = html.Table(html.Tbody(rows), className="table table-sm table-dark mb-0 orders trades")
+    return [tally, table]
+
+
+@callback(
+    Output(ids.RISK_PREVIEW, "children"),
+    Output(ids.RISK_PREVIEW, "className"),
+    Input(ids.ORDER_SIDE, "value"),
+    Input(ids.ORDER_TYPE, "value"),
+    Input(ids.ORDER_PRICE, "value"),
+    Input(ids.ORDER_QTY, "value"),
+    Input(ids.ORDER_TP, "value"),
+    Input(ids.ORDER_SL, "value"),
+    State(ids.SESSION_ID, "data"),
+)
+def _risk(side, otype, price, qty, tp, sl, sid):
+    """Preview the ticket's risk, reward and R; flag a TP/SL the engine would refuse."""
+    if tp is None and sl is None:
+        return "", "risk-preview"
+    if otype == "MARKET":  # a market order's bracket is checked against the last price
+        price = None
+        if sid:
+            try:
+                price = service().state({"session_id": sid})["last_price"]
+            except Exception:  # noqa: BLE001 - a stale id: no preview
+                price = None
+    text, ok = fmt.risk_preview(side, price, qty, tp, sl)
+    return text, "risk-preview" if ok else "risk-preview bad"
+
+
 def _summary_card(sid: str, summary: dict) -> dbc.Card:
     def row(label, value):
         return html.Div(
@@ -866,6 +950,8 @@ def _on_action(
             "—",
             "—",
             _orders_rows([]),
+            _trades_rows([]),
+            "",
             *alert,
             None,
             no_update,
@@ -879,6 +965,10 @@ def _on_action(
     cur = pd.Timestamp(st["cursor"]["ts_market"]).tz_convert(EXCHANGE_TZ)
     left = st["time_remaining_min"]
     orders = _orders_rows(st["orders"]) if (res.orders_changed or full) else no_update
+    trades_new = res.trades_changed or full
+    trades = _trades_rows(st["trades"]) if trades_new else no_update
+    # MAE/MFE move every bar while a position is open; a flat book sends nothing
+    excursion = fmt.open_excursion(pos) if pos["qty"] or trades_new else no_update
     following = _following(res.meta)
     return (
         res.session_id,
@@ -900,6 +990,8 @@ def _on_action(
         _money(st["equity"], signed=False),
         _money(st["max_drawdown"], signed=False),
         orders,
+        trades,
+        excursion,
         *alert,
         _summary_card(res.session_id, st["summary"]) if ended else (None if full else no_update),
         st["disp_tf"] if full else no_update,

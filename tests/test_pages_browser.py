@@ -83,6 +83,9 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
     dash_duo.wait_for_contains_text(f"#{ids.ORDERS_TABLE}", "MKT")
     dash_duo.find_element(f"#{ids.STEP_1}").click()
     dash_duo.wait_for_text_to_equal(f"#{ids.POS_QTY}", "flat", timeout=5)
+    dash_duo.wait_for_contains_text(f"#{ids.TRADES_TABLE}", "1 trade · win")  # the tally
+    row = dash_duo.find_element(f"#{ids.TRADES_TABLE} tbody tr").text
+    assert row.startswith("#1 LONG 100") and row.endswith("flatten")
 
     dash_duo.find_element(f"#{ids.END}").click()
     dash_duo.wait_for_contains_text(f"#{ids.SUMMARY}", "Session ended", timeout=5)

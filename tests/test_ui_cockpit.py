@@ -86,3 +86,28 @@ def test_dropping_a_line_between_display_boundaries_is_refused_and_snaps_back(
     assert res.message.startswith("Order #1 not moved:") and "boundary" in res.message
     assert [o["price"] for o in svc.state({"session_id": sid})["orders"]] == [price]
     assert _line_prices(res.figure) == [price]  # the browser's moved line goes back
+
+
+def test_the_snapshot_carries_a_round_trip_and_the_trades_render_only_when_they_change(
+    replay_service,
+) -> None:
+    svc = replay_service
+    sid = _start(svc)
+    meta = handle(svc, sid, None, Action("init")).meta
+    buy = {"side": "BUY", "type": "MARKET", "qty": 10, "price": None, "tp": None, "sl": None}
+    res = handle(svc, sid, meta, Action("place", {**buy, "modify_target": None}))
+    res = handle(svc, sid, res.meta, Action("tick", {"n": 1}))
+    assert res.state["position"]["qty"] == 10 and res.state["trades"] == []
+    assert res.state["position"]["open_mae"] >= 0 and res.state["position"]["open_mfe"] >= 0
+    assert not res.trades_changed
+
+    res = handle(svc, sid, res.meta, Action("flatten"))
+    res = handle(svc, sid, res.meta, Action("tick", {"n": 1}))
+
+    (t,) = res.state["trades"]
+    assert (t["trade_id"], t["side"], t["qty"], t["reason_code"]) == (1, "LONG", 10, "flatten")
+    assert t["exit_px"] is not None and res.state["position"]["qty"] == 0
+    assert res.trades_changed and res.meta["ntrades"] == 1
+    res = handle(svc, sid, res.meta, Action("tick", {"n": 1}))
+    assert not res.trades_changed  # the page keeps its table
+    assert "trades" not in svc.state({"session_id": sid})  # REST state stays as it was

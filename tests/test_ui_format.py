@@ -114,3 +114,86 @@ def test_session_end_and_fork_start_summaries() -> None:
 def test_unknown_event_types_get_no_summary_and_a_neutral_badge() -> None:
     assert fmt.event_summary(ev("SOMETHING_NEW", {"x": 1})) == ""
     assert fmt.event_color("SOMETHING_NEW") == "secondary"
+
+
+def trade(**kw) -> dict:
+    base = {"trade_id": 2, "side": "LONG", "qty": 100, "entry_px": 199.48, "exit_px": 200.1}
+    base.update(pnl=62.0, r_multiple=1.24, reason_code="target", mae=0.2, mfe=0.8)
+    return {**base, **kw}
+
+
+def test_a_closed_trade_reads_as_one_row() -> None:
+    assert fmt.trade_cells(trade()) == {
+        "n": "#2",
+        "side": "LONG",
+        "qty": "100",
+        "prices": "199.48→200.10",
+        "pnl": "+62.00",
+        "pnl_class": "pnl-pos",
+        "r": "+1.24R",
+        "reason": "target",
+    }
+
+
+def test_a_trade_without_a_stop_has_no_r_and_a_loss_reads_red() -> None:
+    c = fmt.trade_cells(trade(side="SHORT", pnl=-35.5, r_multiple=None, reason_code="session_end"))
+    assert (c["pnl"], c["pnl_class"], c["r"], c["reason"]) == (
+        "-35.50",
+        "pnl-neg",
+        "",
+        "session end",
+    )
+
+
+def test_the_tally_counts_wins_and_averages_r_over_trades_that_have_one() -> None:
+    trades = [trade(pnl=62.0, r_multiple=1.5), trade(pnl=-20.0, r_multiple=-0.5)]
+    trades.append(trade(pnl=-2.0, r_multiple=None))
+    assert fmt.trades_tally(trades) == "3 trades · win 33% · net +40.00 · avg +0.50R"
+    assert fmt.trades_tally([trade(r_multiple=None)]) == "1 trade · win 100% · net +62.00"
+    assert fmt.trades_tally([]) == "no closed trades yet"
+
+
+def test_open_excursion_shows_only_while_a_position_is_open() -> None:
+    assert fmt.open_excursion({"qty": -50, "open_mae": 0.42, "open_mfe": 1.1}) == (
+        "MAE 0.42 · MFE 1.10"
+    )
+    assert fmt.open_excursion({"qty": 0, "open_mae": 0.0, "open_mfe": 0.0}) == ""
+
+
+def test_risk_preview_of_a_buy_with_both_legs() -> None:
+    assert fmt.risk_preview("BUY", 199.5, 100, 200.7, 199.0) == (
+        "risk 0.50 × 100 = $50 · reward $120 · 2.4R",
+        True,
+    )
+
+
+def test_risk_preview_of_a_sell_mirrors_the_buy() -> None:
+    assert fmt.risk_preview("SELL", 199.5, 30, 198.3, 199.75) == (
+        "risk 0.25 × 30 = $7.50 · reward $36 · 4.8R",
+        True,
+    )
+
+
+def test_risk_preview_with_one_leg_only() -> None:
+    assert fmt.risk_preview("BUY", 199.5, 100, None, 199.0) == ("risk 0.50 × 100 = $50", True)
+    assert fmt.risk_preview("BUY", 199.5, 100, 200.0, None) == ("reward 0.50 × 100 = $50", True)
+    assert fmt.risk_preview("BUY", 199.5, None, 200.0, 199.0) == (
+        "risk 0.50 · reward 0.50 · 1.0R",
+        True,
+    )
+
+
+def test_risk_preview_flags_legs_on_the_wrong_side_as_the_engine_would() -> None:
+    text, ok = fmt.risk_preview("BUY", 199.5, 100, 199.0, 199.5)  # tp below, sl at the entry
+    assert not ok
+    assert (
+        text
+        == "TP 199.00 must be above 199.50 for a BUY · SL 199.50 must be below 199.50 for a BUY"
+    )
+    text, ok = fmt.risk_preview("SELL", 199.5, 100, None, 199.0)
+    assert (text, ok) == ("SL 199.00 must be above 199.50 for a SELL", False)
+
+
+def test_risk_preview_is_empty_without_a_price_or_a_leg() -> None:
+    assert fmt.risk_preview("BUY", None, 100, 200.0, 199.0) == ("", True)
+    assert fmt.risk_preview("BUY", 199.5, 100, None, None) == ("", True)

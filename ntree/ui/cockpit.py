@@ -46,6 +46,7 @@ class Result:
     message: str | None = None
     message_color: str = "danger"
     orders_changed: bool = True
+    trades_changed: bool = True  # the closed trades differ from what the page shows
 
 
 def _band_price(candle: dict, key: str) -> float:
@@ -213,6 +214,8 @@ def handle(
         return Result(None, figures.empty_figure(), None, None, exc.message, "danger")
     candles = snap["candles"]
     live = action.kind == "live"
+    # Trades are only appended within a session (a rewind is a new one): a count suffices.
+    ntrades = len(snap["trades"])
     if meta:
         meta = figures.follow_view(meta, relayout, window)
     if not figures.needs_rebuild(meta, sid, snap["disp_tf"], window):
@@ -228,6 +231,7 @@ def handle(
         )
         if out is not None:
             patch, new_meta = out
+            new_meta["ntrades"] = ntrades
             return Result(
                 sid,
                 patch,
@@ -236,6 +240,7 @@ def handle(
                 message,
                 color,
                 orders_changed=dragged or new_meta["sig"] != meta["sig"],
+                trades_changed=meta.get("ntrades") != ntrades,
             )
     tf = figures.DISP_TFS[snap["disp_tf"]]
     # A trim of the same chart keeps the trader's place; a new chart starts at the live edge.
@@ -261,4 +266,5 @@ def handle(
     )
     # The graph's last event describes the old figure: count it as seen.
     new_meta["rl"] = figures.relayout_sig(relayout)
+    new_meta["ntrades"] = ntrades
     return Result(sid, fig, new_meta, snap, message, color)

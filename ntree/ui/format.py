@@ -185,3 +185,96 @@ def event_summary(event: dict) -> str:
 def event_color(kind: str) -> str:
     """Return the badge colour of an event type (``secondary`` for controls and the rest)."""
     return EVENT_COLORS.get(kind, "secondary")
+
+
+# --- cockpit: this session's trades and the order ticket's risk --------------------------------
+
+
+def trade_cells(t: dict) -> dict:
+    """Return the texts of one closed trade's row (``trades`` as the service gives them).
+
+    ``{"n": "#2", "side": "LONG", "qty": "100", "prices": "199.48→200.10", "pnl": "+62.00",
+    "pnl_class": "pnl-pos", "r": "+1.24R" (or "" when no stop was set), "reason": "target"}``.
+    """
+    return {
+        "n": f"#{t['trade_id']}",
+        "side": t["side"],
+        "qty": str(t["qty"]),
+        "prices": f"{_px(t['entry_px'])}→{_px(t['exit_px'])}",
+        "pnl": money(t["pnl"]),
+        "pnl_class": pnl_class(t["pnl"]),
+        "r": "" if t.get("r_multiple") is None else r_multiple(t["r_multiple"]),
+        "reason": reason(t.get("reason_code")),
+    }
+
+
+def trades_tally(trades: list[dict]) -> str:
+    """Return ``3 trades · win 67% · net +120.00 · avg +0.80R`` (avg R only when known)."""
+    if not trades:
+        return "no closed trades yet"
+    wins = sum(t["pnl"] > 0 for t in trades)
+    parts = [
+        f"{len(trades)} trade{'s' if len(trades) > 1 else ''}",
+        f"win {pct(wins / len(trades))}",
+        f"net {money(sum(t['pnl'] for t in trades))}",
+    ]
+    rs = [t["r_multiple"] for t in trades if t.get("r_multiple") is not None]
+    if rs:
+        parts.append(f"avg {r_multiple(sum(rs) / len(rs))}")
+    return " · ".join(parts)
+
+
+def open_excursion(position: dict) -> str:
+    """Return ``MAE 0.42 · MFE 1.10`` of the open position (price points), "" when flat."""
+    if not position.get("qty") or position.get("open_mae") is None:
+        return ""
+    return f"MAE {position['open_mae']:.2f} · MFE {position.get('open_mfe') or 0:.2f}"
+
+
+def _dollars(x: float) -> str:
+    return f"${x:,.0f}" if round(x, 2) == round(x) else f"${x:,.2f}"
+
+
+def risk_preview(
+    side: str | None,
+    price: float | None,
+    qty: int | float | None,
+    tp: float | None,
+    sl: float | None,
+) -> tuple[str, bool]:
+    """Return (text, ok) for an order ticket: ``risk 0.50 × 100 = $50 · reward $120 · 2.4R``.
+
+    ``price`` is the entry (the last price for a market order). ``ok`` is False when the TP
+    or SL lies on the wrong side of the entry for ``side`` (the engine refuses that bracket),
+    and the text says why. ("", True) when there is no entry price or no TP/SL.
+    """
+    if price in (None, "") or (tp in (None, "") and sl in (None, "")):
+        return "", True
+    sign = 1 if side == "BUY" else -1
+    price = float(price)
+    tp = None if tp in (None, "") else float(tp)
+    sl = None if sl in (None, "") else float(sl)
+    above, below = ("above", "below") if sign > 0 else ("below", "above")
+    wrong = []
+    if tp is not None and (tp - price) * sign <= 0:
+        wrong.append(f"TP {_px(tp)} must be {above} {_px(price)} for a {side}")
+    if sl is not None and (price - sl) * sign <= 0:
+        wrong.append(f"SL {_px(sl)} must be {below} {_px(price)} for a {side}")
+    if wrong:
+        return " · ".join(wrong), False
+    n = int(qty) if qty and qty > 0 else 0
+    parts = []
+    risk = None if sl is None else abs(price - sl)
+    reward = None if tp is None else abs(tp - price)
+    if risk is not None:
+        parts.append(f"risk {risk:.2f} × {n} = {_dollars(risk * n)}" if n else f"risk {risk:.2f}")
+    if reward is not None:
+        if n and risk is not None:
+            parts.append(f"reward {_dollars(reward * n)}")
+        elif n:
+            parts.append(f"reward {reward:.2f} × {n} = {_dollars(reward * n)}")
+        else:
+            parts.append(f"reward {reward:.2f}")
+    if risk and reward is not None:
+        parts.append(f"{reward / risk:.1f}R")
+    return " · ".join(parts), True

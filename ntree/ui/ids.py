@@ -57,6 +57,9 @@ ORDER_CANCEL = "order-cancel"  # pattern-matching: {"type": ORDER_CANCEL, "oid":
 ORDER_EDIT = "order-edit"  # pattern-matching: {"type": ORDER_EDIT, "oid": ...}
 CANCEL_ALL = "cancel-all"
 FLATTEN = "flatten"
+RISK_PREVIEW = "risk-preview"  # the ticket's risk / reward / R line, or why a TP/SL is refused
+TRADES_TABLE = "trades-table"  # this session's closed trades (tally + rows), newest first
+TRADES_OPEN = "trades-open"  # MAE / MFE of the open position
 
 # Cockpit: position / PnL and messages
 POS_QTY = "pos-qty"
