@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-import exchange_calendars as xcals
 import pandas as pd
+
+if TYPE_CHECKING:
+    import exchange_calendars as xcals
 
 EXCHANGE = "XNYS"
 EXCHANGE_TZ = "America/New_York"
@@ -42,6 +45,8 @@ def disp_tf_label(minutes: int) -> str:
 @lru_cache(maxsize=1)
 def calendar() -> xcals.ExchangeCalendar:
     """Return the NYSE calendar (holidays, half days), built once."""
+    import exchange_calendars as xcals  # only the edges need the calendar, not the engine
+
     return xcals.get_calendar(EXCHANGE, start="2000-01-03")
 
 

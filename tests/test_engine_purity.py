@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-EDGE_MODULES = ("dash", "flask", "sqlalchemy", "diskcache")
+EDGE_MODULES = ("dash", "flask", "sqlalchemy", "diskcache", "exchange_calendars")
 
 
 def imported_after(statement: str) -> set[str]:
