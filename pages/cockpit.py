@@ -757,7 +757,7 @@ def _orders_rows(orders: list[dict]) -> html.Table | html.Div:
                     html.Td(f"#{o['order_id']}", className="text-muted"),
                     html.Td(o["side"], className=f"side {side_cls}"),
                     html.Td(
-                        {"LIMIT": "LMT", "STOP": "STP", "MARKET": "MKT"}.get(o["type"], o["type"])
+                        fmt.ORDER_KIND.get(o["type"], o["type"])
                         + ("" if role in ("", "entry") else f" {role.upper()}")
                     ),
                     html.Td(str(o["qty"]), className="num"),

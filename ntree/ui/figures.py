@@ -35,6 +35,7 @@ from dash import Patch
 
 from ntree.aggregate import bucket_open
 from ntree.market import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick
+from ntree.ui.format import ORDER_KIND
 
 BUY_COLOR = "#26a69a"
 SELL_COLOR = "#ef5350"
@@ -115,7 +116,7 @@ def _fill_points(fills: list[dict], disp_tf_min: int) -> dict[str, dict[str, lis
 
 
 def _order_text(o: dict) -> str:
-    kind = {"LIMIT": "LMT", "STOP": "STP", "MARKET": "MKT"}.get(o["type"], o["type"])
+    kind = ORDER_KIND.get(o["type"], o["type"])
     role = f" {o['role'].upper()}" if o.get("role") and o["role"] not in ("entry", "main") else ""
     return f"{o['side']} {kind}{role} {o['qty']} @ {float(o['price']):.2f}  #{o['order_id']}"
 
