@@ -14,7 +14,6 @@ between display boundaries, 422 for a well-typed value the market or the engine 
 from __future__ import annotations
 
 import math
-import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -27,8 +26,9 @@ from werkzeug.exceptions import HTTPException
 from ntree import db
 from ntree.cache import SessionCache, UnknownSession
 from ntree.engine import EngineError
-from ntree.market import DISP_TFS, EXCHANGE_TZ, TICK, is_on_tick, sessions
+from ntree.market import DISP_TFS, TICK, is_on_tick
 from ntree.runner import fork_session, open_session, restore_session
+from ntree.runner import parse_time as runner_parse_time
 from ntree.store import SessionStore
 
 SIDES = ("BUY", "SELL")
@@ -39,7 +39,6 @@ MAX_NOTE = 2_000
 MAX_SPEED = 10_000  # display bars per minute; the engine's own limit for set_speed
 FILL_EVENTS = frozenset({"FILL", "TARGET_FILLED", "STOP_TRIGGERED"})
 
-_DATE_ONLY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 #: Engine rejection codes -> HTTP status (anything else the engine rejects is a 422).
 ENGINE_STATUS = {
@@ -169,32 +168,17 @@ def req_price(body: dict, name: str, *, required: bool = True) -> float | None:
 
 
 def parse_time(value: Any, name: str, *, edge: str) -> pd.Timestamp:
-    """Parse an ISO 8601 time; a bare date means that day's session open (or close).
-
-    A time without an offset is read in exchange time (New York).
-    """
+    """Parse an ISO 8601 time as :func:`ntree.runner.parse_time` does (a bare date is that
+    day's session open or close; no offset means New York time), as an API error."""
     if value is None:
         raise _missing(name)
     if not isinstance(value, str):
         raise _wrong_type(name, "an ISO 8601 date or time string", value)
-    if _DATE_ONLY.match(value):
-        try:
-            day = pd.Timestamp(value)
-        except ValueError as exc:
-            raise ApiError(400, "bad_time", f"{name}: not a date: {value!r}", name) from exc
-        sched = sessions(day, day)
-        if sched.empty:
-            raise ApiError(422, "no_session", f"{name}: no trading session on {value}", name)
-        return pd.Timestamp(sched[edge].iloc[0]).tz_convert("UTC")
     try:
-        ts = pd.Timestamp(value)
-    except (ValueError, TypeError) as exc:
-        raise ApiError(400, "bad_time", f"{name}: not an ISO 8601 time: {value!r}", name) from exc
-    if ts is pd.NaT:
-        raise ApiError(400, "bad_time", f"{name}: not an ISO 8601 time: {value!r}", name)
-    if ts.tzinfo is None:
-        ts = ts.tz_localize(EXCHANGE_TZ)
-    return ts.tz_convert("UTC")
+        return runner_parse_time(value, end=edge == "close", name=name)
+    except EngineError as exc:
+        status = 422 if exc.code == "no_session" else 400
+        raise ApiError(status, exc.code, str(exc), name) from None
 
 
 # --- the service ---------------------------------------------------------------------------

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +26,7 @@ from ntree.engine import (
     SessionConfig,
     log_hash,
 )
-from ntree.market import EXCHANGE_TZ, calendar, parse_disp_tf
+from ntree.market import EXCHANGE_TZ, calendar, parse_disp_tf, sessions
 from ntree.store import SessionStore
 
 #: Trading sessions of history loaded before t_start to warm up indicators.
@@ -48,10 +49,15 @@ def new_session_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
+_BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
 def parse_time(value: object, *, end: bool, name: str) -> pd.Timestamp:
     """Parse an ISO 8601 time; a bare date means that day's open (start) or close (end).
 
     A time without an offset is New York exchange time; ``Z`` or an offset is respected.
+    Raise EngineError ``bad_time`` for text that is not a time, ``no_session`` for a bare
+    date with no NYSE session (a weekend, a holiday, a date the calendar does not cover).
     """
     if isinstance(value, pd.Timestamp):
         ts = value
@@ -62,12 +68,11 @@ def parse_time(value: object, *, end: bool, name: str) -> pd.Timestamp:
         except (ValueError, TypeError):
             msg = f"{name} is not an ISO 8601 date or time: {value!r}"
             raise EngineError("bad_time", msg) from None
-        if len(text) == 10:  # a bare date: that day's session
-            cal = calendar()
-            day = pd.Timestamp(text)
-            if not cal.is_session(day):
-                raise EngineError("bad_time", f"{name} {text} is not a trading day on NYSE")
-            return cal.session_close(day) if end else cal.session_open(day)
+        if _BARE_DATE.match(text) and ts is not pd.NaT:  # a bare date: that day's session
+            sched = sessions(ts, ts)
+            if sched.empty:
+                raise EngineError("no_session", f"{name}: no NYSE trading session on {text}")
+            return pd.Timestamp(sched["close" if end else "open"].iloc[0]).tz_convert("UTC")
     else:
         raise EngineError("bad_time", f"{name} must be an ISO 8601 date or time, got {value!r}")
     if ts is pd.NaT:

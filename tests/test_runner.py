@@ -68,8 +68,12 @@ def test_bare_dates_mean_the_session_open_and_close_in_new_york_time() -> None:
     assert str(parse_time("2024-12-02", end=False, name="t")) == "2024-12-02 14:30:00+00:00"
     assert str(parse_time("2024-07-08T10:00", end=False, name="t")) == "2024-07-08 14:00:00+00:00"
     assert str(parse_time("2024-07-08T10:00Z", end=False, name="t")) == "2024-07-08 10:00:00+00:00"
-    with pytest.raises(EngineError, match="not a trading day"):
+    with pytest.raises(EngineError, match="no NYSE trading session") as err:
         parse_time("2024-07-04", end=False, name="t_start")
+    assert err.value.code == "no_session"
+    with pytest.raises(EngineError) as err:  # outside what the calendar covers: no crash
+        parse_time("2099-01-02", end=False, name="t_start")
+    assert err.value.code == "no_session"
     with pytest.raises(EngineError, match="ISO 8601"):
         parse_time("next tuesday", end=False, name="t_start")
 
