@@ -320,10 +320,9 @@ class ReplayService:
             raise ApiError(404, "unknown_command", f"unknown command {name!r}")
         sid = req_str(body, "session_id")
         with self._open(sid) as s:
-            st = s.state()
-            if st["status"] == "ended":
+            if s.ended:
                 raise ApiError(409, "session_ended", f"session {sid} has ended", "session_id")
-            disp_before = st["cursor"]["disp_index"]
+            disp_before = s.disp_index
             rejected: EngineError | None = None
             try:
                 extra = handler(s, body)
