@@ -738,12 +738,6 @@ def _to_action(trig, v: dict) -> Action | None:
     return None
 
 
-def _money(x: float | None, signed: bool = True) -> str:
-    if x is None:
-        return "—"
-    return f"{x:+,.2f}" if signed else f"{x:,.2f}"
-
-
 def _orders_rows(orders: list[dict]) -> html.Table | html.Div:
     if not orders:
         return html.Div("No working orders", className="text-muted small px-1")
@@ -850,18 +844,16 @@ def _summary_card(sid: str, summary: dict) -> dbc.Card:
             className="sum-row",
         )
 
-    wr = summary.get("win_rate")
-    avg_r = summary.get("avg_r")
     return dbc.Card(
         [
             dbc.CardHeader("Session ended", className="py-1"),
             dbc.CardBody(
                 [
-                    row("PnL", _money(summary.get("pnl"))),
-                    row("Max DD", _money(summary.get("max_dd"), signed=False)),
+                    row("PnL", fmt.money(summary.get("pnl"))),
+                    row("Max DD", fmt.money(summary.get("max_dd"), signed=False)),
                     row("Trades", str(summary.get("num_trades", 0))),
-                    row("Win rate", "—" if wr is None else f"{wr:.0%}"),
-                    row("Avg R", "—" if avg_r is None else f"{avg_r:+.2f}R"),
+                    row("Win rate", fmt.pct(summary.get("win_rate"))),
+                    row("Avg R", fmt.r_multiple(summary.get("avg_r"))),
                     dcc.Link(
                         "Open in History →",
                         href=f"/history/{sid}",
@@ -985,10 +977,10 @@ def _on_action(
         f"{st['symbol']} · {st['disp_tf']} · {res.session_id}" if full else no_update,
         f"{pos['qty']:+d}" if pos["qty"] else "flat",
         "—" if pos["avg_price"] is None else f"{pos['avg_price']:.2f}",
-        _money(pos["unrealized_pnl"]),
-        _money(pos["realized_pnl"]),
-        _money(st["equity"], signed=False),
-        _money(st["max_drawdown"], signed=False),
+        fmt.money(pos["unrealized_pnl"]),
+        fmt.money(pos["realized_pnl"]),
+        fmt.money(st["equity"], signed=False),
+        fmt.money(st["max_drawdown"], signed=False),
         orders,
         trades,
         excursion,
