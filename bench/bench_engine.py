@@ -48,6 +48,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import pandas as pd  # noqa: E402
 import workload  # noqa: E402
 
+from ntree.codec import event_line  # noqa: E402
 from ntree.engine import Event, ReplaySession, SessionConfig  # noqa: E402
 
 DEFAULT_BARS = 1_000_000
@@ -109,7 +110,7 @@ def child_engine(bars: pd.DataFrame, runs: int) -> dict:
         lines: list[str] = []
 
         def sink(events: list[Event], lines=lines) -> None:
-            lines.extend(ev.line() for ev in events)
+            lines.extend(map(event_line, events))
 
         r = run_engine(bars, sink)
         r["events"] = len(lines)
@@ -124,38 +125,17 @@ def child_engine(bars: pd.DataFrame, runs: int) -> dict:
 
 def child_sqlite(bars: pd.DataFrame) -> dict:
     from ntree import db
+    from ntree.store import SqlRecorder
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "events.db"
         engine = db.connect(f"sqlite:///{path}")
-        try:
-            from ntree.store import SqlRecorder
-
-            recorder = SqlRecorder(engine)
-            append, how = recorder.append, "ntree.store.SqlRecorder.append"
-        except ImportError:  # before ntree.store existed: plain Core inserts
-            how = "insert(replay_events) per step"
-
-            def append(session_id: str, events: list[Event]) -> None:
-                rows = [
-                    {
-                        "session_id": session_id,
-                        "seq": ev.seq,
-                        "ts_exec": ev.to_dict()["ts_exec"],
-                        "ts_market": ev.to_dict()["ts_market"],
-                        "event_type": ev.type,
-                        "payload_json": ev.payload_json(),
-                    }
-                    for ev in events
-                ]
-                if rows:
-                    with engine.begin() as conn:
-                        conn.execute(db.replay_events.insert(), rows)
+        recorder = SqlRecorder(engine)
 
         count = [0]
 
         def sink(events: list[Event]) -> None:
-            append(SESSION_ID, events)
+            recorder.append(SESSION_ID, events)
             count[0] += len(events)
 
         r = run_engine(bars, sink)
@@ -165,7 +145,6 @@ def child_sqlite(bars: pd.DataFrame) -> dict:
         engine.dispose()
         r["events"] = count[0]
         r["db_mb"] = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 1e6
-        r["recorder"] = how
     return r
 
 
@@ -296,8 +275,7 @@ def main() -> None:
     line(
         "ntree + SQLite event log",
         sql,
-        f"  [{sql['events']:,} events, {sql['stored']:,} rows, {sql['db_mb']:.0f} MB file,"
-        f" {sql['recorder']}]",
+        f"  [{sql['events']:,} events, {sql['stored']:,} rows, {sql['db_mb']:.0f} MB file]",
     )
     line("backtesting.py 0.6.6", bt)
     line(f"ntree engine, same slice ({args.runs})", eng_bt)

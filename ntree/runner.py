@@ -18,13 +18,13 @@ import sqlalchemy as sa
 import yaml
 
 from ntree import db
+from ntree.codec import event_line, log_hash
 from ntree.engine import (
     DataChangedError,
     EngineError,
     Event,
     ReplaySession,
     SessionConfig,
-    log_hash,
 )
 from ntree.market import EXCHANGE_TZ, calendar, parse_disp_tf, sessions
 from ntree.store import SessionStore
@@ -213,7 +213,7 @@ def replay_check(engine: sa.Engine, session_id: str) -> CheckResult:
     stored_pnl = _final_pnl(stored)
     rerun_pnl = session.summary()["pnl"]
     mismatch = next(
-        (i for i, (a, b) in enumerate(zip(stored, rerun, strict=False)) if a.line() != b.line()),
+        (i for i, (a, b) in enumerate(zip(stored, rerun, strict=False)) if event_line(a) != event_line(b)),
         None,
     )
     if mismatch is None and len(stored) != len(rerun):
@@ -222,8 +222,8 @@ def replay_check(engine: sa.Engine, session_id: str) -> CheckResult:
     if ok:
         message = f"OK: {len(stored)} events re-run identically; pnl {rerun_pnl}"
     elif mismatch is not None:
-        a = stored[mismatch].line() if mismatch < len(stored) else "(none)"
-        b = rerun[mismatch].line() if mismatch < len(rerun) else "(none)"
+        a = event_line(stored[mismatch]) if mismatch < len(stored) else "(none)"
+        b = event_line(rerun[mismatch]) if mismatch < len(rerun) else "(none)"
         message = f"MISMATCH at event {mismatch + 1}:\n  stored: {a}\n  re-run: {b}"
     else:
         message = f"MISMATCH: pnl stored {stored_pnl} vs re-run {rerun_pnl}"

@@ -17,8 +17,8 @@ from typing import Protocol
 import sqlalchemy as sa
 
 from ntree import db
-from ntree.engine import Event, ReplaySession, canonical_json
-from ntree.engine.events import iso_utc
+from ntree.codec import canonical_json, event_from_record, event_row
+from ntree.engine import Event, ReplaySession
 
 
 class EventConflict(RuntimeError):
@@ -50,20 +50,6 @@ class InMemoryRecorder:
         return [ev for ev in self._logs.get(session_id, []) if ev.seq > since]
 
 
-def _event_rows(session_id: str, events: list[Event]) -> list[dict]:
-    return [
-        {
-            "session_id": session_id,
-            "seq": ev.seq,
-            "ts_exec": iso_utc(ev.ts_exec),
-            "ts_market": iso_utc(ev.ts_market),
-            "event_type": ev.type,
-            "payload_json": ev.payload_json(),
-        }
-        for ev in events
-    ]
-
-
 class SqlRecorder:
     """Appends events to ``replay_events`` through SQLAlchemy Core."""
 
@@ -77,7 +63,7 @@ class SqlRecorder:
             with self.engine.begin() as conn:
                 return self.append(session_id, events, conn)
         try:
-            conn.execute(db.replay_events.insert(), _event_rows(session_id, events))
+            conn.execute(db.replay_events.insert(), [event_row(session_id, ev) for ev in events])
         except sa.exc.IntegrityError as exc:
             raise EventConflict(
                 f"an event of {session_id} is already recorded: {exc.orig}"
@@ -91,7 +77,7 @@ class SqlRecorder:
             .order_by(t.c.seq)
         )
         with self.engine.connect() as conn:
-            return [Event.from_record(*row) for row in conn.execute(q)]
+            return [event_from_record(*row) for row in conn.execute(q)]
 
 
 def _utc_now() -> str:

@@ -11,13 +11,13 @@ from engine_helpers import make_bars, make_session
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from ntree.codec import event_line, log_hash
 from ntree.engine import (
     DataChangedError,
     EngineError,
     Event,
     ReplaySession,
     SessionConfig,
-    log_hash,
 )
 from ntree.seed import generate_bars
 
@@ -74,7 +74,7 @@ def scripted(bars: pd.DataFrame | None = None) -> tuple[ReplaySession, list[Even
 def test_same_script_twice_gives_byte_identical_event_lines() -> None:
     _, a = scripted()
     _, b = scripted()
-    assert [e.line() for e in a] == [e.line() for e in b]
+    assert [event_line(e) for e in a] == [event_line(e) for e in b]
     assert len(a) > 30
     types = {e.type for e in a}
     assert {"FILL", "ORDER_REJECTED", "FLATTEN", "SESSION_END", "ORDER_CANCELED"} <= types
@@ -83,7 +83,7 @@ def test_same_script_twice_gives_byte_identical_event_lines() -> None:
 def test_event_line_is_canonical_json_with_sorted_keys() -> None:
     _, events = scripted()
     placed = next(e for e in events if e.type == "ORDER_PLACED")
-    seq, ts_exec, ts_market, etype, payload = placed.line().split("|", 4)
+    seq, ts_exec, ts_market, etype, payload = event_line(placed).split("|", 4)
     assert (seq, ts_exec, ts_market, etype) == (
         "2",
         "2024-07-08T13:30:00Z",
@@ -337,7 +337,7 @@ def test_bulk_skip_gives_the_same_log_as_the_plain_loop(seed: int, knobs: dict) 
     play(fast, actions)
     play(slow, actions)
     fast_log, slow_log = fast.drain_events(), slow.drain_events()
-    assert [e.line() for e in fast_log] == [e.line() for e in slow_log]
+    assert [event_line(e) for e in fast_log] == [event_line(e) for e in slow_log]
     assert fast.portfolio.max_dd == slow.portfolio.max_dd
     assert fast.trades == slow.trades
     assert fast.ended and slow.ended

@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from ntree import db
+from ntree.codec import event_line
 from ntree.cli import main
 from ntree.engine import EngineError
 from ntree.runner import (
@@ -133,7 +134,7 @@ def test_a_session_restored_from_its_log_carries_on_like_the_original(engine) ->
     for s in (live, restored):
         s.step(disp_steps=6)
     assert restored.state() == live.state()
-    assert [e.line() for e in restored.drain_events()] == [e.line() for e in live.drain_events()]
+    assert [event_line(e) for e in restored.drain_events()] == [event_line(e) for e in live.drain_events()]
 
 
 def test_rewind_forks_a_linked_session_and_leaves_the_parent_log_intact(engine) -> None:
@@ -143,14 +144,14 @@ def test_rewind_forks_a_linked_session_and_leaves_the_parent_log_intact(engine) 
     parent.place("BUY", "MARKET", 10)
     parent.step(disp_steps=5)
     store.save(parent)
-    parent_log = [e.line() for e in store.load_events("parent")]
+    parent_log = [event_line(e) for e in store.load_events("parent")]
 
     fork = fork_session(engine, parent, 7)
     store.save(fork)
 
     assert fork.disp_index == parent.disp_index - 7
     assert fork.config.parent_session_id == "parent" and fork.portfolio.qty == 0
-    assert [e.line() for e in store.load_events("parent")] == parent_log
+    assert [event_line(e) for e in store.load_events("parent")] == parent_log
     assert store.get_session(fork.config.session_id)["parent_session_id"] == "parent"
     assert replay_check(engine, fork.config.session_id).ok
 

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from ntree import db
+from ntree.codec import event_line
 from ntree.engine import Event, ReplaySession, SessionConfig
 from ntree.seed import generate_bars
 from ntree.store import EventConflict, InMemoryRecorder, SessionStore, SqlRecorder
@@ -46,8 +47,8 @@ def test_recorder_returns_appended_events_in_order_and_since_a_seq(recorder) -> 
     recorder.append("a", [ev(3, text="there")])
     recorder.append("b", [ev(1, "SESSION_START")])
 
-    assert [e.line() for e in recorder.select("a")] == [
-        e.line() for e in (ev(1, "SESSION_START", x=1), ev(2, text="hi"), ev(3, text="there"))
+    assert [event_line(e) for e in recorder.select("a")] == [
+        event_line(e) for e in (ev(1, "SESSION_START", x=1), ev(2, text="hi"), ev(3, text="there"))
     ]
     assert [e.seq for e in recorder.select("a", since=2)] == [3]
     assert [e.seq for e in recorder.select("b")] == [1]

@@ -1,6 +1,6 @@
 """The pure replay engine: no Dash, Flask or SQLAlchemy in here (a test enforces it)."""
 
-from ntree.engine.events import Event, EventType, canonical_json, log_hash
+from ntree.engine.events import Event, EventType
 from ntree.engine.session import (
     DataChangedError,
     EngineError,
@@ -17,6 +17,4 @@ __all__ = [
     "ReplaySession",
     "SessionConfig",
     "StepResult",
-    "canonical_json",
-    "log_hash",
 ]

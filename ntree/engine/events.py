@@ -1,19 +1,18 @@
 """Events: immutable, past-tense records of everything that happened in a session.
 
-An event is written once and never changed. Its payload serialises to canonical JSON
-(sorted keys, no spaces), so the same session gives the same log byte for byte. An event
-that a trader's (or bot's) command produced carries the command under ``payload["cmd"]``;
-re-running a session re-issues exactly those commands and must regenerate every event.
+An event is written once and never changed. Its payload holds only JSON values, so the
+edge (:mod:`ntree.codec`) can give it one canonical text and the same session gives the same
+log byte for byte. An event that a trader's (or bot's) command produced carries the command
+under ``payload["cmd"]``; re-running a session re-issues exactly those commands and must
+regenerate every event.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 
 class EventType(StrEnum):
@@ -35,14 +34,6 @@ class EventType(StrEnum):
     PLAY = "PLAY"
     NOTE = "NOTE"
     SESSION_END = "SESSION_END"
-
-
-_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), allow_nan=False)
-
-
-def canonical_json(obj: Any) -> str:
-    """Serialise ``obj`` to canonical JSON: sorted keys, compact separators."""
-    return _CANONICAL.encode(obj)
 
 
 @lru_cache(maxsize=16384)  # events of one bar share their times; formatting is the cost
@@ -73,9 +64,6 @@ class Event(NamedTuple):
     type: str
     payload: dict
 
-    def payload_json(self) -> str:
-        return canonical_json(self.payload)
-
     def to_dict(self) -> dict:
         """Return the API form: ``{id, ts_exec, ts_market, type, payload}``."""
         return {
@@ -85,26 +73,3 @@ class Event(NamedTuple):
             "type": self.type,
             "payload": self.payload,
         }
-
-    def line(self) -> str:
-        """Return the canonical one-line form of the event (what hashes and re-runs compare)."""
-        ts_exec, ts_market = iso_utc(self.ts_exec) or "", iso_utc(self.ts_market) or ""
-        return f"{self.seq}|{ts_exec}|{ts_market}|{self.type}|{_CANONICAL.encode(self.payload)}"
-
-    @classmethod
-    def from_record(
-        cls, seq: int, ts_exec: str | None, ts_market: str | None, type_: str, payload_json: str
-    ) -> Event:
-        """Rebuild an event from its stored columns."""
-        return cls(
-            seq, parse_iso_utc(ts_exec), parse_iso_utc(ts_market), type_, json.loads(payload_json)
-        )
-
-
-def log_hash(events: list[Event]) -> str:
-    """Return the SHA-256 of the canonical lines of ``events``."""
-    h = hashlib.sha256()
-    for ev in events:
-        h.update(ev.line().encode())
-        h.update(b"\n")
-    return h.hexdigest()
