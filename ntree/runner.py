@@ -212,10 +212,8 @@ def replay_check(engine: sa.Engine, session_id: str) -> CheckResult:
     rerun = session.drain_events()
     stored_pnl = _final_pnl(stored)
     rerun_pnl = session.summary()["pnl"]
-    mismatch = next(
-        (i for i, (a, b) in enumerate(zip(stored, rerun, strict=False)) if event_line(a) != event_line(b)),
-        None,
-    )
+    pairs = zip(map(event_line, stored), map(event_line, rerun), strict=False)
+    mismatch = next((i for i, (a, b) in enumerate(pairs) if a != b), None)
     if mismatch is None and len(stored) != len(rerun):
         mismatch = min(len(stored), len(rerun))
     ok = mismatch is None and (stored_pnl is None or stored_pnl == rerun_pnl)

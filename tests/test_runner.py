@@ -10,8 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from ntree import db
-from ntree.codec import event_line
 from ntree.cli import main
+from ntree.codec import event_line
 from ntree.engine import EngineError
 from ntree.runner import (
     fork_session,
@@ -134,7 +134,8 @@ def test_a_session_restored_from_its_log_carries_on_like_the_original(engine) ->
     for s in (live, restored):
         s.step(disp_steps=6)
     assert restored.state() == live.state()
-    assert [event_line(e) for e in restored.drain_events()] == [event_line(e) for e in live.drain_events()]
+    restored_log = [event_line(e) for e in restored.drain_events()]
+    assert restored_log == [event_line(e) for e in live.drain_events()]
 
 
 def test_rewind_forks_a_linked_session_and_leaves_the_parent_log_intact(engine) -> None:
