@@ -88,11 +88,11 @@ def run_engine(bars: pd.DataFrame, sink) -> dict:
                 session.place(side, "LIMIT", workload.QTY, price)
         sink(session.drain_events())
     t2 = time.perf_counter()
-    fills = [f for f in session.fills if f["role"] != "session_end"]
+    fills = [f.to_dict() for f in session.fills if f.role != "session_end"]
     position = 0
     for f in session.fills:
-        if f["role"] == "session_end":  # the end-of-data flatten gives the final position
-            position = -f["qty"] if f["side"] == "BUY" else f["qty"]
+        if f.role == "session_end":  # the end-of-data flatten gives the final position
+            position = -f.qty if f.side == "BUY" else f.qty
     return {
         "setup_s": t1 - t0,
         "loop_s": t2 - t1,

@@ -376,7 +376,7 @@ class ReplayService:
             if last
             else {}
         )
-        view["fills"] = [_jsonable(f) for f in s.fills]
+        view["fills"] = [f.to_dict() for f in s.fills]
         return view
 
 

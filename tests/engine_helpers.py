@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ntree.engine import Event, ReplaySession, SessionConfig
+from ntree.engine.events import iso_utc
 
 DAY_OPEN = pd.Timestamp("2024-07-08 13:30", tz="UTC")
 DAY_CLOSE = pd.Timestamp("2024-07-08 20:00", tz="UTC")
@@ -92,8 +93,8 @@ def of_type(events: Iterable[Event], etype: str) -> list[Event]:
 
 
 def fills(events: Iterable[Event]) -> list[dict]:
-    """Return the FILL payloads of ``events``."""
-    return [e.payload for e in of_type(events, "FILL")]
+    """Return the FILL payloads of ``events``, each with its event's ``ts_exec`` (the fill time)."""
+    return [{**e.payload, "ts_exec": iso_utc(e.ts_exec)} for e in of_type(events, "FILL")]
 
 
 def snapshot(s: ReplaySession) -> dict:

@@ -79,13 +79,13 @@ def run_ntree(bars: pd.DataFrame, step: float = BENCH_STEP, *, direction_lock: b
             session.cancel_all()
             for side, price in workload.ladder(session.last_price, step):
                 session.place(side, "LIMIT", workload.QTY, price)
-    bar_of = {ts.strftime("%Y-%m-%dT%H:%M:%SZ"): i for i, ts in enumerate(bars.index)}
+    bar_of = {ts: i for i, ts in enumerate(bars.index.as_unit("ns").asi8)}
     fills, position = [], 0
     for f in session.fills:
-        if f["role"] == "session_end":
-            position = -f["qty"] if f["side"] == "BUY" else f["qty"]
+        if f.role == "session_end":
+            position = -f.qty if f.side == "BUY" else f.qty
         else:
-            fills.append((bar_of[f["ts_exec"]], f["side"], f["price"]))
+            fills.append((bar_of[f.ts_exec], f.side, f.price))
     return {"fills": sorted(fills), "position": position, "pnl": session.summary()["pnl"]}
 
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
+
+from ntree.engine.events import iso_utc
 
 LIMIT, STOP, MARKET = "LIMIT", "STOP", "MARKET"
 ORDER_TYPES = (LIMIT, STOP, MARKET)
@@ -56,3 +59,42 @@ class Order:
             "bracket": self.bracket,
             "mods_count": self.mods_count,
         }
+
+    def to_event(self) -> dict:
+        """Return the order as the log records it: the fields that are set (status is the
+        event's type), so hundreds of thousands of events stay small."""
+        d = {
+            "order_id": self.order_id,
+            "side": SIDE_NAMES[self.side],
+            "type": self.type,
+            "qty": self.qty,
+            "role": self.role,
+        }
+        if self.price is not None:
+            d["price"] = self.price
+        if self.tag is not None:
+            d["tag"] = self.tag
+        if self.oco_group is not None:
+            d["oco_group"] = self.oco_group
+        if self.bracket is not None:
+            d["bracket"] = self.bracket
+        if self.parent_id is not None:
+            d["parent_id"] = self.parent_id
+        if self.mods_count:
+            d["mods_count"] = self.mods_count
+        return d
+
+
+class Fill(NamedTuple):
+    """One execution. ``order_id`` is None for the end-of-session flatten."""
+
+    order_id: int | None
+    side: str
+    qty: int
+    price: float
+    ts_exec: int
+    role: str
+
+    def to_dict(self) -> dict:
+        """Return the JSON form (``ts_exec`` in ISO 8601 UTC)."""
+        return {**self._asdict(), "ts_exec": iso_utc(self.ts_exec)}

@@ -34,6 +34,7 @@ from ntree.engine.orders import (
     SIDES,
     STOP,
     WORKING,
+    Fill,
     Order,
 )
 from ntree.engine.portfolio import Portfolio, _money
@@ -41,6 +42,7 @@ from ntree.indicators import INDICATOR_COLUMNS, add_indicators
 from ntree.market import EXCHANGE_TZ, disp_tf_label, parse_disp_tf, round_to_tick
 
 NS_PER_MIN = 60_000_000_000
+_EXIT_REASONS = {"tp": "target", "sl": "stop", "flatten": "flatten"}
 _new_event = tuple.__new__  # Event(...) without the named tuple's argument parsing
 _SCAN_CHUNK = 512
 _CANDLE_COLUMNS = ("open", "high", "low", "close", "volume", *INDICATOR_COLUMNS)
@@ -159,14 +161,11 @@ class ReplaySession:
         self.bars = bars
         self.bulk_skip = bulk_skip
         # Read-only views of the caller's bars (no copies: the engine never writes to them).
-        self.ts = bars.index.as_unit("ns").asi8
-        self.open = bars["open"].to_numpy(np.float64)
-        self.high = bars["high"].to_numpy(np.float64)
-        self.low = bars["low"].to_numpy(np.float64)
-        self.close = bars["close"].to_numpy(np.float64)
-        # Per-bar access from Python is ~5x faster on lists than on numpy scalars; numpy
-        # serves the long spans (see _SHORT_SPAN).
-        self._h, self._l = self.high.tolist(), self.low.tolist()
+        self.ts = np.ascontiguousarray(bars.index.as_unit("ns").asi8)
+        self.open = np.ascontiguousarray(bars["open"].to_numpy(np.float64))
+        self.high = np.ascontiguousarray(bars["high"].to_numpy(np.float64))
+        self.low = np.ascontiguousarray(bars["low"].to_numpy(np.float64))
+        self.close = np.ascontiguousarray(bars["close"].to_numpy(np.float64))
         self.n = len(self.ts)
         if self.n > 1 and not bool((self.ts[1:] > self.ts[:-1]).all()):
             raise EngineError("bad_bars", "1m bars must be in strictly increasing time order")
@@ -176,8 +175,9 @@ class ReplaySession:
         self.paused = True
         self.ended = False
         self.portfolio = Portfolio(config.initial_cash, config.commission_per_share)
-        self.orders: dict[int, Order] = {}
-        self.fills: list[dict] = []
+        self.orders: dict[int, Order] = {}  # the working orders, in id order
+        self._exits: dict[int, Order] = {}  # those of them that are bracket exits (tp/sl)
+        self.fills: list[Fill] = []
         self.equity_curve: list[tuple[int, float]] = []
         self._pending: list[Event] = []
         self._since_step: list[Event] = []  # what the next step() reports
@@ -217,12 +217,28 @@ class ReplaySession:
         self.disp_ts = disp_ts.as_unit("ns").asi8
         self._disp_cols = {c: disp[c].to_numpy(np.float64) for c in _CANDLE_COLUMNS}
         self._ts_market_arr = self.disp_ts[self.codes]
+        self._bind_views()
         self._is_boundary = np.empty(self.n, dtype=bool)
         if self.n:
             self._is_boundary[0] = True
             np.not_equal(self.codes[1:], self.codes[:-1], out=self._is_boundary[1:])
         # First 1m index of each display bar, for O(1) step targets.
         self.disp_first = np.searchsorted(self.codes, np.arange(len(disp_ts) + 1))
+
+    def _bind_views(self) -> None:
+        # Per-bar reads from Python: a memoryview gives plain floats and ints ~3x faster than
+        # numpy scalar indexing, without the memory of a list (numpy serves the long spans).
+        self._t, self._tm = memoryview(self.ts), memoryview(self._ts_market_arr)
+        self._o, self._h = memoryview(self.open), memoryview(self.high)
+        self._l, self._c = memoryview(self.low), memoryview(self.close)
+
+    def __getstate__(self) -> dict:
+        # Memoryviews don't pickle (the cache pickles sessions): rebuild them on load.
+        return {k: v for k, v in self.__dict__.items() if not isinstance(v, memoryview)}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._bind_views()
 
     def _boundary(self, i: int, codes: np.ndarray | None = None) -> bool:
         if codes is None:
@@ -248,13 +264,11 @@ class ReplaySession:
     def _emit(self, etype: str, payload: dict, i: int | None = None) -> Event:
         if i is None:
             i = self.i
-        self._seq += 1
+        self._seq = seq = self._seq + 1
         if i < self.n:
-            ev = _new_event(
-                Event, (self._seq, int(self.ts[i]), int(self._ts_market_arr[i]), etype, payload)
-            )
+            ev = _new_event(Event, (seq, self._t[i], self._tm[i], etype, payload))
         else:
-            ev = Event(self._seq, self._ts_exec(i), self._ts_market(i), etype, payload)
+            ev = Event(seq, self._ts_exec(i), self._ts_market(i), etype, payload)
         self._pending.append(ev)
         self._since_step.append(ev)
         return ev
@@ -333,35 +347,34 @@ class ReplaySession:
         bracket: dict | None = None,
     ) -> int:
         """Place an order, live from the next 1m bar; return its id."""
-        cmd = {
-            "op": "place",
-            "args": {
-                "side": side,
-                "type": type,
-                "qty": qty,
-                "price": price,
-                "tag": tag,
-                "oco_group": oco_group,
-                "bracket": bracket,
-            },
-        }
-        self._check_active()
+        args = {"side": side, "type": type, "qty": qty}  # the log keeps only what was given
+        if price is not None:
+            args["price"] = price
+        if tag is not None:
+            args["tag"] = tag
+        if oco_group is not None:
+            args["oco_group"] = oco_group
+        if bracket is not None:
+            args["bracket"] = bracket
+        cmd = {"op": "place", "args": args}
         try:
+            self._check_edit()
             order = self._new_order(side, type, qty, price, tag, oco_group, bracket)
         except EngineError as err:
-            self._reject(cmd, err)
+            if not self.ended:
+                self._reject(cmd, err)
             raise
         self.orders[order.order_id] = order
-        self._emit(EventType.ORDER_PLACED, {"cmd": cmd, "order": order.to_dict()})
+        self._emit(EventType.ORDER_PLACED, {"cmd": cmd, "order": order.to_event()})
         return order.order_id
 
     def _new_order(self, side, type, qty, price, tag, oco_group, bracket) -> Order:
-        self._check_edit()
-        if side not in SIDES:
+        if side.__class__ is not str or side not in SIDES:
             raise EngineError("bad_side", f"side must be BUY or SELL, got {side!r}")
-        if type not in ORDER_TYPES:
+        if type.__class__ is not str or type not in ORDER_TYPES:
             raise EngineError("bad_type", f"type must be one of {ORDER_TYPES}, got {type!r}")
-        qty = _positive_int(qty, "qty", "bad_qty")
+        if qty.__class__ is not int or qty <= 0:
+            qty = _positive_int(qty, "qty", "bad_qty")
         if type == MARKET:
             if price is not None:
                 raise EngineError("bad_price", "a MARKET order takes no price")
@@ -418,15 +431,18 @@ class ReplaySession:
     def cancel_all(self) -> int:
         """Cancel every working order; return how many were canceled."""
         self._check_edit()
-        working = [o for o in self.orders.values() if o.status == WORKING]
-        cmd = {"op": "cancel_all", "args": {}}
-        for n, order in enumerate(working):
-            self._cancel(order, "cancel_all", cmd if n == 0 else None)
+        working = list(self.orders.values())  # only working orders are kept
+        if working:
+            self._cancel(working[0], "cancel_all", {"op": "cancel_all", "args": {}})
+            for order in working[1:]:
+                self._cancel(order, "cancel_all")
         return len(working)
 
     def _cancel(self, order: Order, reason: str, cmd: dict | None = None, i: int | None = None):
         order.apply("cancel")
         del self.orders[order.order_id]
+        if self._exits:
+            self._exits.pop(order.order_id, None)
         payload = {"order_id": order.order_id, "reason": reason}
         if cmd is not None:
             payload["cmd"] = cmd
@@ -459,7 +475,7 @@ class ReplaySession:
             self.portfolio.open_trade.mods_count += 1
         else:
             self._pending_mods += 1
-        self._emit(EventType.ORDER_MODIFIED, {"cmd": cmd, "order": order.to_dict()})
+        self._emit(EventType.ORDER_MODIFIED, {"cmd": cmd, "order": order.to_event()})
 
     def flatten(self) -> None:
         """Cancel every working order and close the position at the next 1m bar's open."""
@@ -482,7 +498,7 @@ class ReplaySession:
             )
             self._next_oid += 1
             self.orders[order.order_id] = order
-            self._emit(EventType.ORDER_PLACED, {"order": order.to_dict()})
+            self._emit(EventType.ORDER_PLACED, {"order": order.to_event()})
 
     def set_bracket(self, tp: float | None = None, sl: float | None = None) -> None:
         """Attach a take-profit and/or stop-loss (an OCO pair) to the open position."""
@@ -505,7 +521,7 @@ class ReplaySession:
     def _open_bracket(self, bracket: dict, live_from: int, parent_id: int | None, i: int) -> list:
         """Replace the position's exits with a TP limit and/or SL stop sized to the position."""
         pos = self.portfolio.qty
-        for order in [o for o in self.orders.values() if o.role in ("tp", "sl")]:
+        for order in list(self._exits.values()):
             self._cancel(order, "replaced", i=i)
         group = f"bracket-{self._next_group}"
         self._next_group += 1
@@ -528,8 +544,9 @@ class ReplaySession:
             )
             self._next_oid += 1
             self.orders[order.order_id] = order
+            self._exits[order.order_id] = order
             ids.append(order.order_id)
-            self._emit(EventType.ORDER_PLACED, {"order": order.to_dict()}, i)
+            self._emit(EventType.ORDER_PLACED, {"order": order.to_event()}, i)
         trade = self.portfolio.open_trade
         if "sl" in bracket and trade is not None and trade.initial_stop is None:
             trade.initial_stop = bracket["sl"]
@@ -592,6 +609,20 @@ class ReplaySession:
         Return the display candles completed by this step (plus the forming one when it
         stops mid-bar), orders, position, equity and the events since the previous step.
         """
+        disp_before = self.disp_index
+        events = self.advance(disp_steps, exec_steps)
+        return StepResult(
+            candles=self.candles(n=self.disp_index - disp_before + (not self.at_boundary)),
+            orders=self.working_orders(),
+            position=self.position(),
+            equity=_money(self.equity),
+            events=events,
+            done=self.ended,
+        )
+
+    def advance(self, disp_steps: int | None = None, exec_steps: int | None = None) -> list[Event]:
+        """Move the clock exactly as :meth:`step` does, without building the screen's views
+        (for bots and headless runs); return the events since the previous step."""
         self._check_active()
         if disp_steps is not None and exec_steps is not None:
             raise EngineError("bad_step", "give disp_steps or exec_steps, not both")
@@ -604,20 +635,12 @@ class ReplaySession:
             target = self._step_target({"disp_steps": n})
             args = {"disp_steps": n}
         self._emit(EventType.STEP, {"cmd": {"op": "step", "args": args}})
-        disp_before = self.disp_index
         self._run(target)
         self.equity_curve.append((self._ts_exec(self.i), _money(self.equity)))
         if self.i >= self.n:
             self._finish("data_end", None)
         events, self._since_step = self._since_step, []
-        return StepResult(
-            candles=self.candles(n=self.disp_index - disp_before + (not self.at_boundary)),
-            orders=self.working_orders(),
-            position=self.position(),
-            equity=_money(self.equity),
-            events=events,
-            done=self.ended,
-        )
+        return events
 
     def end(self) -> None:
         """End the session now: flatten at the last 1m close and write the summary."""
@@ -748,61 +771,57 @@ class ReplaySession:
         if order.type != LIMIT and cfg.market_slippage_ticks:
             px = round_to_tick(px + order.side * cfg.market_slippage_ticks * cfg.tick, cfg.tick)
         pf = self.portfolio
+        oid, role = order.order_id, order.role
         order.apply("fill")
-        del self.orders[order.order_id]
+        del self.orders[oid]
+        if self._exits:
+            self._exits.pop(oid, None)
         if order.type == STOP:
             self._emit(
-                EventType.STOP_TRIGGERED,
-                {"order_id": order.order_id, "stop": order.price, "role": order.role},
-                k,
+                EventType.STOP_TRIGGERED, {"order_id": oid, "stop": order.price, "role": role}, k
             )
         was_flat = pf.qty == 0
-        reason = {"tp": "target", "sl": "stop", "flatten": "flatten"}.get(order.role, "exit")
-        realized = pf.fill(order.side * order.qty, px, int(self.ts[k]), reason)
+        ts = self._t[k]
+        realized = pf.fill(order.side * order.qty, px, ts, _EXIT_REASONS.get(role, "exit"))
         if was_flat and pf.open_trade is not None:
             pf.open_trade.mods_count += self._pending_mods
             self._pending_mods = 0
-        fill = {
-            "order_id": order.order_id,
-            "side": SIDE_NAMES[order.side],
+        side = SIDE_NAMES[order.side]
+        self.fills.append(Fill(oid, side, order.qty, px, ts, role))
+        payload = {
+            "order_id": oid,
+            "side": side,
             "qty": order.qty,
             "price": px,
-            "ts_exec": iso_utc(int(self.ts[k])),
-            "role": order.role,
+            "role": role,
+            "position_qty": pf.qty,
+            "avg_price": _money(pf.avg_price),
+            "realized_pnl": _money(realized),
         }
-        self.fills.append(fill)
-        self._emit(
-            EventType.FILL,
-            {
-                **fill,
-                "position_qty": pf.qty,
-                "avg_price": _money(pf.avg_price),
-                "realized_pnl": _money(realized),
-            },
-            k,
-        )
-        if order.role == "tp":
-            self._emit(EventType.TARGET_FILLED, {"order_id": order.order_id, "price": px}, k)
+        self._emit(EventType.FILL, payload, k)
+        if role == "tp":
+            self._emit(EventType.TARGET_FILLED, {"order_id": oid, "price": px}, k)
         if order.oco_group is not None:
             for other in [o for o in self.orders.values() if o.oco_group == order.oco_group]:
                 self._cancel(other, "oco", i=k)
         # A bracket protects the position its order opened or added to; on an order that only
         # reduced the position its tp/sl would sit on the wrong side and fill at once.
         if order.bracket and pf.qty * order.side > 0:
-            self._open_bracket(order.bracket, k + 1, order.order_id, k)
-        self._follow_position(k)
+            self._open_bracket(order.bracket, k + 1, oid, k)
+        if self._exits:
+            self._follow_position(k)
 
     def _follow_position(self, k: int) -> None:
         """Keep bracket exits sized to the position; drop them once it is flat or flipped."""
         pos = self.portfolio.qty
-        for order in [o for o in self.orders.values() if o.role in ("tp", "sl")]:
+        for order in list(self._exits.values()):
             if pos == 0 or order.side * pos > 0:
                 self._cancel(order, "position_flat" if pos == 0 else "position_flipped", i=k)
             elif order.qty != abs(pos):
                 order.qty = abs(pos)
                 self._emit(
                     EventType.ORDER_MODIFIED,
-                    {"order": order.to_dict(), "reason": "follow_position"},
+                    {"order": order.to_event(), "reason": "follow_position"},
                     k,
                 )
 
@@ -816,19 +835,19 @@ class ReplaySession:
             qty, ts = pf.qty, int(self.ts[last]) + NS_PER_MIN
             self._emit(EventType.FLATTEN, {"qty": qty, "price": px, "reason": "session_end"})
             realized = pf.fill(-qty, px, ts, "session_end")
-            fill = {
+            side = SIDE_NAMES[-1 if qty > 0 else 1]
+            self.fills.append(Fill(None, side, abs(qty), px, ts, "session_end"))
+            payload = {
                 "order_id": None,
-                "side": SIDE_NAMES[-1 if qty > 0 else 1],
+                "side": side,
                 "qty": abs(qty),
                 "price": px,
-                "ts_exec": iso_utc(ts),
                 "role": "session_end",
+                "position_qty": 0,
+                "avg_price": 0.0,
+                "realized_pnl": _money(realized),
             }
-            self.fills.append(fill)
-            self._emit(
-                EventType.FILL,
-                {**fill, "position_qty": 0, "avg_price": 0.0, "realized_pnl": _money(realized)},
-            )
+            self._emit(EventType.FILL, payload)
         self.ended = True
         payload = {"reason": reason, "summary": self.summary()}
         if cmd is not None:
