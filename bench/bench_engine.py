@@ -9,12 +9,15 @@ synthetic 1m bars from ``numpy.random.default_rng(42)``, a geometric random walk
 display frame 30m, so a display bar is exactly 30 1m bars. The strategy steps one display
 bar at a time; at each display close it cancels every working order and places 5 buy
 limits at ``close - k * 0.10`` and 5 sell limits at ``close + k * 0.10`` (k = 1..5,
-qty 10), live from the next bar. ntree runs with its default direction lock (on).
+qty 10), live from the next bar: on ntree one ``replace_orders`` command (one logged
+event per ladder). ntree runs with its default direction lock (on).
 
 Measured, each kind in its own child process so peak RSS figures don't mix:
 
-1. ``engine``: ntree's ReplaySession on N bars, events drained every step into an
-   in-memory list of ``Event.line()`` strings; median of 3 runs.
+1. ``engine``: ntree's ReplaySession on N bars, headless (``advance``), events drained
+   every step and encoded into an in-memory list of canonical lines
+   (``ntree.codec.event_line``); median of 3 runs. ``engine-per-order`` re-lays the ladder
+   as ``cancel_all`` plus ten ``place`` commands instead (twenty events), for context.
 2. ``sqlite``: the same, the drained events appended every step, in one transaction, to
    ``replay_events`` in a temp SQLite file by ``ntree.store.SqlRecorder``.
 3. ``backtesting``: backtesting.py 0.6.6 on the first min(N, 100,000) bars with the same
@@ -67,8 +70,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_engine(bars: pd.DataFrame, sink) -> dict:
-    """Play the workload on ntree; ``sink(events)`` receives each step's drained events."""
+def run_engine(bars: pd.DataFrame, sink, per_order: bool = False) -> dict:
+    """Play the workload on ntree; ``sink(events)`` receives each step's drained events.
+
+    The ladder is re-laid with one ``replace_orders`` command, or with ``per_order`` as
+    ``cancel_all`` plus ten ``place`` commands (the same orders, fills and PnL)."""
     config = SessionConfig(
         session_id=SESSION_ID,
         symbol="SYN",
@@ -81,11 +87,15 @@ def run_engine(bars: pd.DataFrame, sink) -> dict:
     session = ReplaySession(config, bars)
     t1 = time.perf_counter()
     while not session.ended:
-        session.step(disp_steps=1)
-        if not session.ended:
+        session.advance(disp_steps=1)
+        if session.ended:
+            pass
+        elif per_order:
             session.cancel_all()
             for side, price in workload.ladder(session.last_price):
                 session.place(side, "LIMIT", workload.QTY, price)
+        else:
+            session.replace_orders(workload.ladder_orders(session.last_price))
         sink(session.drain_events())
     t2 = time.perf_counter()
     fills = [f.to_dict() for f in session.fills if f.role != "session_end"]
@@ -104,7 +114,7 @@ def run_engine(bars: pd.DataFrame, sink) -> dict:
     }
 
 
-def child_engine(bars: pd.DataFrame, runs: int) -> dict:
+def child_engine(bars: pd.DataFrame, runs: int, per_order: bool = False) -> dict:
     results = []
     for _ in range(runs):
         lines: list[str] = []
@@ -112,7 +122,7 @@ def child_engine(bars: pd.DataFrame, runs: int) -> dict:
         def sink(events: list[Event], lines=lines) -> None:
             lines.extend(map(event_line, events))
 
-        r = run_engine(bars, sink)
+        r = run_engine(bars, sink, per_order)
         r["events"] = len(lines)
         r["event_mb"] = sum(map(len, lines)) / 1e6
         results.append(r)
@@ -200,6 +210,8 @@ def child(kind: str, n: int, runs: int) -> dict:
         out = child_engine(bars, runs)
     elif kind == "engine-slice":
         out = child_engine(bars, runs)
+    elif kind == "engine-per-order":
+        out = child_engine(bars, runs, per_order=True)
     elif kind == "sqlite":
         out = child_sqlite(bars)
     elif kind == "backtesting":
@@ -252,6 +264,7 @@ def main() -> None:
         f" (ntree {code_version()}, Python {sys.version.split()[0]})"
     )
     eng = spawn("engine", n, args.runs)
+    per_order = spawn("engine-per-order", n, 1)
     sql = spawn("sqlite", n)
     bt = spawn("backtesting", n_bt)
     eng_bt = spawn("engine-slice", n_bt, args.runs)
@@ -271,6 +284,11 @@ def main() -> None:
         eng,
         f"  [setup {eng['setup_s']:.2f} s, loop {eng['loop_s']:.2f} s, "
         f"{eng['events']:,} events = {eng['event_mb']:.0f} MB of lines, runs {eng['runs_s']}]",
+    )
+    line(
+        "ntree, cancel_all + 10 place",
+        per_order,
+        f"  [{per_order['events']:,} events = {per_order['event_mb']:.0f} MB of lines]",
     )
     line(
         "ntree + SQLite event log",

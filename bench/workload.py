@@ -75,6 +75,14 @@ def ladder(close: float, step: float = LADDER_STEP) -> list[tuple[str, float]]:
     return out
 
 
+def ladder_orders(close: float, step: float = LADDER_STEP) -> list[dict]:
+    """Return the ladder as ``ReplaySession.replace_orders`` takes it."""
+    return [
+        {"side": side, "type": "LIMIT", "qty": QTY, "price": price}
+        for side, price in ladder(close, step)
+    ]
+
+
 def backtesting_ladder(ladder_step: float = LADDER_STEP):
     """Return the workload's strategy as a backtesting.py ``Strategy`` (imported lazily:
     backtesting.py is a benchmark/test extra, not a dependency)."""

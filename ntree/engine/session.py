@@ -43,6 +43,7 @@ from ntree.market import EXCHANGE_TZ, disp_tf_label, parse_disp_tf, round_to_tic
 
 NS_PER_MIN = 60_000_000_000
 _EXIT_REASONS = {"tp": "target", "sl": "stop", "flatten": "flatten"}
+_PLACE_ARGS = frozenset(("side", "type", "qty", "price", "tag", "oco_group", "bracket"))
 _new_event = tuple.__new__  # Event(...) without the named tuple's argument parsing
 _SCAN_CHUNK = 512
 _CANDLE_COLUMNS = ("open", "high", "low", "close", "volume", *INDICATOR_COLUMNS)
@@ -437,6 +438,65 @@ class ReplaySession:
             for order in working[1:]:
                 self._cancel(order, "cancel_all")
         return len(working)
+
+    def replace_orders(self, orders: list[dict]) -> list[int]:
+        """Cancel every working order and place ``orders`` instead, as one command; return
+        the new ids.
+
+        Each item takes :meth:`place`'s arguments (side, type, qty, price, tag, oco_group,
+        bracket). All of them are checked first: one bad item rejects the whole command and
+        nothing changes. One ORDERS_REPLACED event records the command, the ids canceled
+        and the orders placed (a ladder re-laid every bar is one event, not twenty).
+        """
+        first_oid = self._next_oid
+        try:
+            self._check_edit()
+            if not isinstance(orders, list):
+                raise EngineError("bad_orders", f"orders must be a list, got {orders!r}")
+            given, new = [], []
+            for n, item in enumerate(orders):
+                if not isinstance(item, dict) or not item.keys() <= _PLACE_ARGS:
+                    raise EngineError(
+                        "bad_orders",
+                        f"orders[{n}] must be an object with keys from {sorted(_PLACE_ARGS)}, "
+                        f"got {item!r}",
+                    )
+                args = {k: v for k, v in item.items() if v is not None}  # a copy for the log
+                given.append(args)
+                get = args.get
+                try:
+                    order = self._new_order(
+                        get("side"),
+                        get("type"),
+                        get("qty"),
+                        get("price"),
+                        get("tag"),
+                        get("oco_group"),
+                        get("bracket"),
+                    )
+                except EngineError as err:
+                    raise EngineError(err.code, f"orders[{n}]: {err.message}") from None
+                new.append(order)
+        except EngineError as err:
+            self._next_oid = first_oid  # the ids of the items checked are given back
+            if not self.ended:
+                self._reject({"op": "replace_orders", "args": {"orders": orders}}, err)
+            raise
+        canceled = list(self.orders)
+        for order in self.orders.values():
+            order.apply("cancel")
+        self.orders.clear()
+        self._exits.clear()
+        for order in new:
+            self.orders[order.order_id] = order
+        # The orders placed are the command's items, in order, with these ids.
+        payload = {
+            "cmd": {"op": "replace_orders", "args": {"orders": given}},
+            "canceled": canceled,
+            "order_ids": [order.order_id for order in new],
+        }
+        self._emit(EventType.ORDERS_REPLACED, payload)
+        return [order.order_id for order in new]
 
     def _cancel(self, order: Order, reason: str, cmd: dict | None = None, i: int | None = None):
         order.apply("cancel")
