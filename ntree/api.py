@@ -36,6 +36,7 @@ ORDER_TYPES = ("LIMIT", "STOP", "MARKET")
 MAX_STEPS = 10_000
 MAX_CANDLES = 5_000
 MAX_NOTE = 2_000
+MAX_ORDERS = 100  # orders in one replace_orders command
 MAX_SPEED = 10_000  # display bars per minute; the engine's own limit for set_speed
 FILL_EVENTS = frozenset({"FILL", "TARGET_FILLED", "STOP_TRIGGERED"})
 
@@ -415,6 +416,7 @@ ENGINE_FIELD = {
     "bad_side": "side",
     "bad_type": "type",
     "bad_bracket": "bracket",
+    "bad_orders": "orders",
     "unknown_order": "order_id",
     "bad_tf": "disp_tf",
     "bad_speed": "speed",
@@ -455,9 +457,9 @@ def _step(s, body: dict) -> None:
             400, "missing_field", "give exactly one of 'disp_steps' or 'exec_steps'", "disp_steps"
         )
     if disp is not None:
-        s.step(disp_steps=disp)
+        s.advance(disp_steps=disp)
     else:
-        s.step(exec_steps=exe)
+        s.advance(exec_steps=exe)
 
 
 def _bracket_arg(body: dict) -> dict | None:
@@ -476,18 +478,45 @@ def _bracket_arg(body: dict) -> dict | None:
     return {"tp": tp, "sl": sl}
 
 
-def _place(s, body: dict) -> dict:
-    side = req_choice(body, "side", SIDES)
+def _order_args(body: dict) -> dict:
+    """Return ``place``'s arguments from a request body (one order)."""
     otype = req_choice(body, "type", ORDER_TYPES)
-    qty = req_int(body, "qty", minimum=1)
-    price = req_price(body, "price", required=otype != "MARKET")  # MARKET + price: refused
-    tag = req_str(body, "tag", required=False)
-    oco = req_str(body, "oco_group", required=False)
-    bracket = _bracket_arg(body)
-    oid = s.place(
-        side=side, type=otype, qty=qty, price=price, tag=tag, oco_group=oco, bracket=bracket
-    )
-    return {"order_id": oid}
+    return {
+        "side": req_choice(body, "side", SIDES),
+        "type": otype,
+        "qty": req_int(body, "qty", minimum=1),
+        "price": req_price(body, "price", required=otype != "MARKET"),  # MARKET + price: no
+        "tag": req_str(body, "tag", required=False),
+        "oco_group": req_str(body, "oco_group", required=False),
+        "bracket": _bracket_arg(body),
+    }
+
+
+def _place(s, body: dict) -> dict:
+    return {"order_id": s.place(**_order_args(body))}
+
+
+def _replace_orders(s, body: dict) -> dict:
+    orders = body.get("orders")
+    if orders is None:
+        raise _missing("orders")
+    if not isinstance(orders, list):
+        raise _wrong_type("orders", "a list of orders", orders)
+    if len(orders) > MAX_ORDERS:
+        raise ApiError(
+            422, "out_of_range", f"at most {MAX_ORDERS} orders at once, got {len(orders)}", "orders"
+        )
+    checked = []
+    for n, item in enumerate(orders):
+        if not isinstance(item, dict):
+            raise _wrong_type(f"orders[{n}]", "an order object", item)
+        try:
+            checked.append(_order_args(item))
+        except ApiError as err:
+            raise ApiError(
+                err.status, err.code, f"orders[{n}]: {err.message}", f"orders[{n}].{err.field}"
+            ) from None
+    return {"order_ids": s.replace_orders(checked)}
 
 
 def _order_id(body: dict) -> int:
@@ -536,6 +565,7 @@ COMMANDS: dict[str, Callable[[Any, dict], dict | None] | None] = {
     "cancel": _cancel,
     "modify": _modify,
     "cancel_all": lambda s, body: {"canceled": s.cancel_all()},
+    "replace_orders": _replace_orders,
     "flatten": lambda s, body: s.flatten(),
     "bracket": _bracket,
     "set_speed": _set_speed,
@@ -554,6 +584,7 @@ POST_ROUTES = {
     "order/cancel": "cancel",
     "order/modify": "modify",
     "cancel_all": "cancel_all",
+    "order/replace": "replace_orders",
     "flatten": "flatten",
     "bracket": "bracket",
     "set_speed": "set_speed",

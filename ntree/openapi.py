@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 
-from ntree.api import MAX_CANDLES, MAX_NOTE, MAX_STEPS, ORDER_TYPES, SIDES
+from ntree.api import MAX_CANDLES, MAX_NOTE, MAX_ORDERS, MAX_STEPS, ORDER_TYPES, SIDES
 from ntree.engine.events import EventType
 from ntree.market import DISP_TFS, TICK
 
@@ -191,6 +191,9 @@ _SCHEMAS: dict[str, dict] = {
         }
     ),
     "PlaceResult": {"allOf": [_ref("State"), _obj({"order_id": _INT})]},
+    "ReplaceOrdersResult": {
+        "allOf": [_ref("State"), _obj({"order_ids": {**_array(_INT), "description": "in order"}})]
+    },
     "CancelAllResult": {
         "allOf": [_ref("State"), _obj({"canceled": {**_INT, "description": "how many"}})]
     },
@@ -241,6 +244,20 @@ def _body(properties: dict, required: list[str], **extra) -> dict:
 
 _STEPS = {"type": "integer", "minimum": 1, "maximum": MAX_STEPS}
 
+_ORDER = {
+    "side": {"type": "string", "enum": list(SIDES)},
+    "type": {"type": "string", "enum": list(ORDER_TYPES)},
+    "qty": {"type": "integer", "minimum": 1},
+    "price": {**_PRICE, "description": f"LIMIT/STOP, on the {TICK} tick; MARKET takes none"},
+    "tag": {"type": "string", "minLength": 1},
+    "oco_group": {"type": "string", "minLength": 1},
+    "bracket": _ref("Bracket"),
+}
+_PRICED = {  # LIMIT and STOP orders need a price
+    "if": {"properties": {"type": {"enum": ["LIMIT", "STOP"]}}},
+    "then": {"required": ["price"]},
+}
+
 _SCHEMAS |= {
     "StartRequest": _obj(
         {
@@ -261,21 +278,17 @@ _SCHEMAS |= {
         oneOf=[{"required": ["disp_steps"]}, {"required": ["exec_steps"]}],
         description="exactly one of disp_steps (display bars) or exec_steps (1m bars)",
     ),
-    "PlaceRequest": _body(
+    "PlaceRequest": _body(_ORDER, ["side", "type", "qty"], **_PRICED),
+    "OrderSpec": _obj(_ORDER, ["side", "type", "qty"], **_PRICED),
+    "ReplaceOrdersRequest": _body(
         {
-            "side": {"type": "string", "enum": list(SIDES)},
-            "type": {"type": "string", "enum": list(ORDER_TYPES)},
-            "qty": {"type": "integer", "minimum": 1},
-            "price": {**_PRICE, "description": f"LIMIT/STOP, on the {TICK} tick; MARKET drops it"},
-            "tag": {"type": "string", "minLength": 1},
-            "oco_group": {"type": "string", "minLength": 1},
-            "bracket": _ref("Bracket"),
+            "orders": {
+                **_array(_ref("OrderSpec")),
+                "maxItems": MAX_ORDERS,
+                "description": "the new working orders (an empty list cancels all)",
+            }
         },
-        ["side", "type", "qty"],
-        **{
-            "if": {"properties": {"type": {"enum": ["LIMIT", "STOP"]}}},
-            "then": {"required": ["price"]},
-        },
+        ["orders"],
     ),
     "CancelRequest": _body({"order_id": _INT}, ["order_id"]),
     "ModifyRequest": _body(
@@ -394,6 +407,14 @@ _PATHS: dict[str, dict] = {
         e404="unknown_session, unknown_order",
         e409=_EDIT,
         e422="out_of_range (qty), bad_price (also: a price for a MARKET order), off_tick",
+    ),
+    "/replay/order/replace": _command(
+        "Cancel every working order and place a list instead, all or nothing",
+        "ReplaceOrdersRequest",
+        "ReplaceOrdersResult",
+        e409=_EDIT,
+        e422="bad_value, out_of_range, bad_price, off_tick, bad_bracket (the field names the "
+        f"order: orders[n].price); out_of_range (more than {MAX_ORDERS} orders)",
     ),
     "/replay/cancel_all": _command(
         "Cancel every working order", result="CancelAllResult", e409=_EDIT

@@ -249,6 +249,7 @@ _ACTION_OPS = {
     "place",
     "cancel",
     "cancel_all",
+    "replace_orders",
     "modify",
     "flatten",
     "set_bracket",
@@ -301,7 +302,8 @@ def run_script(
 
     ``script``: {symbol, t_start, t_end, disp_tf, seed?, fill_model?: {...}, actions: [
     {at: display-bar index from the start (0 = before the first bar) or an ISO time,
-    op: place|cancel|cancel_all|modify|flatten|set_bracket|note|set_disp_tf|end, ...args}]}.
+    op: place|cancel|cancel_all|replace_orders|modify|flatten|set_bracket|note|set_disp_tf|
+    end, ...args}]}.
     Events are written to the store after every step, in one transaction each.
     """
     for key in ("symbol", "t_start", "t_end"):
@@ -332,7 +334,7 @@ def run_script(
     first = int(session.codes[session.i_start])
     for at, _, action in plan:
         while not session.ended and session.disp_index - first < at:
-            session.step(disp_steps=1)
+            session.advance(disp_steps=1)
             store.save(session)
         if session.ended:
             break
@@ -345,6 +347,6 @@ def run_script(
             raise EngineError("bad_script", f"action {action}: {exc}") from None
         store.save(session)
     while not session.ended:
-        session.step(disp_steps=1)
+        session.advance(disp_steps=1)
         store.save(session)
     return session

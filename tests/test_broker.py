@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import pytest
 from engine_helpers import fills, iso, make_session, of_type, snapshot
 
-from ntree.engine import EngineError
+from ntree.codec import log_hash
+from ntree.engine import EngineError, ReplaySession, SessionConfig
+from ntree.seed import generate_bars
 
 FLAT = (100, 100, 100, 100)
 
@@ -288,6 +291,7 @@ def test_edit_on_disp_boundary_refuses_commands_mid_bar_and_leaves_state() -> No
         lambda: s.set_bracket(sl=95.0),
         lambda: s.flatten(),
         lambda: s.cancel_all(),
+        lambda: s.replace_orders([{"side": "BUY", "type": "LIMIT", "qty": 1, "price": 95.0}]),
     ):
         with pytest.raises(EngineError) as exc:
             cmd()
@@ -437,6 +441,7 @@ def test_modify_market_order_price_is_rejected() -> None:
         lambda s: s.set_bracket(sl=95.0),
         lambda s: s.flatten(),
         lambda s: s.cancel_all(),
+        lambda s: s.replace_orders([]),
         lambda s: s.step(),
         lambda s: s.end(),
         lambda s: s.set_disp_tf("15m"),
@@ -454,3 +459,101 @@ def test_any_command_after_session_end_is_refused(cmd) -> None:
     assert exc.value.code == "session_ended"
     assert snapshot(s) == before
     assert s.drain_events() == []
+
+
+# --- replace_orders ----------------------------------------------------------------------
+
+
+def ladder(close: float) -> list[dict]:
+    return [
+        {"side": side, "type": "LIMIT", "qty": 10, "price": round(close + sign * k * 0.1, 2)}
+        for k in range(1, 4)
+        for side, sign in (("BUY", -1), ("SELL", 1))
+    ]
+
+
+def play_ladder(batched: bool) -> ReplaySession:
+    bars = generate_bars("SPY", "2024-07-01", "2024-07-10", seed=3)
+    s = ReplaySession(
+        SessionConfig("t", "SPY", 5, bars.index[0], bars.index[-1] + pd.Timedelta(minutes=1)),
+        bars,
+    )
+    while not s.ended:
+        s.step()
+        if s.ended:
+            break
+        orders = ladder(s.last_price)
+        if s.disp_index % 7 == 0:  # now and then a bracketed entry among the rungs
+            orders[0]["bracket"] = {"sl": round(orders[0]["price"] - 0.5, 2)}
+        if batched:
+            s.replace_orders(orders)
+        else:
+            s.cancel_all()
+            for o in orders:
+                s.place(**o)
+    return s
+
+
+def test_replace_orders_fills_exactly_as_cancel_all_then_place() -> None:
+    batched, one_by_one = play_ladder(True), play_ladder(False)
+    assert len(batched.fills) > 100
+    assert batched.fills == one_by_one.fills
+    assert batched.trades == one_by_one.trades
+    assert batched.summary() == one_by_one.summary()
+
+
+def test_replace_orders_is_one_event_naming_what_it_canceled_and_placed() -> None:
+    s = make_session()
+    old = [s.place("BUY", "LIMIT", 1, 95.0), s.place("SELL", "STOP", 1, 90.0)]
+    s.drain_events()
+    new = s.replace_orders(ladder(100.0))
+    (event,) = s.drain_events()
+    assert event.type == "ORDERS_REPLACED"
+    assert event.payload["canceled"] == old and event.payload["order_ids"] == new
+    assert event.payload["cmd"]["args"]["orders"] == ladder(100.0)
+    assert [(o["order_id"], o["price"]) for o in s.working_orders()] == [
+        (oid, o["price"]) for oid, o in zip(new, ladder(100.0), strict=True)
+    ]
+
+
+def test_replace_orders_with_one_bad_item_changes_nothing() -> None:
+    s = make_session()
+    keep = s.place("BUY", "LIMIT", 1, 95.0)
+    s.drain_events()
+    before = snapshot(s)
+    orders = ladder(100.0)
+    orders[3]["price"] = 100.005
+    with pytest.raises(EngineError) as exc:
+        s.replace_orders(orders)
+    assert exc.value.code == "off_tick" and exc.value.message.startswith("orders[3]: ")
+    assert snapshot(s) == before
+    (rejected,) = s.drain_events()
+    assert rejected.type == "ORDER_REJECTED" and rejected.payload["code"] == "off_tick"
+    assert s.place("BUY", "LIMIT", 1, 94.0) == keep + 1  # no order id was used up
+
+
+@pytest.mark.parametrize(
+    "orders",
+    [
+        None,
+        [{"side": "BUY", "type": "LIMIT", "qty": 1, "price": 99.0, "color": "red"}],
+        ["BUY 1 @ 99"],
+    ],
+)
+def test_replace_orders_refuses_what_is_not_a_list_of_orders(orders) -> None:
+    s = make_session()
+    with pytest.raises(EngineError) as exc:
+        s.replace_orders(orders)
+    assert exc.value.code == "bad_orders"
+
+
+def test_replace_orders_with_an_empty_list_cancels_everything_and_re_runs() -> None:
+    s = make_session([FLAT, (100, 100.2, 98.5, 99)])
+    s.place("BUY", "LIMIT", 1, 99.0, bracket={"tp": 101.0, "sl": 98.0})
+    s.step(exec_steps=2)  # filled: its tp and sl are working
+    assert {o["role"] for o in s.working_orders()} == {"tp", "sl"}
+    assert s.replace_orders([]) == [] and s.working_orders() == []
+    s.step(exec_steps=3)
+    log = s.drain_events()
+    rebuilt = ReplaySession.from_events(log, s.bars)
+    assert log_hash(rebuilt.drain_events()) == log_hash(log)

@@ -161,8 +161,16 @@ def test_start_place_step_cycle_answers_match_the_spec(api_client, spec):
     assert stepped["fills"] and stepped["events"] and stepped["bars"][-1].get("forming")
     r = post(api_client, "step", {"session_id": sid, "exec_steps": 3})
     assert_matches_spec(spec, r, "/replay/step")
+    lp = stepped["last_price"]
+    ladder = [
+        {"side": "BUY", "type": "LIMIT", "qty": 5, "price": round(lp - 1, 2)},
+        {"side": "SELL", "type": "STOP", "qty": 5, "price": round(lp - 2, 2), "tag": "stop"},
+    ]
+    r = post(api_client, "order/replace", {"session_id": sid, "orders": ladder})
+    replaced = assert_matches_spec(spec, r, "/replay/order/replace")
+    assert [o["order_id"] for o in replaced["orders"]] == replaced["order_ids"]
     r = post(api_client, "cancel_all", {"session_id": sid})
-    assert assert_matches_spec(spec, r, "/replay/cancel_all")["canceled"] == 0
+    assert assert_matches_spec(spec, r, "/replay/cancel_all")["canceled"] == 2
     for query, path in (
         (f"state?session_id={sid}", "/replay/state"),
         (f"events?session_id={sid}&since=0", "/replay/events"),
@@ -183,6 +191,13 @@ ERRORS = [
     ("order/cancel", {"order_id": 99}, 404, "unknown_order"),
     ("order/place", {"side": "BUY", "type": "LIMIT", "qty": 1, "price": 500.001}, 422, "off_tick"),
     ("set_disp_tf", {"disp_tf": "7m"}, 422, "bad_value"),
+    (
+        "order/replace",
+        {"orders": [{"side": "BUY", "type": "LIMIT", "qty": 0}]},
+        422,
+        "out_of_range",
+    ),
+    ("order/replace", {"orders": {"side": "BUY"}}, 400, "bad_type"),
     (
         "start",
         {"symbol": "ZZZZ", "t_start": DAY, "t_end": DAY, "disp_tf": "5m"},

@@ -41,6 +41,14 @@ SCRIPT = {
         {"at": 20, "op": "place", "side": "SELL", "type": "LIMIT", "qty": 20, "price": 700.0},
         {"at": 30, "op": "modify", "order_id": 4, "price": 540.0},
         {"at": 40, "op": "note", "text": "flipped short on purpose"},
+        {
+            "at": 50,
+            "op": "replace_orders",
+            "orders": [
+                {"side": "BUY", "type": "LIMIT", "qty": 5, "price": 400.0},
+                {"side": "SELL", "type": "STOP", "qty": 5, "price": 300.0},
+            ],
+        },
     ],
 }
 
@@ -90,6 +98,10 @@ def test_script_plays_to_the_end_and_its_log_re_runs_exactly(engine) -> None:
     assert result.ok, result.message
     assert result.stored_hash == result.rerun_hash and result.rerun_pnl == session.summary()["pnl"]
     assert SessionStore(engine).get_session("scripted")["num_trades"] == 2
+    (replaced,) = [
+        e for e in SessionStore(engine).load_events("scripted") if e.type == "ORDERS_REPLACED"
+    ]
+    assert len(replaced.payload["order_ids"]) == 2
 
 
 def test_replay_check_says_clearly_when_the_bars_changed(engine) -> None:

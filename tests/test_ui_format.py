@@ -63,6 +63,25 @@ def test_order_placed_reads_like_a_ticket() -> None:
     assert fmt.event_summary(ev("ORDER_PLACED", {"order": mkt})) == "SELL MKT 100 placed (#7)"
 
 
+def test_orders_replaced_lists_the_new_orders_with_their_ids() -> None:
+    rungs = [
+        {"side": "BUY", "type": "LIMIT", "qty": 10, "price": 99.9},
+        {"side": "SELL", "type": "LIMIT", "qty": 10, "price": 100.1},
+    ]
+    payload = {
+        "cmd": {"op": "replace_orders", "args": {"orders": rungs}},
+        "canceled": [3, 4, 5],
+        "order_ids": [6, 7],
+    }
+    assert fmt.event_summary(ev("ORDERS_REPLACED", payload)) == (
+        "orders replaced: 3 canceled · 2 placed: BUY LMT 10 @ 99.90 (#6), SELL LMT 10 @ 100.10 (#7)"
+    )
+    empty = {"cmd": {"op": "replace_orders", "args": {"orders": []}}, "canceled": [3]}
+    assert fmt.event_summary(ev("ORDERS_REPLACED", empty)) == (
+        "orders replaced: 1 canceled · 0 placed"
+    )
+
+
 def test_fill_shows_side_size_price_and_resulting_position() -> None:
     fill = {"order_id": 2, "side": "BUY", "qty": 100, "price": 199.48, "position_qty": 100}
     assert fmt.event_summary(ev("FILL", fill)) == "FILL BUY 100 @ 199.48 (#2) → +100"

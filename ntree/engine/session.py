@@ -1144,7 +1144,8 @@ class ReplaySession:
                 if op == "step" and session._step_target(args) > target:
                     args = {"exec_steps": target - session.i}
             try:
-                getattr(session, op)(**args)
+                # A re-run needs no screen: ``step`` is re-issued as ``advance``.
+                getattr(session, "advance" if op == "step" else op)(**args)
             except EngineError:
                 pass  # a rejected command is rejected again, with the same event
         return session

@@ -136,6 +136,14 @@ def event_summary(event: dict) -> str:
         return f"#{o.get('order_id')} modified → {_order(o)}"
     if kind == "ORDER_CANCELED":
         return f"#{p.get('order_id')} canceled ({reason(p.get('reason'))})"
+    if kind == "ORDERS_REPLACED":
+        ids, canceled = p.get("order_ids") or [], p.get("canceled") or []
+        placed = ", ".join(
+            f"{_order(o)} (#{oid})" for o, oid in zip(args.get("orders") or [], ids, strict=False)
+        )
+        return f"orders replaced: {len(canceled)} canceled · {len(ids)} placed" + (
+            f": {placed}" if placed else ""
+        )
     if kind == "ORDER_REJECTED":
         what = _order(args) if args.get("side") else (p.get("cmd") or {}).get("op", "command")
         return f"{what} rejected: {p.get('reason') or p.get('code')}"
