@@ -96,8 +96,20 @@ class Portfolio:
         if not self.qty:
             return
         qty, cash = self.qty, self.cash
-        ext_hi, ext_lo, peak, max_dd = self._ext_hi, self._ext_lo, self.peak_equity, self.max_dd
+        top, bottom = max(highs), min(lows)
+        if top > self._ext_hi:
+            self._ext_hi = top
+        if bottom < self._ext_lo:
+            self._ext_lo = bottom
         long = qty > 0
+        best, worst = (top, bottom) if long else (bottom, top)
+        peak_end = max(self.peak_equity, cash + qty * best)
+        if peak_end - (cash + qty * worst) <= self.max_dd:
+            # No bar of the span can deepen the drawdown (rounding is monotone, so this bound
+            # holds exactly): skip the bar-by-bar pass, which the usual span never needs.
+            self.peak_equity = peak_end
+            return
+        ext_hi, ext_lo, peak, max_dd = self._ext_hi, self._ext_lo, self.peak_equity, self.max_dd
         for h, lo in zip(highs, lows, strict=True):
             if h > ext_hi:
                 ext_hi = h
