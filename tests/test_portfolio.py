@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from engine_helpers import make_session
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ntree.engine.portfolio import Portfolio
 
@@ -212,3 +214,33 @@ def test_session_flip_gives_two_trade_records() -> None:
     )
     assert second["pnl"] == 15.0
     assert s.summary()["num_trades"] == 2 and s.summary()["win_rate"] == 1.0
+
+
+@given(
+    qty=st.sampled_from([10, -10, 300, -7]),
+    bars=st.lists(
+        st.tuples(st.integers(9_000, 11_000), st.integers(0, 200)), min_size=1, max_size=80
+    ),
+    cuts=st.lists(st.integers(1, 79), max_size=6),
+)
+@settings(max_examples=200, deadline=None)
+def test_marking_spans_equals_the_plain_bar_by_bar_drawdown(qty, bars, cuts) -> None:
+    lows = [lo / 100 for lo, _ in bars]
+    highs = [(lo + rng) / 100 for lo, rng in bars]
+    pf = Portfolio(10_000.0)
+    pf.fill(qty, 100.0, T0)
+    cash = pf.cash
+    bounds = sorted({0, len(bars), *(c for c in cuts if c < len(bars))})
+    for a, b in zip(bounds, bounds[1:], strict=False):  # spans, as the engine marks them
+        pf.mark_many(highs[a:b], lows[a:b])
+    peak, max_dd = 10_000.0, 0.0  # the reference: every bar, best extreme then worst
+    for h, lo in zip(highs, lows, strict=True):
+        best, worst = (h, lo) if qty > 0 else (lo, h)
+        peak = max(peak, cash + qty * best)
+        max_dd = max(max_dd, peak - (cash + qty * worst))
+    assert (pf.peak_equity, pf.max_dd) == (peak, max_dd)
+    mae, mfe = pf.open_excursions()
+    if qty > 0:
+        assert (mae, mfe) == (100.0 - min(100.0, *lows), max(100.0, *highs) - 100.0)
+    else:
+        assert (mae, mfe) == (max(100.0, *highs) - 100.0, 100.0 - min(100.0, *lows))
