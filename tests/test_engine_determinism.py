@@ -19,6 +19,7 @@ from ntree.engine import (
     ReplaySession,
     SessionConfig,
 )
+from ntree.engine.events import iso_utc, parse_iso_utc
 from ntree.seed import generate_bars
 
 # --- a fixed script on hand-built bars --------------------------------------------------
@@ -366,3 +367,13 @@ def test_speed_pause_and_play_never_change_fills_or_pnl() -> None:
     assert paced.summary() == quiet.summary()
     kinds = {e.type for e in paced.drain_events()} - {e.type for e in quiet.drain_events()}
     assert kinds == {"SPEED_CHANGE", "PLAY", "PAUSE"}  # logged, and nothing else differs
+
+
+@pytest.mark.parametrize(
+    "when",
+    ["2024-07-08 13:30", "2024-02-29 23:59:59", "2000-01-01", "1969-12-31 23:59:01", "2099-12-31"],
+)
+def test_event_times_format_as_iso_utc_and_parse_back(when: str) -> None:
+    ts = pd.Timestamp(when, tz="UTC")
+    assert iso_utc(ts.value) == ts.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert parse_iso_utc(iso_utc(ts.value)) == ts.value

@@ -9,7 +9,7 @@ regenerate every event.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
@@ -37,12 +37,21 @@ class EventType(StrEnum):
     SESSION_END = "SESSION_END"
 
 
-@lru_cache(maxsize=16384)  # events of one bar share their times; formatting is the cost
+_EPOCH_ORDINAL = date(1970, 1, 1).toordinal()
+
+
+@lru_cache(maxsize=4096)
+def _iso_day(day: int) -> str:
+    return date.fromordinal(_EPOCH_ORDINAL + day).isoformat()
+
+
+@lru_cache(maxsize=16384)  # events of one bar share their times
 def iso_utc(ts_ns: int | None) -> str | None:
     """Format an epoch-nanosecond UTC time as ISO 8601 (``2024-07-01T13:30:00Z``)."""
     if ts_ns is None:
         return None
-    return datetime.fromtimestamp(ts_ns // 1_000_000_000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    day, sec = divmod(ts_ns // 1_000_000_000, 86_400)  # arithmetic: ~3x faster than strftime
+    return f"{_iso_day(day)}T{sec // 3600:02d}:{sec // 60 % 60:02d}:{sec % 60:02d}Z"
 
 
 def parse_iso_utc(text: str | None) -> int | None:

@@ -14,6 +14,7 @@ import hashlib
 import math
 import numbers
 from dataclasses import asdict, dataclass, replace
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -43,6 +44,7 @@ from ntree.market import EXCHANGE_TZ, disp_tf_label, parse_disp_tf, round_to_tic
 
 NS_PER_MIN = 60_000_000_000
 _EXIT_REASONS = {"tp": "target", "sl": "stop", "flatten": "flatten"}
+_by_distance_then_id = itemgetter(0, 1)  # direction lock: nearest the open, then FIFO
 _PLACE_ARGS = frozenset(("side", "type", "qty", "price", "tag", "oco_group", "bracket"))
 _new_event = tuple.__new__  # Event(...) without the named tuple's argument parsing
 _SCAN_CHUNK = 512
@@ -172,6 +174,9 @@ class ReplaySession:
             raise EngineError("bad_bars", "1m bars must be in strictly increasing time order")
         local_days = bars.index.tz_convert(EXCHANGE_TZ).tz_localize(None).normalize()
         self._day_codes, _ = pd.factorize(local_days.asi8)  # trading day of each 1m bar
+        self._through = config.limit_fill_ticks_worse * config.tick  # see limit_fill_price
+        self._tick = config.tick
+        self._tick_prices: dict[int, float] = {}  # price level -> its price on the tick grid
         self.speed = float(config.speed)
         self.paused = True
         self.ended = False
@@ -310,14 +315,16 @@ class ReplaySession:
             isinstance(price, bool) or not isinstance(price, (int, float))
         ):
             raise EngineError("bad_price", f"{name} must be a number, got {price!r}")
-        if not price > 0 or price == math.inf:  # also refuses NaN
+        if not 0 < price < math.inf:  # also refuses NaN
             raise EngineError("bad_price", f"{name} must be a finite number > 0, got {price}")
-        tick = self.config.tick
-        steps = price / tick
+        steps = price / self._tick
         whole = round(steps)
         if abs(steps - whole) > 1e-6:
-            raise EngineError("off_tick", f"{name} {price} is not on the {tick} tick grid")
-        return round(whole * tick, 10)
+            raise EngineError("off_tick", f"{name} {price} is not on the {self._tick} tick grid")
+        on_tick = self._tick_prices.get(whole)
+        if on_tick is None:  # a session visits few price levels: remember their clean floats
+            on_tick = self._tick_prices[whole] = round(whole * self._tick, 10)
+        return on_tick
 
     def _working_order(self, order_id: object) -> Order:
         order = (
@@ -360,7 +367,7 @@ class ReplaySession:
         cmd = {"op": "place", "args": args}
         try:
             self._check_edit()
-            order = self._new_order(side, type, qty, price, tag, oco_group, bracket)
+            order = self._new_order(args)
         except EngineError as err:
             if not self.ended:
                 self._reject(cmd, err)
@@ -369,18 +376,22 @@ class ReplaySession:
         self._emit(EventType.ORDER_PLACED, {"cmd": cmd, "order": order.to_event()})
         return order.order_id
 
-    def _new_order(self, side, type, qty, price, tag, oco_group, bracket) -> Order:
+    def _new_order(self, args: dict) -> Order:
+        """Check ``place``'s arguments (a dict without None values) and make the order."""
+        side, type, qty = args.get("side"), args.get("type"), args.get("qty")
         if side.__class__ is not str or side not in SIDES:
             raise EngineError("bad_side", f"side must be BUY or SELL, got {side!r}")
         if type.__class__ is not str or type not in ORDER_TYPES:
             raise EngineError("bad_type", f"type must be one of {ORDER_TYPES}, got {type!r}")
         if qty.__class__ is not int or qty <= 0:
             qty = _positive_int(qty, "qty", "bad_qty")
+        price = args.get("price")
         if type == MARKET:
             if price is not None:
                 raise EngineError("bad_price", "a MARKET order takes no price")
         else:
             price = self._check_price(price)
+        tag, oco_group, bracket = args.get("tag"), args.get("oco_group"), args.get("bracket")
         if tag is not None and not isinstance(tag, str):
             raise EngineError("bad_tag", f"tag must be text, got {tag!r}")
         if oco_group is not None and not isinstance(oco_group, str):
@@ -461,19 +472,14 @@ class ReplaySession:
                         f"orders[{n}] must be an object with keys from {sorted(_PLACE_ARGS)}, "
                         f"got {item!r}",
                     )
-                args = {k: v for k, v in item.items() if v is not None}  # a copy for the log
+                args = dict(item)  # a copy: the log must not change if the caller's does
+                for value in args.values():
+                    if value is None:  # the log keeps only what was given
+                        args = {k: v for k, v in args.items() if v is not None}
+                        break
                 given.append(args)
-                get = args.get
                 try:
-                    order = self._new_order(
-                        get("side"),
-                        get("type"),
-                        get("qty"),
-                        get("price"),
-                        get("tag"),
-                        get("oco_group"),
-                        get("bracket"),
-                    )
+                    order = self._new_order(args)
                 except EngineError as err:
                     raise EngineError(err.code, f"orders[{n}]: {err.message}") from None
                 new.append(order)
@@ -708,14 +714,21 @@ class ReplaySession:
         self._finish("user", {"op": "end", "args": {}})
 
     def _run(self, target: int) -> None:
+        """Walk the 1m bars up to ``target``: bars no live order can reach are marked in
+        bulk, the others are processed one by one (``bulk_skip=False``: every bar is)."""
         i = self.i
         while i < target:
-            k = self._next_trigger(i, target) if self.bulk_skip else i
-            if k > i:
-                self._mark_span(i, k)
-                i = k
-                if k >= target:
-                    break
+            if not self.orders:
+                self._mark_span(i, target)
+                i = target
+                break
+            if self.bulk_skip:
+                k = self._next_trigger(i, target)
+                if k > i:
+                    self._mark_span(i, k)
+                    i = k
+                    if k >= target:
+                        break
             if self._has_live_order(i):
                 self._process_bar(i)
             else:
@@ -736,15 +749,15 @@ class ReplaySession:
         end = j
         for order in self.orders.values():
             if order.live_from > i:
-                end = min(end, order.live_from)
+                if order.live_from < end:
+                    end = order.live_from
             elif order.type == MARKET:
                 return i
             elif (order.side == BUY) == (order.type == LIMIT):
-                lo_thr = max(lo_thr, order.price)
-            else:
-                hi_thr = min(hi_thr, order.price)
-        if lo_thr == -math.inf and hi_thr == math.inf:
-            return end
+                if order.price > lo_thr:
+                    lo_thr = order.price
+            elif order.price < hi_thr:
+                hi_thr = order.price
         if end - i <= _SHORT_SPAN:
             lows, highs = self._l, self._h
             for k in range(i, end):
@@ -775,29 +788,35 @@ class ReplaySession:
         pf.peak_equity = float(peaks[-1])
 
     def _process_bar(self, k: int) -> None:
-        o, h, lo = float(self.open[k]), self._h[k], self._l[k]
-        through = self.config.limit_fill_ticks_worse * self.config.tick
+        o, h, lo = self._o[k], self._h[k], self._l[k]
+        through = self._through
         trade_before = self.portfolio.open_trade
         eligible = []
         for order in self.orders.values():
             if order.live_from > k:
                 continue
+            price = order.price
             if order.type == LIMIT:
-                px = limit_fill_price(order.side, order.price, o, h, lo, through)
+                # A buy limit needs the low at its price, a sell limit the high: most orders
+                # of a bar are out of reach, and this check is cheaper than the rule.
+                if (lo > price - through) if order.side == BUY else (h < price + through):
+                    continue
+                px = limit_fill_price(order.side, price, o, h, lo, through)
             elif order.type == STOP:
-                px = stop_fill_price(order.side, order.price, o, h, lo)
+                px = stop_fill_price(order.side, price, o, h, lo)
             else:
                 px = o
             if px is not None:
-                eligible.append((trigger_distance(order.price, o), order.order_id, order, px))
+                eligible.append((trigger_distance(price, o), order.order_id, order, px))
         if eligible:
-            eligible.sort(key=lambda e: (e[0], e[1]))
-            winner = eligible[0][2]
-            if self.config.direction_lock and any(e[2].side != winner.side for e in eligible):
-                for _, _, order, _ in eligible:
-                    if order.side != winner.side:
-                        self._emit_lock(order, winner, k)
-                eligible = [e for e in eligible if e[2].side == winner.side]
+            if len(eligible) > 1:
+                eligible.sort(key=_by_distance_then_id)
+                winner = eligible[0][2]
+                if self.config.direction_lock and any(e[2].side != winner.side for e in eligible):
+                    for _, _, order, _ in eligible:
+                        if order.side != winner.side:
+                            self._emit_lock(order, winner, k)
+                    eligible = [e for e in eligible if e[2].side == winner.side]
             for _, _, order, px in eligible:
                 if order.status == WORKING:  # an earlier fill in this bar may have canceled it
                     self._fill(order, px, k)
@@ -805,7 +824,7 @@ class ReplaySession:
         if pf.open_trade is not None and pf.open_trade is not trade_before:
             # Opened inside this bar: its extremes may predate the fill. Count the adverse one
             # (pessimistic) but the favourable one only up to the bar's close.
-            c = float(self.close[k])
+            c = self._c[k]
             if pf.qty > 0:
                 pf.mark(c, lo)
             else:
