@@ -16,36 +16,87 @@ from ntree.market import EXCHANGE_TZ, SESSION_OPEN_LOCAL
 OHLCV = ["open", "high", "low", "close", "volume"]
 
 
+_MIN_NS = 60_000_000_000
+_DAY_NS = 1440 * _MIN_NS
+_OPEN_NS = SESSION_OPEN_LOCAL.value
+
+
+def _local_ns(ts: pd.DatetimeIndex) -> np.ndarray:
+    return ts.tz_convert(EXCHANGE_TZ).tz_localize(None).as_unit("ns").asi8
+
+
+def local_days(ts: pd.DatetimeIndex) -> np.ndarray:
+    """Return each UTC bar time's New York calendar day, as days since 1970-01-01."""
+    return _local_ns(ts) // _DAY_NS
+
+
+def _bucket_open_ns(ts: pd.DatetimeIndex, disp_tf: int) -> np.ndarray:
+    """Return the UTC open time (epoch ns) of each bar's display bucket.
+
+    Integer arithmetic on New York wall-clock time: a bucket lies within one session, so it
+    shares its bars' UTC offset, and one time-zone conversion serves the whole index.
+    """
+    utc = ts.as_unit("ns").asi8
+    local = _local_ns(ts)
+    session_open = local // _DAY_NS * _DAY_NS + _OPEN_NS
+    offset_min = (local - session_open) // _MIN_NS
+    start_local = session_open + offset_min // disp_tf * disp_tf * _MIN_NS
+    return start_local - (local - utc)
+
+
 def bucket_open(ts: pd.DatetimeIndex, disp_tf: int) -> pd.DatetimeIndex:
     """Return, for each UTC bar open time, the UTC open time of its display bucket."""
-    local = ts.tz_convert(EXCHANGE_TZ).tz_localize(None)
-    session_open = local.normalize() + SESSION_OPEN_LOCAL
-    offset_min = (local - session_open) // pd.Timedelta(minutes=1)
-    start_local = session_open + pd.to_timedelta((offset_min // disp_tf) * disp_tf, unit="min")
-    return start_local.tz_localize(EXCHANGE_TZ).tz_convert("UTC")
+    return pd.DatetimeIndex(pd.to_datetime(_bucket_open_ns(ts, disp_tf), unit="ns", utc=True))
 
 
 def bucket_codes(ts: pd.DatetimeIndex, disp_tf: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
     """Return (code per 1m bar, display bar open times): code i means display bar i."""
-    codes, uniques = pd.factorize(bucket_open(ts, disp_tf), sort=True)
-    return codes.astype(np.int64), pd.DatetimeIndex(uniques)
+    starts = _bucket_open_ns(ts, disp_tf)
+    if len(starts) and bool((starts[1:] >= starts[:-1]).all()):  # sorted bars: no sort needed
+        new = np.empty(len(starts), dtype=bool)
+        new[0] = True
+        np.not_equal(starts[1:], starts[:-1], out=new[1:])
+        codes = np.cumsum(new) - 1
+        uniques = starts[new]
+    else:
+        codes, uniques = pd.factorize(starts, sort=True)
+    disp_ts = pd.DatetimeIndex(pd.to_datetime(uniques, unit="ns", utc=True))
+    return codes.astype(np.int64), disp_ts
 
 
-def aggregate(bars_1m: pd.DataFrame, disp_tf: int) -> pd.DataFrame:
-    """Aggregate 1m bars (UTC ``ts`` index, OHLCV columns) into ``disp_tf``-minute candles."""
+def aggregate(
+    bars_1m: pd.DataFrame,
+    disp_tf: int,
+    buckets: tuple[np.ndarray, pd.DatetimeIndex] | None = None,
+) -> pd.DataFrame:
+    """Aggregate 1m bars (UTC ``ts`` index, OHLCV columns) into ``disp_tf``-minute candles.
+
+    ``buckets``: the bars' :func:`bucket_codes`, when the caller has them already.
+    """
     if bars_1m.empty:
         return pd.DataFrame(columns=OHLCV, index=pd.DatetimeIndex([], tz="UTC", name="ts"))
     if disp_tf == 1:
         return bars_1m[OHLCV].copy()
-    grouped = bars_1m.groupby(bucket_open(bars_1m.index, disp_tf), sort=True)
+    codes, disp_ts = bucket_codes(bars_1m.index, disp_tf) if buckets is None else buckets
+    order = None
+    if not bool((codes[1:] >= codes[:-1]).all()):  # unsorted bars: group them first
+        order = np.argsort(codes, kind="stable")
+        codes = codes[order]
+    first = np.flatnonzero(np.diff(codes, prepend=-1))  # where each bucket's bars begin
+    last = np.append(first[1:], len(codes)) - 1
+
+    def col(name: str) -> np.ndarray:
+        values = bars_1m[name].to_numpy()
+        return values if order is None else values[order]
+
     out = pd.DataFrame(
         {
-            "open": grouped["open"].first(),
-            "high": grouped["high"].max(),
-            "low": grouped["low"].min(),
-            "close": grouped["close"].last(),
-            "volume": grouped["volume"].sum(),
-        }
+            "open": col("open")[first],
+            "high": np.maximum.reduceat(col("high"), first),
+            "low": np.minimum.reduceat(col("low"), first),
+            "close": col("close")[last],
+            "volume": np.add.reduceat(col("volume"), first),
+        },
+        index=disp_ts.rename("ts"),
     )
-    out.index.name = "ts"
     return out

@@ -19,7 +19,7 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 
-from ntree.aggregate import aggregate, bucket_codes
+from ntree.aggregate import aggregate, bucket_codes, local_days
 from ntree.engine.events import Event, EventType, iso_utc
 from ntree.engine.fills import (
     BUY,
@@ -172,8 +172,7 @@ class ReplaySession:
         self.n = len(self.ts)
         if self.n > 1 and not bool((self.ts[1:] > self.ts[:-1]).all()):
             raise EngineError("bad_bars", "1m bars must be in strictly increasing time order")
-        local_days = bars.index.tz_convert(EXCHANGE_TZ).tz_localize(None).normalize()
-        self._day_codes, _ = pd.factorize(local_days.asi8)  # trading day of each 1m bar
+        self._day_codes, _ = pd.factorize(local_days(bars.index))  # trading day of each bar
         self._through = config.limit_fill_ticks_worse * config.tick  # see limit_fill_price
         self._tick = config.tick
         self._tick_prices: dict[int, float] = {}  # price level -> its price on the tick grid
@@ -217,7 +216,7 @@ class ReplaySession:
     def _set_disp_tf(self, disp_tf: int) -> None:
         self.disp_tf = disp_tf
         self.codes, disp_ts = bucket_codes(self.bars.index, disp_tf)
-        disp = add_indicators(aggregate(self.bars, disp_tf))
+        disp = add_indicators(aggregate(self.bars, disp_tf, (self.codes, disp_ts)))
         assert len(disp) == len(disp_ts)
         self.disp = disp
         self.disp_ts = disp_ts.as_unit("ns").asi8
