@@ -55,6 +55,18 @@ def event_row(session_id: str, ev: Event) -> dict:
     }
 
 
+def event_tuple(session_id: str, ev: Event) -> tuple:
+    """Return the row of :func:`event_row` as a tuple in column order."""
+    return (
+        session_id,
+        ev.seq,
+        iso_utc(ev.ts_exec),
+        iso_utc(ev.ts_market),
+        str(ev.type),
+        _dumps(ev.payload, option=_SORTED).decode(),
+    )
+
+
 def event_from_record(
     seq: int, ts_exec: str | None, ts_market: str | None, type_: str, payload_json: str
 ) -> Event:

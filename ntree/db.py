@@ -59,7 +59,8 @@ replay_events = sa.Table(
     "replay_events",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("session_id", sa.String(64), nullable=False, index=True),
+    # (session_id, seq) is unique, and that index also serves lookups by session.
+    sa.Column("session_id", sa.String(64), nullable=False),
     sa.Column("seq", sa.Integer, nullable=False),
     sa.Column("ts_exec", sa.String(32)),
     sa.Column("ts_market", sa.String(32)),

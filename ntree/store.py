@@ -17,7 +17,7 @@ from typing import Protocol
 import sqlalchemy as sa
 
 from ntree import db
-from ntree.codec import canonical_json, event_from_record, event_row
+from ntree.codec import canonical_json, event_from_record, event_row, event_tuple
 from ntree.engine import Event, ReplaySession
 
 
@@ -50,11 +50,20 @@ class InMemoryRecorder:
         return [ev for ev in self._logs.get(session_id, []) if ev.seq > since]
 
 
+_SQLITE_INSERT = (
+    "INSERT INTO replay_events (session_id, seq, ts_exec, ts_market, event_type, payload_json) "
+    "VALUES (?, ?, ?, ?, ?, ?)"
+)
+
+
 class SqlRecorder:
     """Appends events to ``replay_events`` through SQLAlchemy Core."""
 
     def __init__(self, engine: sa.Engine) -> None:
         self.engine = engine
+        # SQLite takes the rows as plain tuples in one prepared statement: a step's events
+        # then cost ~3x less than through a compiled Core insert (the hot path of a run).
+        self._sqlite = engine.dialect.name == "sqlite"
 
     def append(self, session_id: str, events: list[Event], conn: sa.Connection | None = None):
         if not events:
@@ -63,7 +72,11 @@ class SqlRecorder:
             with self.engine.begin() as conn:
                 return self.append(session_id, events, conn)
         try:
-            conn.execute(db.replay_events.insert(), [event_row(session_id, ev) for ev in events])
+            if self._sqlite:
+                conn.exec_driver_sql(_SQLITE_INSERT, [event_tuple(session_id, ev) for ev in events])
+            else:
+                rows = [event_row(session_id, ev) for ev in events]
+                conn.execute(db.replay_events.insert(), rows)
         except sa.exc.IntegrityError as exc:
             raise EventConflict(
                 f"an event of {session_id} is already recorded: {exc.orig}"
