@@ -175,7 +175,8 @@ class ReplaySession:
         self._day_codes, _ = pd.factorize(local_days(bars.index))  # trading day of each bar
         self._through = config.limit_fill_ticks_worse * config.tick  # see limit_fill_price
         self._tick = config.tick
-        self._tick_prices: dict[int, float] = {}  # price level -> its price on the tick grid
+        self._latency = config.latency_bars
+        self._tick_prices: dict[float, float] = {}  # a price checked -> its tick-grid float
         self.speed = float(config.speed)
         self.paused = True
         self.ended = False
@@ -310,9 +311,11 @@ class ReplaySession:
             )
 
     def _check_price(self, price: object, name: str = "price") -> float:
-        if price.__class__ is not float and (
-            isinstance(price, bool) or not isinstance(price, (int, float))
-        ):
+        if price.__class__ is float:
+            on_tick = self._tick_prices.get(price)
+            if on_tick is not None:  # a session quotes few price levels, over and over
+                return on_tick
+        elif isinstance(price, bool) or not isinstance(price, (int, float)):
             raise EngineError("bad_price", f"{name} must be a number, got {price!r}")
         if not 0 < price < math.inf:  # also refuses NaN
             raise EngineError("bad_price", f"{name} must be a finite number > 0, got {price}")
@@ -320,9 +323,9 @@ class ReplaySession:
         whole = round(steps)
         if abs(steps - whole) > 1e-6:
             raise EngineError("off_tick", f"{name} {price} is not on the {self._tick} tick grid")
-        on_tick = self._tick_prices.get(whole)
-        if on_tick is None:  # a session visits few price levels: remember their clean floats
-            on_tick = self._tick_prices[whole] = round(whole * self._tick, 10)
+        on_tick = round(whole * self._tick, 10)
+        if price.__class__ is float:
+            self._tick_prices[price] = on_tick
         return on_tick
 
     def _working_order(self, order_id: object) -> Order:
@@ -378,38 +381,30 @@ class ReplaySession:
     def _new_order(self, args: dict) -> Order:
         """Check ``place``'s arguments (a dict without None values) and make the order."""
         side, type, qty = args.get("side"), args.get("type"), args.get("qty")
-        if side.__class__ is not str or side not in SIDES:
+        sign = SIDES.get(side) if side.__class__ is str else None
+        if sign is None:
             raise EngineError("bad_side", f"side must be BUY or SELL, got {side!r}")
         if type.__class__ is not str or type not in ORDER_TYPES:
             raise EngineError("bad_type", f"type must be one of {ORDER_TYPES}, got {type!r}")
         if qty.__class__ is not int or qty <= 0:
             qty = _positive_int(qty, "qty", "bad_qty")
         price = args.get("price")
-        if type == MARKET:
-            if price is not None:
-                raise EngineError("bad_price", "a MARKET order takes no price")
-        else:
+        if type != MARKET:
             price = self._check_price(price)
-        tag, oco_group, bracket = args.get("tag"), args.get("oco_group"), args.get("bracket")
-        if tag is not None and not isinstance(tag, str):
-            raise EngineError("bad_tag", f"tag must be text, got {tag!r}")
-        if oco_group is not None and not isinstance(oco_group, str):
-            raise EngineError("bad_oco", f"oco_group must be text, got {oco_group!r}")
-        if bracket is not None:
-            bracket = self._check_bracket(SIDES[side], price or self.last_price, bracket)
-        order = Order(
-            self._next_oid,
-            SIDES[side],
-            type,
-            qty,
-            price,
-            self.i + self.config.latency_bars,
-            tag,
-            oco_group,
-            bracket,
-        )
-        self._next_oid += 1
-        return order
+        elif price is not None:
+            raise EngineError("bad_price", "a MARKET order takes no price")
+        tag = oco_group = bracket = None
+        if len(args) > 3 + ("price" in args):  # more than side, type, qty (and price)
+            tag, oco_group, bracket = args.get("tag"), args.get("oco_group"), args.get("bracket")
+            if tag is not None and not isinstance(tag, str):
+                raise EngineError("bad_tag", f"tag must be text, got {tag!r}")
+            if oco_group is not None and not isinstance(oco_group, str):
+                raise EngineError("bad_oco", f"oco_group must be text, got {oco_group!r}")
+            if bracket is not None:
+                bracket = self._check_bracket(sign, price or self.last_price, bracket)
+        oid = self._next_oid
+        self._next_oid = oid + 1
+        return Order(oid, sign, type, qty, price, self.i + self._latency, tag, oco_group, bracket)
 
     def _check_bracket(self, side: int, ref: float, bracket: object) -> dict:
         if not isinstance(bracket, dict) or not set(bracket) <= {"tp", "sl"}:
