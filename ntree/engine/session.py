@@ -223,18 +223,19 @@ class ReplaySession:
         self.disp_ts = disp_ts.as_unit("ns").asi8
         self._disp_cols = {c: disp[c].to_numpy(np.float64) for c in _CANDLE_COLUMNS}
         self._ts_market_arr = self.disp_ts[self.codes]
-        self._bind_views()
         self._is_boundary = np.empty(self.n, dtype=bool)
         if self.n:
             self._is_boundary[0] = True
             np.not_equal(self.codes[1:], self.codes[:-1], out=self._is_boundary[1:])
         # First 1m index of each display bar, for O(1) step targets.
         self.disp_first = np.searchsorted(self.codes, np.arange(len(disp_ts) + 1))
+        self._bind_views()
 
     def _bind_views(self) -> None:
         # Per-bar reads from Python: a memoryview gives plain floats and ints ~3x faster than
         # numpy scalar indexing, without the memory of a list (numpy serves the long spans).
         self._t, self._tm = memoryview(self.ts), memoryview(self._ts_market_arr)
+        self._code, self._disp_first = memoryview(self.codes), memoryview(self.disp_first)
         self._o, self._h = memoryview(self.open), memoryview(self.high)
         self._l, self._c = memoryview(self.low), memoryview(self.close)
 
@@ -343,7 +344,7 @@ class ReplaySession:
 
     @property
     def last_price(self) -> float:
-        return float(self.close[self.i - 1] if self.i > 0 else self.open[0])
+        return self._c[self.i - 1] if self.i > 0 else self._o[0]
 
     # --- order commands ----------------------------------------------------------------
     def place(
@@ -692,11 +693,13 @@ class ReplaySession:
             args = {"exec_steps": n}
         else:
             n = 1 if disp_steps is None else _positive_int(disp_steps, "disp_steps", "bad_step")
-            target = self._step_target({"disp_steps": n})
+            target = self._disp_target(n)
             args = {"disp_steps": n}
         self._emit(EventType.STEP, {"cmd": {"op": "step", "args": args}})
         self._run(target)
-        self.equity_curve.append((self._ts_exec(self.i), _money(self.equity)))
+        pf = self.portfolio
+        equity = pf.cash + pf.qty * self.last_price
+        self.equity_curve.append((self._ts_exec(self.i), _money(equity)))
         if self.i >= self.n:
             self._finish("data_end", None)
         events, self._since_step = self._since_step, []
@@ -1166,5 +1169,9 @@ class ReplaySession:
     def _step_target(self, args: dict) -> int:
         if args.get("exec_steps") is not None:
             return min(self.i + int(args["exec_steps"]), self.n)
-        n = int(args.get("disp_steps") or 1)
-        return int(self.disp_first[min(self.codes[self.i] + n, len(self.disp_first) - 1)])
+        return self._disp_target(int(args.get("disp_steps") or 1))
+
+    def _disp_target(self, n: int) -> int:
+        """Return the 1m index that lies ``n`` display-bar boundaries after the cursor."""
+        first = self._disp_first
+        return first[min(self._code[self.i] + n, len(first) - 1)]
