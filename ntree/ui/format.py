@@ -16,6 +16,7 @@ EVENT_COLORS = {
     "SESSION_END": "light",
     "ORDER_PLACED": "primary",
     "ORDER_MODIFIED": "primary",
+    "ORDERS_REPLACED": "primary",
     "BRACKET_SET": "primary",
     "ORDER_CANCELED": "secondary",
     "ORDER_REJECTED": "danger",
