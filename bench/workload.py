@@ -76,11 +76,13 @@ def ladder(close: float, step: float = LADDER_STEP) -> list[tuple[str, float]]:
 
 
 def ladder_orders(close: float, step: float = LADDER_STEP) -> list[dict]:
-    """Return the ladder as ``ReplaySession.replace_orders`` takes it."""
-    return [
-        {"side": side, "type": "LIMIT", "qty": QTY, "price": price}
-        for side, price in ladder(close, step)
-    ]
+    """Return :func:`ladder` as ``ReplaySession.replace_orders`` takes it."""
+    orders = []
+    for k in range(1, LADDER_RUNGS + 1):
+        d = k * step
+        orders.append({"side": "BUY", "type": "LIMIT", "qty": QTY, "price": round(close - d, 2)})
+        orders.append({"side": "SELL", "type": "LIMIT", "qty": QTY, "price": round(close + d, 2)})
+    return orders
 
 
 def backtesting_ladder(ladder_step: float = LADDER_STEP):
