@@ -1,0 +1,192 @@
+"""The read side of a replay session: summary, position, candles, state and the observation.
+
+:class:`SessionViews` is a mixin of :class:`~ntree.engine.session.ReplaySession`: these
+methods only read the session's state (what the API, the cockpit and bots look at), while
+``session.py`` holds the state machine that changes it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ntree.engine.events import iso_utc
+from ntree.engine.orders import WORKING
+from ntree.engine.portfolio import _money
+from ntree.indicators import INDICATOR_COLUMNS
+from ntree.market import disp_tf_label
+
+CANDLE_COLUMNS = ("open", "high", "low", "close", "volume", *INDICATOR_COLUMNS)
+
+
+class SessionViews:
+    """What a screen or a bot reads from a :class:`ReplaySession` (never changes it)."""
+
+    @property
+    def equity(self) -> float:
+        return self.portfolio.equity(self.last_price)
+
+    def summary(self) -> dict:
+        """Return the session's metrics: pnl, max_dd, num_trades, win_rate, avg_r."""
+        trades = self.portfolio.trades
+        rs = [t.r_multiple for t in trades if t.r_multiple is not None]
+        return {
+            "pnl": _money(self.equity - self.config.initial_cash),
+            "max_dd": _money(self.portfolio.max_dd),
+            "num_trades": len(trades),
+            "win_rate": _money(sum(t.pnl > 0 for t in trades) / len(trades)) if trades else None,
+            "avg_r": _money(sum(rs) / len(rs)) if rs else None,
+        }
+
+    @property
+    def trades(self) -> list[dict]:
+        out = []
+        for t in self.portfolio.trades:
+            d = t.to_dict()
+            d["entry_ts"], d["exit_ts"] = iso_utc(t.entry_ts), iso_utc(t.exit_ts)
+            out.append(d)
+        return out
+
+    def position(self) -> dict:
+        pf = self.portfolio
+        return {
+            "qty": pf.qty,
+            "avg_price": _money(pf.avg_price) if pf.qty else None,
+            "unrealized_pnl": _money(pf.unrealized(self.last_price)),
+            "realized_pnl": _money(pf.realized - pf.commission),
+        }
+
+    def working_orders(self) -> list[dict]:
+        return [o.to_dict() for o in self.orders.values() if o.status == WORKING]
+
+    def market_phase(self) -> str:
+        """Return where the cursor stands in the trading day."""
+        if self.ended or self.i >= self.n:
+            return "closed"
+        day = self._day_codes[self.i]
+        day_start = int(np.searchsorted(self._day_codes, day, side="left"))
+        day_end = int(np.searchsorted(self._day_codes, day, side="right"))
+        into, left = self.i - day_start, day_end - self.i
+        if into < 30:
+            return "opening"
+        if left <= 30:
+            return "closing"
+        if into < 120:
+            return "morning"
+        if left <= 120:
+            return "afternoon"
+        return "midday"
+
+    @property
+    def disp_index(self) -> int:
+        """Index of the display bar the cursor is in (the next one to form)."""
+        return int(self.codes[min(self.i, self.n - 1)]) + (1 if self.i >= self.n else 0)
+
+    def candles(self, n: int = 300) -> list[dict]:
+        """Return the last ``n`` display candles visible now (completed + the forming one)."""
+        cur = self.disp_index
+        out = self._candle_range(max(0, cur - n), cur)
+        first = int(self.disp_first[cur]) if cur < len(self.disp_ts) else self.n
+        if first < self.i:  # mid-bar: the forming candle from the minutes seen so far
+            sl = slice(first, self.i)
+            forming = {
+                "ts": iso_utc(int(self.disp_ts[cur])),
+                "open": float(self.open[first]),
+                "high": float(self.high[sl].max()),
+                "low": float(self.low[sl].min()),
+                "close": float(self.close[self.i - 1]),
+                "volume": int(self.bars["volume"].iloc[sl].sum()),
+                "forming": True,
+            }
+            out.append({**forming, **dict.fromkeys(INDICATOR_COLUMNS)})
+            out = out[-n:]
+        return out
+
+    def _candle_range(self, lo: int, hi: int) -> list[dict]:
+        """Return completed display candles [lo, hi) with their indicators (NaN -> None)."""
+        cols = {c: self._disp_cols[c][lo:hi].tolist() for c in CANDLE_COLUMNS}
+        out = []
+        for j, t in enumerate(self.disp_ts[lo:hi].tolist()):
+            c = {"ts": iso_utc(t)}
+            c.update({k: (None if v[j] != v[j] else v[j]) for k, v in cols.items()})
+            c["volume"] = int(c["volume"])
+            out.append(c)
+        return out
+
+    def state(self) -> dict:
+        """Return the JSON-ready state the API and the cockpit show."""
+        return {
+            "session_id": self.config.session_id,
+            "symbol": self.config.symbol,
+            "disp_tf": disp_tf_label(self.disp_tf),
+            "status": "ended" if self.ended else "active",
+            "paused": self.paused,
+            "speed": self.speed,
+            "edit_on_disp_boundary": self.config.edit_on_disp_boundary,
+            "at_boundary": bool(self.at_boundary),
+            "cursor": {
+                "ts_exec": iso_utc(self._ts_exec(self.i)),
+                "ts_market": iso_utc(self._ts_market(self.i)),
+                "disp_index": self.disp_index,
+                "exec_index": self.i - self.i_start,
+            },
+            "position": self.position(),
+            "orders": self.working_orders(),
+            "equity": _money(self.equity),
+            "max_drawdown": _money(self.portfolio.max_dd),
+            "last_price": self.last_price,
+            "last_event_id": self._seq,
+            "market_phase": self.market_phase(),
+            "time_remaining_min": max(0, self.n - self.i),
+            "parent_session_id": self.config.parent_session_id,
+            "summary": self.summary(),
+        }
+
+    def observe(self) -> dict:
+        """Return the observation a human or a bot decides on (the gym contract)."""
+        cur = self.disp_index
+        row = self.disp.iloc[cur - 1] if cur > 0 else None
+        bar = ind = None
+        if row is not None:
+            bar = {
+                "ts": iso_utc(int(self.disp_ts[cur - 1])),
+                **{k: float(row[k]) for k in ("open", "high", "low", "close", "volume")},
+            }
+            ind = {k: (None if pd.isna(row[k]) else float(row[k])) for k in INDICATOR_COLUMNS}
+        px = self.last_price
+
+        def dist(v: float | None) -> float | None:
+            return None if v is None else _money(px - v)
+
+        mae, mfe = self.portfolio.open_excursions()
+        return {
+            "bar": bar,
+            "channel": None
+            if ind is None
+            else {
+                "mid": ind["ch_mid"],
+                "upper": ind["ch_upper"],
+                "lower": ind["ch_lower"],
+                "slope": ind["ch_slope"],
+                "width_atr": ind["ch_width_atr"],
+            },
+            "indicators": ind,
+            "distances": None
+            if ind is None
+            else {
+                "to_ema9": dist(ind["ema9"]),
+                "to_ema21": dist(ind["ema21"]),
+                "to_vwap": dist(ind["vwap"]),
+                "to_upper": dist(ind["ch_upper"]),
+                "to_lower": dist(ind["ch_lower"]),
+                "to_mid": dist(ind["ch_mid"]),
+            },
+            "last_price": px,
+            "position": {**self.position(), "open_mae": _money(mae), "open_mfe": _money(mfe)},
+            "orders": self.working_orders(),
+            "equity": _money(self.equity),
+            "time_remaining_min": max(0, self.n - self.i),
+            "market_phase": self.market_phase(),
+            "at_boundary": bool(self.at_boundary),
+            "done": self.ended,
+        }
