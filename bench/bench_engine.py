@@ -26,8 +26,9 @@ Measured, each kind in its own child process so peak RSS figures don't mix:
    final equity marks them at the last close, as ntree's end-of-session flatten does).
    ``engine-slice`` runs ntree on that same slice for the speed ratio and cross-checks
    fills, position and PnL.
-4. ``loop``: a hand-written minimal Python loop over the same bars (compare each bar's
-   low and high to one price), for context.
+4. ``loop``: the leanest hand-written pure-Python loop for the workload (same fills and one
+   log line per step, fill and ladder; no checks, order objects or portfolio metrics): the
+   ceiling a pure-Python engine that logs everything can approach.
 
 "Elapsed" is session setup (aggregation, indicators, fingerprint) plus the stepping loop;
 bars/s is bars / elapsed. Generating the bars is not timed.
@@ -37,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import resource
 import subprocess
 import sys
@@ -48,11 +50,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import numpy as np  # noqa: E402
+import orjson  # noqa: E402
 import pandas as pd  # noqa: E402
 import workload  # noqa: E402
 
 from ntree.codec import event_line  # noqa: E402
 from ntree.engine import Event, ReplaySession, SessionConfig  # noqa: E402
+from ntree.engine.events import iso_utc  # noqa: E402
 
 DEFAULT_BARS = 1_000_000
 BT_BARS = 100_000
@@ -63,6 +68,7 @@ TARGET_VS_BT = 30.0
 TARGET_SQLITE_RATIO = 3.0
 TARGET_RSS_MB = 500.0
 SESSION_ID = "bench"
+OHLC = ("open", "high", "low", "close")
 
 
 def peak_rss_mb() -> float:
@@ -184,16 +190,69 @@ def child_backtesting(bars: pd.DataFrame) -> dict:
 
 
 def child_loop(bars: pd.DataFrame) -> dict:
-    lows, highs = bars["low"].tolist(), bars["high"].tolist()
-    price = float(bars["close"].iloc[0])
+    """The leanest hand-written pure-Python loop for this workload, as a ceiling: the same
+    ladder, fills (direction lock included) and one canonical log line per step, fill and
+    ladder, but no checks, no order objects, no MAE/MFE, drawdown or trades, no indicators."""
+    o_, h_, l_, c_ = (memoryview(np.ascontiguousarray(bars[k].to_numpy())) for k in OHLC)
+    ts = memoryview(bars.index.as_unit("ns").asi8)
+    n, lines, seq, next_id, book, qty, avg = len(bars), [], 0, 0, [], 0, 0.0
+
+    def log(t: int, etype: str, payload: dict) -> None:
+        nonlocal seq
+        seq += 1
+        body = orjson.dumps(payload, option=orjson.OPT_SORT_KEYS).decode()
+        lines.append(f"{seq}|{iso_utc(t)}|{iso_utc(t)}|{etype}|{body}")
+
     t0 = time.perf_counter()
-    hits = 0
-    for lo, hi in zip(lows, highs, strict=True):
-        if lo <= price:
-            hits += 1
-        if hi >= price:
-            hits += 1
-    return {"elapsed_s": time.perf_counter() - t0, "hits": hits}
+    fills, i = 0, 0
+    while i < n:
+        target = min(i + workload.DISP_TF, n)
+        log(ts[i], "STEP", {"cmd": {"op": "step", "args": {"disp_steps": 1}}})
+        while i < target:
+            lo_thr = max((p for _, side, p in book if side == 1), default=-math.inf)
+            hi_thr = min((p for _, side, p in book if side == -1), default=math.inf)
+            k = i
+            while k < target and l_[k] > lo_thr and h_[k] < hi_thr:
+                k += 1
+            if k >= target:
+                i = target
+                break
+            o, h, lo = o_[k], h_[k], l_[k]
+            hit = []
+            for order in book:
+                oid, side, p = order
+                if (lo <= p) if side == 1 else (h >= p):
+                    hit.append((abs(p - o), oid, order, (min if side == 1 else max)(o, p)))
+            hit.sort(key=lambda e: (e[0], e[1]))
+            winner = hit[0][2][1]
+            for _, oid, order, px in hit:
+                if order[1] == winner:
+                    book.remove(order)
+                    fills += 1
+                    realized = 0.0
+                    if qty * winner >= 0:  # opening or adding
+                        avg = (avg * abs(qty) + px * workload.QTY) / (abs(qty) + workload.QTY)
+                    else:
+                        realized = workload.QTY * (px - avg) * -winner
+                    qty += workload.QTY * winner
+                    avg = avg if qty else 0.0
+                    fill = {"order_id": oid, "side": "BUY" if winner == 1 else "SELL"}
+                    fill.update(qty=workload.QTY, price=px, role="entry", position_qty=qty)
+                    fill.update(avg_price=round(avg, 6), realized_pnl=round(realized, 6))
+                    log(ts[k], "FILL", fill)
+            i = k + 1
+        if i >= n:
+            break
+        orders = workload.ladder_orders(c_[i - 1])
+        canceled, book = [order[0] for order in book], []
+        for order in orders:
+            next_id += 1
+            book.append([next_id, 1 if order["side"] == "BUY" else -1, order["price"]])
+        payload = {"cmd": {"op": "replace_orders", "args": {"orders": orders}}}
+        ids = list(range(next_id - len(orders) + 1, next_id + 1))
+        log(ts[i], "ORDERS_REPLACED", {**payload, "canceled": canceled, "order_ids": ids})
+    elapsed = time.perf_counter() - t0
+    return {"elapsed_s": elapsed, "fills": fills, "position": qty, "events": len(lines)}
 
 
 def rss_mb() -> float:
@@ -299,8 +358,9 @@ def main() -> None:
     line(f"ntree engine, same slice ({args.runs})", eng_bt)
     loop_bps = loop["bars"] / loop["elapsed_s"]
     print(
-        f"{'minimal Python loop':<28} {loop['bars']:>9,} bars {loop['elapsed_s']:8.3f} s "
-        f"{loop_bps:>12,.0f} bars/s  (iterate, compare low/high to one price)"
+        f"{'hand-written ladder loop':<28} {loop['bars']:>9,} bars {loop['elapsed_s']:8.3f} s "
+        f"{loop_bps:>12,.0f} bars/s  fills {loop['fills']:>7,}  pos {loop['position']:>6}"
+        f"  [{loop['events']:,} events; no checks, orders, MAE/drawdown or setup]"
     )
 
     eng_bps = n / eng["elapsed_s"]
@@ -328,8 +388,8 @@ def main() -> None:
         f"  (RSS before the session, interpreter + bars: {eng['rss_before_mb']:.0f} MB)"
     )
     print(
-        f"minimal loop / engine {loop_bps / eng_bps:>11.1f}x  (the ceiling a pure-Python "
-        "per-bar loop sets)"
+        f"ladder loop / engine {loop_bps / eng_bps:>12.1f}x  (the ceiling a pure-Python "
+        "engine that logs every step, ladder and fill can approach)"
     )
     print(
         f"ntree vs backtesting.py on {n_bt:,} bars: fills, position, PnL "
