@@ -26,6 +26,7 @@ from ntree.engine import (
     ReplaySession,
     SessionConfig,
 )
+from ntree.engine.events import LOG_FORMAT
 from ntree.market import EXCHANGE_TZ, calendar, parse_disp_tf, sessions
 from ntree.store import SessionStore
 
@@ -212,12 +213,21 @@ def replay_check(engine: sa.Engine, session_id: str) -> CheckResult:
     rerun = session.drain_events()
     stored_pnl = _final_pnl(stored)
     rerun_pnl = session.summary()["pnl"]
+    stored_format = stored[0].payload.get("log_format", 1)
     pairs = zip(map(event_line, stored), map(event_line, rerun), strict=False)
     mismatch = next((i for i, (a, b) in enumerate(pairs) if a != b), None)
     if mismatch is None and len(stored) != len(rerun):
         mismatch = min(len(stored), len(rerun))
-    ok = mismatch is None and (stored_pnl is None or stored_pnl == rerun_pnl)
-    if ok:
+    same_pnl = stored_pnl is None or stored_pnl == rerun_pnl
+    ok = stored_format == LOG_FORMAT and mismatch is None and same_pnl
+    if stored_format != LOG_FORMAT:
+        message = (
+            f"CANNOT COMPARE: this log was written by an older ntree (log format "
+            f"{stored_format}; this one writes format {LOG_FORMAT}), so its events can't be "
+            f"compared byte for byte. Its commands re-ran: pnl stored {stored_pnl} vs "
+            f"re-run {rerun_pnl} ({'equal' if same_pnl else 'DIFFERENT'})"
+        )
+    elif ok:
         message = f"OK: {len(stored)} events re-run identically; pnl {rerun_pnl}"
     elif mismatch is not None:
         a = event_line(stored[mismatch]) if mismatch < len(stored) else "(none)"

@@ -135,6 +135,22 @@ def test_replay_check_reports_a_tampered_log(engine) -> None:
     assert not result.ok and "MISMATCH" in result.message
 
 
+def test_replay_check_says_when_a_log_is_of_an_older_format(engine) -> None:
+    run_script(SCRIPT, engine, session_id="old")
+    events = db.replay_events
+    with engine.begin() as conn:  # the first logs had no log_format in SESSION_START
+        conn.execute(
+            sa.update(events)
+            .where(events.c.session_id == "old", events.c.event_type == "SESSION_START")
+            .values(payload_json=sa.func.replace(events.c.payload_json, '"log_format":2,', ""))
+        )
+
+    result = replay_check(engine, "old")
+
+    assert not result.ok
+    assert "older ntree (log format 1" in result.message and "(equal)" in result.message
+
+
 def test_a_session_restored_from_its_log_carries_on_like_the_original(engine) -> None:
     store = SessionStore(engine)
     live = open_session(engine, "QQQ", "2024-08-05", "2024-08-05", "15m", session_id="live")

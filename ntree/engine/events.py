@@ -14,6 +14,11 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import NamedTuple
 
+#: The shape of the log's payloads. Bumped when a payload changes, so a check can tell an
+#: older log (which still re-runs: commands keep their form) from a tampered one.
+#: 1: the first logs (no ``log_format`` in SESSION_START); 2: compact payloads.
+LOG_FORMAT = 2
+
 
 class EventType(StrEnum):
     SESSION_START = "SESSION_START"

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ntree.aggregate import aggregate, bucket_codes, local_days
-from ntree.engine.events import Event, EventType, iso_utc
+from ntree.engine.events import LOG_FORMAT, Event, EventType, iso_utc
 from ntree.engine.fills import (
     BUY,
     limit_fill_price,
@@ -206,6 +206,7 @@ class ReplaySession(SessionViews):
         self._emit(
             EventType.SESSION_START,
             {
+                "log_format": LOG_FORMAT,
                 "params": config.to_params(),
                 "data_fingerprint": self.fingerprint,
                 "history_bars": i0,
