@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 from engine_helpers import fills, iso, make_session, of_type, snapshot
 
-from ntree.codec import log_hash
+from ntree.codec import event_from_record, event_line, log_hash
 from ntree.engine import EngineError, ReplaySession, SessionConfig
 from ntree.seed import generate_bars
 
@@ -371,7 +372,10 @@ def test_invalid_place_is_rejected_with_code_and_state_untouched(args: dict, cod
     (rejected,) = s.drain_events()
     assert rejected.type == "ORDER_REJECTED"
     assert rejected.payload["code"] == code
-    assert rejected.payload["cmd"]["op"] == "place"
+    if "cmd" in rejected.payload:
+        assert rejected.payload["cmd"]["op"] == "place"
+    else:  # NaN: JSON can't hold it, so the log describes the command
+        assert rejected.payload["cmd_text"].startswith("{'op': 'place'")
     s.step(exec_steps=5)
     assert s.position()["qty"] == 10  # the refused order never trades
 
@@ -557,3 +561,48 @@ def test_replace_orders_with_an_empty_list_cancels_everything_and_re_runs() -> N
     log = s.drain_events()
     rebuilt = ReplaySession.from_events(log, s.bars)
     assert log_hash(rebuilt.drain_events()) == log_hash(log)
+
+
+# --- what a bot passes: numpy numbers, odd objects ----------------------------------------
+
+
+def test_numpy_arguments_are_logged_as_plain_numbers_and_re_run() -> None:
+    s = make_session([FLAT, (100, 100.2, 98.5, 99)])
+    oid = s.place(np.str_("BUY"), "LIMIT", np.int64(10), np.float64(99.0))
+    s.modify(np.int64(oid), price=np.float64(99.5))
+    s.replace_orders(
+        [{"side": "SELL", "type": "LIMIT", "qty": np.int64(5), "price": np.float64(101.0)}]
+    )
+    s.step(exec_steps=3)
+    log = s.drain_events()
+    (replaced,) = of_type(log, "ORDERS_REPLACED")
+    assert event_line(replaced).endswith(  # plain JSON numbers, as if typed by hand
+        '"cmd":{"args":{"orders":[{"price":101.0,"qty":5,"side":"SELL","type":"LIMIT"}]},'
+        '"op":"replace_orders"},"order_ids":[2]}'
+    )
+    rebuilt = ReplaySession.from_events(log, s.bars)
+    assert log_hash(rebuilt.drain_events()) == log_hash(log)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        lambda s: s.place("BUY", "LIMIT", 1, 99.0, tag=object()),
+        lambda s: s.place("BUY", "LIMIT", 1, float("inf")),
+        lambda s: s.replace_orders([{"side": "BUY", "type": "LIMIT", "qty": 1, "price": {1, 2}}]),
+        lambda s: s.cancel(object()),
+    ],
+)
+def test_a_refused_command_json_cannot_hold_is_described_and_re_runs(command) -> None:
+    s = make_session()
+    s.place("BUY", "LIMIT", 1, 95.0)
+    with pytest.raises(EngineError):
+        command(s)
+    s.step(exec_steps=2)
+    log = s.drain_events()
+    (rejected,) = of_type(log, "ORDER_REJECTED")
+    assert "cmd" not in rejected.payload and rejected.payload["cmd_text"]
+    lines = [event_line(e) for e in log]  # the log encodes: nothing poisons it
+    stored = [event_from_record(int(seq), *rest) for seq, *rest in (e.split("|", 4) for e in lines)]
+    rebuilt = ReplaySession.from_events(stored, s.bars)
+    assert [event_line(e) for e in rebuilt.drain_events()] == lines

@@ -52,6 +52,46 @@ _SCAN_CHUNK = 512
 _SHORT_SPAN = 48  # below this many bars a Python loop beats numpy's call overhead
 
 
+_PLAIN_TYPES = frozenset((str, int, float))
+
+
+def _plain(value: object) -> object:
+    """Return ``value`` as the log holds it: numpy scalars as Python numbers, text subclasses
+    as text, tuples as lists (a bot's ``np.float64`` price is logged, and re-run, as the
+    float it is)."""
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, str) and value.__class__ is not str:
+        return str(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _given(args: dict) -> dict:
+    """Return a command's arguments as logged: a copy, without the ones left out (None)."""
+    for value in args.values():
+        if value is None or value.__class__ not in _PLAIN_TYPES:
+            return {k: _plain(v) for k, v in args.items() if v is not None}
+    return dict(args)
+
+
+def _loggable(value: object) -> bool:
+    """True when ``value`` is plain JSON that reads back as itself (finite numbers, text keys)."""
+    cls = value.__class__
+    if value is None or cls is str or cls is bool or cls is int:
+        return True
+    if cls is float:
+        return math.isfinite(value)
+    if cls is list:
+        return all(_loggable(v) for v in value)
+    if cls is dict:
+        return all(k.__class__ is str and _loggable(v) for k, v in value.items())
+    return False
+
+
 class EngineError(ValueError):
     """A command the engine refused. The session's state is untouched."""
 
@@ -341,7 +381,13 @@ class ReplaySession(SessionViews):
         return order
 
     def _reject(self, cmd: dict, err: EngineError) -> None:
-        self._emit(EventType.ORDER_REJECTED, {"cmd": cmd, "code": err.code, "reason": err.message})
+        payload = {"cmd": cmd, "code": err.code, "reason": err.message}
+        if not _loggable(cmd):
+            # Arguments JSON can't hold (an object, NaN): the log keeps their description, and
+            # a re-run copies this event instead of re-issuing what it could not record.
+            del payload["cmd"]
+            payload["cmd_text"] = repr(cmd)[:1000]
+        self._emit(EventType.ORDER_REJECTED, payload)
 
     @property
     def last_price(self) -> float:
@@ -368,6 +414,7 @@ class ReplaySession(SessionViews):
             args["oco_group"] = oco_group
         if bracket is not None:
             args["bracket"] = bracket
+        args = _given(args)
         cmd = {"op": "place", "args": args}
         try:
             self._check_edit()
@@ -426,6 +473,7 @@ class ReplaySession(SessionViews):
 
     def cancel(self, order_id: int) -> None:
         """Cancel a working order."""
+        order_id = _plain(order_id)
         cmd = {"op": "cancel", "args": {"order_id": order_id}}
         self._check_active()
         try:
@@ -468,11 +516,7 @@ class ReplaySession(SessionViews):
                         f"orders[{n}] must be an object with keys from {sorted(_PLACE_ARGS)}, "
                         f"got {item!r}",
                     )
-                args = dict(item)  # a copy: the log must not change if the caller's does
-                for value in args.values():
-                    if value is None:  # the log keeps only what was given
-                        args = {k: v for k, v in args.items() if v is not None}
-                        break
+                args = _given(item)  # a copy: the log must not change if the caller's does
                 given.append(args)
                 try:
                     order = self._new_order(args)
@@ -482,7 +526,7 @@ class ReplaySession(SessionViews):
         except EngineError as err:
             self._next_oid = first_oid  # the ids of the items checked are given back
             if not self.ended:
-                self._reject({"op": "replace_orders", "args": {"orders": orders}}, err)
+                self._reject({"op": "replace_orders", "args": {"orders": _plain(orders)}}, err)
             raise
         canceled = list(self.orders)
         for order in self.orders.values():
@@ -512,7 +556,8 @@ class ReplaySession(SessionViews):
 
     def modify(self, order_id: int, price: float | None = None, qty: int | None = None) -> None:
         """Change a working order's price and/or qty (same id; counted in mods_count)."""
-        cmd = {"op": "modify", "args": {"order_id": order_id, "price": price, "qty": qty}}
+        order_id, price, qty = _plain(order_id), _plain(price), _plain(qty)
+        cmd = {"op": "modify", "args": _given({"order_id": order_id, "price": price, "qty": qty})}
         self._check_active()
         try:
             self._check_edit()
@@ -564,7 +609,8 @@ class ReplaySession(SessionViews):
 
     def set_bracket(self, tp: float | None = None, sl: float | None = None) -> None:
         """Attach a take-profit and/or stop-loss (an OCO pair) to the open position."""
-        cmd = {"op": "set_bracket", "args": {"tp": tp, "sl": sl}}
+        tp, sl = _plain(tp), _plain(sl)
+        cmd = {"op": "set_bracket", "args": _given({"tp": tp, "sl": sl})}
         self._check_active()
         try:
             self._check_edit()
@@ -628,6 +674,7 @@ class ReplaySession(SessionViews):
     def set_speed(self, speed: float) -> None:
         """Set the pacing (display bars per minute in the UI); it never changes results."""
         self._check_active()
+        speed = _plain(speed)
         if (
             isinstance(speed, bool)
             or not isinstance(speed, int | float)
@@ -639,6 +686,7 @@ class ReplaySession(SessionViews):
 
     def note(self, text: str) -> None:
         self._check_active()
+        text = _plain(text)
         if not isinstance(text, str) or not text.strip():
             raise EngineError("bad_note", "a note needs some text")
         self._emit(EventType.NOTE, {"cmd": {"op": "note", "args": {"text": text}}})
@@ -982,14 +1030,16 @@ class ReplaySession(SessionViews):
         target = upto_exec_index
         for ev in events[1:]:
             cmd = ev.payload.get("cmd")
-            if cmd is None:
+            if cmd is None and "cmd_text" not in ev.payload:
+                continue  # a consequence: the re-issued commands make it again
+            if target is not None and (session.i >= target or (cmd or {}).get("op") == "end"):
+                break
+            if cmd is None:  # a refused command the log could only describe: copy it
+                session._emit(ev.type, ev.payload)
                 continue
             op, args = cmd["op"], dict(cmd["args"])
-            if target is not None:
-                if session.i >= target or op == "end":
-                    break
-                if op == "step" and session._step_target(args) > target:
-                    args = {"exec_steps": target - session.i}
+            if target is not None and op == "step" and session._step_target(args) > target:
+                args = {"exec_steps": target - session.i}
             try:
                 # A re-run needs no screen: ``step`` is re-issued as ``advance``.
                 getattr(session, "advance" if op == "step" else op)(**args)
