@@ -70,12 +70,13 @@ def _plain(value: object) -> object:
     return value
 
 
-def _given(args: dict) -> dict:
-    """Return a command's arguments as logged: a copy, without the ones left out (None)."""
+def _given(args: dict, *, copy: bool = False) -> dict:
+    """Return a command's arguments as logged: plain values, without those left out (None);
+    ``copy`` when ``args`` is the caller's (the log must not change if the caller's does)."""
     for value in args.values():
         if value is None or value.__class__ not in _PLAIN_TYPES:
             return {k: _plain(v) for k, v in args.items() if v is not None}
-    return dict(args)
+    return dict(args) if copy else args
 
 
 def _loggable(value: object) -> bool:
@@ -516,7 +517,7 @@ class ReplaySession(SessionViews):
                         f"orders[{n}] must be an object with keys from {sorted(_PLACE_ARGS)}, "
                         f"got {item!r}",
                     )
-                args = _given(item)  # a copy: the log must not change if the caller's does
+                args = _given(item, copy=True)
                 given.append(args)
                 try:
                     order = self._new_order(args)
