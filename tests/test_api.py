@@ -316,6 +316,7 @@ json_values = st.recursive(
             "order/place",
             "order/modify",
             "order/cancel",
+            "order/replace",
             "step",
             "bracket",
             "set_disp_tf",
@@ -342,6 +343,7 @@ json_values = st.recursive(
                 "disp_bars",
                 "text",
                 "tag",
+                "orders",
             ]
         ),
         json_values,
@@ -351,6 +353,8 @@ json_values = st.recursive(
 def test_random_bodies_never_answer_500(api_client, live, path, fields):
     sid, _ = live
     body = {"session_id": sid, **fields}
+    if path == "order/replace" and isinstance(fields.get("orders"), dict):
+        body["orders"] = [fields["orders"], {**fields, "side": "BUY"}]  # order-shaped items
     r = api_client.post(
         f"/replay/{path}", data=json.dumps(body, allow_nan=True), content_type="application/json"
     )
