@@ -43,20 +43,11 @@ def log_hash(events: Iterable[Event]) -> str:
     return h.hexdigest()
 
 
-def event_row(session_id: str, ev: Event) -> dict:
-    """Return the ``replay_events`` row of an event."""
-    return {
-        "session_id": session_id,
-        "seq": ev.seq,
-        "ts_exec": iso_utc(ev.ts_exec),
-        "ts_market": iso_utc(ev.ts_market),
-        "event_type": ev.type,
-        "payload_json": _dumps(ev.payload, option=_SORTED).decode(),
-    }
+EVENT_COLUMNS = ("session_id", "seq", "ts_exec", "ts_market", "event_type", "payload_json")
 
 
 def event_tuple(session_id: str, ev: Event) -> tuple:
-    """Return the row of :func:`event_row` as a tuple in column order."""
+    """Return the ``replay_events`` row of an event, its values in :data:`EVENT_COLUMNS` order."""
     return (
         session_id,
         ev.seq,
@@ -65,6 +56,11 @@ def event_tuple(session_id: str, ev: Event) -> tuple:
         str(ev.type),
         _dumps(ev.payload, option=_SORTED).decode(),
     )
+
+
+def event_row(session_id: str, ev: Event) -> dict:
+    """Return the ``replay_events`` row of an event as a dict."""
+    return dict(zip(EVENT_COLUMNS, event_tuple(session_id, ev), strict=True))
 
 
 def event_from_record(

@@ -17,7 +17,13 @@ from typing import Protocol
 import sqlalchemy as sa
 
 from ntree import db
-from ntree.codec import canonical_json, event_from_record, event_row, event_tuple
+from ntree.codec import (
+    EVENT_COLUMNS,
+    canonical_json,
+    event_from_record,
+    event_row,
+    event_tuple,
+)
 from ntree.engine import Event, ReplaySession
 
 
@@ -51,8 +57,8 @@ class InMemoryRecorder:
 
 
 _SQLITE_INSERT = (
-    "INSERT INTO replay_events (session_id, seq, ts_exec, ts_market, event_type, payload_json) "
-    "VALUES (?, ?, ?, ?, ?, ?)"
+    f"INSERT INTO replay_events ({', '.join(EVENT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
 )
 
 
