@@ -46,7 +46,7 @@ def _bucket_open_ns(ts: pd.DatetimeIndex, disp_tf: int) -> np.ndarray:
 
 def bucket_open(ts: pd.DatetimeIndex, disp_tf: int) -> pd.DatetimeIndex:
     """Return, for each UTC bar open time, the UTC open time of its display bucket."""
-    return pd.DatetimeIndex(pd.to_datetime(_bucket_open_ns(ts, disp_tf), unit="ns", utc=True))
+    return pd.to_datetime(_bucket_open_ns(ts, disp_tf), unit="ns", utc=True)
 
 
 def bucket_codes(ts: pd.DatetimeIndex, disp_tf: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
@@ -60,7 +60,7 @@ def bucket_codes(ts: pd.DatetimeIndex, disp_tf: int) -> tuple[np.ndarray, pd.Dat
         uniques = starts[new]
     else:
         codes, uniques = pd.factorize(starts, sort=True)
-    disp_ts = pd.DatetimeIndex(pd.to_datetime(uniques, unit="ns", utc=True))
+    disp_ts = pd.to_datetime(uniques, unit="ns", utc=True)
     return codes.astype(np.int64), disp_ts
 
 

@@ -214,9 +214,6 @@ class ReplaySession(SessionViews):
         if self.n > 1 and not bool((self.ts[1:] > self.ts[:-1]).all()):
             raise EngineError("bad_bars", "1m bars must be in strictly increasing time order")
         self._day_codes, _ = pd.factorize(local_days(bars.index))  # trading day of each bar
-        self._through = config.limit_fill_ticks_worse * config.tick  # see limit_fill_price
-        self._tick = config.tick
-        self._latency = config.latency_bars
         self._tick_prices: dict[float, float] = {}  # a price checked -> its tick-grid float
         self.speed = float(config.speed)
         self.paused = True
@@ -362,11 +359,13 @@ class ReplaySession(SessionViews):
             raise EngineError("bad_price", f"{name} must be a number, got {price!r}")
         if not 0 < price < math.inf:  # also refuses NaN
             raise EngineError("bad_price", f"{name} must be a finite number > 0, got {price}")
-        steps = price / self._tick
+        steps = price / self.config.tick
         whole = round(steps)
         if abs(steps - whole) > 1e-6:
-            raise EngineError("off_tick", f"{name} {price} is not on the {self._tick} tick grid")
-        on_tick = round(whole * self._tick, 10)
+            raise EngineError(
+                "off_tick", f"{name} {price} is not on the {self.config.tick} tick grid"
+            )
+        on_tick = round(whole * self.config.tick, 10)
         if price.__class__ is float:
             self._tick_prices[price] = on_tick
         return on_tick
@@ -454,7 +453,9 @@ class ReplaySession(SessionViews):
                 bracket = self._check_bracket(sign, price or self.last_price, bracket)
         oid = self._next_oid
         self._next_oid = oid + 1
-        return Order(oid, sign, type, qty, price, self.i + self._latency, tag, oco_group, bracket)
+        return Order(
+            oid, sign, type, qty, price, self.i + self.config.latency_bars, tag, oco_group, bracket
+        )
 
     def _check_bracket(self, side: int, ref: float, bracket: object) -> dict:
         if not isinstance(bracket, dict) or not set(bracket) <= {"tp", "sl"}:
@@ -747,8 +748,7 @@ class ReplaySession(SessionViews):
             args = {"disp_steps": n}
         self._emit(EventType.STEP, {"cmd": {"op": "step", "args": args}})
         self._run(target)
-        pf = self.portfolio
-        equity = pf.cash + pf.qty * self.last_price
+        equity = self.portfolio.equity(self.last_price)
         self.equity_curve.append((self._ts_exec(self.i), _money(equity)))
         if self.i >= self.n:
             self._finish("data_end", None)
@@ -836,7 +836,7 @@ class ReplaySession(SessionViews):
 
     def _process_bar(self, k: int) -> None:
         o, h, lo = self._o[k], self._h[k], self._l[k]
-        through = self._through
+        through = self.config.limit_fill_ticks_worse * self.config.tick
         trade_before = self.portfolio.open_trade
         eligible = []
         for order in self.orders.values():
@@ -844,10 +844,6 @@ class ReplaySession(SessionViews):
                 continue
             price = order.price
             if order.type == LIMIT:
-                # A buy limit needs the low at its price, a sell limit the high: most orders
-                # of a bar are out of reach, and this check is cheaper than the rule.
-                if (lo > price - through) if order.side == BUY else (h < price + through):
-                    continue
                 px = limit_fill_price(order.side, price, o, h, lo, through)
             elif order.type == STOP:
                 px = stop_fill_price(order.side, price, o, h, lo)
