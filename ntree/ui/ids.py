@@ -71,7 +71,6 @@ POS_MAXDD = "pos-maxdd"
 ALERT = "alert"
 SUMMARY = "summary"
 HOTKEY = "hotkey"  # dcc.Store written by assets/cockpit.js: {"key": ..., "n": ...}
-EVENTS_LOG = "events-log"
 
 # History
 HISTORY_TABLE = "history-table"
