@@ -23,7 +23,9 @@ from ntree.aggregate import aggregate, bucket_codes, local_days
 from ntree.engine.events import LOG_FORMAT, Event, EventType, iso_utc
 from ntree.engine.fills import (
     BUY,
+    direction_of_bar,
     limit_fill_price,
+    market_fill_price,
     stop_fill_price,
     trigger_distance,
 )
@@ -848,18 +850,19 @@ class ReplaySession(SessionViews):
             elif order.type == STOP:
                 px = stop_fill_price(order.side, price, o, h, lo)
             else:
-                px = o
+                px = market_fill_price(o)
             if px is not None:
                 eligible.append((trigger_distance(price, o), order.order_id, order, px))
         if eligible:
             if len(eligible) > 1:
-                eligible.sort(key=_by_distance_then_id)
-                winner = eligible[0][2]
-                if self.config.direction_lock and any(e[2].side != winner.side for e in eligible):
+                eligible.sort(key=_by_distance_then_id)  # the order they fill in
+                if self.config.direction_lock:
+                    side = direction_of_bar([(e[0], e[1], e[2].side) for e in eligible])
+                    winner = next(e[2] for e in eligible if e[2].side == side)
                     for _, _, order, _ in eligible:
-                        if order.side != winner.side:
+                        if order.side != side:
                             self._emit_lock(order, winner, k)
-                    eligible = [e for e in eligible if e[2].side == winner.side]
+                    eligible = [e for e in eligible if e[2].side == side]
             for _, _, order, px in eligible:
                 if order.status == WORKING:  # an earlier fill in this bar may have canceled it
                     self._fill(order, px, k)
