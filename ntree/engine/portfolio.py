@@ -84,45 +84,43 @@ class Portfolio:
         return self.cash + self.qty * price
 
     def mark(self, high: float, low: float) -> None:
-        """Mark one bar while in a position: excursions, peak equity and drawdown."""
-        self.mark_many((high,), (low,))
-
-    def mark_many(self, highs: list[float], lows: list[float]) -> None:
-        """Mark consecutive bars while in a position: excursions, peak equity, drawdown.
+        """Mark one bar while in a position: excursions, peak equity and drawdown.
 
         Equity is at its best at the favourable extreme and its worst at the adverse one;
         within one bar the best can come first, so this drawdown is the conservative one.
         """
-        if not self.qty:
+        qty = self.qty
+        if not qty:
             return
-        qty, cash = self.qty, self.cash
+        if high > self._ext_hi:
+            self._ext_hi = high
+        if low < self._ext_lo:
+            self._ext_lo = low
+        best, worst = (high, low) if qty > 0 else (low, high)
+        equity = self.cash + qty * best
+        if equity > self.peak_equity:
+            self.peak_equity = equity
+        drawdown = self.peak_equity - (self.cash + qty * worst)
+        if drawdown > self.max_dd:
+            self.max_dd = drawdown
+
+    def mark_many(self, highs: list[float], lows: list[float]) -> None:
+        """Mark consecutive bars while in a position, as :meth:`mark` does one by one."""
+        qty = self.qty
+        if not qty:
+            return
         top, bottom = max(highs), min(lows)
-        if top > self._ext_hi:
-            self._ext_hi = top
-        if bottom < self._ext_lo:
-            self._ext_lo = bottom
-        long = qty > 0
-        best, worst = (top, bottom) if long else (bottom, top)
-        peak_end = max(self.peak_equity, cash + qty * best)
-        if peak_end - (cash + qty * worst) <= self.max_dd:
+        best, worst = (top, bottom) if qty > 0 else (bottom, top)
+        peak_end = max(self.peak_equity, self.cash + qty * best)
+        if peak_end - (self.cash + qty * worst) <= self.max_dd:
             # No bar of the span can deepen the drawdown (rounding is monotone, so this bound
             # holds exactly): skip the bar-by-bar pass, which the usual span never needs.
+            self._ext_hi = max(self._ext_hi, top)
+            self._ext_lo = min(self._ext_lo, bottom)
             self.peak_equity = peak_end
             return
-        ext_hi, ext_lo, peak, max_dd = self._ext_hi, self._ext_lo, self.peak_equity, self.max_dd
-        for h, lo in zip(highs, lows, strict=True):
-            if h > ext_hi:
-                ext_hi = h
-            if lo < ext_lo:
-                ext_lo = lo
-            best, worst = (h, lo) if long else (lo, h)
-            eq = cash + qty * best
-            if eq > peak:
-                peak = eq
-            dd = peak - (cash + qty * worst)
-            if dd > max_dd:
-                max_dd = dd
-        self._ext_hi, self._ext_lo, self.peak_equity, self.max_dd = ext_hi, ext_lo, peak, max_dd
+        for high, low in zip(highs, lows, strict=True):
+            self.mark(high, low)
 
     # --- fills -----------------------------------------------------------------------------
     def fill(self, signed_qty: int, price: float, ts: int, reason: str = "") -> float:
@@ -154,7 +152,7 @@ class Portfolio:
                     self._add(rest, price, ts)
                     assert self.open_trade is not None
                     self.open_trade.pnl -= fee * abs(rest) / abs(signed_qty)
-        self.realized = _money(self.realized)
+            self.realized = _money(self.realized)
         return realized
 
     def _add(self, signed_qty: int, price: float, ts: int) -> None:
