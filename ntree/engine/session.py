@@ -778,7 +778,8 @@ class ReplaySession(SessionViews):
                     i = k
                     if k >= target:
                         break
-            if self._has_live_order(i):
+                self._process_bar(i)  # a bar _next_trigger returns has a live order
+            elif self._has_live_order(i):
                 self._process_bar(i)
             else:
                 self._mark_span(i, i + 1)
@@ -797,16 +798,17 @@ class ReplaySession(SessionViews):
         hi_thr = math.inf  # a bar whose high reaches this reaches a sell limit or buy stop
         end = j
         for order in self.orders.values():
-            if order.live_from > i:
-                if order.live_from < end:
-                    end = order.live_from
-            elif order.type == MARKET:
+            live_from, otype, price = order.live_from, order.type, order.price
+            if live_from > i:
+                if live_from < end:
+                    end = live_from
+            elif otype == MARKET:
                 return i
-            elif (order.side == BUY) == (order.type == LIMIT):
-                if order.price > lo_thr:
-                    lo_thr = order.price
-            elif order.price < hi_thr:
-                hi_thr = order.price
+            elif (order.side == BUY) == (otype == LIMIT):
+                if price > lo_thr:
+                    lo_thr = price
+            elif price < hi_thr:
+                hi_thr = price
         if end - i <= _SHORT_SPAN:
             lows, highs = self._l, self._h
             for k in range(i, end):
