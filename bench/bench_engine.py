@@ -89,21 +89,37 @@ def run_engine(bars: pd.DataFrame, sink, per_order: bool = False) -> dict:
         t_end=bars.index[-1] + pd.Timedelta(minutes=1),
         initial_cash=CASH,
     )
-    t0 = time.perf_counter()
+    clock = time.perf_counter
+    t0 = clock()
     session = ReplaySession(config, bars)
-    t1 = time.perf_counter()
+    t1 = clock()
+    # Where the loop's time goes: the clock (bars walked, orders filled), the bot building
+    # its ladder, the order commands, and the sink.
+    spent = dict.fromkeys(("advance", "strategy", "commands", "sink"), 0.0)
     while not session.ended:
+        a = clock()
         session.advance(disp_steps=1)
+        b = c = clock()
         if session.ended:
             pass
         elif per_order:
+            ladder = workload.ladder(session.last_price)
+            c = clock()
             session.cancel_all()
-            for side, price in workload.ladder(session.last_price):
+            for side, price in ladder:
                 session.place(side, "LIMIT", workload.QTY, price)
         else:
-            session.replace_orders(workload.ladder_orders(session.last_price))
+            ladder = workload.ladder_orders(session.last_price)
+            c = clock()
+            session.replace_orders(ladder)
+        d = clock()
         sink(session.drain_events())
-    t2 = time.perf_counter()
+        e = clock()
+        spent["advance"] += b - a
+        spent["strategy"] += c - b
+        spent["commands"] += d - c
+        spent["sink"] += e - d
+    t2 = clock()
     fills = [f.to_dict() for f in session.fills if f.role != "session_end"]
     position = 0
     for f in session.fills:
@@ -112,6 +128,7 @@ def run_engine(bars: pd.DataFrame, sink, per_order: bool = False) -> dict:
     return {
         "setup_s": t1 - t0,
         "loop_s": t2 - t1,
+        "spent_s": spent,
         "elapsed_s": t2 - t0,
         "fills": len(fills),
         "position": position,
@@ -390,6 +407,19 @@ def main() -> None:
     print(
         f"ladder loop / engine {loop_bps / eng_bps:>12.1f}x  (the ceiling a pure-Python "
         "engine that logs every step, ladder and fill can approach)"
+    )
+    spent = eng["spent_s"]
+    print(
+        f"engine time split    setup {eng['setup_s']:.2f} s · advance (bars, fills) "
+        f"{spent['advance']:.2f} s · the bot's ladders {spent['strategy']:.2f} s · order "
+        f"commands {spent['commands']:.2f} s · sink (canonical lines) {spent['sink']:.2f} s"
+    )
+    fixed = eng["setup_s"] + spent["strategy"] + spent["sink"]
+    budget = n / TARGET_BARS_PER_S
+    print(
+        f"at {TARGET_BARS_PER_S:,} bars/s the run gets {budget:.2f} s: setup, the bot and the "
+        f"sink take {fixed:.2f} s of it, leaving {budget - fixed:.2f} s for the engine's own "
+        f"work (now {spent['advance'] + spent['commands']:.2f} s)"
     )
     print(
         f"ntree vs backtesting.py on {n_bt:,} bars: fills, position, PnL "
