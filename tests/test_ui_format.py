@@ -123,6 +123,10 @@ def test_session_end_and_fork_start_summaries() -> None:
     assert fmt.event_summary(ev("SESSION_END", end)) == (
         "ended (user): PnL -161.50 · 3 trades · win 67% · max DD 357.50"
     )
+    one = {"reason": "data_end", "summary": {"pnl": 170.0, "num_trades": 1, "win_rate": 1.0}}
+    assert fmt.event_summary(ev("SESSION_END", one)) == (
+        "ended (data end): PnL +170.00 · 1 trade · win 100%"
+    )
     params = {"symbol": "AAPL", "disp_tf": "5m", "seed": 0}
     params.update(parent_session_id="abc", forked_at="2024-12-30T17:30:00Z")
     assert fmt.event_summary(ev("SESSION_START", {"params": params, "history_bars": 990})) == (

@@ -95,13 +95,18 @@ def _order(o: dict) -> str:
     return f"{o.get('side')} {kind}{role} {o.get('qty')}{at}"
 
 
+def count(n: int, noun: str) -> str:
+    """Return ``1 trade``, ``0 trades``, ``3 trades``."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def reason(text: str | None) -> str:
     """Return a reason code as words: ``session_end`` -> ``session end``."""
     return (text or "").replace("_", " ")
 
 
 def _summary_text(s: dict) -> str:
-    parts = [f"PnL {money(s.get('pnl'))}", f"{s.get('num_trades', 0)} trades"]
+    parts = [f"PnL {money(s.get('pnl'))}", count(s.get("num_trades", 0), "trade")]
     if s.get("win_rate") is not None:
         parts.append(f"win {pct(s['win_rate'])}")
     if s.get("max_dd") is not None:
@@ -223,7 +228,7 @@ def trades_tally(trades: list[dict]) -> str:
         return "no closed trades yet"
     wins = sum(t["pnl"] > 0 for t in trades)
     parts = [
-        f"{len(trades)} trade{'s' if len(trades) > 1 else ''}",
+        count(len(trades), "trade"),
         f"win {pct(wins / len(trades))}",
         f"net {money(sum(t['pnl'] for t in trades))}",
     ]
