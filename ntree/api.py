@@ -349,12 +349,14 @@ class ReplayService:
                 fork = fork_session(self.db_engine, s, n)  # saves the parent's log first
             except EngineError as exc:
                 raise _from_engine(exc) from exc
+            back = s.disp_bars_since(fork.i)
         new_id = fork.config.session_id
         events = self.store.save(fork)
         self.cache.put(fork, new_id)
         return {
             "session_id": new_id,
             "parent_session_id": sid,
+            "disp_bars": back,
             "initial_state": self._view(fork, events=events, bars=1),
         }
 

@@ -202,6 +202,11 @@ _SCHEMAS: dict[str, dict] = {
         {
             "session_id": {**_STR, "description": "the fork (a new session)"},
             "parent_session_id": _STR,
+            "disp_bars": {
+                **_INT,
+                "description": "how many display bars back the fork stands (fewer than asked "
+                "when the session's start came first)",
+            },
             "initial_state": _ref("State"),
         }
     ),

@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from dataclasses import dataclass
@@ -178,13 +179,24 @@ def rebuild(
 def fork_session(engine: sa.Engine, session: ReplaySession, disp_bars: int) -> ReplaySession:
     """Rewind: a new session rebuilt from ``session``'s log up to ``disp_bars`` bars back.
 
-    The parent's log is saved first and left intact; the fork links to it.
+    The parent's log is saved first and left intact; the fork links to it. The fork shows
+    the parent's display frame (a logged switch when the log changed frames after the fork
+    point) and starts paused (a logged PAUSE when the parent was playing there): a trader
+    who rewinds looks at the same chart before the tape moves again.
     """
     store = SessionStore(engine)
     store.save(session)
     target = session.rewind_target(disp_bars)
     events = store.load_events(session.config.session_id)
-    return rebuild(engine, events, session_id=new_session_id(), upto_exec_index=target)
+    fork = rebuild(engine, events, session_id=new_session_id(), upto_exec_index=target)
+    if fork.ended:
+        return fork
+    if fork.disp_tf != session.disp_tf:
+        with contextlib.suppress(EngineError):  # a boundary the frames don't share: keep it
+            fork.set_disp_tf(session.disp_tf)
+    if not fork.paused:
+        fork.pause()
+    return fork
 
 
 @dataclass(frozen=True)

@@ -122,7 +122,21 @@ def test_rewind_forks_a_linked_session_and_keeps_the_parent_log(api_client):
     assert fork["initial_state"]["parent_session_id"] == sid
     parent = state(api_client, sid)
     assert fork["initial_state"]["cursor"]["disp_index"] == parent["cursor"]["disp_index"] - 4
+    assert fork["disp_bars"] == 4
     assert api_client.get(f"/replay/events?session_id={sid}").get_json()["events"] == parent_log
+
+
+def test_rewind_past_the_start_stops_there_and_says_how_far_it_went(api_client):
+    res = start(api_client)
+    sid, first = res["session_id"], res["initial_state"]["cursor"]["ts_exec"]
+    post(api_client, "play", {"session_id": sid})
+    post(api_client, "step", {"session_id": sid, "disp_steps": 3})
+    r = post(api_client, "rewind", {"session_id": sid, "disp_bars": 50})
+    assert r.status_code == 200, r.get_json()
+    fork = r.get_json()
+    assert fork["disp_bars"] == 3
+    assert fork["initial_state"]["cursor"]["ts_exec"] == first
+    assert fork["initial_state"]["paused"] is True  # a rewind lands paused
 
 
 def test_expired_session_is_restored_from_its_log(api_client, replay_service):

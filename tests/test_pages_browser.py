@@ -139,7 +139,9 @@ def test_errors_timeframe_switch_and_rewind(dash_duo, dash_app):
     from selenium.webdriver.support.select import Select
 
     Select(dash_duo.find_element(f"#{ids.DISP_TF}")).select_by_value("15m")
-    dash_duo.wait_for_contains_text(f"#{ids.ALERT}", "boundary", timeout=5)  # 10:20 is not one
+    # 10:20 is not a 15m boundary: the alert names the next one
+    dash_duo.wait_for_contains_text(f"#{ids.ALERT}", "next one is at", timeout=5)
+    assert "10:30 New York" in dash_duo.find_element(f"#{ids.ALERT}").text
     _type(dash_duo, ids.STEP_N_COUNT, "1")
     dash_duo.find_element(f"#{ids.STEP_N}").click()
     dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "10:30")
@@ -150,5 +152,7 @@ def test_errors_timeframe_switch_and_rewind(dash_duo, dash_app):
     _type(dash_duo, ids.REWIND_COUNT, "1")
     dash_duo.find_element(f"#{ids.REWIND}").click()
     dash_duo.wait_for_contains_text(f"#{ids.ALERT}", f"parent {sid}", timeout=10)
+    assert "Rewound 1 bar, paused" in dash_duo.find_element(f"#{ids.ALERT}").text
+    assert "30m" in dash_duo.find_element(f"#{ids.SESSION_LABEL}").text  # the frame kept
     dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "10:00")
     assert sid not in dash_duo.find_element(f"#{ids.SESSION_LABEL}").text

@@ -185,6 +185,34 @@ def test_rewind_forks_a_linked_session_and_leaves_the_parent_log_intact(engine) 
     assert replay_check(engine, fork.config.session_id).ok
 
 
+def test_rewind_of_a_playing_session_lands_paused(engine) -> None:
+    parent = open_session(engine, "SPY", "2024-07-10", "2024-07-10", "5m", session_id="playing")
+    parent.play()
+    parent.step(disp_steps=6)
+
+    fork = fork_session(engine, parent, 3)
+
+    assert fork.paused and not parent.paused
+    assert fork.pending_events()[-1].type == "PAUSE"  # logged: a re-run pauses there too
+    SessionStore(engine).save(fork)
+    assert replay_check(engine, fork.config.session_id).ok
+
+
+def test_rewind_keeps_the_display_frame_the_trader_rewound_in(engine) -> None:
+    parent = open_session(engine, "SPY", "2024-07-10", "2024-07-10", "5m", session_id="frames")
+    parent.step(disp_steps=12)  # 10:30
+    parent.set_disp_tf("30m")
+    parent.step()  # 11:00
+
+    fork = fork_session(engine, parent, 2)  # 10:00: before the switch, so the log's 5m
+
+    assert fork.disp_tf == 30 and fork.at_boundary
+    assert parent.disp_bars_since(fork.i) == 2
+    assert fork.pending_events()[-1].type == "DISP_TF_CHANGE"  # logged, so it re-runs
+    SessionStore(engine).save(fork)
+    assert replay_check(engine, fork.config.session_id).ok
+
+
 @pytest.mark.parametrize(
     ("kwargs", "code"),
     [

@@ -104,7 +104,8 @@ def test_set_disp_tf_refused_where_the_boundary_is_not_shared() -> None:
     with pytest.raises(EngineError) as exc:
         s.set_disp_tf("15m")
     assert exc.value.code == "not_at_boundary"
-    assert "boundary" in exc.value.message
+    assert "the next one is at" in exc.value.message
+    assert f"09:45 New York ({iso(15)})" in exc.value.message  # 13:45 UTC, in summer
     assert s.state()["disp_tf"] == "5m"
     s.step()
     assert cursor(s) == (iso(10), 10, True)
@@ -116,6 +117,7 @@ def test_set_disp_tf_refused_mid_bar_and_for_unknown_frames() -> None:
     with pytest.raises(EngineError) as exc:
         s.set_disp_tf("5m")
     assert exc.value.code == "not_at_boundary"
+    assert f"({iso(5)})" in exc.value.message  # the end of the forming 5m bar
     with pytest.raises(EngineError) as exc:
         s.set_disp_tf("7m")
     assert exc.value.code == "bad_tf"

@@ -704,10 +704,16 @@ class ReplaySession(SessionViews):
             raise EngineError("bad_tf", str(exc)) from None
         new_codes, _ = bucket_codes(self.bars.index, minutes)
         if not (self._boundary(self.i) and self._boundary(self.i, new_codes)):
+            shared = self._is_boundary[self.i :].copy()
+            shared[1:] &= new_codes[self.i + 1 :] != new_codes[self.i : -1]
+            later = np.flatnonzero(shared[1:])
+            nxt = self._ts_exec(self.i + 1 + int(later[0]) if len(later) else self.n)
+            local = pd.Timestamp(nxt, tz="UTC").tz_convert(EXCHANGE_TZ)
             raise EngineError(
                 "not_at_boundary",
                 f"cannot switch to {disp_tf_label(minutes)} here: the cursor is not at a boundary "
-                "both timeframes share (step to one first)",
+                f"both timeframes share; the next one is at {local:%a %H:%M} New York "
+                f"({iso_utc(nxt)})",
             )
         self._set_disp_tf(minutes)
         self._move_cursor(self.i)

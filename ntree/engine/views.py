@@ -82,6 +82,10 @@ class SessionViews:
         """Index of the display bar the cursor is in (the next one to form)."""
         return int(self.codes[min(self.i, self.n - 1)]) + (1 if self.i >= self.n else 0)
 
+    def disp_bars_since(self, i: int) -> int:
+        """Return how many display bars lie between 1m bar ``i`` and the cursor."""
+        return self.disp_index - int(self.codes[min(i, self.n - 1)])
+
     def candles(self, n: int = 300) -> list[dict]:
         """Return the last ``n`` display candles visible now (completed + the forming one)."""
         cur = self.disp_index

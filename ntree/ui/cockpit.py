@@ -11,6 +11,7 @@ from typing import Any
 from ntree.api import FILL_EVENTS, ApiError, ReplayService
 from ntree.market import TICK, round_to_tick
 from ntree.ui import figures
+from ntree.ui.format import count
 
 #: Hotkeys handled by the cockpit (assets/cockpit.js forwards them); shown on the page.
 HOTKEYS = (
@@ -157,9 +158,12 @@ def run(svc: ReplayService, sid: str | None, action: Action) -> tuple[str | None
         return sid, None, "info"
     if kind == "rewind":
         res = svc.rewind({"session_id": sid, "disp_bars": a["n"]})
+        back = res["disp_bars"]
+        where = "" if back == a["n"] else " to the session's start"
         return (
             res["session_id"],
-            f"Rewound {a['n']} bars: now in fork {res['session_id']} (parent {sid})",
+            f"Rewound {count(back, 'bar')}{where}, paused: now in fork "
+            f"{res['session_id']} (parent {sid})",
             "info",
         )
     raise ApiError(400, "unknown_action", f"unknown cockpit action {kind!r}")
