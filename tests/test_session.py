@@ -219,6 +219,41 @@ def test_session_config_must_have_timezone_aware_ordered_times() -> None:
     assert exc.value.code == "bad_range"
 
 
+@pytest.mark.parametrize(
+    ("knob", "value", "says"),
+    [
+        ("limit_fill_ticks_worse", -1, "whole number >= 0"),
+        ("market_slippage_ticks", 0.5, "whole number >= 0"),
+        ("latency_bars", True, "whole number >= 0"),
+        ("seed", -3, "whole number >= 0"),
+        ("direction_lock", "no", "true or false"),  # a truthy text must not mean "on"
+        ("edit_on_disp_boundary", 1, "true or false"),
+        ("commission_per_share", -0.01, "finite number >= 0"),
+        ("commission_per_share", float("nan"), "finite number >= 0"),
+        ("tick", 0, "finite number > 0"),
+        ("initial_cash", "lots", "finite number > 0"),
+        ("speed", 0, "(0, 10000]"),
+    ],
+)
+def test_fill_model_knobs_out_of_range_are_refused_clearly(knob, value, says) -> None:
+    with pytest.raises(EngineError) as exc:
+        make_session(RAMP, **{knob: value})
+    assert exc.value.code == "bad_param"
+    assert exc.value.message.startswith(f"{knob} must be ") and says in exc.value.message
+
+
+def test_fill_model_knobs_from_numpy_are_logged_as_plain_values() -> None:
+    import numpy as np
+
+    s = make_session(
+        RAMP, latency_bars=np.int64(1), commission_per_share=np.float64(0.005), speed=30
+    )
+    params = s.drain_events()[0].payload["params"]
+    assert params["latency_bars"] == 1 and type(params["latency_bars"]) is int
+    assert type(params["commission_per_share"]) is float
+    assert params["speed"] == 30 and type(params["speed"]) is int  # as given
+
+
 def test_t_start_mid_bar_starts_at_the_next_display_boundary() -> None:
     s = make_session(RAMP, t_start=iso(2))
     assert cursor(s)[0] == iso(5)

@@ -147,6 +147,50 @@ class SessionConfig:
         return cls(**d)
 
 
+#: The fill model's knobs and the session's settings, with what each must be.
+_WHOLE_SETTINGS = ("limit_fill_ticks_worse", "market_slippage_ticks", "latency_bars", "seed")
+_SWITCHES = ("direction_lock", "edit_on_disp_boundary")
+_AMOUNTS = (("tick", False), ("initial_cash", False), ("commission_per_share", True))
+
+
+def _checked_settings(config: SessionConfig) -> dict:
+    """Return the config's knobs and settings as plain values, or raise ``bad_param``: a
+    knob out of range would otherwise be read silently (``direction_lock="no"`` is truthy)."""
+    out: dict = {}
+    for name in _WHOLE_SETTINGS:
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+            raise EngineError("bad_param", f"{name} must be a whole number >= 0, got {value!r}")
+        out[name] = int(value)
+    for name in _SWITCHES:
+        value = getattr(config, name)
+        if not isinstance(value, bool | np.bool_):
+            raise EngineError("bad_param", f"{name} must be true or false, got {value!r}")
+        out[name] = bool(value)
+    for name, zero_ok in _AMOUNTS:
+        value = getattr(config, name)
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Real)
+            or not math.isfinite(value)
+            or value < 0
+            or (value == 0 and not zero_ok)
+        ):
+            bound = ">= 0" if zero_ok else "> 0"
+            raise EngineError("bad_param", f"{name} must be a finite number {bound}, got {value!r}")
+        out[name] = _plain_number(value)
+    speed = config.speed
+    if isinstance(speed, bool) or not isinstance(speed, numbers.Real) or not 0 < speed <= 10_000:
+        raise EngineError("bad_param", f"speed must be a number in (0, 10000], got {speed!r}")
+    out["speed"] = _plain_number(speed)
+    return out
+
+
+def _plain_number(value: numbers.Real) -> int | float:
+    """Return an int or float as it is (the log records it as given), anything else as float."""
+    return value if value.__class__ in (int, float) else float(value)
+
+
 def data_fingerprint(bars: pd.DataFrame) -> str:
     """Return a SHA-256 of the bars' times and OHLCV (what a re-run must see unchanged)."""
     h = hashlib.sha256()
@@ -200,6 +244,7 @@ class ReplaySession(SessionViews):
             disp_tf=parse_disp_tf(config.disp_tf),
             t_start=t_start.tz_convert("UTC"),
             t_end=t_end.tz_convert("UTC"),
+            **_checked_settings(config),
         )
         n_in = int(bars_1m.index.searchsorted(config.t_end))  # the index is sorted
         bars = bars_1m if n_in == len(bars_1m) else bars_1m.iloc[:n_in]
