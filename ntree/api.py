@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from ntree import db
 from ntree.cache import SessionCache, UnknownSession
-from ntree.engine import EngineError
+from ntree.engine import FILL_MODEL_KNOBS, EngineError
 from ntree.market import DISP_TFS, TICK, is_on_tick
 from ntree.runner import fork_session, open_session, restore_session
 from ntree.runner import parse_time as runner_parse_time
@@ -290,6 +290,15 @@ class ReplayService:
         seed = req_int(body, "seed", required=False, minimum=0) or 0
         constraints = req_dict(body, "constraints") or {}
         boundary = req_bool(constraints, "edit_on_disp_boundary", True)
+        fill_model = req_dict(body, "fill_model") or {}
+        for key in fill_model:
+            if key not in FILL_MODEL_KNOBS:
+                raise ApiError(
+                    422,
+                    "unknown_field",
+                    f"fill_model has no {key!r}; its knobs are {list(FILL_MODEL_KNOBS)}",
+                    f"fill_model.{key}",
+                )
         sid = uuid.uuid4().hex[:12]
         try:
             s = open_session(
@@ -302,9 +311,13 @@ class ReplayService:
                 session_id=sid,
                 speed=speed,
                 edit_on_disp_boundary=boundary,
+                **fill_model,
             )
         except EngineError as exc:
-            raise _from_engine(exc) from exc
+            err = _from_engine(exc)
+            if exc.field in fill_model:
+                err.field = f"fill_model.{exc.field}"
+            raise err from exc
         sid = s.config.session_id
         events = self.store.save(s)
         self.cache.put(s, sid)
@@ -431,7 +444,8 @@ ENGINE_FIELD = {
 
 def _from_engine(exc) -> ApiError:
     code = getattr(exc, "code", "rejected")
-    return ApiError(ENGINE_STATUS.get(code, 422), code, str(exc), ENGINE_FIELD.get(code))
+    field = getattr(exc, "field", None) or ENGINE_FIELD.get(code)
+    return ApiError(ENGINE_STATUS.get(code, 422), code, str(exc), field)
 
 
 def _jsonable(obj: Any) -> Any:

@@ -160,6 +160,39 @@ _SCHEMAS: dict[str, dict] = {
             "avg_r": _nullable("number", description="null when no trade had a stop"),
         }
     ),
+    "FillModel": _obj(
+        {
+            "limit_fill_ticks_worse": {
+                **_INT,
+                "minimum": 0,
+                "default": 0,
+                "description": "a limit fills only once a bar trades n ticks through it (at "
+                "its price); 0 fills on a touch",
+            },
+            "market_slippage_ticks": {
+                **_INT,
+                "minimum": 0,
+                "default": 0,
+                "description": "market and stop fills n ticks worse",
+            },
+            "latency_bars": {
+                **_INT,
+                "minimum": 0,
+                "default": 0,
+                "description": "orders and changes are live n 1m bars later",
+            },
+            "direction_lock": {
+                **_BOOL,
+                "default": True,
+                "description": "a 1m bar that reaches both sides fills only the side nearest "
+                "its open",
+            },
+            "commission_per_share": {**_NUM, "minimum": 0, "default": 0},
+        },
+        required=[],
+        additionalProperties=False,
+        description="the paper broker's fill model, recorded in SESSION_START",
+    ),
     "State": _obj(
         {
             "session_id": _STR,
@@ -169,6 +202,7 @@ _SCHEMAS: dict[str, dict] = {
             "paused": _BOOL,
             "speed": _NUM,
             "edit_on_disp_boundary": _BOOL,
+            "fill_model": _ref("FillModel"),
             "at_boundary": _BOOL,
             "cursor": _ref("Cursor"),
             "position": _ref("Position"),
@@ -273,6 +307,7 @@ _SCHEMAS |= {
             "speed": {"type": "number", "exclusiveMinimum": 0, "default": 1.0},
             "seed": {"type": "integer", "minimum": 0, "default": 0},
             "constraints": _obj({"edit_on_disp_boundary": {**_BOOL, "default": True}}, required=[]),
+            "fill_model": _ref("FillModel"),
         },
         required=["symbol", "t_start", "t_end", "disp_tf"],
     ),
@@ -384,7 +419,8 @@ _PATHS: dict[str, dict] = {
         "StartResult",
         e400=f"{_BAD_BODY}, bad_time",
         e422="unknown_symbol, no_session (no trading on that date), bad_range, outside_data, "
-        "bad_value (disp_tf), out_of_range (speed <= 0, seed < 0)",
+        "bad_value (disp_tf), out_of_range (speed <= 0, seed < 0), unknown_field / bad_param "
+        "(fill_model.*: an unknown knob, or one out of its range)",
     ),
     "/replay/step": _command(
         "Advance the replay",

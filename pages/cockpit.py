@@ -43,9 +43,11 @@ PRESETS = {
 }
 
 
-def _field(label: str, control, width: str = "auto") -> dbc.Col:
+def _field(label: str, control, width: str = "auto", hint: str | None = None) -> dbc.Col:
     return dbc.Col(
-        [html.Label(label, className="field-label"), control], width=width, className="px-1"
+        [html.Label(label, className="field-label", title=hint), control],
+        width=width,
+        className="px-1",
     )
 
 
@@ -54,85 +56,158 @@ def _start_panel() -> dbc.Card:
     symbols = svc.symbols()
     return dbc.Card(
         dbc.CardBody(
-            dbc.Row(
-                [
-                    _field(
-                        "Symbol",
-                        dbc.Select(
-                            id=ids.START_SYMBOL,
-                            size="sm",
-                            options=[{"label": s, "value": s} for s in symbols],
-                            value=symbols[0] if symbols else None,
+            [
+                dbc.Row(
+                    [
+                        _field(
+                            "Symbol",
+                            dbc.Select(
+                                id=ids.START_SYMBOL,
+                                size="sm",
+                                options=[{"label": s, "value": s} for s in symbols],
+                                value=symbols[0] if symbols else None,
+                            ),
                         ),
-                    ),
-                    _field("From", dbc.Input(id=ids.START_DATES + "-from", type="date", size="sm")),
-                    _field("To", dbc.Input(id=ids.START_DATES + "-to", type="date", size="sm")),
-                    _field(
-                        "Display",
-                        dbc.Select(
-                            id=ids.START_DISP_TF,
-                            size="sm",
-                            options=[{"label": k, "value": k} for k in DISP_TFS],
-                            value="5m",
+                        _field(
+                            "From", dbc.Input(id=ids.START_DATES + "-from", type="date", size="sm")
                         ),
-                    ),
-                    _field(
-                        "Speed (bars/min)",
-                        dbc.Select(
-                            id=ids.START_SPEED,
-                            size="sm",
-                            value="10",
-                            options=[{"label": str(s), "value": str(s)} for s in SPEEDS],
+                        _field("To", dbc.Input(id=ids.START_DATES + "-to", type="date", size="sm")),
+                        _field(
+                            "Display",
+                            dbc.Select(
+                                id=ids.START_DISP_TF,
+                                size="sm",
+                                options=[{"label": k, "value": k} for k in DISP_TFS],
+                                value="5m",
+                            ),
                         ),
-                    ),
-                    _field(
-                        "Seed",
-                        dbc.Input(
-                            id=ids.START_SEED,
-                            type="number",
-                            min=0,
-                            step=1,
-                            value=0,
-                            size="sm",
-                            style={"width": "5rem"},
+                        _field(
+                            "Speed (bars/min)",
+                            dbc.Select(
+                                id=ids.START_SPEED,
+                                size="sm",
+                                value="10",
+                                options=[{"label": str(s), "value": str(s)} for s in SPEEDS],
+                            ),
                         ),
-                    ),
-                    _field(
-                        "Preset",
-                        dbc.Select(
-                            id=ids.START_PRESET,
-                            size="sm",
-                            value="none",
-                            options=[{"label": v, "value": k} for k, v in PRESETS.items()],
+                        _field(
+                            "Seed",
+                            dbc.Input(
+                                id=ids.START_SEED,
+                                type="number",
+                                min=0,
+                                step=1,
+                                value=0,
+                                size="sm",
+                                style={"width": "5rem"},
+                            ),
                         ),
-                    ),
-                    dbc.Col(
-                        dbc.Switch(
-                            id=ids.START_BOUNDARY,
-                            label="Edit on bar boundary",
-                            value=True,
-                            className="mb-0 small",
+                        _field(
+                            "Preset",
+                            dbc.Select(
+                                id=ids.START_PRESET,
+                                size="sm",
+                                value="none",
+                                options=[{"label": v, "value": k} for k, v in PRESETS.items()],
+                            ),
                         ),
-                        width="auto",
-                        className="px-2 align-self-end",
-                    ),
-                    dbc.Col(
-                        dbc.Button(
-                            "Start session", id=ids.START_BUTTON, color="primary", size="sm"
+                        dbc.Col(
+                            dbc.Switch(
+                                id=ids.START_BOUNDARY,
+                                label="Edit on bar boundary",
+                                value=True,
+                                className="mb-0 small",
+                            ),
+                            width="auto",
+                            className="px-2 align-self-end",
                         ),
-                        width="auto",
-                        className="px-1 align-self-end",
-                    ),
-                    dbc.Col(
-                        html.Small(id=ids.START_RANGE_NOTE, className="text-muted"),
-                        className="px-2 align-self-end",
-                    ),
-                ],
-                className="g-0 align-items-end",
-            ),
+                        dbc.Col(
+                            dbc.Button(
+                                "Fills: perfect",
+                                id=ids.START_FILL_TOGGLE,
+                                color="secondary",
+                                outline=True,
+                                size="sm",
+                                title="The paper broker's fill model for the new session",
+                            ),
+                            width="auto",
+                            className="px-1 align-self-end",
+                        ),
+                        dbc.Col(
+                            dbc.Button(
+                                "Start session", id=ids.START_BUTTON, color="primary", size="sm"
+                            ),
+                            width="auto",
+                            className="px-1 align-self-end",
+                        ),
+                        dbc.Col(
+                            html.Small(id=ids.START_RANGE_NOTE, className="text-muted"),
+                            className="px-2 align-self-end",
+                        ),
+                    ],
+                    className="g-0 align-items-end",
+                ),
+                dbc.Collapse(_fill_model_row(), id=ids.START_FILL_PANEL, is_open=False),
+                dcc.Store(id=ids.START_FILL_MODEL, data={}),
+            ],
             className="py-2 px-2",
         ),
         className="mb-2 start-panel",
+    )
+
+
+def _whole_input(id_: str) -> dbc.Input:
+    return dbc.Input(
+        id=id_, type="number", min=0, step=1, value=0, size="sm", style={"width": "5rem"}
+    )
+
+
+def _fill_model_row() -> dbc.Row:
+    """The fill model's knobs (defaults: the v1 "perfect fill"); hover a label for its rule."""
+    return dbc.Row(
+        [
+            _field(
+                "Limit fills: ticks through",
+                _whole_input(ids.START_FILL_THROUGH),
+                hint="0: a touch fills; n: the bar must trade n ticks through the limit",
+            ),
+            _field(
+                "Market/stop slippage (ticks)",
+                _whole_input(ids.START_FILL_SLIPPAGE),
+                hint="market and stop fills n ticks worse",
+            ),
+            _field(
+                "Latency (1m bars)",
+                _whole_input(ids.START_FILL_LATENCY),
+                hint="orders and changes are live n 1m bars later",
+            ),
+            _field(
+                "Commission ($/share)",
+                dbc.Input(
+                    id=ids.START_FILL_COMMISSION,
+                    type="number",
+                    min=0,
+                    step=0.001,
+                    value=0,
+                    size="sm",
+                    style={"width": "6rem"},
+                ),
+            ),
+            dbc.Col(
+                html.Div(
+                    dbc.Switch(
+                        id=ids.START_FILL_LOCK,
+                        label="Direction lock",
+                        value=True,
+                        className="mb-0 small",
+                    ),
+                    title="a 1m bar that reaches both sides fills only the side nearest its open",
+                ),
+                width="auto",
+                className="px-2 align-self-end",
+            ),
+        ],
+        className="g-0 align-items-end mt-2 fill-model",
     )
 
 
@@ -546,6 +621,45 @@ def _date_range(symbol, preset, seed, current_from):
 
 
 @callback(
+    Output(ids.START_FILL_PANEL, "is_open"),
+    Input(ids.START_FILL_TOGGLE, "n_clicks"),
+    State(ids.START_FILL_PANEL, "is_open"),
+    prevent_initial_call=True,
+)
+def _toggle_fill_model(_clicks, is_open):
+    return not is_open
+
+
+_FILL_KNOB_INPUTS = {
+    "limit_fill_ticks_worse": ids.START_FILL_THROUGH,
+    "market_slippage_ticks": ids.START_FILL_SLIPPAGE,
+    "latency_bars": ids.START_FILL_LATENCY,
+    "commission_per_share": ids.START_FILL_COMMISSION,
+    "direction_lock": ids.START_FILL_LOCK,
+}
+_FILL_DEFAULTS = {"direction_lock": True}
+
+
+@callback(
+    Output(ids.START_FILL_MODEL, "data"),
+    Output(ids.START_FILL_TOGGLE, "children"),
+    Output(ids.START_FILL_TOGGLE, "color"),
+    *(Input(i, "value") for i in _FILL_KNOB_INPUTS.values()),
+)
+def _fill_model(*values):
+    """Keep the knobs set away from their defaults (the session's start sends them; the
+    engine checks them) and sum them up on the button."""
+    model = {}
+    for knob, value in zip(_FILL_KNOB_INPUTS, values, strict=True):
+        if value is None or value == "":
+            continue  # cleared or not a number yet: the default
+        if value != _FILL_DEFAULTS.get(knob, 0):
+            model[knob] = value
+    text = fmt.fill_model_text(model)
+    return model, f"Fills: {text}", "secondary" if text == "perfect" else "warning"
+
+
+@callback(
     Output(ids.ORDER_PRICE, "value"),
     Output(ids.ORDER_QTY, "value"),
     Output(ids.ORDER_SIDE, "value"),
@@ -628,6 +742,7 @@ _ACTION_STATES = [
     State(ids.START_SPEED, "value"),
     State(ids.START_SEED, "value"),
     State(ids.START_BOUNDARY, "value"),
+    State(ids.START_FILL_MODEL, "data"),
     State(ids.STEP_N_COUNT, "value"),
     State(ids.ORDER_SIDE, "value"),
     State(ids.ORDER_TYPE, "value"),
@@ -696,6 +811,7 @@ def _to_action(trig, v: dict) -> Action | None:
             "speed": float(v["speed"] or 10),
             "seed": int(v["seed"] or 0),
             "constraints": {"edit_on_disp_boundary": bool(v["boundary"])},
+            "fill_model": v["fill_model"] or {},
         }
         return Action("start", {"body": body})
     if trig == ids.PLAY:
@@ -870,6 +986,12 @@ def _summary_card(sid: str, summary: dict) -> dbc.Card:
     )
 
 
+def _session_label(st: dict, sid: str) -> str:
+    fills = fmt.fill_model_text(st.get("fill_model"))
+    label = f"{st['symbol']} · {st['disp_tf']} · {sid}"
+    return label if fills == "perfect" else f"{label} · fills: {fills}"
+
+
 @callback(*_OUTPUTS, *_ACTION_INPUTS, *_ACTION_STATES)
 def _on_action(
     _init,
@@ -898,6 +1020,7 @@ def _on_action(
     speed,
     seed,
     boundary,
+    fill_model,
     n,
     side,
     otype,
@@ -974,7 +1097,7 @@ def _on_action(
         "session ended"
         if ended
         else (f"{left // 60}h{left % 60:02d}m left" if left >= 60 else f"{left}m left"),
-        f"{st['symbol']} · {st['disp_tf']} · {res.session_id}" if full else no_update,
+        _session_label(st, res.session_id) if full else no_update,
         f"{pos['qty']:+d}" if pos["qty"] else "flat",
         "—" if pos["avg_price"] is None else f"{pos['avg_price']:.2f}",
         fmt.money(pos["unrealized_pnl"]),

@@ -72,8 +72,10 @@ def _head(row: dict, start_params: dict) -> html.Div:
             ),
             html.Div(
                 f"{row['symbol']} · {row['disp_tf']} · {fmt.et_range(row['t_start'], row['t_end'])}"
+                f" · fills: {fmt.fill_model_text(start_params)}"
                 f" · played {fmt.et_time(row.get('created_at'))}",
                 className="text-muted small",
+                id=ids.LOG_HEAD,
             ),
             fork,
             html.Div(

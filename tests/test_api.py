@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -65,6 +66,64 @@ def test_start_place_step_fill_end_cycle(api_client):
     assert row["status"] == "ended" and row["num_trades"] == 1
     events = api_client.get(f"/replay/events?session_id={sid}&since=1").get_json()["events"]
     assert events[0]["id"] == 2 and events[-1]["type"] == "SESSION_END"
+
+
+def _round_trip(client, **start_over) -> dict:
+    """Buy 100 at market, step, flatten, step, end: return the ended state."""
+    sid = start(client, **start_over)["session_id"]
+    order = {"session_id": sid, "side": "BUY", "type": "MARKET", "qty": 100}
+    assert post(client, "order/place", order).status_code == 200
+    post(client, "step", {"session_id": sid, "disp_steps": 2})
+    post(client, "flatten", {"session_id": sid})
+    post(client, "step", {"session_id": sid, "disp_steps": 2})
+    return post(client, "end", {"session_id": sid}).get_json()
+
+
+def test_start_takes_a_fill_model_that_the_fills_follow(api_client):
+    model = {"commission_per_share": 0.01, "latency_bars": 1, "direction_lock": False}
+    res = start(api_client, fill_model=model)
+    assert res["initial_state"]["fill_model"] == {
+        "limit_fill_ticks_worse": 0,
+        "market_slippage_ticks": 0,
+        **model,
+    }
+    plain, costly = _round_trip(api_client), _round_trip(api_client, fill_model=model)
+    fill_times = [[f["ts_exec"] for f in s["fills"]] for s in (plain, costly)]
+    minute = pd.Timedelta(minutes=1)
+    # one 1m bar of latency: each fill a minute later (the same bars, so other prices)
+    assert [pd.Timestamp(t) + minute for t in fill_times[0]] == list(
+        map(pd.Timestamp, fill_times[1])
+    )
+    assert len(costly["fills"]) == 2
+    events = api_client.get(f"/replay/events?session_id={costly['session_id']}").get_json()
+    assert events["events"][0]["payload"]["params"]["commission_per_share"] == 0.01
+    buy, sell = costly["fills"]
+    gross = (sell["price"] - buy["price"]) * 100
+    assert costly["summary"]["pnl"] == pytest.approx(gross - 2 * 100 * 0.01)  # commission paid
+
+
+@pytest.mark.parametrize(
+    ("fill_model", "field", "code"),
+    [
+        ({"latency_bars": -1}, "fill_model.latency_bars", "bad_param"),
+        ({"direction_lock": "off"}, "fill_model.direction_lock", "bad_param"),
+        ({"commission_per_share": "0.01"}, "fill_model.commission_per_share", "bad_param"),
+        ({"slippage": 1}, "fill_model.slippage", "unknown_field"),
+        ({"tick": 0.05}, "fill_model.tick", "unknown_field"),  # not a fill-model knob
+        ("pessimistic", "fill_model", "bad_type"),
+    ],
+)
+def test_start_refuses_a_bad_fill_model_clearly(api_client, fill_model, field, code):
+    before = api_client.get("/replay/sessions").get_json()["sessions"]
+    r = post(
+        api_client,
+        "start",
+        {"symbol": "SPY", "t_start": DAY, "t_end": DAY, "disp_tf": "5m", "fill_model": fill_model},
+    )
+    assert r.status_code in (400, 422), r.get_json()
+    err = r.get_json()["error"]
+    assert (err["code"], err["field"]) == (code, field)
+    assert api_client.get("/replay/sessions").get_json()["sessions"] == before  # nothing kept
 
 
 def test_bracket_modify_cancel_all_flatten_note_speed(api_client):

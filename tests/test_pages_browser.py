@@ -13,12 +13,18 @@ from ntree.ui import ids
 pytestmark = pytest.mark.browser
 
 
-def _start(dash_duo, dash_app, disp_tf: str = "5m") -> str:
+def _start(dash_duo, dash_app, disp_tf: str = "5m", fills: dict | None = None) -> str:
+    """Start a session from the start panel (``fills``: fill-model input id -> value)."""
     dash_duo.start_server(dash_app)
     dash_duo.wait_for_contains_text(f"#{ids.START_RANGE_NOTE}", "data", timeout=10)
+    if fills:
+        dash_duo.find_element(f"#{ids.START_FILL_TOGGLE}").click()
+        dash_duo.wait_for_element(f"#{ids.START_FILL_SLIPPAGE}", timeout=5)
+        for id_, value in fills.items():
+            _type(dash_duo, id_, value)
     dash_duo.find_element(f"#{ids.START_BUTTON}").click()
     dash_duo.wait_for_contains_text(f"#{ids.SESSION_LABEL}", disp_tf, timeout=10)
-    return dash_duo.find_element(f"#{ids.SESSION_LABEL}").text.split(" · ")[-1]
+    return dash_duo.find_element(f"#{ids.SESSION_LABEL}").text.split(" · ")[2]
 
 
 def _type(dash_duo, id_: str, value) -> None:
@@ -93,6 +99,7 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
     dash_duo.driver.save_screenshot(str(tmp_path / "ended.png"))
     dash_duo.find_element("#summary-link").click()
     dash_duo.wait_for_contains_text("h5", f"Session {sid}", timeout=5)
+    dash_duo.wait_for_contains_text(f"#{ids.LOG_HEAD}", "fills: perfect")
     dash_duo.wait_for_contains_text(f"#{ids.LOG_TABLE}", "FILL BUY 100 @")
     dash_duo.wait_for_contains_text(f"#{ids.LOG_TABLE}", "ORDER_MODIFIED")
     dash_duo.wait_for_contains_text(f"#{ids.LOG_TRADES}", "LONG")
@@ -106,7 +113,11 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
 
 
 def test_errors_timeframe_switch_and_rewind(dash_duo, dash_app):
-    sid = _start(dash_duo, dash_app)
+    fills = {ids.START_FILL_SLIPPAGE: 1, ids.START_FILL_COMMISSION: 0.005}
+    sid = _start(dash_duo, dash_app, fills=fills)
+    assert dash_duo.find_element(f"#{ids.START_FILL_TOGGLE}").text == "Fills: slip 1t · $0.005/sh"
+    label = dash_duo.find_element(f"#{ids.SESSION_LABEL}").text
+    assert label.endswith(f"{sid} · fills: slip 1t · $0.005/sh")  # the session has it
     _type(dash_duo, ids.ORDER_PRICE, "100.005")
     dash_duo.find_element(f"#{ids.PLACE}").click()
     dash_duo.wait_for_contains_text(f"#{ids.ALERT}", "tick", timeout=5)  # shown, no crash
@@ -153,6 +164,7 @@ def test_errors_timeframe_switch_and_rewind(dash_duo, dash_app):
     dash_duo.find_element(f"#{ids.REWIND}").click()
     dash_duo.wait_for_contains_text(f"#{ids.ALERT}", f"parent {sid}", timeout=10)
     assert "Rewound 1 bar, paused" in dash_duo.find_element(f"#{ids.ALERT}").text
-    assert "30m" in dash_duo.find_element(f"#{ids.SESSION_LABEL}").text  # the frame kept
+    label = dash_duo.find_element(f"#{ids.SESSION_LABEL}").text
+    assert "30m" in label and label.endswith("fills: slip 1t · $0.005/sh")  # frame, fills kept
     dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "10:00")
     assert sid not in dash_duo.find_element(f"#{ids.SESSION_LABEL}").text

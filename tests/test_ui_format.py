@@ -220,3 +220,18 @@ def test_risk_preview_flags_legs_on_the_wrong_side_as_the_engine_would() -> None
 def test_risk_preview_is_empty_without_a_price_or_a_leg() -> None:
     assert fmt.risk_preview("BUY", None, 100, 200.0, 199.0) == ("", True)
     assert fmt.risk_preview("BUY", 199.5, 100, None, None) == ("", True)
+
+
+def test_fill_model_text_names_what_differs_from_the_perfect_fill() -> None:
+    assert fmt.fill_model_text(None) == "perfect"
+    assert fmt.fill_model_text({"direction_lock": True, "latency_bars": 0}) == "perfect"
+    model = {
+        "limit_fill_ticks_worse": 1,
+        "market_slippage_ticks": 2,
+        "latency_bars": 1,
+        "direction_lock": False,
+        "commission_per_share": 0.005,
+    }
+    assert fmt.fill_model_text(model) == (
+        "limits 1t through · slip 2t · latency 1m · no direction lock · $0.005/sh"
+    )

@@ -1,6 +1,7 @@
 """The pure replay engine: no Dash, Flask or SQLAlchemy in here (a test enforces it)."""
 
 from ntree.engine.events import Event, EventType
+from ntree.engine.fills import FILL_MODEL_KNOBS
 from ntree.engine.session import (
     DataChangedError,
     EngineError,
@@ -13,6 +14,7 @@ __all__ = [
     "DataChangedError",
     "EngineError",
     "Event",
+    "FILL_MODEL_KNOBS",
     "EventType",
     "ReplaySession",
     "SessionConfig",

@@ -20,6 +20,15 @@ from __future__ import annotations
 BUY = 1
 SELL = -1
 
+#: The fill model's knobs (SessionConfig fields), as a session's state shows them.
+FILL_MODEL_KNOBS = (
+    "limit_fill_ticks_worse",
+    "market_slippage_ticks",
+    "latency_bars",
+    "direction_lock",
+    "commission_per_share",
+)
+
 
 def limit_fill_price(
     side: int, limit: float, o: float, h: float, lo: float, through: float = 0.0

@@ -98,10 +98,11 @@ def _loggable(value: object) -> bool:
 class EngineError(ValueError):
     """A command the engine refused. The session's state is untouched."""
 
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.field = field  # the setting or argument at fault, when it is one
 
 
 class DataChangedError(EngineError):
@@ -160,12 +161,14 @@ def _checked_settings(config: SessionConfig) -> dict:
     for name in _WHOLE_SETTINGS:
         value = getattr(config, name)
         if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
-            raise EngineError("bad_param", f"{name} must be a whole number >= 0, got {value!r}")
+            raise EngineError(
+                "bad_param", f"{name} must be a whole number >= 0, got {value!r}", name
+            )
         out[name] = int(value)
     for name in _SWITCHES:
         value = getattr(config, name)
         if not isinstance(value, bool | np.bool_):
-            raise EngineError("bad_param", f"{name} must be true or false, got {value!r}")
+            raise EngineError("bad_param", f"{name} must be true or false, got {value!r}", name)
         out[name] = bool(value)
     for name, zero_ok in _AMOUNTS:
         value = getattr(config, name)
@@ -177,11 +180,15 @@ def _checked_settings(config: SessionConfig) -> dict:
             or (value == 0 and not zero_ok)
         ):
             bound = ">= 0" if zero_ok else "> 0"
-            raise EngineError("bad_param", f"{name} must be a finite number {bound}, got {value!r}")
+            raise EngineError(
+                "bad_param", f"{name} must be a finite number {bound}, got {value!r}", name
+            )
         out[name] = _plain_number(value)
     speed = config.speed
     if isinstance(speed, bool) or not isinstance(speed, numbers.Real) or not 0 < speed <= 10_000:
-        raise EngineError("bad_param", f"speed must be a number in (0, 10000], got {speed!r}")
+        raise EngineError(
+            "bad_param", f"speed must be a number in (0, 10000], got {speed!r}", "speed"
+        )
     out["speed"] = _plain_number(speed)
     return out
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ntree.engine.events import iso_utc
+from ntree.engine.fills import FILL_MODEL_KNOBS
 from ntree.engine.orders import WORKING
 from ntree.engine.portfolio import _money
 from ntree.indicators import INDICATOR_COLUMNS
@@ -127,6 +128,7 @@ class SessionViews:
             "paused": self.paused,
             "speed": self.speed,
             "edit_on_disp_boundary": self.config.edit_on_disp_boundary,
+            "fill_model": {k: getattr(self.config, k) for k in FILL_MODEL_KNOBS},
             "at_boundary": bool(self.at_boundary),
             "cursor": {
                 "ts_exec": iso_utc(self._ts_exec(self.i)),

@@ -95,6 +95,25 @@ def _order(o: dict) -> str:
     return f"{o.get('side')} {kind}{role} {o.get('qty')}{at}"
 
 
+def fill_model_text(model: dict | None) -> str:
+    """Return a session's fill model in a few words: ``perfect`` for the defaults (every
+    touch fills, no slippage, latency or commission, direction lock on), else what differs,
+    e.g. ``limits 1t through · slip 1t · $0.005/sh``."""
+    model = model or {}
+    parts = []
+    if model.get("limit_fill_ticks_worse"):
+        parts.append(f"limits {model['limit_fill_ticks_worse']}t through")
+    if model.get("market_slippage_ticks"):
+        parts.append(f"slip {model['market_slippage_ticks']}t")
+    if model.get("latency_bars"):
+        parts.append(f"latency {model['latency_bars']}m")
+    if model.get("direction_lock") is False:
+        parts.append("no direction lock")
+    if model.get("commission_per_share"):
+        parts.append(f"${model['commission_per_share']:g}/sh")
+    return " · ".join(parts) or "perfect"
+
+
 def count(n: int, noun: str) -> str:
     """Return ``1 trade``, ``0 trades``, ``3 trades``."""
     return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -16,6 +16,14 @@ START_BOUNDARY = "start-boundary"
 START_PRESET = "start-preset"
 START_BUTTON = "start-button"
 START_RANGE_NOTE = "start-range-note"
+START_FILL_TOGGLE = "start-fill-toggle"  # button: shows the fill model's knobs (and their sum)
+START_FILL_PANEL = "start-fill-panel"  # dbc.Collapse holding the knobs
+START_FILL_MODEL = "start-fill-model"  # dcc.Store: the knobs set away from their defaults
+START_FILL_THROUGH = "start-fill-through"  # limit_fill_ticks_worse
+START_FILL_SLIPPAGE = "start-fill-slippage"  # market_slippage_ticks
+START_FILL_LATENCY = "start-fill-latency"  # latency_bars
+START_FILL_LOCK = "start-fill-lock"  # direction_lock
+START_FILL_COMMISSION = "start-fill-commission"  # commission_per_share
 
 # Cockpit: toolbar
 PLAY = "play"
@@ -78,6 +86,7 @@ HISTORY_FILTER = "history-filter"  # symbol pills: /history?symbol=...
 LOG_TABLE = "log-table"
 
 # Session log
+LOG_HEAD = "log-head"  # symbol · frame · range · fills · played
 LOG_SESSION = "log-session"  # dcc.Store: the session id the page shows
 LOG_TRADES = "log-trades"
 LOG_PARENT = "log-parent"  # link to the parent session of a fork
