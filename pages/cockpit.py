@@ -206,6 +206,10 @@ def _fill_model_row() -> dbc.Row:
                 width="auto",
                 className="px-2 align-self-end",
             ),
+            dbc.Col(
+                html.Small(id=ids.START_FILL_SUMMARY, className="text-warning"),
+                className="px-2 align-self-end",
+            ),
         ],
         className="g-0 align-items-end mt-2 fill-model",
     )
@@ -644,6 +648,7 @@ _FILL_DEFAULTS = {"direction_lock": True}
     Output(ids.START_FILL_MODEL, "data"),
     Output(ids.START_FILL_TOGGLE, "children"),
     Output(ids.START_FILL_TOGGLE, "color"),
+    Output(ids.START_FILL_SUMMARY, "children"),
     *(Input(i, "value") for i in _FILL_KNOB_INPUTS.values()),
 )
 def _fill_model(*values):
@@ -656,7 +661,9 @@ def _fill_model(*values):
         if value != _FILL_DEFAULTS.get(knob, 0):
             model[knob] = value
     text = fmt.fill_model_text(model)
-    return model, f"Fills: {text}", "secondary" if text == "perfect" else "warning"
+    if text == "perfect":
+        return model, "Fills: perfect", "secondary", "every touch fills, nothing added"
+    return model, "Fills: custom", "warning", text
 
 
 @callback(

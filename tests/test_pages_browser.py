@@ -115,7 +115,8 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
 def test_errors_timeframe_switch_and_rewind(dash_duo, dash_app):
     fills = {ids.START_FILL_SLIPPAGE: 1, ids.START_FILL_COMMISSION: 0.005}
     sid = _start(dash_duo, dash_app, fills=fills)
-    assert dash_duo.find_element(f"#{ids.START_FILL_TOGGLE}").text == "Fills: slip 1t · $0.005/sh"
+    assert dash_duo.find_element(f"#{ids.START_FILL_TOGGLE}").text == "Fills: custom"
+    assert dash_duo.find_element(f"#{ids.START_FILL_SUMMARY}").text == "slip 1t · $0.005/sh"
     label = dash_duo.find_element(f"#{ids.SESSION_LABEL}").text
     assert label.endswith(f"{sid} · fills: slip 1t · $0.005/sh")  # the session has it
     _type(dash_duo, ids.ORDER_PRICE, "100.005")

@@ -18,6 +18,7 @@ START_BUTTON = "start-button"
 START_RANGE_NOTE = "start-range-note"
 START_FILL_TOGGLE = "start-fill-toggle"  # button: shows the fill model's knobs (and their sum)
 START_FILL_PANEL = "start-fill-panel"  # dbc.Collapse holding the knobs
+START_FILL_SUMMARY = "start-fill-summary"  # the knobs in words, beside them
 START_FILL_MODEL = "start-fill-model"  # dcc.Store: the knobs set away from their defaults
 START_FILL_THROUGH = "start-fill-through"  # limit_fill_ticks_worse
 START_FILL_SLIPPAGE = "start-fill-slippage"  # market_slippage_ticks
