@@ -6,7 +6,7 @@ import json
 
 import pandas as pd
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 DAY = "2024-08-06"
@@ -433,6 +433,39 @@ def test_random_bodies_never_answer_500(api_client, live, path, fields):
     )
     assert r.status_code < 500, (body, r.get_json())
     assert r.is_json
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    fill_model=st.dictionaries(
+        st.sampled_from(
+            [
+                "limit_fill_ticks_worse",
+                "market_slippage_ticks",
+                "latency_bars",
+                "direction_lock",
+                "commission_per_share",
+                "tick",
+            ]
+        ),
+        json_values | st.integers(min_value=-(2**70), max_value=2**70),
+        max_size=4,
+    )
+)
+@example(fill_model={"latency_bars": 2**70})
+def test_random_fill_models_never_answer_500(api_client, fill_model):
+    body = {"symbol": "SPY", "t_start": DAY, "t_end": DAY, "disp_tf": "5m"}
+    r = api_client.post(
+        "/replay/start",
+        data=json.dumps({**body, "fill_model": fill_model}, allow_nan=True),
+        content_type="application/json",
+    )
+    assert r.status_code < 500, (fill_model, r.get_json())
+    if r.status_code == 200:  # a model the engine took is the one the session shows
+        shown = r.get_json()["initial_state"]["fill_model"]
+        assert {k: shown[k] for k in fill_model} == fill_model
 
 
 def test_a_session_with_rejections_still_re_runs_exactly(api_client, replay_service, live):

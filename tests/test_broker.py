@@ -351,6 +351,8 @@ BAD_PLACES = [
         "bad_bracket",
     ),
     ({"side": "BUY", "type": "LIMIT", "qty": 1, "price": 99.0, "bracket": {}}, "bad_bracket"),
+    ({"side": "BUY", "type": "LIMIT", "qty": 10**9 + 1, "price": 99.0}, "bad_qty"),
+    ({"side": "BUY", "type": "LIMIT", "qty": 2**70, "price": 99.0}, "bad_qty"),  # > 64 bits
     (
         {"side": "BUY", "type": "LIMIT", "qty": 1, "price": 99.0, "bracket": {"tp": 100.001}},
         "off_tick",
@@ -372,6 +374,7 @@ def test_invalid_place_is_rejected_with_code_and_state_untouched(args: dict, cod
     (rejected,) = s.drain_events()
     assert rejected.type == "ORDER_REJECTED"
     assert rejected.payload["code"] == code
+    assert event_line(rejected)  # the log can hold it, whatever the caller sent
     if "cmd" in rejected.payload:
         assert rejected.payload["cmd"]["op"] == "place"
     else:  # NaN: JSON can't hold it, so the log describes the command
@@ -384,6 +387,8 @@ BAD_EDITS = [
     (lambda s, oid: s.cancel(999), "unknown_order"),
     (lambda s, oid: s.cancel(True), "unknown_order"),
     (lambda s, oid: s.cancel("1"), "unknown_order"),
+    (lambda s, oid: s.cancel(2**70), "unknown_order"),  # logged as text: JSON ints are 64-bit
+    (lambda s, oid: s.modify(oid, qty=2**70), "bad_qty"),
     (lambda s, oid: s.modify(999, price=95.0), "unknown_order"),
     (lambda s, oid: s.modify(oid), "bad_modify"),
     (lambda s, oid: s.modify(oid, qty=0), "bad_qty"),
@@ -407,7 +412,9 @@ def test_invalid_cancel_modify_bracket_rejected_with_state_untouched(cmd, code: 
     assert exc.value.code == code
     assert exc.value.message
     assert snapshot(s) == before
-    assert [(e.type, e.payload["code"]) for e in s.drain_events()] == [("ORDER_REJECTED", code)]
+    events = s.drain_events()
+    assert [(e.type, e.payload["code"]) for e in events] == [("ORDER_REJECTED", code)]
+    assert event_line(events[0])  # the log can hold it, whatever the caller sent
 
 
 def test_canceled_order_cannot_be_canceled_again() -> None:

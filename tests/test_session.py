@@ -72,7 +72,13 @@ def test_step_on_15m_frame_moves_15_minutes() -> None:
 
 
 @pytest.mark.parametrize(
-    "kwargs", [{"disp_steps": 0}, {"exec_steps": -1}, {"disp_steps": 1, "exec_steps": 1}]
+    "kwargs",
+    [
+        {"disp_steps": 0},
+        {"exec_steps": -1},
+        {"disp_steps": 1, "exec_steps": 1},
+        {"exec_steps": 2**70},  # more than the log's 64-bit integers hold
+    ],
 )
 def test_bad_step_is_refused(kwargs: dict) -> None:
     s = make_session(RAMP)
@@ -222,10 +228,11 @@ def test_session_config_must_have_timezone_aware_ordered_times() -> None:
 @pytest.mark.parametrize(
     ("knob", "value", "says"),
     [
-        ("limit_fill_ticks_worse", -1, "whole number >= 0"),
-        ("market_slippage_ticks", 0.5, "whole number >= 0"),
-        ("latency_bars", True, "whole number >= 0"),
-        ("seed", -3, "whole number >= 0"),
+        ("limit_fill_ticks_worse", -1, "whole number in 0..10000"),
+        ("market_slippage_ticks", 0.5, "whole number in 0..10000"),
+        ("latency_bars", True, "whole number in 0..10000"),
+        ("latency_bars", 2**70, "whole number in 0..10000"),  # the log couldn't hold it
+        ("seed", -3, "whole number in 0.."),
         ("direction_lock", "no", "true or false"),  # a truthy text must not mean "on"
         ("edit_on_disp_boundary", 1, "true or false"),
         ("commission_per_share", -0.01, "finite number >= 0"),

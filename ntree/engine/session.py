@@ -84,8 +84,10 @@ def _given(args: dict, *, copy: bool = False) -> dict:
 def _loggable(value: object) -> bool:
     """True when ``value`` is plain JSON that reads back as itself (finite numbers, text keys)."""
     cls = value.__class__
-    if value is None or cls is str or cls is bool or cls is int:
+    if value is None or cls is str or cls is bool:
         return True
+    if cls is int:
+        return -(2**63) <= value < 2**64  # what the log's JSON encoder takes
     if cls is float:
         return math.isfinite(value)
     if cls is list:
@@ -149,7 +151,12 @@ class SessionConfig:
 
 
 #: The fill model's knobs and the session's settings, with what each must be.
-_WHOLE_SETTINGS = ("limit_fill_ticks_worse", "market_slippage_ticks", "latency_bars", "seed")
+_WHOLE_SETTINGS = {  # name: the largest value (the log holds 64-bit integers)
+    "limit_fill_ticks_worse": 10_000,
+    "market_slippage_ticks": 10_000,
+    "latency_bars": 10_000,
+    "seed": 2**63 - 1,
+}
 _SWITCHES = ("direction_lock", "edit_on_disp_boundary")
 _AMOUNTS = (("tick", False), ("initial_cash", False), ("commission_per_share", True))
 
@@ -158,11 +165,15 @@ def _checked_settings(config: SessionConfig) -> dict:
     """Return the config's knobs and settings as plain values, or raise ``bad_param``: a
     knob out of range would otherwise be read silently (``direction_lock="no"`` is truthy)."""
     out: dict = {}
-    for name in _WHOLE_SETTINGS:
+    for name, top in _WHOLE_SETTINGS.items():
         value = getattr(config, name)
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < 0:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Integral)
+            or not 0 <= value <= top
+        ):
             raise EngineError(
-                "bad_param", f"{name} must be a whole number >= 0, got {value!r}", name
+                "bad_param", f"{name} must be a whole number in 0..{top}, got {value!r}", name
             )
         out[name] = int(value)
     for name in _SWITCHES:
@@ -208,13 +219,19 @@ def data_fingerprint(bars: pd.DataFrame) -> str:
     return h.hexdigest()
 
 
+MAX_COUNT = 1_000_000_000  # the largest qty or step count (a log holds 64-bit integers)
+
+
 def _positive_int(value: object, name: str, code: str) -> int:
-    if value.__class__ is int and value > 0:
+    if value.__class__ is int and 0 < value <= MAX_COUNT:
         return value
-    if isinstance(value, bool) or not isinstance(value, (numbers.Integral, float)):
-        raise EngineError(code, f"{name} must be a whole number > 0, got {value!r}")
-    if value <= 0 or int(value) != value:
-        raise EngineError(code, f"{name} must be a whole number > 0, got {value!r}")
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (numbers.Integral, float))
+        or not 0 < value <= MAX_COUNT
+        or int(value) != value
+    ):
+        raise EngineError(code, f"{name} must be a whole number in 1..{MAX_COUNT}, got {value!r}")
     return int(value)
 
 
@@ -489,7 +506,7 @@ class ReplaySession(SessionViews):
             raise EngineError("bad_side", f"side must be BUY or SELL, got {side!r}")
         if type.__class__ is not str or type not in ORDER_TYPES:
             raise EngineError("bad_type", f"type must be one of {ORDER_TYPES}, got {type!r}")
-        if qty.__class__ is not int or qty <= 0:
+        if qty.__class__ is not int or not 0 < qty <= MAX_COUNT:
             qty = _positive_int(qty, "qty", "bad_qty")
         price = args.get("price")
         if type != MARKET:
