@@ -353,6 +353,11 @@ BAD_PLACES = [
     ({"side": "BUY", "type": "LIMIT", "qty": 1, "price": 99.0, "bracket": {}}, "bad_bracket"),
     ({"side": "BUY", "type": "LIMIT", "qty": 10**9 + 1, "price": 99.0}, "bad_qty"),
     ({"side": "BUY", "type": "LIMIT", "qty": 2**70, "price": 99.0}, "bad_qty"),  # > 64 bits
+    ({"side": "BUY", "type": "LIMIT", "qty": 1, "price": 2**70}, "bad_price"),
+    (
+        {"side": "BUY", "type": "LIMIT", "qty": 1, "price": 99.0, "bracket": {"tp": 2**70}},
+        "bad_price",
+    ),
     (
         {"side": "BUY", "type": "LIMIT", "qty": 1, "price": 99.0, "bracket": {"tp": 100.001}},
         "off_tick",
@@ -389,6 +394,7 @@ BAD_EDITS = [
     (lambda s, oid: s.cancel("1"), "unknown_order"),
     (lambda s, oid: s.cancel(2**70), "unknown_order"),  # logged as text: JSON ints are 64-bit
     (lambda s, oid: s.modify(oid, qty=2**70), "bad_qty"),
+    (lambda s, oid: s.modify(oid, price=2**70), "bad_price"),
     (lambda s, oid: s.modify(999, price=95.0), "unknown_order"),
     (lambda s, oid: s.modify(oid), "bad_modify"),
     (lambda s, oid: s.modify(oid, qty=0), "bad_qty"),

@@ -220,6 +220,7 @@ def data_fingerprint(bars: pd.DataFrame) -> str:
 
 
 MAX_COUNT = 1_000_000_000  # the largest qty or step count (a log holds 64-bit integers)
+MAX_PRICE = 10_000_000  # the highest price an order may name
 
 
 def _positive_int(value: object, name: str, code: str) -> int:
@@ -428,8 +429,10 @@ class ReplaySession(SessionViews):
                 return on_tick
         elif isinstance(price, bool) or not isinstance(price, (int, float)):
             raise EngineError("bad_price", f"{name} must be a number, got {price!r}")
-        if not 0 < price < math.inf:  # also refuses NaN
-            raise EngineError("bad_price", f"{name} must be a finite number > 0, got {price}")
+        if not 0 < price <= MAX_PRICE:  # also refuses NaN
+            raise EngineError(
+                "bad_price", f"{name} must be a number in (0, {MAX_PRICE:,}], got {price}"
+            )
         steps = price / self.config.tick
         whole = round(steps)
         if abs(steps - whole) > 1e-6:
