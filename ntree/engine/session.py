@@ -586,7 +586,7 @@ class ReplaySession(SessionViews):
                 raise EngineError("bad_orders", f"orders must be a list, got {orders!r}")
             given, new = [], []
             for n, item in enumerate(orders):
-                if not isinstance(item, dict) or not item.keys() <= _PLACE_ARGS:
+                if not isinstance(item, dict) or not _PLACE_ARGS.issuperset(item):
                     raise EngineError(
                         "bad_orders",
                         f"orders[{n}] must be an object with keys from {sorted(_PLACE_ARGS)}, "
@@ -607,18 +607,17 @@ class ReplaySession(SessionViews):
         canceled = list(self.orders)
         for order in self.orders.values():
             order.apply("cancel")
-        self.orders.clear()
         self._exits.clear()
-        for order in new:
-            self.orders[order.order_id] = order
+        ids = [order.order_id for order in new]
+        self.orders = dict(zip(ids, new, strict=True))
         # The orders placed are the command's items, in order, with these ids.
         payload = {
             "cmd": {"op": "replace_orders", "args": {"orders": given}},
             "canceled": canceled,
-            "order_ids": [order.order_id for order in new],
+            "order_ids": ids,
         }
         self._emit(EventType.ORDERS_REPLACED, payload)
-        return [order.order_id for order in new]
+        return list(ids)
 
     def _cancel(self, order: Order, reason: str, cmd: dict | None = None, i: int | None = None):
         order.apply("cancel")
