@@ -455,6 +455,7 @@ def test_random_bodies_never_answer_500(api_client, live, path, fields):
     )
 )
 @example(fill_model={"latency_bars": 2**70})
+@example(fill_model={"commission_per_share": 2**64})
 def test_random_fill_models_never_answer_500(api_client, fill_model):
     body = {"symbol": "SPY", "t_start": DAY, "t_end": DAY, "disp_tf": "5m"}
     r = api_client.post(

@@ -158,7 +158,11 @@ _WHOLE_SETTINGS = {  # name: the largest value (the log holds 64-bit integers)
     "seed": 2**63 - 1,
 }
 _SWITCHES = ("direction_lock", "edit_on_disp_boundary")
-_AMOUNTS = (("tick", False), ("initial_cash", False), ("commission_per_share", True))
+_AMOUNTS = {  # name: (zero allowed, the largest value)
+    "tick": (False, 1_000),
+    "initial_cash": (False, 10**15),
+    "commission_per_share": (True, 1_000),
+}
 
 
 def _checked_settings(config: SessionConfig) -> dict:
@@ -181,18 +185,16 @@ def _checked_settings(config: SessionConfig) -> dict:
         if not isinstance(value, bool | np.bool_):
             raise EngineError("bad_param", f"{name} must be true or false, got {value!r}", name)
         out[name] = bool(value)
-    for name, zero_ok in _AMOUNTS:
+    for name, (zero_ok, top) in _AMOUNTS.items():
         value = getattr(config, name)
         if (
             isinstance(value, bool)
             or not isinstance(value, numbers.Real)
-            or not math.isfinite(value)
-            or value < 0
-            or (value == 0 and not zero_ok)
+            or not (0 <= value <= top if zero_ok else 0 < value <= top)  # also refuses NaN
         ):
-            bound = ">= 0" if zero_ok else "> 0"
+            bounds = f"[0, {top:,}]" if zero_ok else f"(0, {top:,}]"
             raise EngineError(
-                "bad_param", f"{name} must be a finite number {bound}, got {value!r}", name
+                "bad_param", f"{name} must be a number in {bounds}, got {value!r}", name
             )
         out[name] = _plain_number(value)
     speed = config.speed
