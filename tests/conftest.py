@@ -7,6 +7,13 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests draw the same examples on every run (a suite that is green stays green);
+# HYPOTHESIS_PROFILE=explore draws fresh ones to hunt for new counterexamples.
+settings.register_profile("ntree", derandomize=True)
+settings.register_profile("explore", derandomize=False, max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ntree"))
 
 
 def pytest_setup_options():
