@@ -115,7 +115,10 @@ def open_session(
     """Start a session on stored bars; raise EngineError for an unknown symbol or bad range."""
     unknown = set(params) - set(_FILL_MODEL_KEYS)
     if unknown:
-        raise EngineError("bad_param", f"unknown session parameter(s): {sorted(unknown)}")
+        raise EngineError(
+            "bad_param",
+            f"unknown session parameter(s): {sorted(unknown)}; known: {list(_FILL_MODEL_KEYS)}",
+        )
     if not isinstance(symbol, str) or not symbol:
         raise EngineError("bad_symbol", f"symbol must be text, got {symbol!r}")
     try:

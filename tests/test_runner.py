@@ -221,6 +221,8 @@ def test_rewind_keeps_the_display_frame_the_trader_rewound_in(engine) -> None:
         ({"t_start": "2024-07-09", "t_end": "2024-07-08"}, "bad_range"),
         ({"disp_tf": "7m"}, "bad_tf"),
         ({"t_start": "yesterday"}, "bad_time"),
+        ({"slippage": 1}, "bad_param"),  # not a knob: the message lists those there are
+        ({"direction_lock": "no"}, "bad_param"),
     ],
 )
 def test_open_session_rejects_bad_input_clearly(engine, kwargs, code) -> None:
