@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 
 from ntree import db
 from ntree.cache import SessionCache, UnknownSession
-from ntree.engine import FILL_MODEL_KNOBS, EngineError
+from ntree.engine import FILL_MODEL_KNOBS, MAX_SPEED, EngineError
 from ntree.market import DISP_TFS, TICK, is_on_tick
 from ntree.runner import fork_session, open_session, restore_session
 from ntree.runner import parse_time as runner_parse_time
@@ -37,7 +37,6 @@ MAX_STEPS = 10_000
 MAX_CANDLES = 5_000
 MAX_NOTE = 2_000
 MAX_ORDERS = 100  # orders in one replace_orders command
-MAX_SPEED = 10_000  # display bars per minute; the engine's own limit for set_speed
 FILL_EVENTS = frozenset({"FILL", "TARGET_FILLED", "STOP_TRIGGERED"})
 
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import copy
 
-from ntree.api import MAX_CANDLES, MAX_NOTE, MAX_ORDERS, MAX_STEPS, ORDER_TYPES, SIDES
+from ntree.api import (
+    MAX_CANDLES,
+    MAX_NOTE,
+    MAX_ORDERS,
+    MAX_SPEED,
+    MAX_STEPS,
+    ORDER_TYPES,
+    SIDES,
+)
 from ntree.engine.events import EventType
 from ntree.market import DISP_TFS, TICK
 
@@ -343,7 +351,7 @@ _SCHEMAS |= {
         description="put a bracket on the open position (replaces its previous exits)",
     ),
     "SetSpeedRequest": _body(
-        {"speed": {"type": "number", "exclusiveMinimum": 0, "maximum": 10_000}}, ["speed"]
+        {"speed": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SPEED}}, ["speed"]
     ),
     "SetDispTfRequest": _body({"disp_tf": _DISP_TF}, ["disp_tf"]),
     "NoteRequest": _body(

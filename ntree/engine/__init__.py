@@ -3,6 +3,7 @@
 from ntree.engine.events import Event, EventType
 from ntree.engine.fills import FILL_MODEL_KNOBS
 from ntree.engine.session import (
+    MAX_SPEED,
     DataChangedError,
     EngineError,
     ReplaySession,
@@ -15,6 +16,7 @@ __all__ = [
     "EngineError",
     "Event",
     "FILL_MODEL_KNOBS",
+    "MAX_SPEED",
     "EventType",
     "ReplaySession",
     "SessionConfig",

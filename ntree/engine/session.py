@@ -150,6 +150,8 @@ class SessionConfig:
         return cls(**d)
 
 
+MAX_SPEED = 10_000  # display bars per minute: pacing only, it never changes results
+
 #: The fill model's knobs and the session's settings, with what each must be.
 _WHOLE_SETTINGS = {  # name: the largest value (the log holds 64-bit integers)
     "limit_fill_ticks_worse": 10_000,
@@ -198,9 +200,9 @@ def _checked_settings(config: SessionConfig) -> dict:
             )
         out[name] = _plain_number(value)
     speed = config.speed
-    if isinstance(speed, bool) or not isinstance(speed, numbers.Real) or not 0 < speed <= 10_000:
+    if isinstance(speed, bool) or not isinstance(speed, numbers.Real) or not 0 < speed <= MAX_SPEED:
         raise EngineError(
-            "bad_param", f"speed must be a number in (0, 10000], got {speed!r}", "speed"
+            "bad_param", f"speed must be a number in (0, {MAX_SPEED}], got {speed!r}", "speed"
         )
     out["speed"] = _plain_number(speed)
     return out
@@ -755,9 +757,11 @@ class ReplaySession(SessionViews):
         if (
             isinstance(speed, bool)
             or not isinstance(speed, int | float)
-            or not (0 < speed <= 10_000)
+            or not (0 < speed <= MAX_SPEED)
         ):
-            raise EngineError("bad_speed", f"speed must be a number in (0, 10000], got {speed!r}")
+            raise EngineError(
+                "bad_speed", f"speed must be a number in (0, {MAX_SPEED}], got {speed!r}"
+            )
         self.speed = float(speed)
         self._emit(EventType.SPEED_CHANGE, {"cmd": {"op": "set_speed", "args": {"speed": speed}}})
 
