@@ -25,6 +25,7 @@ from dash import (
 from dash.exceptions import PreventUpdate
 
 from ntree.api import service
+from ntree.engine import FILL_MODEL_DEFAULTS
 from ntree.market import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick, sessions
 from ntree.ui import figures, ids
 from ntree.ui import format as fmt
@@ -156,9 +157,15 @@ def _start_panel() -> dbc.Card:
     )
 
 
-def _whole_input(id_: str) -> dbc.Input:
+def _whole_input(id_: str, knob: str) -> dbc.Input:
     return dbc.Input(
-        id=id_, type="number", min=0, step=1, value=0, size="sm", style={"width": "5rem"}
+        id=id_,
+        type="number",
+        min=0,
+        step=1,
+        value=FILL_MODEL_DEFAULTS[knob],
+        size="sm",
+        style={"width": "5rem"},
     )
 
 
@@ -168,17 +175,17 @@ def _fill_model_row() -> dbc.Row:
         [
             _field(
                 "Limit fills: ticks through",
-                _whole_input(ids.START_FILL_THROUGH),
+                _whole_input(ids.START_FILL_THROUGH, "limit_fill_ticks_worse"),
                 hint="0: a touch fills; n: the bar must trade n ticks through the limit",
             ),
             _field(
                 "Market/stop slippage (ticks)",
-                _whole_input(ids.START_FILL_SLIPPAGE),
+                _whole_input(ids.START_FILL_SLIPPAGE, "market_slippage_ticks"),
                 hint="market and stop fills n ticks worse",
             ),
             _field(
                 "Latency (1m bars)",
-                _whole_input(ids.START_FILL_LATENCY),
+                _whole_input(ids.START_FILL_LATENCY, "latency_bars"),
                 hint="orders and changes are live n 1m bars later",
             ),
             _field(
@@ -188,7 +195,7 @@ def _fill_model_row() -> dbc.Row:
                     type="number",
                     min=0,
                     step=0.001,
-                    value=0,
+                    value=FILL_MODEL_DEFAULTS["commission_per_share"],
                     size="sm",
                     style={"width": "6rem"},
                 ),
@@ -198,7 +205,7 @@ def _fill_model_row() -> dbc.Row:
                     dbc.Switch(
                         id=ids.START_FILL_LOCK,
                         label="Direction lock",
-                        value=True,
+                        value=FILL_MODEL_DEFAULTS["direction_lock"],
                         className="mb-0 small",
                     ),
                     title="a 1m bar that reaches both sides fills only the side nearest its open",
@@ -641,7 +648,6 @@ _FILL_KNOB_INPUTS = {
     "commission_per_share": ids.START_FILL_COMMISSION,
     "direction_lock": ids.START_FILL_LOCK,
 }
-_FILL_DEFAULTS = {"direction_lock": True}
 
 
 @callback(
@@ -658,7 +664,7 @@ def _fill_model(*values):
     for knob, value in zip(_FILL_KNOB_INPUTS, values, strict=True):
         if value is None or value == "":
             continue  # cleared or not a number yet: the default
-        if value != _FILL_DEFAULTS.get(knob, 0):
+        if value != FILL_MODEL_DEFAULTS[knob]:
             model[knob] = value
     text = fmt.fill_model_text(model)
     if text == "perfect":

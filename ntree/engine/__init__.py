@@ -3,6 +3,7 @@
 from ntree.engine.events import Event, EventType
 from ntree.engine.fills import FILL_MODEL_KNOBS
 from ntree.engine.session import (
+    FILL_MODEL_DEFAULTS,
     MAX_SPEED,
     DataChangedError,
     EngineError,
@@ -15,6 +16,7 @@ __all__ = [
     "DataChangedError",
     "EngineError",
     "Event",
+    "FILL_MODEL_DEFAULTS",
     "FILL_MODEL_KNOBS",
     "MAX_SPEED",
     "EventType",

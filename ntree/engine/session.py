@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import math
 import numbers
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 from operator import itemgetter
 
 import numpy as np
@@ -23,6 +23,7 @@ from ntree.aggregate import aggregate, bucket_codes, local_days
 from ntree.engine.events import LOG_FORMAT, Event, EventType, iso_utc
 from ntree.engine.fills import (
     BUY,
+    FILL_MODEL_KNOBS,
     direction_of_bar,
     limit_fill_price,
     market_fill_price,
@@ -149,6 +150,11 @@ class SessionConfig:
         d["disp_tf"] = parse_disp_tf(d["disp_tf"])
         return cls(**d)
 
+
+#: The fill model's defaults, the v1 "perfect fill" (read from SessionConfig, not restated).
+FILL_MODEL_DEFAULTS = {
+    f.name: f.default for f in fields(SessionConfig) if f.name in FILL_MODEL_KNOBS
+}
 
 MAX_SPEED = 10_000  # display bars per minute: pacing only, it never changes results
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ntree.engine import FILL_MODEL_DEFAULTS
 from ntree.market import EXCHANGE_TZ
 
 ORDER_KIND = {"LIMIT": "LMT", "STOP": "STP", "MARKET": "MKT"}
@@ -98,19 +99,23 @@ def _order(o: dict) -> str:
 def fill_model_text(model: dict | None) -> str:
     """Return a session's fill model in a few words: ``perfect`` for the defaults (every
     touch fills, no slippage, latency or commission, direction lock on), else what differs,
-    e.g. ``limits 1t through · slip 1t · $0.005/sh``."""
-    model = model or {}
+    e.g. ``limits 1t through · slip 1t · $0.005/sh``. ``model`` may hold other settings too."""
+    changed = {
+        k: v
+        for k, v in (model or {}).items()
+        if k in FILL_MODEL_DEFAULTS and v != FILL_MODEL_DEFAULTS[k]
+    }
     parts = []
-    if model.get("limit_fill_ticks_worse"):
-        parts.append(f"limits {model['limit_fill_ticks_worse']}t through")
-    if model.get("market_slippage_ticks"):
-        parts.append(f"slip {model['market_slippage_ticks']}t")
-    if model.get("latency_bars"):
-        parts.append(f"latency {model['latency_bars']}m")
-    if model.get("direction_lock") is False:
+    if "limit_fill_ticks_worse" in changed:
+        parts.append(f"limits {changed['limit_fill_ticks_worse']}t through")
+    if "market_slippage_ticks" in changed:
+        parts.append(f"slip {changed['market_slippage_ticks']}t")
+    if "latency_bars" in changed:
+        parts.append(f"latency {changed['latency_bars']}m")
+    if "direction_lock" in changed:
         parts.append("no direction lock")
-    if model.get("commission_per_share"):
-        parts.append(f"${model['commission_per_share']:g}/sh")
+    if "commission_per_share" in changed:
+        parts.append(f"${changed['commission_per_share']:g}/sh")
     return " · ".join(parts) or "perfect"
 
 
