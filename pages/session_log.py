@@ -209,7 +209,8 @@ def layout(session_id: str | None = None, **_kwargs) -> html.Div:
                 [
                     "Event log ",
                     html.Small(
-                        f"({len(events) - len(shown)} steps hidden; click a line for its payload)",
+                        f"({fmt.count(len(events) - len(shown), 'step')} hidden; "
+                        "click a line for its payload)",
                         className="text-muted",
                     ),
                 ]
