@@ -619,3 +619,30 @@ def test_a_refused_command_json_cannot_hold_is_described_and_re_runs(command) ->
     stored = [event_from_record(int(seq), *rest) for seq, *rest in (e.split("|", 4) for e in lines)]
     rebuilt = ReplaySession.from_events(stored, s.bars)
     assert [event_line(e) for e in rebuilt.drain_events()] == lines
+
+
+@pytest.mark.parametrize(
+    ("change", "code"),
+    [
+        ({"qty": 0}, "bad_qty"),
+        ({"qty": True}, "bad_qty"),
+        ({"qty": 2_000_000_000}, "bad_qty"),
+        ({"side": "buy"}, "bad_side"),
+        ({"type": "limit"}, "bad_type"),
+        ({"price": 100.005}, "off_tick"),
+        ({"price": -99.9}, "bad_price"),
+    ],
+)
+def test_replace_orders_checks_a_re_laid_ladder_as_strictly_as_the_first(change, code) -> None:
+    # The second ladder repeats prices the session has seen (its quick path): a bad rung is
+    # still refused, by the same check and message, and nothing changes.
+    s = make_session()
+    first = s.replace_orders(ladder(100.0))
+    before = snapshot(s)
+    orders = ladder(100.0)
+    orders[2] = {**orders[2], **change}
+    with pytest.raises(EngineError) as exc:
+        s.replace_orders(orders)
+    assert exc.value.code == code and exc.value.message.startswith("orders[2]: ")
+    assert snapshot(s) == before
+    assert [o["order_id"] for o in s.working_orders()] == first

@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from ntree.aggregate import aggregate, bucket_codes, local_days
+from ntree.engine.book import TriggerBook
 from ntree.engine.events import LOG_FORMAT, Event, EventType, iso_utc
 from ntree.engine.fills import (
-    BUY,
     FILL_MODEL_KNOBS,
     direction_of_bar,
     limit_fill_price,
@@ -303,6 +303,8 @@ class ReplaySession(SessionViews):
         self.portfolio = Portfolio(config.initial_cash, config.commission_per_share)
         self.orders: dict[int, Order] = {}  # the working orders, in id order
         self._exits: dict[int, Order] = {}  # those of them that are bracket exits (tp/sl)
+        self._book: TriggerBook | None = None  # the live orders by trigger level, once built
+        self._through = config.limit_fill_ticks_worse * config.tick
         self.fills: list[Fill] = []
         self.equity_curve: list[tuple[int, float]] = []
         self._pending: list[Event] = []
@@ -362,7 +364,9 @@ class ReplaySession(SessionViews):
 
     def __getstate__(self) -> dict:
         # Memoryviews don't pickle (the cache pickles sessions): rebuild them on load.
-        return {k: v for k, v in self.__dict__.items() if not isinstance(v, memoryview)}
+        state = {k: v for k, v in self.__dict__.items() if not isinstance(v, memoryview)}
+        state["_book"] = None  # rebuilt when needed
+        return state
 
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
@@ -508,6 +512,7 @@ class ReplaySession(SessionViews):
                 self._reject(cmd, err)
             raise
         self.orders[order.order_id] = order
+        self._book = None
         self._emit(EventType.ORDER_PLACED, {"cmd": cmd, "order": order.to_event()})
         return order.order_id
 
@@ -595,7 +600,29 @@ class ReplaySession(SessionViews):
             if not isinstance(orders, list):
                 raise EngineError("bad_orders", f"orders must be a list, got {orders!r}")
             given, new = [], []
+            live_from = self.i + self.config.latency_bars
+            on_tick = self._tick_prices
             for n, item in enumerate(orders):
+                if item.__class__ is dict and len(item) == 4:
+                    # The usual item, a limit or stop at a price already seen: the checks of
+                    # _new_order, inline (a bot re-lays its ladder every bar).
+                    side, type_, qty = item.get("side"), item.get("type"), item.get("qty")
+                    price = item.get("price")
+                    if (
+                        side.__class__ is str
+                        and type_.__class__ is str
+                        and (side == "BUY" or side == "SELL")
+                        and (type_ == LIMIT or type_ == STOP)
+                        and qty.__class__ is int
+                        and 0 < qty <= MAX_COUNT
+                        and price.__class__ is float
+                        and (px := on_tick.get(price)) is not None
+                    ):
+                        given.append({"side": side, "type": type_, "qty": qty, "price": price})
+                        oid = self._next_oid
+                        self._next_oid = oid + 1
+                        new.append(Order(oid, SIDES[side], type_, qty, px, live_from))
+                        continue
                 if not isinstance(item, dict) or not _PLACE_ARGS.issuperset(item):
                     raise EngineError(
                         "bad_orders",
@@ -620,6 +647,7 @@ class ReplaySession(SessionViews):
         self._exits.clear()
         ids = [order.order_id for order in new]
         self.orders = dict(zip(ids, new, strict=True))
+        self._book = None
         # The orders placed are the command's items, in order, with these ids.
         payload = {
             "cmd": {"op": "replace_orders", "args": {"orders": given}},
@@ -632,6 +660,7 @@ class ReplaySession(SessionViews):
     def _cancel(self, order: Order, reason: str, cmd: dict | None = None, i: int | None = None):
         order.apply("cancel")
         del self.orders[order.order_id]
+        self._book = None
         if self._exits:
             self._exits.pop(order.order_id, None)
         payload = {"order_id": order.order_id, "reason": reason}
@@ -663,6 +692,7 @@ class ReplaySession(SessionViews):
         order.price, order.qty = new_price, new_qty
         order.mods_count += 1
         order.live_from = max(order.live_from, self.i + self.config.latency_bars)
+        self._book = None
         if self.portfolio.open_trade is not None:
             self.portfolio.open_trade.mods_count += 1
         else:
@@ -690,6 +720,7 @@ class ReplaySession(SessionViews):
             )
             self._next_oid += 1
             self.orders[order.order_id] = order
+            self._book = None
             self._emit(EventType.ORDER_PLACED, {"order": order.to_event()})
 
     def set_bracket(self, tp: float | None = None, sl: float | None = None) -> None:
@@ -737,6 +768,7 @@ class ReplaySession(SessionViews):
             )
             self._next_oid += 1
             self.orders[order.order_id] = order
+            self._book = None
             self._exits[order.order_id] = order
             ids.append(order.order_id)
             self._emit(EventType.ORDER_PLACED, {"order": order.to_event()}, i)
@@ -881,23 +913,20 @@ class ReplaySession(SessionViews):
                 return True
         return False
 
+    def _book_at(self, i: int) -> TriggerBook:
+        """Return the book of the orders live at bar ``i`` (built again after a change)."""
+        book = self._book
+        if book is None or i >= book.next_live:
+            book = self._book = TriggerBook(self.orders.values(), i, self._through)
+        return book
+
     def _next_trigger(self, i: int, j: int) -> int:
         """Return the first bar in [i, j) where a live order may trigger (or become live)."""
-        lo_thr = -math.inf  # a bar whose low reaches this reaches a buy limit or sell stop
-        hi_thr = math.inf  # a bar whose high reaches this reaches a sell limit or buy stop
-        end = j
-        for order in self.orders.values():
-            live_from, otype, price = order.live_from, order.type, order.price
-            if live_from > i:
-                if live_from < end:
-                    end = live_from
-            elif otype == MARKET:
-                return i
-            elif (order.side == BUY) == (otype == LIMIT):
-                if price > lo_thr:
-                    lo_thr = price
-            elif price < hi_thr:
-                hi_thr = price
+        book = self._book_at(i)
+        if book.markets:
+            return i
+        lo_thr, hi_thr = book.lo_level, book.hi_level
+        end = j if j < book.next_live else book.next_live
         if end - i <= _SHORT_SPAN:
             lows, highs = self._l, self._h
             for k in range(i, end):
@@ -929,12 +958,14 @@ class ReplaySession(SessionViews):
 
     def _process_bar(self, k: int) -> None:
         o, h, lo = self._o[k], self._h[k], self._l[k]
-        through = self.config.limit_fill_ticks_worse * self.config.tick
+        through = self._through
         trade_before = self.portfolio.open_trade
+        if self.bulk_skip:
+            candidates = self._book_at(k).reached(h, lo)
+        else:  # the plain loop asks every live order (what the book must agree with)
+            candidates = [order for order in self.orders.values() if order.live_from <= k]
         eligible = []
-        for order in self.orders.values():
-            if order.live_from > k:
-                continue
+        for order in candidates:
             price = order.price
             if order.type == LIMIT:
                 px = limit_fill_price(order.side, price, o, h, lo, through)
@@ -990,6 +1021,8 @@ class ReplaySession(SessionViews):
         oid, role = order.order_id, order.role
         order.apply("fill")
         del self.orders[oid]
+        if self._book is not None:
+            self._book.remove(order)
         if self._exits:
             self._exits.pop(oid, None)
         if order.type == STOP:
