@@ -6,7 +6,9 @@ from dataclasses import asdict, dataclass
 
 
 def _money(x: float) -> float:
-    return round(x, 6)
+    """Round an amount to 6 decimals, as the log records it (zero, the usual realized PnL of
+    an opening fill, as it is: ``round`` costs as much as the rest of a fill's bookkeeping)."""
+    return x if x == 0 else round(x, 6)
 
 
 @dataclass(slots=True)

@@ -966,28 +966,19 @@ class ReplaySession(SessionViews):
             candidates = [order for order in self.orders.values() if order.live_from <= k]
         eligible = []
         for order in candidates:
-            price = order.price
             if order.type == LIMIT:
-                px = limit_fill_price(order.side, price, o, h, lo, through)
+                px = limit_fill_price(order.side, order.price, o, h, lo, through)
             elif order.type == STOP:
-                px = stop_fill_price(order.side, price, o, h, lo)
+                px = stop_fill_price(order.side, order.price, o, h, lo)
             else:
                 px = market_fill_price(o)
             if px is not None:
-                eligible.append((trigger_distance(price, o), order.order_id, order, px))
-        if eligible:
-            if len(eligible) > 1:
-                eligible.sort(key=_by_distance_then_id)  # the order they fill in
-                if self.config.direction_lock:
-                    side = direction_of_bar([(e[0], e[1], e[2].side) for e in eligible])
-                    winner = next(e[2] for e in eligible if e[2].side == side)
-                    for _, _, order, _ in eligible:
-                        if order.side != side:
-                            self._emit_lock(order, winner, k)
-                    eligible = [e for e in eligible if e[2].side == side]
-            for _, _, order, px in eligible:
-                if order.status == WORKING:  # an earlier fill in this bar may have canceled it
-                    self._fill(order, px, k)
+                eligible.append((order, px))
+        if len(eligible) > 1:
+            eligible = self._fill_sequence(eligible, o, k)
+        for order, px in eligible:
+            if order.status == WORKING:  # an earlier fill in this bar may have canceled it
+                self._fill(order, px, k)
         pf = self.portfolio
         if pf.open_trade is not None and pf.open_trade is not trade_before:
             # Opened inside this bar: its extremes may predate the fill. Count the adverse one
@@ -999,6 +990,26 @@ class ReplaySession(SessionViews):
                 pf.mark(h, c)
         else:
             pf.mark(h, lo)
+
+    def _fill_sequence(self, eligible: list[tuple[Order, float]], o: float, k: int) -> list:
+        """Return the (order, price) pairs a bar reaching several orders fills, in the order
+        they fill (nearest the open, then FIFO); with the direction lock, only those of the
+        side the nearest one decides (the others stay working, and the log says why)."""
+        ranked = sorted(
+            (
+                (trigger_distance(order.price, o), order.order_id, order, px)
+                for order, px in eligible
+            ),
+            key=_by_distance_then_id,
+        )
+        if self.config.direction_lock:
+            side = direction_of_bar([(d, oid, order.side) for d, oid, order, _ in ranked])
+            winner = next(order for _, _, order, _ in ranked if order.side == side)
+            for _, _, order, _ in ranked:
+                if order.side != side:
+                    self._emit_lock(order, winner, k)
+            ranked = [e for e in ranked if e[2].side == side]
+        return [(order, px) for _, _, order, px in ranked]
 
     def _emit_lock(self, skipped: Order, winner: Order, k: int) -> None:
         reason = (
