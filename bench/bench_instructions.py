@@ -2,13 +2,14 @@
 
 Run ``python bench/bench_instructions.py [--bars N] [--against REF]``. It plays the engine
 benchmark's workload (``bench/workload.py``: the 10-order ladder re-laid every 30m bar,
-events encoded to canonical lines) under ``valgrind --tool=callgrind`` at N bars and at
-N/10 bars and prints the difference per bar, so the interpreter's start-up, imports and
-session setup cancel out. Wall-clock figures on a shared machine swing by 20% from one run
-to the next; instruction counts repeat to a few parts in ten thousand, so this is the
-benchmark to compare two versions of the engine by. ``--against REF`` counts the same
-workload on the ntree package of another commit (checked out in a temporary git worktree)
-and prints the ratio.
+events encoded to canonical lines) under ``valgrind --tool=callgrind`` on N bars and on
+N/10 bars and prints the difference per bar, so the interpreter's start-up and imports
+cancel out (both runs make the same N bars, so what is counted is the session: setup,
+stepping, fills, the log, and the bot; not the making of the bars). Wall-clock figures on a
+shared machine swing by 20% from one run to the next; instruction counts repeat to a few
+parts in ten thousand, so this is the benchmark to compare two versions of the engine by.
+``--against REF`` counts the same workload on the ntree package of another commit (checked
+out in a temporary git worktree) and prints the ratio.
 
 Needs valgrind (Debian: ``apt-get install valgrind``); it is not a dependency of ntree.
 """
@@ -29,8 +30,9 @@ ROOT = HERE.parent
 DEFAULT_BARS = 33_000
 
 
-def child(n: int) -> None:
-    """Play the workload on ``n`` bars (run under callgrind by :func:`count`)."""
+def child(n: int, total: int) -> None:
+    """Make ``total`` bars and play the workload on the first ``n`` (run under callgrind by
+    :func:`count`; making the same bars in both runs takes their cost out of the difference)."""
     from ntree.codec import event_line  # first: bench_engine puts this tree on sys.path
 
     sys.path.insert(0, str(HERE))
@@ -38,15 +40,16 @@ def child(n: int) -> None:
     import workload
 
     lines: list[str] = []
-    bench_engine.run_engine(workload.make_bars(n), lambda evs: lines.extend(map(event_line, evs)))
+    bars = workload.make_bars(total).iloc[:n]
+    bench_engine.run_engine(bars, lambda evs: lines.extend(map(event_line, evs)))
 
 
-def count(n: int, package_root: Path) -> int:
-    """Return the instructions callgrind counts for the workload on ``n`` bars, with the
-    ``ntree`` package imported from ``package_root``."""
+def count(n: int, total: int, package_root: Path) -> int:
+    """Return the instructions callgrind counts for the workload on ``n`` of ``total`` bars,
+    with the ``ntree`` package imported from ``package_root``."""
     env = {**os.environ, "PYTHONPATH": str(package_root)}
     cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
-    cmd += [sys.executable, str(Path(__file__).resolve()), "--child", str(n)]
+    cmd += [sys.executable, str(Path(__file__).resolve()), "--child", str(n), str(total)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     found = re.search(r"Collected : (\d+)", proc.stderr)
     if proc.returncode or not found:
@@ -56,17 +59,17 @@ def count(n: int, package_root: Path) -> int:
 
 def per_bar(n: int, package_root: Path) -> float:
     small = max(n // 10, 300)
-    return (count(n, package_root) - count(small, package_root)) / (n - small)
+    return (count(n, n, package_root) - count(small, n, package_root)) / (n - small)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bars", type=int, default=DEFAULT_BARS)
     parser.add_argument("--against", metavar="REF", help="a git commit to compare with")
-    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--child", type=int, nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(args.child)
+        child(*args.child)
         return
     if shutil.which("valgrind") is None:
         sys.exit("valgrind is not installed (Debian: apt-get install valgrind)")
