@@ -377,3 +377,23 @@ def test_event_times_format_as_iso_utc_and_parse_back(when: str) -> None:
     ts = pd.Timestamp(when, tz="UTC")
     assert iso_utc(ts.value) == ts.strftime("%Y-%m-%dT%H:%M:%SZ")
     assert parse_iso_utc(iso_utc(ts.value)) == ts.value
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(st.lists(ACTION, min_size=3, max_size=40), st.sampled_from(KNOBS))
+def test_bulk_skip_agrees_with_the_plain_loop_on_any_script(actions: list[tuple], knobs) -> None:
+    # The trigger book decides which bars the fast loop visits; the plain loop asks every
+    # live order on every bar. Any script must give both the same log, drawdown and trades.
+    actions = [*actions, ("step_disp", 12)]
+    fast = random_session(bulk_skip=True, **knobs)
+    slow = random_session(bulk_skip=False, **knobs)
+    play(fast, actions)
+    play(slow, actions)
+    fast_log, slow_log = fast.drain_events(), slow.drain_events()
+    assert [event_line(e) for e in fast_log] == [event_line(e) for e in slow_log]
+    assert fast.portfolio.max_dd == slow.portfolio.max_dd
+    assert fast.trades == slow.trades
