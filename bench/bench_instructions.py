@@ -47,8 +47,10 @@ def child(n: int, total: int) -> None:
 def count(n: int, total: int, package_root: Path) -> int:
     """Return the instructions callgrind counts for the workload on ``n`` of ``total`` bars,
     with the ``ntree`` package imported from ``package_root``."""
-    env = {**os.environ, "PYTHONPATH": str(package_root)}
-    cmd = ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
+    # Repeatable: one hash seed, and no idle BLAS threads spinning into the count.
+    env = {**os.environ, "PYTHONPATH": str(package_root), "PYTHONHASHSEED": "0"}
+    env["OPENBLAS_NUM_THREADS"] = env["OMP_NUM_THREADS"] = "1"
+    cmd = ["setarch", "-R", "valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"]
     cmd += [sys.executable, str(Path(__file__).resolve()), "--child", str(n), str(total)]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     found = re.search(r"Collected : (\d+)", proc.stderr)
