@@ -6,8 +6,8 @@ events encoded to canonical lines) under ``valgrind --tool=callgrind`` on N bars
 N/10 bars and prints the difference per bar, so the interpreter's start-up and imports
 cancel out (both runs make the same N bars, so what is counted is the session: setup,
 stepping, fills, the log, and the bot; not the making of the bars). Wall-clock figures on a
-shared machine swing by 20% from one run to the next; instruction counts repeat to a few
-parts in ten thousand, so this is the benchmark to compare two versions of the engine by.
+shared machine swing by 20% from one run to the next; instruction counts repeat to 1 in
+20,000, so this is the benchmark to compare two versions of the engine by.
 ``--against REF`` counts the same workload on the ntree package of another commit (checked
 out in a temporary git worktree) and prints the ratio.
 
