@@ -925,12 +925,14 @@ class ReplaySession(SessionViews):
         book = self._book_at(i)
         if book.markets:
             return i
-        lo_thr, hi_thr = book.lo_level, book.hi_level
+        lows, highs = book.lows, book.highs
+        lo_thr = lows[0][0] if lows else -math.inf  # the level nearest from below
+        hi_thr = highs[0][0] if highs else math.inf  # and from above
         end = j if j < book.next_live else book.next_live
         if end - i <= _SHORT_SPAN:
-            lows, highs = self._l, self._h
+            bar_lows, bar_highs = self._l, self._h
             for k in range(i, end):
-                if lows[k] <= lo_thr or highs[k] >= hi_thr:
+                if bar_lows[k] <= lo_thr or bar_highs[k] >= hi_thr:
                     return k
             return end
         for a in range(i, end, _SCAN_CHUNK):
