@@ -26,13 +26,15 @@ from werkzeug.exceptions import HTTPException
 from ntree import db
 from ntree.cache import SessionCache, UnknownSession
 from ntree.engine import FILL_MODEL_KNOBS, MAX_SPEED, EngineError
+from ntree.engine.orders import ORDER_TYPE_ALIASES
+from ntree.engine.orders import ORDER_TYPES as ENGINE_ORDER_TYPES
 from ntree.market import DISP_TFS, TICK, is_on_tick
 from ntree.runner import fork_session, open_session, restore_session
 from ntree.runner import parse_time as runner_parse_time
 from ntree.store import SessionStore
 
 SIDES = ("BUY", "SELL")
-ORDER_TYPES = ("LIMIT", "STOP", "MARKET")
+ORDER_TYPES = (*ENGINE_ORDER_TYPES, *ORDER_TYPE_ALIASES)  # what a request may name
 MAX_STEPS = 10_000
 MAX_CANDLES = 5_000
 MAX_NOTE = 2_000

@@ -19,6 +19,7 @@ from ntree.api import (
     SIDES,
 )
 from ntree.engine.events import EventType
+from ntree.engine.orders import ORDER_TYPES as ENGINE_ORDER_TYPES
 from ntree.market import DISP_TFS, TICK
 
 _JSON = "application/json"
@@ -104,7 +105,7 @@ _SCHEMAS: dict[str, dict] = {
         {
             "order_id": _INT,
             "side": {"type": "string", "enum": list(SIDES)},
-            "type": {"type": "string", "enum": list(ORDER_TYPES)},
+            "type": {"type": "string", "enum": list(ENGINE_ORDER_TYPES)},
             "qty": _INT,
             "price": _nullable("number", description="null for MARKET"),
             "status": {"type": "string", "enum": ["WORKING", "FILLED", "CANCELED"]},
@@ -293,15 +294,19 @@ _STEPS = {"type": "integer", "minimum": 1, "maximum": MAX_STEPS}
 
 _ORDER = {
     "side": {"type": "string", "enum": list(SIDES)},
-    "type": {"type": "string", "enum": list(ORDER_TYPES)},
+    "type": {
+        "type": "string",
+        "enum": list(ORDER_TYPES),
+        "description": "STOP_MARKET is another name for STOP (the order shows as STOP)",
+    },
     "qty": {"type": "integer", "minimum": 1},
     "price": {**_PRICE, "description": f"LIMIT/STOP, on the {TICK} tick; MARKET takes none"},
     "tag": {"type": "string", "minLength": 1},
     "oco_group": {"type": "string", "minLength": 1},
     "bracket": _ref("Bracket"),
 }
-_PRICED = {  # LIMIT and STOP orders need a price
-    "if": {"properties": {"type": {"enum": ["LIMIT", "STOP"]}}},
+_PRICED = {  # LIMIT and STOP (STOP_MARKET) orders need a price
+    "if": {"properties": {"type": {"enum": ["LIMIT", "STOP", "STOP_MARKET"]}}},
     "then": {"required": ["price"]},
 }
 

@@ -516,3 +516,15 @@ def test_overlays_mid_bar_are_the_last_completed_candles(api_client, live):
     view = post(api_client, "step", {"session_id": sid, "exec_steps": 2}).get_json()
     assert view["bars"][-1].get("forming") is True
     assert all(view["overlays"][k] is not None for k in ("ema9", "ema21", "vwap", "ch_mid"))
+
+
+def test_a_stop_market_order_is_placed_as_a_stop(api_client):
+    sid = start(api_client)["session_id"]
+    px = state(api_client, sid)["last_price"]
+    order = {"session_id": sid, "side": "BUY", "type": "STOP_MARKET", "qty": 2}
+    r = post(api_client, "order/place", {**order, "price": round(px + 0.5, 2)})
+    assert r.status_code == 200, r.get_json()
+    (working,) = state(api_client, sid)["orders"]
+    assert (working["type"], working["qty"]) == ("STOP", 2)
+    r = post(api_client, "order/place", order)  # like a STOP, it needs its price
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "price"

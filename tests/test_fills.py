@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from engine_helpers import fills, iso, make_session, of_type
 
+from ntree.codec import log_hash
+from ntree.engine import EngineError, ReplaySession
 from ntree.engine.fills import (
     BUY,
     SELL,
@@ -287,3 +289,26 @@ def test_direction_lock_is_the_same_with_and_without_bulk_skip(bulk_skip: bool) 
     )
     assert [(f["order_id"], f["ts_exec"]) for f in fills(events)] == [(2, iso(7))]
     assert len(of_type(events, "DIRECTION_LOCK")) == 1
+
+
+def test_a_stop_market_order_is_a_stop_under_its_longer_name() -> None:
+    # STOP_MARKET (the name many brokers and bots use) places a STOP: the same fills, the
+    # order shown as STOP, the command logged as given, and an identical re-run.
+    rows = [None, (100, 101.5, 99.9, 101.2)]
+    s, events = run(rows, ("BUY", "STOP_MARKET", 3, 101.0))
+    _, as_stop = run(rows, ("BUY", "STOP", 3, 101.0))
+    assert fills(events) == fills(as_stop) and [f["price"] for f in fills(events)] == [101.0]
+    (placed,) = of_type(events, "ORDER_PLACED")
+    assert placed.payload["cmd"]["args"]["type"] == "STOP_MARKET"
+    assert placed.payload["order"]["type"] == "STOP"
+    rebuilt = ReplaySession.from_events(events, s.bars)
+    assert log_hash(rebuilt.drain_events()) == log_hash(events)
+
+
+@pytest.mark.parametrize("name", ["STOP_LIMIT", "stop", "", None])
+def test_an_unknown_order_type_is_refused_naming_the_known_ones(name) -> None:
+    s = make_session()
+    with pytest.raises(EngineError) as exc:
+        s.place("BUY", name, 1, 99.0)
+    assert exc.value.code == "bad_type"
+    assert "('LIMIT', 'STOP', 'MARKET') (STOP_MARKET is STOP)" in exc.value.message

@@ -9,6 +9,9 @@ from ntree.engine.events import iso_utc
 
 LIMIT, STOP, MARKET = "LIMIT", "STOP", "MARKET"
 ORDER_TYPES = (LIMIT, STOP, MARKET)
+#: Other names an order type is placed by: a stop order is a stop-*market* order (it fills
+#: at the market once triggered), which many brokers and bots spell out.
+ORDER_TYPE_ALIASES = {"STOP_MARKET": STOP}
 SIDES = {"BUY": 1, "SELL": -1}
 SIDE_NAMES = {1: "BUY", -1: "SELL"}
 

@@ -33,6 +33,7 @@ from ntree.engine.fills import (
 from ntree.engine.orders import (
     LIMIT,
     MARKET,
+    ORDER_TYPE_ALIASES,
     ORDER_TYPES,
     SIDE_NAMES,
     SIDES,
@@ -523,7 +524,12 @@ class ReplaySession(SessionViews):
         if sign is None:
             raise EngineError("bad_side", f"side must be BUY or SELL, got {side!r}")
         if type.__class__ is not str or type not in ORDER_TYPES:
-            raise EngineError("bad_type", f"type must be one of {ORDER_TYPES}, got {type!r}")
+            if type.__class__ is not str or type not in ORDER_TYPE_ALIASES:
+                raise EngineError(
+                    "bad_type",
+                    f"type must be one of {ORDER_TYPES} (STOP_MARKET is STOP), got {type!r}",
+                )
+            type = ORDER_TYPE_ALIASES[type]  # the log keeps the name given, the order its type
         if qty.__class__ is not int or not 0 < qty <= MAX_COUNT:
             qty = _positive_int(qty, "qty", "bad_qty")
         price = args.get("price")
