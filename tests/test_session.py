@@ -211,6 +211,9 @@ def test_state_reports_cursor_position_and_summary() -> None:
     assert st["time_remaining_min"] == 55
     assert st["market_phase"] == "opening"
     assert st["last_event_id"] == 4
+    # The two clocks and the session's span, as the state names them.
+    assert (st["exec_tf"], st["disp_tf"]) == ("1m", "5m")
+    assert (st["t_start"], st["t_end"]) == ("2024-07-08T13:30:00Z", "2024-07-08T20:00:00Z")
 
 
 def test_session_config_must_have_timezone_aware_ordered_times() -> None:

@@ -124,6 +124,9 @@ class SessionViews:
             "session_id": self.config.session_id,
             "symbol": self.config.symbol,
             "disp_tf": disp_tf_label(self.disp_tf),
+            "exec_tf": "1m",  # the clock orders fill on
+            "t_start": iso_utc(self.config.t_start.value),
+            "t_end": iso_utc(self.config.t_end.value),
             "status": "ended" if self.ended else "active",
             "paused": self.paused,
             "speed": self.speed,
