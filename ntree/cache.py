@@ -12,10 +12,15 @@ calls served by any process (gunicorn workers, threads) see the same session.
   other process wrote since, the object is reused without unpickling (versions are random
   tokens, so a snapshot rebuilt after expiry never matches a stale copy). A command that raises
   leaves the cached snapshot as it was (the process drops its copy and reloads next time).
+- Snapshots are keyed by the engine's build (a hash of its source): after an upgrade, or
+  when a snapshot can't be read back, the session is restored from its log, never run on an
+  object pickled by other code.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -25,6 +30,21 @@ from typing import Any
 
 import diskcache
 
+import ntree.engine
+
+log = logging.getLogger(__name__)
+
+
+def _engine_build() -> str:
+    """Return a hash of the engine's source: a snapshot pickled by other code is not used."""
+    h = hashlib.sha256()
+    for path in sorted(Path(ntree.engine.__file__).parent.glob("*.py")):
+        h.update(path.name.encode())
+        h.update(path.read_bytes())
+    return h.hexdigest()[:16]
+
+
+ENGINE_BUILD = _engine_build()
 DEFAULT_CACHE_DIR = Path(__file__).resolve().parent.parent / "data" / "cache"
 DEFAULT_TTL_S = 30 * 60
 LOCK_EXPIRE_S = 60  # a lock held by a crashed worker frees itself after this
@@ -56,10 +76,12 @@ class SessionCache:
         restore: Callable[[str], Any | None],
         *,
         ttl_s: float = DEFAULT_TTL_S,
+        build: str = ENGINE_BUILD,
     ) -> None:
         self._cache = diskcache.Cache(str(directory))
         self._restore = restore
         self.ttl_s = ttl_s
+        self.build = build
         self._local: dict[str, tuple[str, Any]] = {}
 
     def close(self) -> None:
@@ -97,21 +119,21 @@ class SessionCache:
 
     def contains(self, session_id: str) -> bool:
         """Return True when a live snapshot of the session is cached."""
-        return ("snap", session_id) in self._cache
+        return ("snap", self.build, session_id) in self._cache
 
     def evict(self, session_id: str) -> None:
         """Drop the session's snapshot (as the TTL would)."""
         with self.lock(session_id):
-            self._cache.delete(("snap", session_id))
-            self._cache.delete(("ver", session_id))
+            self._cache.delete(("snap", self.build, session_id))
+            self._cache.delete(("ver", self.build, session_id))
             self._local.pop(session_id, None)
 
     def _read(self, session_id: str) -> Any:
-        version = self._cache.get(("ver", session_id))
+        version = self._cache.get(("ver", self.build, session_id))
         local = self._local.get(session_id)
         if version is not None and local is not None and local[0] == version:
             return local[1]
-        session = self._cache.get(("snap", session_id)) if version is not None else None
+        session = self._snapshot(session_id) if version is not None else None
         if session is None:
             session = self._restore(session_id)
             if session is None:
@@ -120,13 +142,20 @@ class SessionCache:
         self._local[session_id] = (version, session)
         return session
 
+    def _snapshot(self, session_id: str) -> Any | None:
+        try:
+            return self._cache.get(("snap", self.build, session_id))
+        except Exception:  # a damaged snapshot: the log is the truth, rebuild from it
+            log.warning("snapshot of session %s unreadable; restoring it from its log", session_id)
+            return None
+
     def _write(self, session_id: str, session: Any) -> str:
         version = uuid.uuid4().hex
-        self._cache.set(("snap", session_id), session, expire=self.ttl_s)
-        self._cache.set(("ver", session_id), version, expire=self.ttl_s)
+        self._cache.set(("snap", self.build, session_id), session, expire=self.ttl_s)
+        self._cache.set(("ver", self.build, session_id), version, expire=self.ttl_s)
         self._local[session_id] = (version, session)
         return version
 
     def _touch(self, session_id: str) -> None:
-        self._cache.touch(("snap", session_id), expire=self.ttl_s)
-        self._cache.touch(("ver", session_id), expire=self.ttl_s)
+        self._cache.touch(("snap", self.build, session_id), expire=self.ttl_s)
+        self._cache.touch(("ver", self.build, session_id), expire=self.ttl_s)
