@@ -669,7 +669,7 @@ GET_ROUTES = ("state", "events", "candles", "sessions", "openapi.json")
 def _http_error(exc: HTTPException):
     action = request.path.removeprefix(bp.url_prefix + "/")
     if exc.code == 405 and action not in (*POST_ROUTES, "start", *GET_ROUTES):
-        err = _unknown_route()  # a GET on no route at all matched the POST catch-all
+        err = _unknown_route()  # e.g. a PUT on no route at all (it matched the catch-alls)
     elif exc.code == 405:
         err = ApiError(
             405, "method_not_allowed", f"{request.method} is not allowed on {request.path}"
@@ -703,6 +703,15 @@ def _command_route(action: str):
     if name is None:
         raise _unknown_route()
     return jsonify(service().command(name, _json_body()))
+
+
+@bp.get("/<path:action>")
+def _unknown_get_route(action: str):
+    # In the app, Dash serves its page for any other GET path: without this, a typo in an
+    # endpoint's name would answer 200 with HTML instead of saying what was wrong.
+    if action in POST_ROUTES or action == "start":
+        raise ApiError(405, "method_not_allowed", f"GET is not allowed on /replay/{action}")
+    raise _unknown_route()
 
 
 @bp.get("/state")

@@ -100,3 +100,13 @@ def test_one_session_stays_consistent_across_gunicorn_workers(server, seeded_db_
     assert status == 409 and err["error"]["code"] == "session_ended"
 
     assert replay_check(db.connect(seeded_db_url), sid).ok
+
+
+def test_a_wrong_api_path_on_the_real_app_says_so_in_json(server) -> None:
+    # Dash serves its page for every GET path it doesn't know; /replay/ paths are the API's.
+    status, body = call(server, "/replay/symbols")
+    assert status == 404 and body["error"]["code"] == "unknown_route"
+    status, body = call(server, "/replay/step")
+    assert status == 405 and body["error"]["code"] == "method_not_allowed"
+    status, body = call(server, "/replay/sessions")
+    assert status == 200 and "sessions" in body
