@@ -39,6 +39,7 @@ MAX_STEPS = 10_000
 MAX_CANDLES = 5_000
 MAX_NOTE = 2_000
 MAX_ORDERS = 100  # orders in one replace_orders command
+MAX_BODY_BYTES = 1_000_000  # a request body (100 orders take ~20 KB); more is refused unread
 FILL_EVENTS = frozenset({"FILL", "TARGET_FILLED", "STOP_TRIGGERED"})
 
 
@@ -657,6 +658,11 @@ def _query_body(*int_fields: str) -> dict:
     return body
 
 
+@bp.before_request
+def _limit_body() -> None:
+    request.max_content_length = MAX_BODY_BYTES  # only the API's (Dash's callbacks are bigger)
+
+
 @bp.errorhandler(ApiError)
 def _api_error(exc: ApiError):
     return jsonify(exc.to_dict()), exc.status
@@ -674,6 +680,8 @@ def _http_error(exc: HTTPException):
         err = ApiError(
             405, "method_not_allowed", f"{request.method} is not allowed on {request.path}"
         )
+    elif exc.code == 413:
+        err = ApiError(413, "body_too_large", f"request body over {MAX_BODY_BYTES:,} bytes")
     else:
         err = ApiError(exc.code or 400, "http_error", exc.description or exc.name)
     return jsonify(err.to_dict()), err.status

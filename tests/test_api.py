@@ -528,3 +528,14 @@ def test_a_stop_market_order_is_placed_as_a_stop(api_client):
     assert (working["type"], working["qty"]) == ("STOP", 2)
     r = post(api_client, "order/place", order)  # like a STOP, it needs its price
     assert r.status_code == 400 and r.get_json()["error"]["field"] == "price"
+
+
+def test_a_body_too_large_is_refused_unread_and_the_session_kept(api_client, live):
+    sid, _ = live
+    before = api_client.get(f"/replay/events?session_id={sid}").get_json()["events"]
+    huge = json.dumps({"session_id": sid, "text": "x" * 2_000_000})
+    r = api_client.post("/replay/note", data=huge, content_type="application/json")
+    assert r.status_code == 413 and r.get_json()["error"]["code"] == "body_too_large"
+    assert api_client.get(f"/replay/events?session_id={sid}").get_json()["events"] == before
+    r = post(api_client, "note", {"session_id": sid, "text": "still here"})
+    assert r.status_code == 200
