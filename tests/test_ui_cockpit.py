@@ -111,3 +111,19 @@ def test_the_snapshot_carries_a_round_trip_and_the_trades_render_only_when_they_
     res = handle(svc, sid, res.meta, Action("tick", {"n": 1}))
     assert not res.trades_changed  # the page keeps its table
     assert "trades" not in svc.state({"session_id": sid})  # REST state stays as it was
+
+
+def test_a_ticket_without_a_valid_qty_or_price_says_what_to_enter(replay_service) -> None:
+    # The number inputs hand the callback None for "-5", "abc" or an off-tick price.
+    svc = replay_service
+    sid = _start(svc)
+    meta = handle(svc, sid, None, Action("init")).meta
+    before = svc.events({"session_id": sid})["events"]
+    ticket = {"side": "BUY", "type": "LIMIT", "price": 550.0, "modify_target": None}
+
+    res = handle(svc, sid, meta, Action("place", {**ticket, "qty": None}))
+    assert res.message_color == "danger"
+    assert "enter a quantity: a whole number, 1 or more" in res.message
+    res = handle(svc, sid, meta, Action("place", {**ticket, "qty": 10, "price": None}))
+    assert "enter a limit price on the 0.01 tick" in res.message
+    assert svc.events({"session_id": sid})["events"] == before  # nothing reached the session

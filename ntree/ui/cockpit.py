@@ -90,6 +90,10 @@ def run(svc: ReplayService, sid: str | None, action: Action) -> tuple[str | None
             return sid, "Session ended: no more data in the range", "info"
         return sid, None, "info"
     if kind == "place":
+        if a.get("qty") in (None, ""):  # the number input drops what is not a whole qty >= 1
+            raise ApiError(
+                400, "missing_field", "enter a quantity: a whole number, 1 or more", "qty"
+            )
         body = {"session_id": sid, "side": a["side"], "type": a["type"], "qty": a["qty"]}
         if a["type"] != "MARKET":
             if a.get("price") in (None, ""):  # the number input drops off-tick values
