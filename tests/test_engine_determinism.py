@@ -297,6 +297,21 @@ KNOBS = [
 ]
 
 
+def play_fast_and_plain(actions: list[tuple], knobs: dict) -> tuple[ReplaySession, list]:
+    """Play ``actions`` with bulk skipping and with the plain per-bar loop; assert both give
+    the same log, drawdown, trades and end; return the fast session and its log."""
+    fast = random_session(bulk_skip=True, **knobs)
+    slow = random_session(bulk_skip=False, **knobs)
+    play(fast, actions)
+    play(slow, actions)
+    fast_log, slow_log = fast.drain_events(), slow.drain_events()
+    assert [event_line(e) for e in fast_log] == [event_line(e) for e in slow_log]
+    assert fast.portfolio.max_dd == slow.portfolio.max_dd
+    assert fast.trades == slow.trades
+    assert fast.ended == slow.ended
+    return fast, fast_log
+
+
 @pytest.mark.parametrize(("seed", "knobs"), list(enumerate(KNOBS)))
 def test_bulk_skip_gives_the_same_log_as_the_plain_loop(seed: int, knobs: dict) -> None:
     rng = np.random.default_rng(seed)
@@ -333,15 +348,8 @@ def test_bulk_skip_gives_the_same_log_as_the_plain_loop(seed: int, knobs: dict) 
             actions.append(("step_exec", int(rng.integers(1, 7))))
     actions.append(("step_disp", 10_000))
 
-    fast = random_session(bulk_skip=True, **knobs)
-    slow = random_session(bulk_skip=False, **knobs)
-    play(fast, actions)
-    play(slow, actions)
-    fast_log, slow_log = fast.drain_events(), slow.drain_events()
-    assert [event_line(e) for e in fast_log] == [event_line(e) for e in slow_log]
-    assert fast.portfolio.max_dd == slow.portfolio.max_dd
-    assert fast.trades == slow.trades
-    assert fast.ended and slow.ended
+    fast, fast_log = play_fast_and_plain(actions, knobs)
+    assert fast.ended
     assert any(e.type == "FILL" for e in fast_log)
 
 
@@ -388,12 +396,4 @@ def test_event_times_format_as_iso_utc_and_parse_back(when: str) -> None:
 def test_bulk_skip_agrees_with_the_plain_loop_on_any_script(actions: list[tuple], knobs) -> None:
     # The trigger book decides which bars the fast loop visits; the plain loop asks every
     # live order on every bar. Any script must give both the same log, drawdown and trades.
-    actions = [*actions, ("step_disp", 12)]
-    fast = random_session(bulk_skip=True, **knobs)
-    slow = random_session(bulk_skip=False, **knobs)
-    play(fast, actions)
-    play(slow, actions)
-    fast_log, slow_log = fast.drain_events(), slow.drain_events()
-    assert [event_line(e) for e in fast_log] == [event_line(e) for e in slow_log]
-    assert fast.portfolio.max_dd == slow.portfolio.max_dd
-    assert fast.trades == slow.trades
+    play_fast_and_plain([*actions, ("step_disp", 12)], knobs)
