@@ -931,9 +931,7 @@ class ReplaySession(SessionViews):
         book = self._book_at(i)
         if book.markets:
             return i
-        lows, highs = book.lows, book.highs
-        lo_thr = lows[0][0] if lows else -math.inf  # the level nearest from below
-        hi_thr = highs[0][0] if highs else math.inf  # and from above
+        lo_thr, hi_thr = book.lo_level, book.hi_level
         end = j if j < book.next_live else book.next_live
         if end - i <= _SHORT_SPAN:
             bar_lows, bar_highs = self._l, self._h
