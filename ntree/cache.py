@@ -119,17 +119,17 @@ class SessionCache:
 
     def contains(self, session_id: str) -> bool:
         """Return True when a live snapshot of the session is cached."""
-        return ("snap", self.build, session_id) in self._cache
+        return self._key("snap", session_id) in self._cache
 
     def evict(self, session_id: str) -> None:
         """Drop the session's snapshot (as the TTL would)."""
         with self.lock(session_id):
-            self._cache.delete(("snap", self.build, session_id))
-            self._cache.delete(("ver", self.build, session_id))
+            self._cache.delete(self._key("snap", session_id))
+            self._cache.delete(self._key("ver", session_id))
             self._local.pop(session_id, None)
 
     def _read(self, session_id: str) -> Any:
-        version = self._cache.get(("ver", self.build, session_id))
+        version = self._cache.get(self._key("ver", session_id))
         local = self._local.get(session_id)
         if version is not None and local is not None and local[0] == version:
             return local[1]
@@ -142,20 +142,25 @@ class SessionCache:
         self._local[session_id] = (version, session)
         return session
 
+    def _key(self, kind: str, session_id: str) -> tuple[str, str, str]:
+        """Return the key of a session's snapshot ("snap") or its version ("ver") in this
+        engine build."""
+        return (kind, self.build, session_id)
+
     def _snapshot(self, session_id: str) -> Any | None:
         try:
-            return self._cache.get(("snap", self.build, session_id))
+            return self._cache.get(self._key("snap", session_id))
         except Exception:  # a damaged snapshot: the log is the truth, rebuild from it
             log.warning("snapshot of session %s unreadable; restoring it from its log", session_id)
             return None
 
     def _write(self, session_id: str, session: Any) -> str:
         version = uuid.uuid4().hex
-        self._cache.set(("snap", self.build, session_id), session, expire=self.ttl_s)
-        self._cache.set(("ver", self.build, session_id), version, expire=self.ttl_s)
+        self._cache.set(self._key("snap", session_id), session, expire=self.ttl_s)
+        self._cache.set(self._key("ver", session_id), version, expire=self.ttl_s)
         self._local[session_id] = (version, session)
         return version
 
     def _touch(self, session_id: str) -> None:
-        self._cache.touch(("snap", self.build, session_id), expire=self.ttl_s)
-        self._cache.touch(("ver", self.build, session_id), expire=self.ttl_s)
+        self._cache.touch(self._key("snap", session_id), expire=self.ttl_s)
+        self._cache.touch(self._key("ver", session_id), expire=self.ttl_s)
