@@ -308,8 +308,8 @@ _ORDER = {
     "oco_group": {"type": "string", "minLength": 1},
     "bracket": _ref("Bracket"),
 }
-_PRICED = {  # LIMIT and STOP (STOP_MARKET) orders need a price
-    "if": {"properties": {"type": {"enum": ["LIMIT", "STOP", "STOP_MARKET"]}}},
+_PRICED = {  # every type but MARKET (LIMIT, STOP and its other name) needs a price
+    "if": {"properties": {"type": {"enum": [t for t in ORDER_TYPES if t != "MARKET"]}}},
     "then": {"required": ["price"]},
 }
 
