@@ -158,16 +158,19 @@ def child_engine(bars: pd.DataFrame, runs: int, per_order: bool = False) -> dict
             split = r["spent_s"]
         else:
             results.append(r)
-    results.sort(key=lambda r: r["elapsed_s"])
-    med = dict(results[len(results) // 2])
-    med["runs_s"] = [round(r["elapsed_s"], 3) for r in results]
+    med = median_run(results)
+    med["runs_s"] = sorted(round(r["elapsed_s"], 3) for r in results)
     med["spent_s"] = split
     return med
 
 
+def median_run(results: list[dict]) -> dict:
+    """Return (a copy of) the run of median elapsed time."""
+    return dict(sorted(results, key=lambda r: r["elapsed_s"])[len(results) // 2])
+
+
 def child_sqlite(bars: pd.DataFrame, runs: int) -> dict:
-    results = sorted((sqlite_run(bars) for _ in range(runs)), key=lambda r: r["elapsed_s"])
-    return results[len(results) // 2]  # the median, as for the engine-only figure
+    return median_run([sqlite_run(bars) for _ in range(runs)])
 
 
 def sqlite_run(bars: pd.DataFrame) -> dict:
