@@ -21,6 +21,26 @@ import pandas as pd
 
 from ntree.aggregate import aggregate, bucket_codes, local_days
 from ntree.engine.book import TriggerBook
+from ntree.engine.commands import (
+    COMMANDS,
+    Cancel,
+    CancelAll,
+    Command,
+    End,
+    Flatten,
+    Modify,
+    Note,
+    Pause,
+    Place,
+    Play,
+    ReplaceOrders,
+    SetBracket,
+    SetDispTf,
+    SetSpeed,
+    Step,
+    command_from_log,
+)
+from ntree.engine.errors import DataChangedError, EngineError
 from ntree.engine.events import LOG_FORMAT, Event, EventType, iso_utc
 from ntree.engine.fills import (
     FILL_MODEL_KNOBS,
@@ -97,20 +117,6 @@ def _loggable(value: object) -> bool:
     if cls is dict:
         return all(k.__class__ is str and _loggable(v) for k, v in value.items())
     return False
-
-
-class EngineError(ValueError):
-    """A command the engine refused. The session's state is untouched."""
-
-    def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.field = field  # the setting or argument at fault, when it is one
-
-
-class DataChangedError(EngineError):
-    """The stored bars differ from those the session was played on."""
 
 
 @dataclass(frozen=True)
@@ -483,27 +489,9 @@ class ReplaySession(SessionViews):
         return self._c[self.i - 1] if self.i > 0 else self._o[0]
 
     # --- order commands ----------------------------------------------------------------
-    def place(
-        self,
-        side: str,
-        type: str,
-        qty: int,
-        price: float | None = None,
-        tag: str | None = None,
-        oco_group: str | None = None,
-        bracket: dict | None = None,
-    ) -> int:
+    def _place(self, command: Place) -> int:
         """Place an order, live from the next 1m bar; return its id."""
-        args = {"side": side, "type": type, "qty": qty}  # the log keeps only what was given
-        if price is not None:
-            args["price"] = price
-        if tag is not None:
-            args["tag"] = tag
-        if oco_group is not None:
-            args["oco_group"] = oco_group
-        if bracket is not None:
-            args["bracket"] = bracket
-        args = _given(args)
+        args = _given(command.args())  # the log keeps only what was given
         cmd = {"op": "place", "args": args}
         try:
             self._check_edit()
@@ -568,9 +556,9 @@ class ReplaySession(SessionViews):
             raise EngineError("bad_bracket", f"sl {out['sl']} must be on the loss side of {ref}")
         return out
 
-    def cancel(self, order_id: int) -> None:
+    def _cancel_order(self, command: Cancel) -> None:
         """Cancel a working order."""
-        order_id = _plain(order_id)
+        order_id = _plain(command.order_id)
         cmd = {"op": "cancel", "args": {"order_id": order_id}}
         self._check_active()
         try:
@@ -581,7 +569,7 @@ class ReplaySession(SessionViews):
             raise
         self._cancel(order, "user", cmd)
 
-    def cancel_all(self) -> int:
+    def _cancel_all(self, command: CancelAll) -> int:
         """Cancel every working order; return how many were canceled."""
         self._check_edit()
         working = list(self.orders.values())  # only working orders are kept
@@ -591,7 +579,7 @@ class ReplaySession(SessionViews):
                 self._cancel(order, "cancel_all")
         return len(working)
 
-    def replace_orders(self, orders: list[dict]) -> list[int]:
+    def _replace_orders(self, command: ReplaceOrders) -> list[int]:
         """Cancel every working order and place ``orders`` instead, as one command; return
         the new ids.
 
@@ -600,6 +588,7 @@ class ReplaySession(SessionViews):
         nothing changes. One ORDERS_REPLACED event records the command, the ids canceled
         and the orders placed (a ladder re-laid every bar is one event, not twenty).
         """
+        orders = command.orders
         first_oid = self._next_oid
         try:
             self._check_edit()
@@ -674,9 +663,9 @@ class ReplaySession(SessionViews):
             payload["cmd"] = cmd
         self._emit(EventType.ORDER_CANCELED, payload, i)
 
-    def modify(self, order_id: int, price: float | None = None, qty: int | None = None) -> None:
+    def _modify(self, command: Modify) -> None:
         """Change a working order's price and/or qty (same id; counted in mods_count)."""
-        order_id, price, qty = _plain(order_id), _plain(price), _plain(qty)
+        order_id, price, qty = _plain(command.order_id), _plain(command.price), _plain(command.qty)
         cmd = {"op": "modify", "args": _given({"order_id": order_id, "price": price, "qty": qty})}
         self._check_active()
         try:
@@ -705,7 +694,7 @@ class ReplaySession(SessionViews):
             self._pending_mods += 1
         self._emit(EventType.ORDER_MODIFIED, {"cmd": cmd, "order": order.to_event()})
 
-    def flatten(self) -> None:
+    def _flatten(self, command: Flatten) -> None:
         """Cancel every working order and close the position at the next 1m bar's open."""
         cmd = {"op": "flatten", "args": {}}
         self._check_edit()
@@ -729,9 +718,9 @@ class ReplaySession(SessionViews):
             self._book = None
             self._emit(EventType.ORDER_PLACED, {"order": order.to_event()})
 
-    def set_bracket(self, tp: float | None = None, sl: float | None = None) -> None:
+    def _set_bracket(self, command: SetBracket) -> None:
         """Attach a take-profit and/or stop-loss (an OCO pair) to the open position."""
-        tp, sl = _plain(tp), _plain(sl)
+        tp, sl = _plain(command.tp), _plain(command.sl)
         cmd = {"op": "set_bracket", "args": _given({"tp": tp, "sl": sl})}
         self._check_active()
         try:
@@ -784,20 +773,20 @@ class ReplaySession(SessionViews):
         return ids
 
     # --- pacing, notes, display frame -----------------------------------------------------
-    def pause(self) -> None:
+    def _pause(self, command: Pause) -> None:
         self._check_active()
         self.paused = True
         self._emit(EventType.PAUSE, {"cmd": {"op": "pause", "args": {}}})
 
-    def play(self) -> None:
+    def _play(self, command: Play) -> None:
         self._check_active()
         self.paused = False
         self._emit(EventType.PLAY, {"cmd": {"op": "play", "args": {}}})
 
-    def set_speed(self, speed: float) -> None:
+    def _set_speed(self, command: SetSpeed) -> None:
         """Set the pacing (display bars per minute in the UI); it never changes results."""
         self._check_active()
-        speed = _plain(speed)
+        speed = _plain(command.speed)
         if (
             isinstance(speed, bool)
             or not isinstance(speed, int | float)
@@ -809,15 +798,16 @@ class ReplaySession(SessionViews):
         self.speed = float(speed)
         self._emit(EventType.SPEED_CHANGE, {"cmd": {"op": "set_speed", "args": {"speed": speed}}})
 
-    def note(self, text: str) -> None:
+    def _note(self, command: Note) -> None:
         self._check_active()
-        text = _plain(text)
+        text = _plain(command.text)
         if not isinstance(text, str) or not text.strip():
             raise EngineError("bad_note", "a note needs some text")
         self._emit(EventType.NOTE, {"cmd": {"op": "note", "args": {"text": text}}})
 
-    def set_disp_tf(self, disp_tf: int | str) -> None:
+    def _switch_disp_tf(self, command: SetDispTf) -> None:
         """Switch the display timeframe at a boundary both frames share."""
+        disp_tf = command.disp_tf
         self._check_active()
         try:
             minutes = parse_disp_tf(disp_tf)
@@ -843,6 +833,81 @@ class ReplaySession(SessionViews):
             {"cmd": {"op": "set_disp_tf", "args": {"disp_tf": disp_tf_label(minutes)}}},
         )
 
+    # --- the command interface --------------------------------------------------------
+    def execute(self, command: Command):
+        """Apply one command (see :mod:`ntree.engine.commands`) and return what it gives:
+        an order id (place), the new ids (replace_orders), a count (cancel_all), the
+        events since the previous step (step), else None. A refused one raises EngineError
+        (an order command also logs ORDER_REJECTED)."""
+        handler = _HANDLERS.get(command.__class__)
+        if handler is None:
+            raise EngineError("bad_command", f"not a command: {command!r}")
+        return handler(self, command)
+
+    def place(
+        self,
+        side: str,
+        type: str,
+        qty: int,
+        price: float | None = None,
+        tag: str | None = None,
+        oco_group: str | None = None,
+        bracket: dict | None = None,
+    ) -> int:
+        """Place an order, live from the next 1m bar; return its id."""
+        return self._place(Place(side, type, qty, price, tag, oco_group, bracket))
+
+    def cancel(self, order_id: int) -> None:
+        """Cancel a working order."""
+        self._cancel_order(Cancel(order_id))
+
+    def cancel_all(self) -> int:
+        """Cancel every working order; return how many were canceled."""
+        return self._cancel_all(CancelAll())
+
+    def replace_orders(self, orders: list[dict]) -> list[int]:
+        """Cancel every working order and place ``orders`` (place's arguments) instead, all
+        or nothing, as one ORDERS_REPLACED event; return the new ids."""
+        return self._replace_orders(ReplaceOrders(orders))
+
+    def modify(self, order_id: int, price: float | None = None, qty: int | None = None) -> None:
+        """Change a working order's price and/or qty (same id; counted in mods_count)."""
+        self._modify(Modify(order_id, price, qty))
+
+    def flatten(self) -> None:
+        """Cancel every working order and close the position at the next 1m bar's open."""
+        self._flatten(Flatten())
+
+    def set_bracket(self, tp: float | None = None, sl: float | None = None) -> None:
+        """Attach a take-profit and/or stop-loss (an OCO pair) to the open position."""
+        self._set_bracket(SetBracket(tp, sl))
+
+    def pause(self) -> None:
+        self._pause(Pause())
+
+    def play(self) -> None:
+        self._play(Play())
+
+    def set_speed(self, speed: float) -> None:
+        """Set the pacing (display bars per minute in the UI); it never changes results."""
+        self._set_speed(SetSpeed(speed))
+
+    def note(self, text: str) -> None:
+        self._note(Note(text))
+
+    def set_disp_tf(self, disp_tf: int | str) -> None:
+        """Switch the display timeframe at a boundary both frames share."""
+        self._switch_disp_tf(SetDispTf(disp_tf))
+
+    def advance(self, disp_steps: int | None = None, exec_steps: int | None = None) -> list[Event]:
+        """Move the clock exactly as :meth:`step` does, without building the screen's views
+        (for bots and headless runs); return the events since the previous step."""
+        return self._advance(Step(disp_steps, exec_steps))
+
+    def end(self) -> None:
+        """End the session now: flatten at the last 1m close and write the summary."""
+        self._end(End())
+
     # --- the execution clock -----------------------------------------------------------
     def step(self, disp_steps: int | None = None, exec_steps: int | None = None) -> StepResult:
         """Advance by ``disp_steps`` display bars (default 1) or ``exec_steps`` 1m bars.
@@ -861,9 +926,10 @@ class ReplaySession(SessionViews):
             done=self.ended,
         )
 
-    def advance(self, disp_steps: int | None = None, exec_steps: int | None = None) -> list[Event]:
+    def _advance(self, command: Step) -> list[Event]:
         """Move the clock exactly as :meth:`step` does, without building the screen's views
         (for bots and headless runs); return the events since the previous step."""
+        disp_steps, exec_steps = command.disp_steps, command.exec_steps
         self._check_active()
         if disp_steps is not None and exec_steps is not None:
             raise EngineError("bad_step", "give disp_steps or exec_steps, not both")
@@ -884,7 +950,7 @@ class ReplaySession(SessionViews):
         events, self._since_step = self._since_step, []
         return events
 
-    def end(self) -> None:
+    def _end(self, command: End) -> None:
         """End the session now: flatten at the last 1m close and write the summary."""
         self._check_active()
         self._finish("user", {"op": "end", "args": {}})
@@ -1178,12 +1244,15 @@ class ReplaySession(SessionViews):
             if cmd is None:  # a refused command the log could only describe: copy it
                 session._emit(ev.type, ev.payload)
                 continue
-            op, args = cmd["op"], dict(cmd["args"])
-            if target is not None and op == "step" and session._step_target(args) > target:
-                args = {"exec_steps": target - session.i}
+            command = command_from_log(cmd, ev.seq)
+            if (
+                target is not None
+                and isinstance(command, Step)
+                and session._step_target(command.args()) > target
+            ):
+                command = Step(exec_steps=target - session.i)
             try:
-                # A re-run needs no screen: ``step`` is re-issued as ``advance``.
-                getattr(session, "advance" if op == "step" else op)(**args)
+                session.execute(command)
             except EngineError:
                 pass  # a rejected command is rejected again, with the same event
         return session
@@ -1197,3 +1266,23 @@ class ReplaySession(SessionViews):
         """Return the 1m index that lies ``n`` display-bar boundaries after the cursor."""
         first = self._disp_first
         return first[min(self._code[self.i] + n, len(first) - 1)]
+
+
+#: Each command's handler (the registry's other half: a command type, never a name).
+_HANDLERS = {
+    Step: ReplaySession._advance,
+    Place: ReplaySession._place,
+    Cancel: ReplaySession._cancel_order,
+    CancelAll: ReplaySession._cancel_all,
+    Modify: ReplaySession._modify,
+    ReplaceOrders: ReplaySession._replace_orders,
+    Flatten: ReplaySession._flatten,
+    SetBracket: ReplaySession._set_bracket,
+    Pause: ReplaySession._pause,
+    Play: ReplaySession._play,
+    SetSpeed: ReplaySession._set_speed,
+    Note: ReplaySession._note,
+    SetDispTf: ReplaySession._switch_disp_tf,
+    End: ReplaySession._end,
+}
+assert set(_HANDLERS) == set(COMMANDS.values()), "every command has one handler"
