@@ -14,9 +14,10 @@ import dash_bootstrap_components as dbc
 from dash import Dash, dcc, html
 
 from ntree import db
-from ntree.api import ReplayService, install
+from ntree.api import install
 from ntree.cache import cache_dir
 from ntree.seed import ensure_seeded
+from ntree.service import ReplayService
 from ntree.ui import ids
 
 

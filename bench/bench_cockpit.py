@@ -37,7 +37,7 @@ def main() -> None:
 
     figures.DEFAULT_WINDOW = WINDOW  # 500 candles on screen
     import app as app_module
-    from ntree.api import ReplayService
+    from ntree.service import ReplayService
 
     client = app_module.server.test_client()
     svc: ReplayService = app_module.server.extensions["ntree"]

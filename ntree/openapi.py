@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import copy
 
-from ntree.api import (
+from ntree.engine.events import EventType
+from ntree.engine.orders import ORDER_TYPES as ENGINE_ORDER_TYPES
+from ntree.market import DISP_TFS, TICK
+from ntree.service.core import (
     MAX_CANDLES,
     MAX_NOTE,
     MAX_ORDERS,
@@ -18,9 +21,6 @@ from ntree.api import (
     ORDER_TYPES,
     SIDES,
 )
-from ntree.engine.events import EventType
-from ntree.engine.orders import ORDER_TYPES as ENGINE_ORDER_TYPES
-from ntree.market import DISP_TFS, TICK
 
 _JSON = "application/json"
 _ROLES = ["entry", "tp", "sl", "flatten"]

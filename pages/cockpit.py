@@ -24,12 +24,12 @@ from dash import (
 )
 from dash.exceptions import PreventUpdate
 
-from ntree.api import service
 from ntree.engine import FILL_MODEL_DEFAULTS
 from ntree.market import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick, sessions
 from ntree.ui import figures, ids
 from ntree.ui import format as fmt
 from ntree.ui.cockpit import HOTKEYS, Action, handle
+from ntree.ui.service import service
 
 dash.register_page(__name__, path="/", name="Cockpit", title="ntree · Cockpit", order=0)
 

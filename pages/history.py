@@ -9,9 +9,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from ntree.api import service
 from ntree.ui import format as fmt
 from ntree.ui import ids
+from ntree.ui.service import service
 
 dash.register_page(__name__, path="/history", name="History", title="ntree · History", order=1)
 

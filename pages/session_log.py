@@ -12,11 +12,11 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback, dcc, html
 from dash.exceptions import PreventUpdate
 
-from ntree.api import service
 from ntree.engine import EngineError
 from ntree.runner import replay_check
 from ntree.ui import format as fmt
 from ntree.ui import ids
+from ntree.ui.service import service
 
 dash.register_page(
     __name__,

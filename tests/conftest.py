@@ -54,7 +54,7 @@ def seeded_db_url(tmp_path_factory) -> str:
 @pytest.fixture
 def replay_service(seeded_db_url, tmp_path):
     from ntree import db
-    from ntree.api import ReplayService
+    from ntree.service import ReplayService
 
     svc = ReplayService.create(db.connect(seeded_db_url), tmp_path / "cache")
     yield svc

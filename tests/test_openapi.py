@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from ntree.api import POST_ROUTES
 from ntree.openapi import openapi_spec
+from ntree.service.core import POST_ROUTES
 
 DAY = "2024-08-06"
 VERBS = {"get", "post", "put", "patch", "delete"}

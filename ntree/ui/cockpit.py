@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ntree.api import FILL_EVENTS, ApiError, ReplayService
 from ntree.market import TICK, round_to_tick
+from ntree.service import FILL_EVENTS, ReplayService, ServiceError
 from ntree.ui import figures
 from ntree.ui.format import count
 
@@ -53,7 +53,7 @@ class Result:
 def _band_price(candle: dict, key: str) -> float:
     value = candle.get(key)
     if value is None:
-        raise ApiError(409, "no_band", "the channel is not formed yet")
+        raise ServiceError("no_band", "the channel is not formed yet")
     return round_to_tick(value, TICK)
 
 
@@ -69,7 +69,7 @@ def run(svc: ReplayService, sid: str | None, action: Action) -> tuple[str | None
     if sid is None:
         if kind in ("init", "tick"):
             return None, None, "info"
-        raise ApiError(409, "no_session", "start a session first")
+        raise ServiceError("no_session", "start a session first")
     if kind in ("init", "live"):
         return sid, None, "info"
     if kind == "toggle_play":
@@ -91,14 +91,13 @@ def run(svc: ReplayService, sid: str | None, action: Action) -> tuple[str | None
         return sid, None, "info"
     if kind == "place":
         if a.get("qty") in (None, ""):  # the number input drops what is not a whole qty >= 1
-            raise ApiError(
-                400, "missing_field", "enter a quantity: a whole number, 1 or more", "qty"
+            raise ServiceError(
+                "missing_field", "enter a quantity: a whole number, 1 or more", "qty"
             )
         body = {"session_id": sid, "side": a["side"], "type": a["type"], "qty": a["qty"]}
         if a["type"] != "MARKET":
             if a.get("price") in (None, ""):  # the number input drops off-tick values
-                raise ApiError(
-                    400,
+                raise ServiceError(
                     "missing_field",
                     f"enter a {a['type'].lower()} price on "
                     f"the {TICK} tick (click the chart to take a price)",
@@ -127,15 +126,15 @@ def run(svc: ReplayService, sid: str | None, action: Action) -> tuple[str | None
             return sid, None, "info"
         try:
             svc.command("modify", {"session_id": sid, "order_id": oid, "price": price})
-        except ApiError as exc:
-            raise ApiError(
-                exc.status, exc.code, f"Order #{oid} not moved: {exc.message}", exc.field
+        except ServiceError as exc:
+            raise ServiceError(
+                exc.code, f"Order #{oid} not moved: {exc.message}", exc.field
             ) from exc
         return sid, f"Order #{oid} moved to {price:.2f}", "info"
     if kind == "band_order":
         last = svc.candles({"session_id": sid, "n": 1})["candles"]
         if not last:
-            raise ApiError(409, "no_bar", "no bar yet")
+            raise ServiceError("no_bar", "no bar yet")
         price = _band_price(last[-1], a["band"])
         view = svc.command(
             "place",
@@ -170,7 +169,7 @@ def run(svc: ReplayService, sid: str | None, action: Action) -> tuple[str | None
             f"{res['session_id']} (parent {sid})",
             "info",
         )
-    raise ApiError(400, "unknown_action", f"unknown cockpit action {kind!r}")
+    raise ServiceError("unknown_action", f"unknown cockpit action {kind!r}")
 
 
 def _fill_text(events: list[dict]) -> str:
@@ -212,13 +211,13 @@ def handle(
         action = Action("move_order", {"order_id": oid, "price": price})
     try:
         sid, message, color = run(svc, sid, action)
-    except ApiError as exc:
+    except ServiceError as exc:
         message, color = exc.message, "danger"
     if sid is None:
         return Result(None, figures.empty_figure(), None, None, message, color)
     try:
         snap = svc.snapshot(sid, window)
-    except ApiError as exc:  # e.g. the stored id of a session that no longer exists
+    except ServiceError as exc:  # e.g. the stored id of a session that no longer exists
         return Result(None, figures.empty_figure(), None, None, exc.message, "danger")
     candles = snap["candles"]
     live = action.kind == "live"
