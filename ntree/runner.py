@@ -18,7 +18,6 @@ import pandas as pd
 import sqlalchemy as sa
 import yaml
 
-from ntree import db
 from ntree.codec import event_line, log_hash
 from ntree.engine import (
     DataChangedError,
@@ -28,7 +27,9 @@ from ntree.engine import (
     SessionConfig,
 )
 from ntree.engine.events import LOG_FORMAT
+from ntree.engine.sources import BarSource
 from ntree.market import EXCHANGE_TZ, calendar, parse_disp_tf, sessions
+from ntree.sources import SqlBarSource
 from ntree.store import SessionStore
 
 #: Trading sessions of history loaded before t_start to warm up indicators.
@@ -95,10 +96,14 @@ def history_start(t_start: pd.Timestamp) -> pd.Timestamp:
     return cal.session_open(start)
 
 
-def load_session_bars(engine: sa.Engine, config: SessionConfig) -> pd.DataFrame:
-    """Load the bars a session plays on: warm-up history + [t_start, t_end)."""
+def load_session_bars(
+    engine: sa.Engine, config: SessionConfig, source: BarSource | None = None
+) -> pd.DataFrame:
+    """Load the bars a session plays on: warm-up history + [t_start, t_end), from ``source``
+    (default: the bars stored in ``engine``)."""
+    source = source or SqlBarSource(engine)
     t_start = pd.Timestamp(config.t_start)
-    return db.load_bars(engine, config.symbol, history_start(t_start), pd.Timestamp(config.t_end))
+    return source.load(config.symbol, history_start(t_start), pd.Timestamp(config.t_end))
 
 
 def open_session(
@@ -110,9 +115,12 @@ def open_session(
     *,
     session_id: str | None = None,
     seed: int = 0,
+    source: BarSource | None = None,
     **params: object,
 ) -> ReplaySession:
-    """Start a session on stored bars; raise EngineError for an unknown symbol or bad range."""
+    """Start a session on the bars of ``source`` (default: those stored in ``engine``); raise
+    EngineError for an unknown symbol or bad range."""
+    source = source or SqlBarSource(engine)
     unknown = set(params) - set(_FILL_MODEL_KEYS)
     if unknown:
         raise EngineError(
@@ -129,9 +137,9 @@ def open_session(
     end = parse_time(t_end, end=True, name="t_end")
     if start >= end:
         raise EngineError("bad_range", f"t_start {start} must be before t_end {end}")
-    available = db.bar_range(engine, symbol)
+    available = source.bar_range(symbol)
     if available is None:
-        known = ", ".join(db.symbols(engine)) or "none"
+        known = ", ".join(source.symbols()) or "none"
         raise EngineError("unknown_symbol", f"no bars for symbol {symbol!r} (known: {known})")
     first, last = available
     if end <= first or start > last:
@@ -151,7 +159,7 @@ def open_session(
         seed=seed,
         **params,
     )
-    return ReplaySession(config, load_session_bars(engine, config))
+    return ReplaySession(config, load_session_bars(engine, config, source))
 
 
 def restore_session(engine: sa.Engine, session_id: str) -> ReplaySession:

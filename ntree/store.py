@@ -37,6 +37,18 @@ class EventRecorder(Protocol):
     def select(self, session_id: str, since: int = 0) -> list[Event]: ...
 
 
+def check_sequence(session_id: str, last: int, events: list[Event]) -> None:
+    """Raise EventConflict unless every seq of ``events`` is above ``last`` and the one before.
+
+    Both recorders apply this rule before writing anything, so a conflicting batch records
+    none of its events.
+    """
+    for ev in events:
+        if ev.seq <= last:
+            raise EventConflict(f"event {session_id}#{ev.seq} is already recorded or out of order")
+        last = ev.seq
+
+
 class InMemoryRecorder:
     """Keeps the log in a dict of lists (tests, benchmarks, throwaway sessions)."""
 
@@ -45,17 +57,14 @@ class InMemoryRecorder:
 
     def append(self, session_id: str, events: list[Event]) -> None:
         log = self._logs.setdefault(session_id, [])
-        last = log[-1].seq if log else 0
-        for ev in events:
-            if ev.seq <= last:
-                raise EventConflict(f"event {session_id}#{ev.seq} is already recorded")
-            last = ev.seq
+        check_sequence(session_id, log[-1].seq if log else 0, events)
         log.extend(events)
 
     def select(self, session_id: str, since: int = 0) -> list[Event]:
         return [ev for ev in self._logs.get(session_id, []) if ev.seq > since]
 
 
+_SQLITE_LAST_SEQ = "SELECT max(seq) FROM replay_events WHERE session_id = ?"
 _SQLITE_INSERT = (
     f"INSERT INTO replay_events ({', '.join(EVENT_COLUMNS)}) "
     f"VALUES ({', '.join('?' * len(EVENT_COLUMNS))})"
@@ -71,18 +80,29 @@ class SqlRecorder:
         # then cost ~3x less than through a compiled Core insert (the hot path of a run).
         self._sqlite = engine.dialect.name == "sqlite"
 
-    def append(self, session_id: str, events: list[Event], conn: sa.Connection | None = None):
+    def append(
+        self, session_id: str, events: list[Event], conn: sa.Connection | None = None
+    ) -> None:
+        """Record ``events`` (in ``conn``'s transaction when given, else in one of its own)."""
         if not events:
             return
         if conn is None:
             with self.engine.begin() as conn:
-                return self.append(session_id, events, conn)
-        try:
+                self.append(session_id, events, conn)
+            return
+        t = db.replay_events
+        if self._sqlite:
+            last = conn.exec_driver_sql(_SQLITE_LAST_SEQ, (session_id,)).scalar()
+        else:
+            q = sa.select(sa.func.max(t.c.seq)).where(t.c.session_id == session_id)
+            last = conn.execute(q).scalar()
+        check_sequence(session_id, last or 0, events)
+        try:  # the unique (session_id, seq) index still catches a concurrent writer
             if self._sqlite:
                 conn.exec_driver_sql(_SQLITE_INSERT, [event_tuple(session_id, ev) for ev in events])
             else:
                 rows = [event_row(session_id, ev) for ev in events]
-                conn.execute(db.replay_events.insert(), rows)
+                conn.execute(t.insert(), rows)
         except sa.exc.IntegrityError as exc:
             raise EventConflict(
                 f"an event of {session_id} is already recorded: {exc.orig}"

@@ -1,18 +1,15 @@
-"""The storage edge: both event recorders pass one suite; sessions and trades round-trip."""
+"""The storage edge: sessions, their logs and trades round-trip (recorders: test_recorders)."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import sqlalchemy as sa
 
 from ntree import db
-from ntree.codec import event_line
-from ntree.engine import Event, ReplaySession, SessionConfig
+from ntree.engine import ReplaySession, SessionConfig
 from ntree.seed import generate_bars
-from ntree.store import EventConflict, InMemoryRecorder, SessionStore, SqlRecorder
+from ntree.store import EventConflict, SessionStore
 
 
 @pytest.fixture(scope="module")
@@ -29,39 +26,6 @@ def make_session(bars: pd.DataFrame, session_id: str = "s1") -> ReplaySession:
         pd.Timestamp("2024-07-08 20:00", tz="UTC"),
     )
     return ReplaySession(cfg, bars)
-
-
-@pytest.fixture(params=["memory", "sql"])
-def recorder(request, tmp_path: Path):
-    if request.param == "memory":
-        return InMemoryRecorder()
-    return SqlRecorder(db.connect(f"sqlite:///{tmp_path / 'events.db'}"))
-
-
-def ev(seq: int, etype: str = "NOTE", **payload) -> Event:
-    return Event(seq, 1_720_445_400_000_000_000 + seq * 60_000_000_000, None, etype, payload)
-
-
-def test_recorder_returns_appended_events_in_order_and_since_a_seq(recorder) -> None:
-    recorder.append("a", [ev(1, "SESSION_START", x=1), ev(2, text="hi")])
-    recorder.append("a", [ev(3, text="there")])
-    recorder.append("b", [ev(1, "SESSION_START")])
-
-    assert [event_line(e) for e in recorder.select("a")] == [
-        event_line(e) for e in (ev(1, "SESSION_START", x=1), ev(2, text="hi"), ev(3, text="there"))
-    ]
-    assert [e.seq for e in recorder.select("a", since=2)] == [3]
-    assert [e.seq for e in recorder.select("b")] == [1]
-    assert recorder.select("nobody") == []
-
-
-def test_recorder_refuses_a_duplicate_seq_and_keeps_the_original(recorder) -> None:
-    recorder.append("a", [ev(1, text="original")])
-
-    with pytest.raises(EventConflict):
-        recorder.append("a", [ev(1, text="overwrite")])
-
-    assert [e.payload for e in recorder.select("a")] == [{"text": "original"}]
 
 
 def test_store_save_writes_events_once_and_session_row_with_summary(tmp_path, bars) -> None:

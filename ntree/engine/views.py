@@ -12,6 +12,7 @@ import pandas as pd
 
 from ntree.engine.events import iso_utc
 from ntree.engine.fills import FILL_MODEL_KNOBS
+from ntree.engine.metrics import average_r, win_rate
 from ntree.engine.orders import WORKING
 from ntree.engine.portfolio import _money
 from ntree.indicators import INDICATOR_COLUMNS
@@ -30,13 +31,13 @@ class SessionViews:
     def summary(self) -> dict:
         """Return the session's metrics: pnl, max_dd, num_trades, win_rate, avg_r."""
         trades = self.portfolio.trades
-        rs = [t.r_multiple for t in trades if t.r_multiple is not None]
+        wins, avg_r = win_rate(trades), average_r(trades)
         return {
             "pnl": _money(self.equity - self.config.initial_cash),
             "max_dd": _money(self.portfolio.max_dd),
             "num_trades": len(trades),
-            "win_rate": _money(sum(t.pnl > 0 for t in trades) / len(trades)) if trades else None,
-            "avg_r": _money(sum(rs) / len(rs)) if rs else None,
+            "win_rate": None if wins is None else _money(wins),
+            "avg_r": None if avg_r is None else _money(avg_r),
         }
 
     @property

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ntree.engine import FILL_MODEL_DEFAULTS
+from ntree.engine.metrics import average_r, net_pnl, win_rate
 from ntree.market import EXCHANGE_TZ
 
 ORDER_KIND = {"LIMIT": "LMT", "STOP": "STP", "MARKET": "MKT"}
@@ -250,15 +251,14 @@ def trades_tally(trades: list[dict]) -> str:
     """Return ``3 trades · win 67% · net +120.00 · avg +0.80R`` (avg R only when known)."""
     if not trades:
         return "no closed trades yet"
-    wins = sum(t["pnl"] > 0 for t in trades)
     parts = [
         count(len(trades), "trade"),
-        f"win {pct(wins / len(trades))}",
-        f"net {money(sum(t['pnl'] for t in trades))}",
+        f"win {pct(win_rate(trades))}",
+        f"net {money(net_pnl(trades))}",
     ]
-    rs = [t["r_multiple"] for t in trades if t.get("r_multiple") is not None]
-    if rs:
-        parts.append(f"avg {r_multiple(sum(rs) / len(rs))}")
+    avg_r = average_r(trades)
+    if avg_r is not None:
+        parts.append(f"avg {r_multiple(avg_r)}")
     return " · ".join(parts)
 
 
