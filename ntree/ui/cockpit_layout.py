@@ -73,8 +73,7 @@ def chart_column() -> list:
                     config={
                         "displaylogo": False,
                         "scrollZoom": True,
-                        # order lines are dragged to a new price; the
-                        # other shapes are kept still by cockpit.js
+                        # order lines are dragged to a new price; cockpit.js keeps the rest still
                         "edits": {"shapePosition": True},
                         # double-click = the Live button (cockpit.js)
                         "doubleClick": False,

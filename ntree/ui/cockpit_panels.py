@@ -33,6 +33,7 @@ def _stat(label: str, id_: str) -> html.Div:
 
 
 def position_card() -> dbc.Card:
+    """Position, average price, PnL, equity and drawdown."""
     return dbc.Card(
         dbc.CardBody(
             html.Div(
@@ -53,6 +54,7 @@ def position_card() -> dbc.Card:
 
 
 def order_ticket() -> dbc.Card:
+    """Side, type, price (± a tick), qty, the TP/SL bracket and its risk line."""
     return dbc.Card(
         [
             dbc.CardHeader("Order ticket", className="py-1 small"),
@@ -146,6 +148,7 @@ def order_ticket() -> dbc.Card:
 
 
 def orders_card() -> dbc.Card:
+    """The working orders, with Cancel all and Flatten."""
     return dbc.Card(
         [
             dbc.CardHeader(
@@ -183,6 +186,7 @@ def orders_card() -> dbc.Card:
 
 
 def trades_card() -> dbc.Card:
+    """The closed trades' tally and rows, and the open position's MAE / MFE."""
     return dbc.Card(
         [
             dbc.CardHeader(
@@ -210,6 +214,7 @@ def trades_card() -> dbc.Card:
 
 
 def hotkeys_card() -> html.Details:
+    """The hotkeys, open by default."""
     return html.Details(
         [
             html.Summary("Hotkeys", className="small text-muted"),
@@ -227,6 +232,8 @@ def hotkeys_card() -> html.Details:
 
 
 def summary_card(sid: str, summary: dict) -> dbc.Card:
+    """The session's result, linking to its log."""
+
     def row(label, value):
         return html.Div(
             [html.Span(label, className="stat-label"), html.Span(value, className="stat-value")],
