@@ -5,6 +5,7 @@ benchmarked) without a browser.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -12,6 +13,9 @@ from ntree.market import TICK, round_to_tick
 from ntree.service import FILL_EVENTS, ReplayService, ServiceError
 from ntree.ui import figures
 from ntree.ui.format import count
+
+#: Playback speeds offered (display bars per minute): the slider's marks and the start menu.
+SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120)
 
 #: Hotkeys handled by the cockpit (assets/cockpit.js forwards them); shown on the page.
 HOTKEYS = (
@@ -57,119 +61,170 @@ def _band_price(candle: dict, key: str) -> float:
     return round_to_tick(value, TICK)
 
 
-def run(svc: ReplayService, sid: str | None, action: Action) -> tuple[str | None, str | None, str]:
-    """Apply ``action``; return (session id, message, message colour)."""
-    a = action.args
-    kind = action.kind
-    if kind == "start":
-        return svc.start(a["body"])["session_id"], None, "info"
-    if kind == "init" and a.get("resume") and a["resume"] != sid:
-        st = svc.state({"session_id": a["resume"]})  # 404 for an unknown id
+Outcome = tuple[str | None, str | None, str]  # (session id, message, message colour)
+Handler = Callable[[ReplayService, str | None, dict[str, Any]], Outcome]
+
+
+def _start(svc: ReplayService, _sid: str | None, a: dict) -> Outcome:
+    return svc.start(a["body"])["session_id"], None, "info"
+
+
+def _init(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    """A page load; ``resume`` (a ``?session=`` id other than the tab's) switches to it."""
+    if a.get("resume") and a["resume"] != sid:
+        st = svc.state({"session_id": a["resume"]})  # unknown_session for an unknown id
         return a["resume"], f"Resumed session {a['resume']} ({st['status']})", "info"
-    if sid is None:
-        if kind in ("init", "tick"):
-            return None, None, "info"
+    return sid, None, "info"
+
+
+def _live(_svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
+    return sid, None, "info"  # only the view changes (handle() redraws at the live edge)
+
+
+def _toggle_play(svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
+    st = svc.state({"session_id": sid})
+    svc.command("play" if st["paused"] else "pause", {"session_id": sid})
+    return sid, None, "info"
+
+
+def _tick(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    """The playback timer: a step, or nothing while no session runs."""
+    return (None, None, "info") if sid is None else _step(svc, sid, a)
+
+
+def _step(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    """Step ``n`` display bars; say what filled (pausing if asked) or that the data ran out."""
+    view = svc.command("step", {"session_id": sid, "disp_steps": a.get("n", 1)})
+    fills = [e for e in view["events"] if e["type"] in FILL_EVENTS]
+    if fills and view["status"] == "active":
+        text = _fill_text(fills)
+        if a.get("auto_pause") and not view["paused"]:
+            svc.command("pause", {"session_id": sid})
+            return sid, f"Auto-paused: {text}", "warning"
+        return sid, text, "info"
+    if view["status"] == "ended":
+        return sid, "Session ended: no more data in the range", "info"
+    return sid, None, "info"
+
+
+def _place(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    """Place the ticket's order (with its bracket), or modify the order being edited."""
+    if a.get("qty") in (None, ""):  # the number input drops what is not a whole qty >= 1
+        raise ServiceError("missing_field", "enter a quantity: a whole number, 1 or more", "qty")
+    if a["type"] != "MARKET" and a.get("price") in (None, ""):  # off-tick values are dropped
+        raise ServiceError(
+            "missing_field",
+            f"enter a {a['type'].lower()} price on "
+            f"the {TICK} tick (click the chart to take a price)",
+            "price",
+        )
+    if a.get("modify_target") is not None:
+        oid = a["modify_target"]
+        body = {"session_id": sid, "order_id": oid, "price": a.get("price"), "qty": a["qty"]}
+        svc.command("modify", body)
+        return sid, f"Order #{oid} modified", "info"
+    body = {"session_id": sid, "side": a["side"], "type": a["type"], "qty": a["qty"]}
+    if a["type"] != "MARKET":
+        body["price"] = a["price"]
+    bracket = {k: a.get(k) for k in ("tp", "sl") if a.get(k) not in (None, "")}
+    if bracket:
+        body["bracket"] = bracket
+    view = svc.command("place", body)
+    return sid, f"Order #{view['order_id']} placed", "info"
+
+
+def _move_order(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    """An order line dragged on the chart and dropped: modify its order to that price."""
+    oid, price = a["order_id"], a["price"]
+    if oid is None:  # not an order line: it only snaps back
+        return sid, None, "info"
+    try:
+        svc.command("modify", {"session_id": sid, "order_id": oid, "price": price})
+    except ServiceError as exc:
+        raise ServiceError(exc.code, f"Order #{oid} not moved: {exc.message}", exc.field) from exc
+    return sid, f"Order #{oid} moved to {price:.2f}", "info"
+
+
+def _band_order(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    """A limit at one of the last bar's channel bands (the b/s/B/S hotkeys)."""
+    last = svc.candles({"session_id": sid, "n": 1})["candles"]
+    if not last:
+        raise ServiceError("no_bar", "no bar yet")
+    price = _band_price(last[-1], a["band"])
+    body = {"session_id": sid, "side": a["side"], "type": "LIMIT", "qty": a["qty"], "price": price}
+    view = svc.command("place", body)
+    return sid, f"{a['side']} LMT {a['qty']} @ {price:.2f} placed (#{view['order_id']})", "info"
+
+
+def _cancel(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    svc.command("cancel", {"session_id": sid, "order_id": a["order_id"]})
+    return sid, None, "info"
+
+
+def _session_command(name: str) -> Handler:
+    """A command that takes only the session: cancel_all, flatten, end."""
+
+    def handler(svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
+        svc.command(name, {"session_id": sid})
+        return sid, None, "info"
+
+    return handler
+
+
+def _set_speed(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    svc.command("set_speed", {"session_id": sid, "speed": a["speed"]})
+    return sid, None, "info"
+
+
+def _set_disp_tf(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    svc.command("set_disp_tf", {"session_id": sid, "disp_tf": a["disp_tf"]})
+    return sid, None, "info"
+
+
+def _rewind(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    """Rewind ``n`` display bars: the session forks, paused, and the page follows the fork."""
+    res = svc.rewind({"session_id": sid, "disp_bars": a["n"]})
+    back = res["disp_bars"]
+    where = "" if back == a["n"] else " to the session's start"
+    return (
+        res["session_id"],
+        f"Rewound {count(back, 'bar')}{where}, paused: now in fork "
+        f"{res['session_id']} (parent {sid})",
+        "info",
+    )
+
+
+#: One handler per action kind.
+ACTIONS: dict[str, Handler] = {
+    "start": _start,
+    "init": _init,
+    "live": _live,
+    "toggle_play": _toggle_play,
+    "tick": _tick,
+    "step": _step,
+    "place": _place,
+    "move_order": _move_order,
+    "band_order": _band_order,
+    "cancel": _cancel,
+    "cancel_all": _session_command("cancel_all"),
+    "flatten": _session_command("flatten"),
+    "end": _session_command("end"),
+    "set_speed": _set_speed,
+    "set_disp_tf": _set_disp_tf,
+    "rewind": _rewind,
+}
+#: Kinds that make sense before a session exists (the others say "start a session first").
+_WITHOUT_SESSION = frozenset({"start", "init", "tick"})
+
+
+def run(svc: ReplayService, sid: str | None, action: Action) -> Outcome:
+    """Apply ``action`` through its handler; return (session id, message, message colour)."""
+    handler = ACTIONS.get(action.kind)
+    if handler is None:
+        raise ServiceError("unknown_action", f"unknown cockpit action {action.kind!r}")
+    if sid is None and action.kind not in _WITHOUT_SESSION:
         raise ServiceError("no_session", "start a session first")
-    if kind in ("init", "live"):
-        return sid, None, "info"
-    if kind == "toggle_play":
-        st = svc.state({"session_id": sid})
-        svc.command("play" if st["paused"] else "pause", {"session_id": sid})
-        return sid, None, "info"
-    if kind in ("tick", "step"):
-        n = a.get("n", 1)
-        view = svc.command("step", {"session_id": sid, "disp_steps": n})
-        fills = [e for e in view["events"] if e["type"] in FILL_EVENTS]
-        if fills and view["status"] == "active":
-            text = _fill_text(fills)
-            if a.get("auto_pause") and not view["paused"]:
-                svc.command("pause", {"session_id": sid})
-                return sid, f"Auto-paused: {text}", "warning"
-            return sid, text, "info"
-        if view["status"] == "ended":
-            return sid, "Session ended: no more data in the range", "info"
-        return sid, None, "info"
-    if kind == "place":
-        if a.get("qty") in (None, ""):  # the number input drops what is not a whole qty >= 1
-            raise ServiceError(
-                "missing_field", "enter a quantity: a whole number, 1 or more", "qty"
-            )
-        body = {"session_id": sid, "side": a["side"], "type": a["type"], "qty": a["qty"]}
-        if a["type"] != "MARKET":
-            if a.get("price") in (None, ""):  # the number input drops off-tick values
-                raise ServiceError(
-                    "missing_field",
-                    f"enter a {a['type'].lower()} price on "
-                    f"the {TICK} tick (click the chart to take a price)",
-                    "price",
-                )
-            body["price"] = a["price"]
-        bracket = {k: a.get(k) for k in ("tp", "sl") if a.get(k) not in (None, "")}
-        if bracket:
-            body["bracket"] = bracket
-        if a.get("modify_target") is not None:
-            svc.command(
-                "modify",
-                {
-                    "session_id": sid,
-                    "order_id": a["modify_target"],
-                    "price": a.get("price"),
-                    "qty": a["qty"],
-                },
-            )
-            return sid, f"Order #{a['modify_target']} modified", "info"
-        view = svc.command("place", body)
-        return sid, f"Order #{view['order_id']} placed", "info"
-    if kind == "move_order":  # an order line dragged on the chart and dropped
-        oid, price = a["order_id"], a["price"]
-        if oid is None:  # not an order line: it only snaps back
-            return sid, None, "info"
-        try:
-            svc.command("modify", {"session_id": sid, "order_id": oid, "price": price})
-        except ServiceError as exc:
-            raise ServiceError(
-                exc.code, f"Order #{oid} not moved: {exc.message}", exc.field
-            ) from exc
-        return sid, f"Order #{oid} moved to {price:.2f}", "info"
-    if kind == "band_order":
-        last = svc.candles({"session_id": sid, "n": 1})["candles"]
-        if not last:
-            raise ServiceError("no_bar", "no bar yet")
-        price = _band_price(last[-1], a["band"])
-        view = svc.command(
-            "place",
-            {
-                "session_id": sid,
-                "side": a["side"],
-                "type": "LIMIT",
-                "qty": a["qty"],
-                "price": price,
-            },
-        )
-        return sid, f"{a['side']} LMT {a['qty']} @ {price:.2f} placed (#{view['order_id']})", "info"
-    if kind == "cancel":
-        svc.command("cancel", {"session_id": sid, "order_id": a["order_id"]})
-        return sid, None, "info"
-    if kind in ("cancel_all", "flatten", "end"):
-        svc.command(kind, {"session_id": sid})
-        return sid, None, "info"
-    if kind == "set_speed":
-        svc.command("set_speed", {"session_id": sid, "speed": a["speed"]})
-        return sid, None, "info"
-    if kind == "set_disp_tf":
-        svc.command("set_disp_tf", {"session_id": sid, "disp_tf": a["disp_tf"]})
-        return sid, None, "info"
-    if kind == "rewind":
-        res = svc.rewind({"session_id": sid, "disp_bars": a["n"]})
-        back = res["disp_bars"]
-        where = "" if back == a["n"] else " to the session's start"
-        return (
-            res["session_id"],
-            f"Rewound {count(back, 'bar')}{where}, paused: now in fork "
-            f"{res['session_id']} (parent {sid})",
-            "info",
-        )
-    raise ServiceError("unknown_action", f"unknown cockpit action {kind!r}")
+    return handler(svc, sid, action.args)
 
 
 def _fill_text(events: list[dict]) -> str:

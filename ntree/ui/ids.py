@@ -8,7 +8,9 @@ NAVBAR = "navbar"
 
 # Cockpit: start panel
 START_SYMBOL = "start-symbol"
-START_DATES = "start-dates"
+START_DATES = "start-dates"  # prefix of the two date inputs below
+START_FROM = START_DATES + "-from"
+START_TO = START_DATES + "-to"
 START_DISP_TF = "start-disp-tf"
 START_SPEED = "start-speed"
 START_SEED = "start-seed"
@@ -25,6 +27,8 @@ START_FILL_SLIPPAGE = "start-fill-slippage"  # market_slippage_ticks
 START_FILL_LATENCY = "start-fill-latency"  # latency_bars
 START_FILL_LOCK = "start-fill-lock"  # direction_lock
 START_FILL_COMMISSION = "start-fill-commission"  # commission_per_share
+
+COCKPIT_INIT = "cockpit-init"  # dcc.Store: the ``?session=`` to resume (0: none); fires on load
 
 # Cockpit: toolbar
 PLAY = "play"
@@ -79,11 +83,13 @@ POS_EQUITY = "pos-equity"
 POS_MAXDD = "pos-maxdd"
 ALERT = "alert"
 SUMMARY = "summary"
+SUMMARY_LINK = "summary-link"  # "Open in History →" on the session-ended card
 HOTKEY = "hotkey"  # dcc.Store written by assets/cockpit.js: {"key": ..., "n": ...}
 
 # History
 HISTORY_TABLE = "history-table"
 HISTORY_FILTER = "history-filter"  # symbol pills: /history?symbol=...
+HISTORY_ROW = "history-row"  # prefix: one row per session, see history_row()
 LOG_TABLE = "log-table"
 
 # Session log
@@ -94,3 +100,8 @@ LOG_PARENT = "log-parent"  # link to the parent session of a fork
 LOG_VERIFY = "log-verify"  # "Verify re-run" button
 LOG_VERIFY_RESULT = "log-verify-result"
 LOG_RESUME = "log-resume"  # link: carry on with an active session in the cockpit
+
+
+def history_row(session_id: str) -> str:
+    """The id of a session's row in the History table."""
+    return f"{HISTORY_ROW}-{session_id}"

@@ -1,0 +1,136 @@
+"""What the trader did on the cockpit page, as a controller :class:`Action`.
+
+:func:`to_action` looks the input that fired up in a table ``{component id: builder}``; each
+builder reads the form (the page's current values) and returns the action, or ``None`` when
+there is nothing to do.
+
+The form: ``init`` (the ``?session=`` to resume), ``meta`` (the chart's), the input values
+``disp_tf``, ``speed_idx``, ``hotkey``, ``drag``, the fields ``n``, ``rewind_n``, ``auto_pause``,
+and the groups ``start`` (the start panel) and ``ticket`` (the order ticket).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ntree.ui import ids
+from ntree.ui.cockpit import SPEEDS, Action
+
+#: Hotkeys (the key as assets/cockpit.js forwards it) and their action; N steps the form's N.
+HOTKEY_ACTIONS = {
+    " ": ("toggle_play", {}),
+    "ArrowRight": ("step", {"n": 1}),
+    ".": ("step", {"n": 1}),
+    "b": ("band_order", {"side": "BUY", "band": "ch_lower"}),
+    "s": ("band_order", {"side": "SELL", "band": "ch_upper"}),
+    "B": ("band_order", {"side": "BUY", "band": "ch_mid"}),
+    "S": ("band_order", {"side": "SELL", "band": "ch_mid"}),
+    "f": ("flatten", {}),
+    "x": ("cancel_all", {}),
+}
+
+Form = dict[str, Any]
+Builder = Callable[[Form], Action | None]
+
+
+def _init(form: Form) -> Action:
+    resume = form["init"]
+    return Action("init", {"resume": resume} if isinstance(resume, str) and resume else {})
+
+
+def _start(form: Form) -> Action:
+    s = form["start"]
+    body = {
+        "symbol": s["symbol"],
+        "t_start": s["t_from"],
+        "t_end": s["t_to"],
+        "disp_tf": s["disp_tf"],
+        "speed": float(s["speed"] or 10),
+        "seed": int(s["seed"] or 0),
+        "constraints": {"edit_on_disp_boundary": bool(s["boundary"])},
+        "fill_model": s["fill_model"] or {},
+    }
+    return Action("start", {"body": body})
+
+
+def _step_n(form: Form) -> Action:
+    return Action("step", {"n": int(form["n"] or 1)})
+
+
+def _tick(form: Form) -> Action:
+    return Action("tick", {"n": 1, "auto_pause": bool(form["auto_pause"])})
+
+
+def _place(form: Form) -> Action:
+    t = form["ticket"]
+    args = {k: t[k] for k in ("side", "price", "qty", "tp", "sl", "modify_target")}
+    return Action("place", {**args, "type": t["type"]})
+
+
+def _cancel(form: Form) -> Action | None:
+    if not form["value"]:
+        return None  # the button just appeared (a new table row)
+    return Action("cancel", {"order_id": form["trigger"]["oid"]})
+
+
+def _disp_tf(form: Form) -> Action | None:
+    meta = form["meta"]
+    if meta and meta.get("tf") == form["disp_tf"]:
+        return None  # the menu was set to the session's frame by a render
+    return Action("set_disp_tf", {"disp_tf": form["disp_tf"]})
+
+
+def _rewind(form: Form) -> Action:
+    return Action("rewind", {"n": int(form["rewind_n"] or 1)})
+
+
+def _drag(form: Form) -> Action | None:
+    return Action("drag_line", {"relayout": form["drag"]["rl"]}) if form["drag"] else None
+
+
+def _speed(form: Form) -> Action:
+    return Action("set_speed", {"speed": float(SPEEDS[int(form["speed_idx"] or 0)])})
+
+
+def _hotkey(form: Form) -> Action | None:
+    key = (form["hotkey"] or {}).get("key")
+    if key in ("n", "N"):
+        return _step_n(form)
+    kind, args = HOTKEY_ACTIONS.get(key, (None, None))
+    if kind is None:
+        return None
+    return Action(kind, {**args, "qty": form["ticket"]["qty"]})
+
+
+def _simple(kind: str, **args: Any) -> Builder:
+    return lambda _form: Action(kind, dict(args))
+
+
+BUILDERS: dict[str, Builder] = {
+    ids.COCKPIT_INIT: _init,
+    ids.START_BUTTON: _start,
+    ids.PLAY: _simple("toggle_play"),
+    ids.STEP_1: _simple("step", n=1),
+    ids.STEP_N: _step_n,
+    ids.TICKER: _tick,
+    ids.PLACE: _place,
+    ids.CANCEL_ALL: _simple("cancel_all"),
+    ids.FLATTEN: _simple("flatten"),
+    ids.END: _simple("end"),
+    ids.ORDER_CANCEL: _cancel,
+    ids.DISP_TF: _disp_tf,
+    ids.REWIND: _rewind,
+    ids.CHART_LIVE: _simple("live"),
+    ids.ORDER_DRAG: _drag,
+    ids.SPEED_SLIDER: _speed,
+    ids.HOTKEY: _hotkey,
+}
+
+
+def to_action(trigger: str | dict | None, value: Any, form: Form) -> Action | None:
+    """Map the input that fired (a pattern-matching id by its ``type``), with the ``value`` it
+    fired with, to an action; ``form`` holds the page's values (see ``pages/cockpit.py``)."""
+    key = trigger.get("type") if isinstance(trigger, dict) else trigger
+    builder = BUILDERS.get(key)
+    return None if builder is None else builder({**form, "trigger": trigger, "value": value})

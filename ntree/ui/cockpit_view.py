@@ -1,0 +1,151 @@
+"""The cockpit's widgets after an action: a controller :class:`Result` becomes the values of the
+page's outputs, grouped as the action callback declares them (``pages/cockpit.py``).
+
+Only what changed is sent: ``no_update`` leaves a widget as the browser has it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+import pandas as pd
+from dash import no_update
+
+from ntree.market import EXCHANGE_TZ
+from ntree.ui import format as fmt
+from ntree.ui.cockpit import SPEEDS, Action, Result
+from ntree.ui.cockpit_panels import summary_card
+from ntree.ui.tables import orders_table, trades_table
+
+#: Actions after which every widget is drawn again (a new chart, frame or session).
+_FULL_KINDS = frozenset({"init", "start", "rewind", "set_disp_tf"})
+_NO_STAT = "—"
+
+
+def render(res: Result, action: Action, meta: dict | None) -> dict[str, Any]:
+    """Return the output values for ``res``, the result of ``action`` on a page whose chart
+    carried ``meta``."""
+    alert = _alert(res)
+    if res.state is None:
+        return _no_session(res, alert)
+    st = res.state
+    full = action.kind in _FULL_KINDS or not isinstance(res.figure, dash.Patch)
+    ended = st["status"] == "ended"
+    following = _following(res.meta)
+    return {
+        "session": res.session_id,
+        "chart": {
+            "figure": res.figure,
+            "meta": res.meta,
+            "live": live_class(following) if full or following != _following(meta) else no_update,
+        },
+        "playback": _playback(st, full),
+        "clock": _clock(st, res.session_id, full),
+        "position": _position(st),
+        "tables": _tables(res, full),
+        "alert": alert,
+        "summary": summary_card(res.session_id, st["summary"])
+        if ended
+        else (None if full else no_update),
+    }
+
+
+def _alert(res: Result) -> dict[str, Any]:
+    if not res.message:
+        return {"text": no_update, "is_open": no_update, "color": no_update}
+    return {"text": res.message, "is_open": True, "color": res.message_color}
+
+
+def _no_session(res: Result, alert: dict[str, Any]) -> dict[str, Any]:
+    """No session (none started, or a stale id): an empty chart and blank widgets."""
+    return {
+        "session": None,
+        "chart": {"figure": res.figure, "meta": None, "live": live_class(True)},
+        "playback": {
+            "ticker_off": True,
+            "interval": no_update,
+            "play": "▶ Play",
+            "disp_tf": no_update,
+            "speed_idx": no_update,
+        },
+        "clock": {"bar_time": "", "phase": "", "time_left": "", "label": ""},
+        "position": dict.fromkeys(("qty", "avg", "unreal", "real", "equity", "maxdd"), _NO_STAT),
+        "tables": {"orders": orders_table([]), "trades": trades_table([]), "excursion": ""},
+        "alert": alert,
+        "summary": None,
+    }
+
+
+def _playback(st: dict, full: bool) -> dict[str, Any]:
+    playing = not st["paused"] and st["status"] != "ended"
+    speed = float(st["speed"] or 1)
+    return {
+        "ticker_off": not playing,
+        "interval": max(int(60_000 / speed), 100),
+        "play": "❚❚ Pause" if playing else "▶ Play",
+        "disp_tf": st["disp_tf"] if full else no_update,
+        "speed_idx": speed_index(speed) if full else no_update,
+    }
+
+
+def _clock(st: dict, sid: str, full: bool) -> dict[str, Any]:
+    cur = pd.Timestamp(st["cursor"]["ts_market"]).tz_convert(EXCHANGE_TZ)
+    return {
+        "bar_time": cur.strftime("%a %Y-%m-%d %H:%M ET"),
+        "phase": st["market_phase"],
+        "time_left": _time_left(st),
+        "label": session_label(st, sid) if full else no_update,
+    }
+
+
+def _time_left(st: dict) -> str:
+    if st["status"] == "ended":
+        return "session ended"
+    left = st["time_remaining_min"]
+    return f"{left // 60}h{left % 60:02d}m left" if left >= 60 else f"{left}m left"
+
+
+def _position(st: dict) -> dict[str, str]:
+    pos = st["position"]
+    return {
+        "qty": f"{pos['qty']:+d}" if pos["qty"] else "flat",
+        "avg": _NO_STAT if pos["avg_price"] is None else f"{pos['avg_price']:.2f}",
+        "unreal": fmt.money(pos["unrealized_pnl"]),
+        "real": fmt.money(pos["realized_pnl"]),
+        "equity": fmt.money(st["equity"], signed=False),
+        "maxdd": fmt.money(st["max_drawdown"], signed=False),
+    }
+
+
+def _tables(res: Result, full: bool) -> dict[str, Any]:
+    st = res.state
+    trades_new = res.trades_changed or full
+    pos = st["position"]
+    return {
+        "orders": orders_table(st["orders"]) if (res.orders_changed or full) else no_update,
+        "trades": trades_table(st["trades"]) if trades_new else no_update,
+        # MAE/MFE move every bar while a position is open; a flat book sends nothing
+        "excursion": fmt.open_excursion(pos) if pos["qty"] or trades_new else no_update,
+    }
+
+
+def session_label(st: dict, sid: str) -> str:
+    """The navbar's label: symbol · frame · id, and the fill model unless perfect."""
+    fills = fmt.fill_model_text(st.get("fill_model"))
+    label = f"{st['symbol']} · {st['disp_tf']} · {sid}"
+    return label if fills == "perfect" else f"{label} · fills: {fills}"
+
+
+def _following(meta: dict | None) -> bool:
+    return bool(meta is None or meta.get("follow", True))
+
+
+def live_class(following: bool) -> str:
+    """The Live button stands out while the view is away from the live edge."""
+    return "live-btn" if following else "live-btn away"
+
+
+def speed_index(speed: float) -> int:
+    """The slider position nearest ``speed``."""
+    return min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - speed))

@@ -1,0 +1,53 @@
+"""The start panel's derived values: the date inputs' bounds and presets, the fill model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ntree.engine import FILL_MODEL_DEFAULTS
+from ntree.market import EXCHANGE_TZ, sessions
+from ntree.ui import format as fmt
+
+
+def trading_days(rng: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DatetimeIndex:
+    """The NYSE trading days of a data range (a preset never starts on a holiday)."""
+    lo, hi = (t.tz_convert(EXCHANGE_TZ).tz_localize(None).normalize() for t in rng)
+    return pd.DatetimeIndex(sessions(lo, hi).index)
+
+
+def preset_range(
+    days: pd.DatetimeIndex, preset: str | None, seed: int | None, current_from: str | None
+) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The (from, to) days of a preset; the last day for none or an unknown one."""
+    start = end = days[-1]
+    if preset == "random":
+        start = end = days[int(np.random.default_rng(int(seed or 0)).integers(len(days)))]
+    elif preset in ("last5", "last20"):
+        start = days[-int(preset[4:])]
+    elif preset == "rth" and current_from:
+        start = end = pd.Timestamp(current_from)
+    return start, end
+
+
+def fill_model(values: dict[str, Any]) -> dict[str, Any]:
+    """The knobs set away from their defaults (cleared or not yet a number: the default)."""
+    return {
+        knob: value
+        for knob, value in values.items()
+        if value is not None and value != "" and value != FILL_MODEL_DEFAULTS[knob]
+    }
+
+
+def fill_button(model: dict[str, Any]) -> dict[str, str]:
+    """The fill-model button's text and colour, and the knobs in words beside them."""
+    text = fmt.fill_model_text(model)
+    if text == "perfect":
+        return {
+            "text": "Fills: perfect",
+            "color": "secondary",
+            "summary": "every touch fills, nothing added",
+        }
+    return {"text": "Fills: custom", "color": "warning", "summary": text}

@@ -1,0 +1,243 @@
+"""Table renderers: the cockpit's working orders and closed trades, History's sessions and the
+session log's trades and events (records in, Dash components out)."""
+
+from __future__ import annotations
+
+import json
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from ntree.ui import format as fmt
+from ntree.ui import ids
+
+
+def orders_table(orders: list[dict]) -> html.Table | html.Div:
+    """The working orders, each with its modify and cancel buttons."""
+    if not orders:
+        return html.Div("No working orders", className="text-muted small px-1")
+    rows = []
+    for o in orders:
+        side_cls = "buy" if o["side"] == "BUY" else "sell"
+        role = o.get("role") or ""
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(f"#{o['order_id']}", className="text-muted"),
+                    html.Td(o["side"], className=f"side {side_cls}"),
+                    html.Td(
+                        fmt.ORDER_KIND.get(o["type"], o["type"])
+                        + ("" if role in ("", "entry") else f" {role.upper()}")
+                    ),
+                    html.Td(str(o["qty"]), className="num"),
+                    html.Td(
+                        "MKT" if o.get("price") is None else f"{o['price']:.2f}", className="num"
+                    ),
+                    html.Td(
+                        [
+                            dbc.Button(
+                                "✎",
+                                id={"type": ids.ORDER_EDIT, "oid": o["order_id"]},
+                                size="sm",
+                                color="link",
+                                className="p-0 me-2 row-btn",
+                                title="modify",
+                            ),
+                            dbc.Button(
+                                "✕",
+                                id={"type": ids.ORDER_CANCEL, "oid": o["order_id"]},
+                                size="sm",
+                                color="link",
+                                className="p-0 row-btn text-danger",
+                                title="cancel",
+                            ),
+                        ],
+                        className="text-end",
+                    ),
+                ]
+            )
+        )
+    return html.Table(html.Tbody(rows), className="table table-sm table-dark mb-0 orders")
+
+
+def trades_table(trades: list[dict]) -> list:
+    """The tally line and the closed trades, newest first."""
+    tally = html.Div(fmt.trades_tally(trades), className="trades-tally")
+    if not trades:
+        return [tally]
+    rows = []
+    for t in reversed(trades):
+        c = fmt.trade_cells(t)
+        side_cls = "buy" if c["side"] == "LONG" else "sell"
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(c["n"], className="text-muted tn"),
+                    html.Td(c["side"], className=f"side {side_cls}"),
+                    html.Td(c["qty"], className="num"),
+                    html.Td(c["prices"], className="num"),
+                    html.Td(c["pnl"], className=f"num {c['pnl_class']}"),
+                    html.Td(c["r"], className="num"),
+                    html.Td(c["reason"], className="text-muted reason"),
+                ]
+            )
+        )
+    table = html.Table(html.Tbody(rows), className="table table-sm table-dark mb-0 orders trades")
+    return [tally, table]
+
+
+HISTORY_COLUMNS = (
+    "Session",
+    "Symbol",
+    "TF",
+    "Replayed range (ET)",
+    "Status",
+    "PnL",
+    "Max DD",
+    "Trades",
+    "Win rate",
+    "Avg R",
+    "Parent",
+    "Played (ET)",
+)
+LOG_TRADE_COLUMNS = (
+    "#",
+    "Side",
+    "Qty",
+    "Entry (ET)",
+    "Entry",
+    "Exit (ET)",
+    "Exit",
+    "Held",
+    "PnL",
+    "R",
+    "MAE",
+    "MFE",
+    "Exit reason",
+)
+LOG_EVENT_COLUMNS = ("#", "Time (ET)", "Event", "What happened")
+_HISTORY_NUMERIC = {"PnL", "Max DD", "Trades", "Win rate", "Avg R"}
+_LOG_NUMERIC = {"Qty", "Entry", "Exit", "Held", "PnL", "R", "MAE", "MFE"}
+
+
+def _head(columns: tuple[str, ...], numeric: set[str]) -> html.Thead:
+    return html.Thead(
+        html.Tr([html.Th(c, className="num" if c in numeric else None) for c in columns])
+    )
+
+
+def sessions_table(sessions: list[dict]) -> dbc.Table:
+    """History's table: one row per session, newest first as given."""
+    return dbc.Table(
+        [_head(HISTORY_COLUMNS, _HISTORY_NUMERIC), html.Tbody([_session_row(s) for s in sessions])],
+        bordered=False,
+        hover=True,
+        size="sm",
+        color="dark",
+        className="history-table",
+        id=ids.HISTORY_TABLE,
+    )
+
+
+def _session_row(s: dict) -> html.Tr:
+    pnl = s.get("result_pnl")
+    parent = s.get("parent_session_id")
+    return html.Tr(
+        [
+            html.Td(dcc.Link(s["session_id"], href=f"/history/{s['session_id']}")),
+            html.Td(s["symbol"]),
+            html.Td(s["disp_tf"]),
+            html.Td(fmt.et_range(s["t_start"], s["t_end"])),
+            html.Td(
+                [
+                    dbc.Badge(
+                        s["status"], color="success" if s["status"] == "active" else "secondary"
+                    ),
+                    dcc.Link(
+                        "resume ▶",
+                        href=f"/?session={s['session_id']}",
+                        className="small ms-2 resume-link",
+                    )
+                    if s["status"] == "active"
+                    else None,
+                ]
+            ),
+            html.Td(fmt.money(pnl), className=f"num {fmt.pnl_class(pnl)}"),
+            html.Td(fmt.money(s.get("max_dd"), signed=False), className="num"),
+            html.Td("—" if s.get("num_trades") is None else s["num_trades"], className="num"),
+            html.Td(fmt.pct(s.get("win_rate")), className="num"),
+            html.Td(fmt.r_multiple(s.get("avg_r")), className="num"),
+            html.Td(dcc.Link(parent, href=f"/history/{parent}") if parent else ""),
+            html.Td(fmt.et_time(s.get("created_at"))),
+        ],
+        id=ids.history_row(s["session_id"]),
+    )
+
+
+def _log_table(columns: tuple[str, ...], rows: list, id_: str) -> dbc.Table:
+    return dbc.Table(
+        [_head(columns, _LOG_NUMERIC), html.Tbody(rows)],
+        size="sm",
+        color="dark",
+        className="history-table",
+        id=id_,
+    )
+
+
+def log_trades_table(trades: list[dict]) -> dbc.Table:
+    """The session log's closed trades, in order."""
+    return _log_table(LOG_TRADE_COLUMNS, [_log_trade_row(t) for t in trades], ids.LOG_TRADES)
+
+
+def log_events_table(events: list[dict]) -> dbc.Table:
+    """The session log's events, each line opening on its payload."""
+    return _log_table(LOG_EVENT_COLUMNS, [_event_row(e) for e in events], ids.LOG_TABLE)
+
+
+def _log_trade_row(t: dict) -> html.Tr:
+    long = t["side"] in ("LONG", "BUY")
+    return html.Tr(
+        [
+            html.Td(t["trade_id"]),
+            html.Td(t["side"], className=f"side {'buy' if long else 'sell'}"),
+            html.Td(t["qty"], className="num"),
+            html.Td(fmt.et_time(t["entry_ts"], year=False, zone=False)),
+            html.Td(f"{t['entry_px']:.2f}", className="num"),
+            html.Td(fmt.et_time(t["exit_ts"], year=False, zone=False)),
+            html.Td(f"{t['exit_px']:.2f}", className="num"),
+            html.Td(fmt.duration(t["entry_ts"], t["exit_ts"]), className="num"),
+            html.Td(fmt.money(t["pnl"]), className=f"num {fmt.pnl_class(t['pnl'])}"),
+            html.Td(fmt.r_multiple(t.get("r_multiple")), className="num"),
+            html.Td(
+                "—" if t.get("mae") is None else f"-{t['mae']:.2f}",
+                className="num pnl-neg",
+                title="worst excursion against the trade, in price points",
+            ),
+            html.Td(
+                "—" if t.get("mfe") is None else f"+{t['mfe']:.2f}",
+                className="num pnl-pos",
+                title="best excursion for the trade, in price points",
+            ),
+            html.Td(fmt.reason(t.get("reason_code"))),
+        ]
+    )
+
+
+def _event_row(e: dict) -> html.Tr:
+    payload = json.dumps(e["payload"], sort_keys=True, indent=1)
+    return html.Tr(
+        [
+            html.Td(e["id"], className="text-muted"),
+            html.Td(
+                fmt.et_time(e["ts_exec"], year=False, zone=False),
+                title=f"exec {e['ts_exec']} · bar {e['ts_market']} (UTC)",
+            ),
+            html.Td(dbc.Badge(e["type"], color=fmt.event_color(e["type"]), className="ev-badge")),
+            html.Td(
+                html.Details(
+                    [html.Summary(fmt.event_summary(e)), html.Pre(payload, className="payload")]
+                )
+            ),
+        ],
+        className=f"ev ev-{e['type'].lower()}",
+    )

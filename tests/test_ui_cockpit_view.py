@@ -1,0 +1,57 @@
+"""The cockpit's widgets after an action: what is redrawn, and what is left as it is."""
+
+from __future__ import annotations
+
+from dash import no_update
+
+from ntree.ui.cockpit import Action, handle
+from ntree.ui.cockpit_view import render, speed_index
+
+
+def _start(svc) -> str:
+    body = {"symbol": "SPY", "t_start": "2024-08-05", "t_end": "2024-08-05", "disp_tf": "5m"}
+    return svc.start(body)["session_id"]
+
+
+def test_a_start_draws_every_widget(replay_service) -> None:
+    svc = replay_service
+    sid = _start(svc)
+    action = Action("init")
+    res = handle(svc, sid, None, action)
+
+    out = render(res, action, None)
+
+    assert out["session"] == sid and out["chart"]["meta"] == res.meta
+    assert out["clock"]["label"] == f"SPY · 5m · {sid}"
+    assert out["clock"]["bar_time"].endswith(" ET") and out["position"]["qty"] == "flat"
+    assert out["playback"]["play"] == "▶ Play" and out["playback"]["ticker_off"] is True
+    assert out["playback"]["disp_tf"] == "5m"
+    assert out["summary"] is None and out["alert"]["is_open"] is no_update
+
+
+def test_a_step_with_nothing_new_leaves_the_tables_label_and_menus_alone(replay_service) -> None:
+    svc = replay_service
+    sid = _start(svc)
+    meta = handle(svc, sid, None, Action("init")).meta
+    step = Action("step", {"n": 1})
+
+    out = render(handle(svc, sid, meta, step), step, meta)
+
+    assert out["tables"] == {"orders": no_update, "trades": no_update, "excursion": no_update}
+    assert out["clock"]["label"] is no_update and out["playback"]["disp_tf"] is no_update
+    assert out["chart"]["live"] is no_update and out["summary"] is no_update
+
+
+def test_no_session_blanks_the_widgets_and_says_why(replay_service) -> None:
+    action = Action("init", {"resume": "nope"})
+    res = handle(replay_service, None, None, action)
+
+    out = render(res, action, None)
+
+    assert out["session"] is None and out["chart"]["meta"] is None
+    assert set(out["position"].values()) == {"—"}
+    assert out["alert"]["is_open"] is True and out["alert"]["color"] == "danger"
+
+
+def test_the_speed_slider_takes_the_nearest_speed() -> None:
+    assert [speed_index(s) for s in (1, 10, 11, 50, 500)] == [0, 3, 3, 6, 7]
