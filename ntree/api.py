@@ -1,10 +1,11 @@
 """The REST API (an edge): Flask routes over :class:`ntree.service.ReplayService`.
 
-The routes only read JSON and write JSON; the service does the work. A refusal is a
-:class:`~ntree.service.ServiceError` whose code maps to a status (:data:`HTTP_STATUS`): 400
-for malformed JSON and missing or wrong-typed fields, 404 for an unknown session, order or
-route, 409 for an ended session or an edit between display boundaries, 413 for a body over
-1 MB, 422 for a well-typed value the market or the engine refuses.
+The routes only read JSON and write JSON; the service does the work. The paths come from
+the command registry (:mod:`ntree.rest`). A refusal is a :class:`~ntree.service.ServiceError`
+whose code maps to a status (:data:`ntree.rest.HTTP_STATUS`): 400 for malformed JSON and
+missing or wrong-typed fields, 404 for an unknown session, order or route, 409 for an ended
+session or an edit between display boundaries, 413 for a body over 1 MB, 422 for a
+well-typed value the market or the engine refuses.
 """
 
 from __future__ import annotations
@@ -14,33 +15,11 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ntree.openapi import openapi_spec
+from ntree.rest import GET_ROUTES, POST_ROUTES, status_of
 from ntree.service import SERVICE_KEY, ReplayService, ServiceError
-from ntree.service.core import POST_ROUTES, _wrong_type
 
 MAX_BODY_BYTES = 1_000_000  # a request body (100 orders take ~20 KB); more is refused unread
-
-#: A refusal's code -> its HTTP status (every other code is a 422: a value refused).
-HTTP_STATUS = {
-    "bad_json": 400,
-    "bad_type": 400,
-    "missing_field": 400,
-    "bad_time": 400,
-    "unknown_session": 404,
-    "unknown_order": 404,
-    "unknown_command": 404,
-    "unknown_route": 404,
-    "method_not_allowed": 405,
-    "session_ended": 409,
-    "not_at_boundary": 409,
-    "body_too_large": 413,
-    "server_error": 500,
-}
-
-
-def status_of(code: str) -> int:
-    """Return the HTTP status of a refusal code."""
-    return HTTP_STATUS.get(code, 422)
-
 
 # --- Flask blueprint -------------------------------------------------------------------------
 
@@ -81,7 +60,9 @@ def _query_body(*int_fields: str) -> dict:
             try:
                 body[name] = int(body[name])
             except ValueError as exc:
-                raise _wrong_type(name, "an integer", body[name]) from exc
+                raise ServiceError(
+                    "bad_type", f"field {name!r} must be an integer, got {body[name]!r}", name
+                ) from exc
     return body
 
 
@@ -93,9 +74,6 @@ def _limit_body() -> None:
 @bp.errorhandler(ServiceError)
 def _api_error(exc: ServiceError):
     return jsonify(exc.to_dict()), status_of(exc.code)
-
-
-GET_ROUTES = ("state", "events", "candles", "sessions", "openapi.json")
 
 
 @bp.errorhandler(HTTPException)
@@ -133,7 +111,7 @@ def _start_route():
 
 @bp.post("/<path:action>")
 def _command_route(action: str):
-    name = POST_ROUTES.get(action)
+    name = POST_ROUTES.get(action)  # a command's op (or rewind), from the registry
     if name is None and action in GET_ROUTES:
         raise ServiceError("method_not_allowed", f"POST is not allowed on /replay/{action}")
     if name is None:
@@ -172,6 +150,4 @@ def _sessions_route():
 
 @bp.get("/openapi.json")
 def _openapi_route():
-    from ntree.openapi import openapi_spec  # here: ntree.openapi reads this module's constants
-
     return jsonify(openapi_spec())

@@ -1,26 +1,28 @@
 """The OpenAPI 3.1 description of the /replay REST API (served at ``GET /replay/openapi.json``).
 
-Built from the constants :mod:`ntree.api` validates with, so enums and limits cannot drift;
-``tests/test_openapi.py`` checks the paths against the Flask url_map and the response
-schemas against real answers.
+Derived from the definitions, never restated: each command route's request body from its
+command dataclass (:mod:`ntree.engine.commands`), the routes from :mod:`ntree.rest`, the
+event payloads from :mod:`ntree.engine.log_schema`, the error codes a value can draw from
+the service's engine-code table. Only the answer shapes the views build (state, candles,
+sessions) are written here. ``tests/test_openapi.py`` checks the paths against the Flask
+url_map and the response schemas against real answers.
 """
 
 from __future__ import annotations
 
 import copy
+from dataclasses import fields
 
+from ntree.engine import FILL_MODEL_DEFAULTS, FILL_MODEL_KNOBS, MAX_SPEED, SessionConfig
+from ntree.engine.commands import COMMANDS, MAX_NOTE, MAX_ORDERS, MAX_STEPS, BracketSpec
 from ntree.engine.events import EventType
-from ntree.engine.orders import ORDER_TYPES as ENGINE_ORDER_TYPES
-from ntree.market import DISP_TFS, TICK
-from ntree.service.core import (
-    MAX_CANDLES,
-    MAX_NOTE,
-    MAX_ORDERS,
-    MAX_SPEED,
-    MAX_STEPS,
-    ORDER_TYPES,
-    SIDES,
-)
+from ntree.engine.log_schema import EVENT_PAYLOADS, Summary
+from ntree.engine.orders import ORDER_TYPES, SIDES
+from ntree.market import DISP_TFS
+from ntree.rest import COMMAND_ROUTES, status_of
+from ntree.service.contract import RESULT_KEYS
+from ntree.service.core import ENGINE_FIELD, MAX_CANDLES
+from ntree.service.shapes import hints, json_schema, object_schema
 
 _JSON = "application/json"
 _ROLES = ["entry", "tp", "sl", "flatten"]
@@ -55,20 +57,51 @@ _BOOL = {"type": "boolean"}
 _TIME = {"type": "string", "format": "date-time", "description": "UTC, e.g. 2024-08-06T13:30:00Z"}
 _SESSION_ID = {"type": "string", "minLength": 1}
 _DISP_TF = {"type": "string", "enum": list(DISP_TFS)}
-_PRICE = {
-    "type": "number",
-    "exclusiveMinimum": 0,
-    "description": f"on the {TICK} tick (422 off_tick otherwise)",
-}
 _TIME_IN = {
     "type": "string",
     "description": "ISO 8601. A bare date (2024-08-06) is that day's session open for t_start "
     "and close for t_end; a time without an offset is New York time.",
 }
 
-# --- response shapes --------------------------------------------------------------------------
 
-_SCHEMAS: dict[str, dict] = {
+# --- shapes from the definitions --------------------------------------------------------------
+
+_SCHEMAS: dict[str, dict] = {}  # json_schema() files each TypedDict here by its name
+json_schema(BracketSpec, _SCHEMAS)
+json_schema(Summary, _SCHEMAS)
+
+
+def _event_schema(etype: EventType) -> dict:
+    payload = json_schema(EVENT_PAYLOADS[etype], _SCHEMAS)
+    return _obj(
+        {
+            "id": {**_INT, "description": "the session's sequence number, from 1"},
+            "ts_exec": _nullable("string", format="date-time"),
+            "ts_market": _nullable("string", format="date-time"),
+            "type": {"type": "string", "enum": [str(etype)]},
+            "payload": payload,
+        }
+    )
+
+
+def _fill_model() -> dict:
+    """The fill-model knobs as SessionConfig types them, with their defaults."""
+    types = hints(SessionConfig)
+    props = {
+        f.name: {**json_schema(types[f.name], _SCHEMAS), "default": FILL_MODEL_DEFAULTS[f.name]}
+        for f in fields(SessionConfig)
+        if f.name in FILL_MODEL_KNOBS
+    }
+    return _obj(
+        props,
+        required=[],
+        additionalProperties=False,
+        description="the paper broker's fill model, recorded in SESSION_START (the engine "
+        "checks each knob's range: bad_param)",
+    )
+
+
+_SCHEMAS |= {
     "Error": _obj(
         {
             "error": _obj(
@@ -80,6 +113,16 @@ _SCHEMAS: dict[str, dict] = {
             )
         }
     ),
+    "Bracket": {
+        "allOf": [_ref("BracketSpec")],
+        "anyOf": [{"required": ["tp"]}, {"required": ["sl"]}],
+        "description": "take-profit and/or stop-loss, an OCO pair of exits once the order fills",
+    },
+    "Event": {
+        "oneOf": [_event_schema(t) for t in EventType],
+        "description": "one logged event; its payload's keys depend on its type",
+    },
+    "FillModel": _fill_model(),
     "Cursor": _obj(
         {
             "ts_exec": {**_TIME, "description": "the next 1m bar to execute"},
@@ -96,16 +139,11 @@ _SCHEMAS: dict[str, dict] = {
             "realized_pnl": _NUM,
         }
     ),
-    "Bracket": {
-        **_obj({"tp": _PRICE, "sl": _PRICE}, required=[]),
-        "anyOf": [{"required": ["tp"]}, {"required": ["sl"]}],
-        "description": "take-profit and/or stop-loss, an OCO pair of exits once the order fills",
-    },
     "Order": _obj(
         {
             "order_id": _INT,
             "side": {"type": "string", "enum": list(SIDES)},
-            "type": {"type": "string", "enum": list(ENGINE_ORDER_TYPES)},
+            "type": {"type": "string", "enum": list(ORDER_TYPES)},
             "qty": _INT,
             "price": _nullable("number", description="null for MARKET"),
             "status": {"type": "string", "enum": ["WORKING", "FILLED", "CANCELED"]},
@@ -125,18 +163,6 @@ _SCHEMAS: dict[str, dict] = {
             "price": _NUM,
             "ts_exec": _TIME,
             "role": {"type": "string", "enum": [*_ROLES, "session_end"]},
-        }
-    ),
-    "Event": _obj(
-        {
-            "id": {**_INT, "description": "the session's sequence number, from 1"},
-            "ts_exec": _nullable("string", format="date-time"),
-            "ts_market": _nullable("string", format="date-time"),
-            "type": {"type": "string", "enum": [t.value for t in EventType]},
-            "payload": {
-                "type": "object",
-                "description": "type-specific; an event a command produced carries it as cmd",
-            },
         }
     ),
     "Candle": _obj(
@@ -159,48 +185,6 @@ _SCHEMAS: dict[str, dict] = {
         {k: _nullable("number") for k in _OVERLAYS},
         required=[],
         description="the last bar's overlay values; {} when no bar is visible yet",
-    ),
-    "Summary": _obj(
-        {
-            "pnl": _NUM,
-            "max_dd": _NUM,
-            "num_trades": _INT,
-            "win_rate": _nullable("number", description="null before the first trade"),
-            "avg_r": _nullable("number", description="null when no trade had a stop"),
-        }
-    ),
-    "FillModel": _obj(
-        {
-            "limit_fill_ticks_worse": {
-                **_INT,
-                "minimum": 0,
-                "default": 0,
-                "description": "a limit fills only once a bar trades n ticks through it (at "
-                "its price); 0 fills on a touch",
-            },
-            "market_slippage_ticks": {
-                **_INT,
-                "minimum": 0,
-                "default": 0,
-                "description": "market and stop fills n ticks worse",
-            },
-            "latency_bars": {
-                **_INT,
-                "minimum": 0,
-                "default": 0,
-                "description": "orders and changes are live n 1m bars later",
-            },
-            "direction_lock": {
-                **_BOOL,
-                "default": True,
-                "description": "a 1m bar that reaches both sides fills only the side nearest "
-                "its open",
-            },
-            "commission_per_share": {**_NUM, "minimum": 0, "default": 0},
-        },
-        required=[],
-        additionalProperties=False,
-        description="the paper broker's fill model, recorded in SESSION_START",
     ),
     "State": _obj(
         {
@@ -286,94 +270,64 @@ _SCHEMAS: dict[str, dict] = {
     ),
 }
 
+
 # --- request bodies ---------------------------------------------------------------------------
 
-
-def _body(properties: dict, required: list[str], **extra) -> dict:
-    return _obj({"session_id": _SESSION_ID, **properties}, ["session_id", *required], **extra)
-
-
-_STEPS = {"type": "integer", "minimum": 1, "maximum": MAX_STEPS}
-
-_ORDER = {
-    "side": {"type": "string", "enum": list(SIDES)},
-    "type": {
-        "type": "string",
-        "enum": list(ORDER_TYPES),
-        "description": "STOP_MARKET is another name for STOP (the order shows as STOP)",
-    },
-    "qty": {"type": "integer", "minimum": 1},
-    "price": {**_PRICE, "description": f"LIMIT/STOP, on the {TICK} tick; MARKET takes none"},
-    "tag": {"type": "string", "minLength": 1},
-    "oco_group": {"type": "string", "minLength": 1},
-    "bracket": _ref("Bracket"),
-}
-_PRICED = {  # every type but MARKET (LIMIT, STOP and its other name) needs a price
-    "if": {"properties": {"type": {"enum": [t for t in ORDER_TYPES if t != "MARKET"]}}},
-    "then": {"required": ["price"]},
+_SESSION_BODY = _obj({"session_id": _SESSION_ID})
+_LIMITS = {  # what one request may carry (more is refused before the engine sees it)
+    "disp_steps": {"maximum": MAX_STEPS},
+    "exec_steps": {"maximum": MAX_STEPS},
+    "orders": {"maxItems": MAX_ORDERS},
+    "text": {"maxLength": MAX_NOTE},
 }
 
+
+def _request_name(op: str) -> str:
+    return COMMANDS[op].__name__ + "Request"
+
+
+def _command_body(op: str) -> dict:
+    """Return a command's request body: session_id plus the command's fields."""
+    schema = object_schema(COMMANDS[op], _SCHEMAS)
+    props = {"session_id": _SESSION_ID, **schema["properties"]}
+    for name, extra in _LIMITS.items():
+        if name in props:
+            props[name] = {**props[name], **extra}
+    return {**schema, "properties": props, "required": ["session_id", *schema["required"]]}
+
+
+_SCHEMAS |= {_request_name(op): _command_body(op) for op in COMMANDS if hints(COMMANDS[op])}
 _SCHEMAS |= {
+    "SessionRequest": _SESSION_BODY,
     "StartRequest": _obj(
         {
             "symbol": _STR,
             "t_start": _TIME_IN,
             "t_end": _TIME_IN,
             "disp_tf": _DISP_TF,
-            "speed": {"type": "number", "exclusiveMinimum": 0, "default": 1.0},
+            "speed": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SPEED, "default": 1},
             "seed": {"type": "integer", "minimum": 0, "default": 0},
             "constraints": _obj({"edit_on_disp_boundary": {**_BOOL, "default": True}}, required=[]),
             "fill_model": _ref("FillModel"),
         },
         required=["symbol", "t_start", "t_end", "disp_tf"],
     ),
-    "SessionRequest": _body({}, []),
-    "StepRequest": _body(
-        {"disp_steps": _STEPS, "exec_steps": _STEPS},
-        [],
-        oneOf=[{"required": ["disp_steps"]}, {"required": ["exec_steps"]}],
-        description="exactly one of disp_steps (display bars) or exec_steps (1m bars)",
+    "RewindRequest": _obj(
+        {"session_id": _SESSION_ID, "disp_bars": {"type": "integer", "minimum": 1}}
     ),
-    "PlaceRequest": _body(_ORDER, ["side", "type", "qty"], **_PRICED),
-    "OrderSpec": _obj(_ORDER, ["side", "type", "qty"], **_PRICED),
-    "ReplaceOrdersRequest": _body(
-        {
-            "orders": {
-                **_array(_ref("OrderSpec")),
-                "maxItems": MAX_ORDERS,
-                "description": "the new working orders (an empty list cancels all)",
-            }
-        },
-        ["orders"],
-    ),
-    "CancelRequest": _body({"order_id": _INT}, ["order_id"]),
-    "ModifyRequest": _body(
-        {"order_id": _INT, "price": _PRICE, "qty": {"type": "integer", "minimum": 1}},
-        ["order_id"],
-        anyOf=[{"required": ["price"]}, {"required": ["qty"]}],
-    ),
-    "BracketRequest": _body(
-        {"tp": _PRICE, "sl": _PRICE},
-        [],
-        anyOf=[{"required": ["tp"]}, {"required": ["sl"]}],
-        description="put a bracket on the open position (replaces its previous exits)",
-    ),
-    "SetSpeedRequest": _body(
-        {"speed": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SPEED}}, ["speed"]
-    ),
-    "SetDispTfRequest": _body({"disp_tf": _DISP_TF}, ["disp_tf"]),
-    "NoteRequest": _body(
-        {"text": {"type": "string", "minLength": 1, "maxLength": MAX_NOTE}}, ["text"]
-    ),
-    "RewindRequest": _body({"disp_bars": {"type": "integer", "minimum": 1}}, ["disp_bars"]),
 }
-
-# --- operations -------------------------------------------------------------------------------
+_RESULTS = {  # a command's result, by its key in the answer (RESULT_KEYS)
+    "order_id": _INT,
+    "order_ids": {**_array(_INT), "description": "in the order given"},
+    "canceled": {**_INT, "description": "how many"},
+}
+_SCHEMAS |= {
+    COMMANDS[op].__name__ + "Result": {"allOf": [_ref("State"), _obj({key: _RESULTS[key]})]}
+    for op, key in RESULT_KEYS.items()
+}
 
 _BAD_BODY = "bad_json, missing_field, bad_type"
 _NO_SESSION = "unknown_session"
-_ENDED = "session_ended"
-_EDIT = "session_ended, not_at_boundary (edit_on_disp_boundary is on and the cursor is mid-bar)"
 
 
 def _error(codes: str) -> dict:
@@ -399,12 +353,6 @@ def _post(summary: str, request: str, result: str, **errors: str) -> dict:
     }
 
 
-def _command(summary: str, request: str = "SessionRequest", result: str = "State", **errors):
-    """Return a session command: 400/404/409 like every command, plus its own ``errors``."""
-    codes = {"e400": _BAD_BODY, "e404": _NO_SESSION, "e409": _ENDED, **errors}
-    return _post(summary, request, result, **dict(sorted(codes.items())))
-
-
 def _query(name: str, schema: dict, description: str, required: bool = False) -> dict:
     return {
         "name": name,
@@ -428,6 +376,48 @@ def _get(summary: str, result: str, params: list[dict], **errors: str) -> dict:
     }
 
 
+def _engine_codes(op: str) -> dict[int, list[str]]:
+    """Return the engine codes a command's fields can draw, by HTTP status."""
+    names = set(hints(COMMANDS[op]))
+    out: dict[int, list[str]] = {}
+    for code, field in ENGINE_FIELD.items():
+        if field in names:
+            out.setdefault(status_of(code), []).append(code)
+    return out
+
+
+#: Codes not tied to one field: a request limit, or the engine's judgment of the whole command.
+_MORE_422 = {
+    "step": ["bad_step"],
+    "replace_orders": ["bad_orders"],
+    "note": ["too_long"],
+    "modify": ["bad_modify"],
+    "set_bracket": ["off_tick", "bad_price", "bad_bracket", "no_position"],
+}
+
+
+def _command_path(op: str) -> dict:
+    """Return a command route: 400/404/409/422, with the engine codes its fields can draw."""
+    cls = COMMANDS[op]
+    by_status = _engine_codes(op)
+    codes = {
+        400: ["bad_json", "missing_field", "bad_type"],
+        404: ["unknown_session", *(["unknown_order"] if "order_id" in hints(cls) else [])],
+        409: ["session_ended", "not_at_boundary"],
+        422: [],
+    }
+    for status, found in by_status.items():
+        codes.setdefault(status, [])
+        codes[status] += [c for c in found if c not in codes[status]]
+    codes[422] += _MORE_422.get(op, [])
+    errors = {f"e{s}": ", ".join(dict.fromkeys(c)) for s, c in codes.items() if c}
+    errors["e422"] = errors.get("e422", "a value the engine refuses") + " (or another engine code)"
+    body = "SessionRequest" if not hints(cls) else _request_name(op)
+    result = cls.__name__ + "Result" if op in RESULT_KEYS else "State"
+    summary = " ".join((cls.__doc__ or op).strip().split("\n\n")[0].split())
+    return _post(summary, body, result, **dict(sorted(errors.items())))
+
+
 _PATHS: dict[str, dict] = {
     "/replay/start": _post(
         "Open a replay session",
@@ -435,86 +425,17 @@ _PATHS: dict[str, dict] = {
         "StartResult",
         e400=f"{_BAD_BODY}, bad_time",
         e422="unknown_symbol, no_session (no trading on that date), bad_range, outside_data, "
-        "bad_value (disp_tf), out_of_range (speed <= 0, seed < 0), unknown_field / bad_param "
-        "(fill_model.*: an unknown knob, or one out of its range)",
+        "bad_tf, bad_speed, unknown_field / bad_param (fill_model.*: an unknown knob, or one "
+        "out of its range; also seed < 0)",
     ),
-    "/replay/step": _command(
-        "Advance the replay",
-        "StepRequest",
-        e400=f"{_BAD_BODY} (also: neither or both of disp_steps/exec_steps)",
-        e422=f"out_of_range (steps outside 1..{MAX_STEPS})",
-    ),
-    "/replay/order/place": _command(
-        "Place an order, live from the next 1m bar",
-        "PlaceRequest",
-        "PlaceResult",
-        e409=_EDIT,
-        e422="bad_value (side, type), out_of_range (qty), bad_price, off_tick, bad_bracket",
-    ),
-    "/replay/order/cancel": _command(
-        "Cancel a working order",
-        "CancelRequest",
-        e404="unknown_session, unknown_order",
-        e409=_EDIT,
-    ),
-    "/replay/order/modify": _command(
-        "Change a working order's price and/or qty",
-        "ModifyRequest",
-        e400=f"{_BAD_BODY} (also: neither price nor qty)",
-        e404="unknown_session, unknown_order",
-        e409=_EDIT,
-        e422="out_of_range (qty), bad_price (also: a price for a MARKET order), off_tick",
-    ),
-    "/replay/order/replace": _command(
-        "Cancel every working order and place a list instead, all or nothing",
-        "ReplaceOrdersRequest",
-        "ReplaceOrdersResult",
-        e409=_EDIT,
-        e422="bad_value, out_of_range, bad_price, off_tick, bad_bracket (the field names the "
-        f"order: orders[n].price); out_of_range (more than {MAX_ORDERS} orders)",
-    ),
-    "/replay/cancel_all": _command(
-        "Cancel every working order", result="CancelAllResult", e409=_EDIT
-    ),
-    "/replay/flatten": _command(
-        "Cancel every working order and close the position at the next 1m open", e409=_EDIT
-    ),
-    "/replay/bracket": _command(
-        "Put a bracket on the open position",
-        "BracketRequest",
-        e400=f"{_BAD_BODY} (also: neither tp nor sl)",
-        e409=_EDIT,
-        e422="bad_price, off_tick, no_position, bad_bracket (tp/sl on the wrong side)",
-    ),
-    "/replay/set_speed": _command(
-        "Set the pacing (never changes results)",
-        "SetSpeedRequest",
-        e422="out_of_range (speed <= 0), bad_speed (speed > 10000)",
-    ),
-    "/replay/set_disp_tf": _command(
-        "Switch the display timeframe",
-        "SetDispTfRequest",
-        e409=f"{_ENDED}; not_at_boundary (the cursor is not at a boundary both timeframes share)",
-        e422="bad_value",
-    ),
-    "/replay/pause": _command("Pause the replay"),
-    "/replay/play": _command("Resume the replay"),
-    "/replay/note": _command(
-        "Write a note in the session's log",
-        "NoteRequest",
-        e400=f"{_BAD_BODY} (an empty text is bad_type)",
-        e422=f"too_long (over {MAX_NOTE} characters)",
-    ),
-    "/replay/end": _command(
-        "End the session: flatten at the last 1m close; state.summary is final"
-    ),
+    **{f"/replay/{route}": _command_path(op) for route, op in COMMAND_ROUTES.items()},
     "/replay/rewind": _post(
         "Fork the session disp_bars display bars back (an ended session too)",
         "RewindRequest",
         "RewindResult",
         e400=_BAD_BODY,
         e404=_NO_SESSION,
-        e422="out_of_range (disp_bars < 1)",
+        e422="bad_rewind (disp_bars < 1)",
     ),
     "/replay/state": _get(
         "The session's state",

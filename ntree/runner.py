@@ -20,12 +20,15 @@ import yaml
 
 from ntree.codec import event_line, log_hash
 from ntree.engine import (
+    COMMANDS,
+    Command,
     DataChangedError,
     EngineError,
     Event,
     ReplaySession,
     SessionConfig,
 )
+from ntree.engine.commands import command_from
 from ntree.engine.events import LOG_FORMAT
 from ntree.engine.sources import BarSource
 from ntree.market import EXCHANGE_TZ, calendar, parse_disp_tf, sessions
@@ -144,7 +147,7 @@ def open_session(
     first, last = available
     if end <= first or start > last:
         raise EngineError(
-            "bad_range",
+            "outside_data",
             f"{symbol} has bars from {first:%Y-%m-%d} to {last:%Y-%m-%d}; "
             f"{start:%Y-%m-%d %H:%M} .. {end:%Y-%m-%d %H:%M} UTC is outside them",
         )
@@ -278,21 +281,21 @@ def _final_pnl(events: list[Event]) -> float | None:
 
 
 # --- scripts ---------------------------------------------------------------------------------
-_ACTION_OPS = {
-    "place",
-    "cancel",
-    "cancel_all",
-    "replace_orders",
-    "modify",
-    "flatten",
-    "set_bracket",
-    "note",
-    "end",
-    "set_disp_tf",
-    "pause",
-    "play",
-    "set_speed",
-}
+#: What a script action may do: every command but ``step`` (the runner steps to each ``at``).
+SCRIPT_OPS = frozenset(COMMANDS) - {"step"}
+
+
+def script_command(action: object, n: int) -> Command:
+    """Return the command a script action names, through the registry, or raise
+    ``bad_script`` in one line naming the action (an unknown op or argument)."""
+    where = f"action {n}"
+    if not isinstance(action, dict):
+        raise EngineError("bad_script", f"{where}: must be a mapping with an 'op'")
+    op = action.get("op")
+    if op == "step":
+        raise EngineError("bad_script", f"{where}: 'step' is not a script action (use 'at')")
+    args = {k: v for k, v in action.items() if k not in ("op", "at")}
+    return command_from(op, args, code="bad_script", where=where)
 
 
 def load_script(path: str | Path) -> dict:
@@ -335,13 +338,18 @@ def run_script(
 
     ``script``: {symbol, t_start, t_end, disp_tf, seed?, fill_model?: {...}, actions: [
     {at: display-bar index from the start (0 = before the first bar) or an ISO time,
-    op: place|cancel|cancel_all|replace_orders|modify|flatten|set_bracket|note|set_disp_tf|
-    end, ...args}]}.
+    op: a command of :data:`SCRIPT_OPS`, ...its arguments}]}. Every action is built through
+    the command registry before the session opens: an unknown op or argument is
+    ``bad_script`` naming the action.
     Events are written to the store after every step, in one transaction each.
     """
     for key in ("symbol", "t_start", "t_end"):
         if key not in script:
             raise EngineError("bad_script", f"a script needs {key!r}")
+    actions = script.get("actions") or []
+    if not isinstance(actions, list):
+        raise EngineError("bad_script", "'actions' must be a list")
+    commands = [script_command(action, n) for n, action in enumerate(actions, 1)]
     params = dict(script.get("fill_model") or {})
     session = open_session(
         engine,
@@ -355,29 +363,21 @@ def run_script(
     )
     store = store or SessionStore(engine)
     store.save(session)
-    actions = script.get("actions") or []
-    if not isinstance(actions, list):
-        raise EngineError("bad_script", "'actions' must be a list")
     plan = []
-    for n, action in enumerate(actions, 1):
-        if not isinstance(action, dict) or action.get("op") not in _ACTION_OPS:
-            raise EngineError("bad_script", f"action {n}: needs an op in {sorted(_ACTION_OPS)}")
-        plan.append((_action_index(session, action.get("at", 0), n), n, action))
+    for n, (action, command) in enumerate(zip(actions, commands, strict=True), 1):
+        plan.append((_action_index(session, action.get("at", 0), n), n, command))
     plan.sort(key=lambda p: (p[0], p[1]))
     first = int(session.codes[session.i_start])
-    for at, _, action in plan:
+    for at, _, command in plan:
         while not session.ended and session.disp_index - first < at:
             session.advance(disp_steps=1)
             store.save(session)
         if session.ended:
             break
-        args = {k: v for k, v in action.items() if k not in ("op", "at")}
         try:
-            getattr(session, action["op"])(**args)
+            session.execute(command)
         except EngineError as exc:
-            print(f"action at bar {at} ({action['op']}) rejected: {exc}")
-        except TypeError as exc:
-            raise EngineError("bad_script", f"action {action}: {exc}") from None
+            print(f"action at bar {at} ({command.op}) rejected: {exc}")
         store.save(session)
     while not session.ended:
         session.advance(disp_steps=1)

@@ -233,10 +233,10 @@ BAD_COMMANDS = [
     ("missing field", "order/place", {"side": "BUY"}, 400, "missing_field"),
     ("wrong-typed qty", "order/place", "qty=ten", 400, "bad_type"),
     ("bool qty", "order/place", "qty=true", 400, "bad_type"),
-    ("unknown side", "order/place", "side=LONG", 422, "bad_value"),
+    ("unknown side", "order/place", "side=LONG", 422, "bad_side"),
     ("off-tick price", "order/place", "price=500.001", 422, "off_tick"),
     ("negative price", "order/place", "price=-1", 422, "bad_price"),
-    ("zero qty", "order/place", "qty=0", 422, "out_of_range"),
+    ("zero qty", "order/place", "qty=0", 422, "bad_qty"),
     ("string price", "order/place", "price=abc", 400, "bad_type"),
     ("bracket not an object", "order/place", "bracket=1", 400, "bad_type"),
     ("unknown order", "order/cancel", {"order_id": 999}, 404, "unknown_order"),
@@ -255,11 +255,11 @@ BAD_COMMANDS = [
         "bad_bracket",
     ),
     ("unknown session", "step", {"session_id": "nope", "disp_steps": 1}, 404, "unknown_session"),
-    ("both step kinds", "step", {"disp_steps": 1, "exec_steps": 1}, 400, "missing_field"),
-    ("negative steps", "step", {"disp_steps": -2}, 422, "out_of_range"),
-    ("bad disp_tf", "set_disp_tf", {"disp_tf": "7m"}, 422, "bad_value"),
-    ("zero speed", "set_speed", {"speed": 0}, 422, "out_of_range"),
-    ("empty note", "note", {"text": ""}, 400, "bad_type"),
+    ("both step kinds", "step", {"disp_steps": 1, "exec_steps": 1}, 422, "bad_step"),
+    ("negative steps", "step", {"disp_steps": -2}, 422, "bad_step"),
+    ("bad disp_tf", "set_disp_tf", {"disp_tf": "7m"}, 422, "bad_tf"),
+    ("zero speed", "set_speed", {"speed": 0}, 422, "bad_speed"),
+    ("empty note", "note", {"text": ""}, 422, "bad_note"),
     ("unknown endpoint", "teleport", {}, 404, "unknown_route"),
 ]
 
@@ -328,7 +328,7 @@ def test_ended_session_is_409(api_client, live):
 BAD_STARTS = [
     ({"symbol": "ZZZZ"}, 422, "unknown_symbol"),
     ({"symbol": 5}, 400, "bad_type"),
-    ({"disp_tf": "2m"}, 422, "bad_value"),
+    ({"disp_tf": "2m"}, 422, "bad_tf"),
     ({"disp_tf": 5}, 400, "bad_type"),
     ({"t_start": "2024-07-04", "t_end": "2024-07-04"}, 422, "no_session"),
     ({"t_start": "2023-01-03", "t_end": "2023-01-03"}, 422, "outside_data"),
@@ -475,6 +475,8 @@ def test_a_session_with_rejections_still_re_runs_exactly(api_client, replay_serv
     sid, st = live
     px = st["last_price"]
     post(api_client, "order/place", _place(sid, price=round(px - 0.5, 2)))
+    for bad in (_place(sid, price=500.001), _place(sid, side="LONG"), _place(sid, qty=0)):
+        assert post(api_client, "order/place", bad).status_code == 422  # logged rejections
     post(api_client, "step", {"session_id": sid, "exec_steps": 2})
     assert post(api_client, "order/place", _place(sid)).status_code == 409  # between bars
     post(api_client, "step", {"session_id": sid, "disp_steps": 5})
@@ -527,7 +529,8 @@ def test_a_stop_market_order_is_placed_as_a_stop(api_client):
     (working,) = state(api_client, sid)["orders"]
     assert (working["type"], working["qty"]) == ("STOP", 2)
     r = post(api_client, "order/place", order)  # like a STOP, it needs its price
-    assert r.status_code == 400 and r.get_json()["error"]["field"] == "price"
+    assert r.status_code == 422 and r.get_json()["error"]["field"] == "price"
+    assert r.get_json()["error"]["code"] == "bad_price"
 
 
 def test_a_body_too_large_is_refused_unread_and_the_session_kept(api_client, live):

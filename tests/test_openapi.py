@@ -7,7 +7,7 @@ import json
 import pytest
 
 from ntree.openapi import openapi_spec
-from ntree.service.core import POST_ROUTES
+from ntree.rest import POST_ROUTES
 
 DAY = "2024-08-06"
 VERBS = {"get", "post", "put", "patch", "delete"}
@@ -190,12 +190,12 @@ ERRORS = [
     ("step", {"session_id": "nope", "disp_steps": 1}, 404, "unknown_session"),
     ("order/cancel", {"order_id": 99}, 404, "unknown_order"),
     ("order/place", {"side": "BUY", "type": "LIMIT", "qty": 1, "price": 500.001}, 422, "off_tick"),
-    ("set_disp_tf", {"disp_tf": "7m"}, 422, "bad_value"),
+    ("set_disp_tf", {"disp_tf": "7m"}, 422, "bad_tf"),
     (
         "order/replace",
         {"orders": [{"side": "BUY", "type": "LIMIT", "qty": 0}]},
         422,
-        "out_of_range",
+        "bad_qty",
     ),
     ("order/replace", {"orders": {"side": "BUY"}}, 400, "bad_type"),
     (

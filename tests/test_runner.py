@@ -217,7 +217,7 @@ def test_rewind_keeps_the_display_frame_the_trader_rewound_in(engine) -> None:
     ("kwargs", "code"),
     [
         ({"symbol": "NOPE"}, "unknown_symbol"),
-        ({"t_start": "2019-01-02", "t_end": "2019-01-03"}, "bad_range"),
+        ({"t_start": "2019-01-02", "t_end": "2019-01-03"}, "outside_data"),
         ({"t_start": "2024-07-09", "t_end": "2024-07-08"}, "bad_range"),
         ({"disp_tf": "7m"}, "bad_tf"),
         ({"t_start": "yesterday"}, "bad_time"),
@@ -245,3 +245,26 @@ def test_cli_run_prints_a_summary_and_replay_check_passes(engine, tmp_path, caps
     assert "re-run identically" in capsys.readouterr().out
     assert main(["replay-check", "missing", "--db", url]) == 2
     assert "no session with id 'missing'" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("action", "says"),
+    [
+        ({"at": 1, "op": "teleport"}, "action 2: unknown command 'teleport'"),
+        ({"at": 1, "op": "_finish"}, "action 2: unknown command '_finish'"),
+        ({"at": 1, "op": "drain_events"}, "action 2: unknown command 'drain_events'"),
+        ({"at": 1, "op": "place", "side": "BUY", "prise": 5}, "action 2: 'place' takes no"),
+        ({"at": 1, "op": "cancel"}, "action 2: 'cancel' needs ['order_id']"),
+        ({"at": 1, "op": "step"}, "action 2: 'step' is not a script action"),
+        ("place", "action 2: must be a mapping"),
+    ],
+)
+def test_a_script_action_not_in_the_command_registry_is_bad_script_naming_it(
+    engine, action, says
+) -> None:
+    script = {**SCRIPT, "actions": [SCRIPT["actions"][0], action]}
+    with pytest.raises(EngineError) as err:
+        run_script(script, engine, session_id="bad")
+    assert err.value.code == "bad_script" and str(err.value).startswith(says)
+    assert "\n" not in str(err.value)
+    assert SessionStore(engine).get_session("bad") is None  # refused before it opened

@@ -17,6 +17,12 @@ from typing import ClassVar, Literal, TypedDict
 
 from ntree.engine.errors import EngineError
 
+#: Limits of one command (the API refuses more today; the engine should own them: see
+#: ``MAX_ORDERS`` and ``MAX_NOTE``, which bound what one log line holds).
+MAX_STEPS = 10_000  # display or 1m bars one step request moves
+MAX_ORDERS = 100  # orders in one replace_orders
+MAX_NOTE = 2_000  # characters of a note
+
 Side = Literal["BUY", "SELL"]
 #: STOP_MARKET is another name for STOP (a stop order fills at the market once triggered).
 OrderTypeName = Literal["LIMIT", "STOP", "MARKET", "STOP_MARKET"]

@@ -10,8 +10,8 @@ changing anything (the HTTP edge maps its code to a status).
 from __future__ import annotations
 
 import math
+import re
 import uuid
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -20,24 +20,19 @@ import sqlalchemy as sa
 from ntree import db
 from ntree.cache import SessionCache, UnknownSession
 from ntree.engine import FILL_MODEL_KNOBS, MAX_SPEED, EngineError
-from ntree.engine.orders import ORDER_TYPE_ALIASES
-from ntree.engine.orders import ORDER_TYPES as ENGINE_ORDER_TYPES
-from ntree.market import DISP_TFS, TICK, is_on_tick
-from ntree.runner import fork_session, open_session, restore_session
+from ntree.market import DISP_TFS
+from ntree.runner import CheckResult, fork_session, open_session, restore_session
 from ntree.runner import parse_time as runner_parse_time
+from ntree.runner import replay_check as runner_replay_check
+from ntree.service.contract import RESULT_KEYS, parse_command
 from ntree.service.errors import ServiceError
 from ntree.store import SessionStore
 
-SIDES = ("BUY", "SELL")
-ORDER_TYPES = (*ENGINE_ORDER_TYPES, *ORDER_TYPE_ALIASES)  # what a request may name
-MAX_STEPS = 10_000
 MAX_CANDLES = 5_000
-MAX_NOTE = 2_000
-MAX_ORDERS = 100  # orders in one replace_orders command
 FILL_EVENTS = frozenset({"FILL", "TARGET_FILLED", "STOP_TRIGGERED"})
 
 
-# --- request validation -------------------------------------------------------------------
+# --- request checks (the requests that are not commands) ----------------------------------
 
 
 def _missing(name: str) -> ServiceError:
@@ -89,9 +84,7 @@ def req_int(
     return value
 
 
-def req_number(
-    body: dict, name: str, *, required: bool = True, positive: bool = False
-) -> float | None:
+def req_number(body: dict, name: str, *, required: bool = True) -> float | None:
     value = body.get(name)
     if value is None:
         if required:
@@ -99,8 +92,6 @@ def req_number(
         return None
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise _wrong_type(name, "a finite number", value)
-    if positive and value <= 0:
-        raise ServiceError("out_of_range", f"field {name!r} must be > 0, got {value}", name)
     return float(value)
 
 
@@ -120,26 +111,6 @@ def req_dict(body: dict, name: str) -> dict | None:
     if not isinstance(value, dict):
         raise _wrong_type(name, "an object", value)
     return value
-
-
-def req_choice(body: dict, name: str, choices: tuple[str, ...] | list[str]) -> str:
-    value = req_str(body, name)
-    if value not in choices:
-        raise ServiceError(
-            "bad_value", f"field {name!r} must be one of {list(choices)}, got {value!r}", name
-        )
-    return value
-
-
-def req_price(body: dict, name: str, *, required: bool = True) -> float | None:
-    price = req_number(body, name, required=required)
-    if price is None:
-        return None
-    if price <= 0:
-        raise ServiceError("bad_price", f"field {name!r} must be > 0, got {price}", name)
-    if not is_on_tick(price):
-        raise ServiceError("off_tick", f"{name} {price} is not on the {TICK} tick", name)
-    return round(price, 2)
 
 
 def parse_time(value: Any, name: str, *, edge: str) -> pd.Timestamp:
@@ -195,13 +166,37 @@ class ReplayService:
         row = self.store.get_session(session_id)
         return None if row is None else _jsonable(row)
 
+    def session(self, session_id: str) -> dict | None:
+        """Return a session's row (as :meth:`list_sessions` lists it), or None."""
+        return self.get_session(session_id)
+
+    def event_log(self, session_id: str, since: int | None = None) -> list[dict]:
+        """Return a session's logged events after id ``since`` (all by default)."""
+        self._known(session_id)
+        return [e.to_dict() for e in self.store.load_events(session_id, since=since)]
+
     def events(self, body: dict) -> dict:
+        """Answer an events request: ``{session_id, since?}`` -> ``{session_id, events}``."""
         sid = req_str(body, "session_id")
         since = req_int(body, "since", required=False, minimum=0)
-        if self.store.get_session(sid) is None and not self.cache.contains(sid):
-            raise ServiceError("unknown_session", f"unknown session: {sid!r}", "session_id")
-        events = self.store.load_events(sid, since=since)
-        return {"session_id": sid, "events": [e.to_dict() for e in events]}
+        return {"session_id": sid, "events": self.event_log(sid, since)}
+
+    def trades(self, session_id: str) -> list[dict]:
+        """Return a session's closed trades as stored."""
+        self._known(session_id)
+        return self.store.trades(session_id)
+
+    def replay_check(self, session_id: str) -> CheckResult:
+        """Re-run a stored session from its log and compare every event (``ntree
+        replay-check``); the cached session's new events are saved first."""
+        self._known(session_id)
+        if self.cache.contains(session_id):
+            with self._open(session_id, write=False) as s:
+                self.store.save(s)
+        try:
+            return runner_replay_check(self.db_engine, session_id)
+        except EngineError as exc:
+            raise _from_engine(exc) from exc
 
     def state(self, body: dict) -> dict:
         sid = req_str(body, "session_id")
@@ -253,13 +248,18 @@ class ReplayService:
                 f"asked {t_start.isoformat()} .. {t_end.isoformat()}",
                 "t_start",
             )
-        disp_tf = req_choice(body, "disp_tf", list(DISP_TFS))
-        speed = req_number(body, "speed", required=False, positive=True) or 1.0
-        if speed > MAX_SPEED:
+        disp_tf = req_str(body, "disp_tf")
+        if disp_tf not in DISP_TFS:
             raise ServiceError(
-                "out_of_range", f"field 'speed' must be <= {MAX_SPEED}, got {speed}", "speed"
+                "bad_tf", f"disp_tf must be one of {list(DISP_TFS)}, got {disp_tf!r}", "disp_tf"
             )
-        seed = req_int(body, "seed", required=False, minimum=0) or 0
+        speed = req_number(body, "speed", required=False)
+        speed = 1.0 if speed is None else speed
+        if not 0 < speed <= MAX_SPEED:
+            raise ServiceError(
+                "bad_speed", f"speed must be a number in (0, {MAX_SPEED}], got {speed}", "speed"
+            )
+        seed = req_int(body, "seed", required=False) or 0  # the engine checks its range
         constraints = req_dict(body, "constraints") or {}
         boundary = req_bool(constraints, "edit_on_disp_boundary", True)
         fill_model = req_dict(body, "fill_model") or {}
@@ -294,40 +294,40 @@ class ReplayService:
         self.cache.put(s, sid)
         return {"session_id": sid, "initial_state": self._view(s, events=events, bars=1)}
 
-    def command(self, name: str, body: dict) -> dict:
-        """Run one session command (``step``, ``place``, ...) and return the new state."""
+    def command(self, op: str, body: dict) -> dict:
+        """Run one command of the registry (``step``, ``place``, ...) on the session the
+        body names, and return the new state (plus the command's result, see RESULT_KEYS).
+
+        The body's shape and types are checked here; the engine judges the values, and an
+        order command it refuses stays in the log as ORDER_REJECTED (as in a headless run).
+        """
         if not isinstance(body, dict):
             raise ServiceError("bad_json", "request body must be a JSON object")
-        if name == "rewind":
+        if op == "rewind":
             return self.rewind(body)
-        handler = COMMANDS.get(name)
-        if handler is None:
-            raise ServiceError("unknown_command", f"unknown command {name!r}")
         sid = req_str(body, "session_id")
+        command = parse_command(op, body)
         with self._open(sid) as s:
-            if s.ended:
-                raise ServiceError("session_ended", f"session {sid} has ended", "session_id")
             disp_before = s.disp_index
             rejected: EngineError | None = None
             try:
-                extra = handler(s, body)
+                result = s.execute(command)
             except EngineError as exc:
-                # The engine changed nothing but its log (ORDER_REJECTED, as in a headless
-                # run): keep that record, then answer the error.
-                rejected, extra = exc, None
+                rejected, result = exc, None
             events = self.store.save(s)
             bars = max(s.disp_index - disp_before, 0) + 1
             view = self._view(s, events=events, bars=bars)
         if rejected is not None:
             raise _from_engine(rejected) from rejected
-        if isinstance(extra, dict):
-            view.update(extra)
+        key = RESULT_KEYS.get(command.op)
+        if key is not None:
+            view[key] = result
         return view
 
     def rewind(self, body: dict) -> dict:
         """Fork the session ``disp_bars`` display bars back; the parent log stays as it is."""
         sid = req_str(body, "session_id")
-        n = req_int(body, "disp_bars", minimum=1)
+        n = req_int(body, "disp_bars")  # the engine checks it (bad_rewind)
         with self._open(sid, write=False) as s:  # an ended session can be rewound too
             try:
                 fork = fork_session(self.db_engine, s, n)  # saves the parent's log first
@@ -345,6 +345,10 @@ class ReplayService:
         }
 
     # helpers --------------------------------------------------------------------------
+
+    def _known(self, session_id: str) -> None:
+        if self.store.get_session(session_id) is None and not self.cache.contains(session_id):
+            raise ServiceError("unknown_session", f"unknown session: {session_id!r}", "session_id")
 
     def _open(self, session_id: str, *, write: bool = True):
         return _Opened(self.cache, session_id, write)
@@ -401,21 +405,30 @@ ENGINE_FIELD = {
     "bad_qty": "qty",
     "bad_side": "side",
     "bad_type": "type",
+    "bad_tag": "tag",
+    "bad_oco": "oco_group",
     "bad_bracket": "bracket",
     "bad_orders": "orders",
     "unknown_order": "order_id",
     "bad_tf": "disp_tf",
     "bad_speed": "speed",
+    "bad_note": "text",
     "bad_step": "disp_steps",
     "bad_rewind": "disp_bars",
     "no_position": "session_id",
     "session_ended": "session_id",
 }
+_ITEM = re.compile(r"^(orders\[\d+\]): ")
 
 
-def _from_engine(exc) -> ServiceError:
+def _from_engine(exc: EngineError) -> ServiceError:
+    """Return the engine's refusal as a service error with the request field at fault (an
+    item of replace_orders: ``orders[2].price``)."""
     code = getattr(exc, "code", "rejected")
     field = getattr(exc, "field", None) or ENGINE_FIELD.get(code)
+    item = _ITEM.match(str(exc))
+    if item and field != "orders":
+        field = f"{item[1]}.{field}" if field else item[1]
     return ServiceError(code, str(exc), field)
 
 
@@ -431,154 +444,3 @@ def _jsonable(obj: Any) -> Any:
     if hasattr(obj, "item") and not isinstance(obj, str | bytes):
         return obj.item()
     return obj
-
-
-# --- command handlers: (session, body) -> extra response fields -----------------------------
-
-
-def _step(s, body: dict) -> None:
-    disp = req_int(body, "disp_steps", required=False, minimum=1, maximum=MAX_STEPS)
-    exe = req_int(body, "exec_steps", required=False, minimum=1, maximum=MAX_STEPS)
-    if (disp is None) == (exe is None):
-        raise ServiceError(
-            "missing_field", "give exactly one of 'disp_steps' or 'exec_steps'", "disp_steps"
-        )
-    if disp is not None:
-        s.advance(disp_steps=disp)
-    else:
-        s.advance(exec_steps=exe)
-
-
-def _bracket_arg(body: dict) -> dict | None:
-    bracket = req_dict(body, "bracket")
-    if bracket is None:
-        return None
-    unknown = sorted(set(bracket) - {"tp", "sl"})
-    if unknown:
-        raise ServiceError(
-            "bad_bracket", f"bracket takes only 'tp' and 'sl', got {unknown}", "bracket"
-        )
-    tp = req_price(bracket, "tp", required=False)
-    sl = req_price(bracket, "sl", required=False)
-    if tp is None and sl is None:
-        raise ServiceError("missing_field", "bracket needs 'tp' or 'sl'", "bracket")
-    return {"tp": tp, "sl": sl}
-
-
-def _order_args(body: dict) -> dict:
-    """Return ``place``'s arguments from a request body (one order)."""
-    otype = req_choice(body, "type", ORDER_TYPES)
-    return {
-        "side": req_choice(body, "side", SIDES),
-        "type": otype,
-        "qty": req_int(body, "qty", minimum=1),
-        "price": req_price(body, "price", required=otype != "MARKET"),  # MARKET + price: no
-        "tag": req_str(body, "tag", required=False),
-        "oco_group": req_str(body, "oco_group", required=False),
-        "bracket": _bracket_arg(body),
-    }
-
-
-def _place(s, body: dict) -> dict:
-    return {"order_id": s.place(**_order_args(body))}
-
-
-def _replace_orders(s, body: dict) -> dict:
-    orders = body.get("orders")
-    if orders is None:
-        raise _missing("orders")
-    if not isinstance(orders, list):
-        raise _wrong_type("orders", "a list of orders", orders)
-    if len(orders) > MAX_ORDERS:
-        raise ServiceError(
-            "out_of_range", f"at most {MAX_ORDERS} orders at once, got {len(orders)}", "orders"
-        )
-    checked = []
-    for n, item in enumerate(orders):
-        if not isinstance(item, dict):
-            raise _wrong_type(f"orders[{n}]", "an order object", item)
-        try:
-            checked.append(_order_args(item))
-        except ServiceError as err:
-            raise ServiceError(
-                err.code, f"orders[{n}]: {err.message}", f"orders[{n}].{err.field}"
-            ) from None
-    return {"order_ids": s.replace_orders(checked)}
-
-
-def _order_id(body: dict) -> int:
-    return req_int(body, "order_id")
-
-
-def _cancel(s, body: dict) -> None:
-    s.cancel(_order_id(body))
-
-
-def _modify(s, body: dict) -> None:
-    oid = _order_id(body)
-    price = req_price(body, "price", required=False)
-    qty = req_int(body, "qty", required=False, minimum=1)
-    if price is None and qty is None:
-        raise ServiceError("missing_field", "modify needs 'price' or 'qty'", "price")
-    s.modify(oid, price=price, qty=qty)
-
-
-def _bracket(s, body: dict) -> None:
-    tp = req_price(body, "tp", required=False)
-    sl = req_price(body, "sl", required=False)
-    if tp is None and sl is None:
-        raise ServiceError("missing_field", "bracket needs 'tp' or 'sl'", "tp")
-    s.set_bracket(tp=tp, sl=sl)
-
-
-def _set_speed(s, body: dict) -> None:
-    s.set_speed(req_number(body, "speed", positive=True))
-
-
-def _set_disp_tf(s, body: dict) -> None:
-    s.set_disp_tf(DISP_TFS[req_choice(body, "disp_tf", list(DISP_TFS))])
-
-
-def _note(s, body: dict) -> None:
-    text = req_str(body, "text")
-    if len(text) > MAX_NOTE:
-        raise ServiceError("too_long", f"note is longer than {MAX_NOTE} characters", "text")
-    s.note(text)
-
-
-COMMANDS: dict[str, Callable[[Any, dict], dict | None] | None] = {
-    "step": _step,
-    "place": _place,
-    "cancel": _cancel,
-    "modify": _modify,
-    "cancel_all": lambda s, body: {"canceled": s.cancel_all()},
-    "replace_orders": _replace_orders,
-    "flatten": lambda s, body: s.flatten(),
-    "bracket": _bracket,
-    "set_speed": _set_speed,
-    "set_disp_tf": _set_disp_tf,
-    "pause": lambda s, body: s.pause(),
-    "play": lambda s, body: s.play(),
-    "note": _note,
-    "end": lambda s, body: s.end(),
-    "rewind": None,  # forks: handled by ReplayService.rewind
-}
-
-#: URL path under /replay -> command name.
-POST_ROUTES = {
-    "step": "step",
-    "order/place": "place",
-    "order/cancel": "cancel",
-    "order/modify": "modify",
-    "cancel_all": "cancel_all",
-    "order/replace": "replace_orders",
-    "flatten": "flatten",
-    "bracket": "bracket",
-    "set_speed": "set_speed",
-    "set_disp_tf": "set_disp_tf",
-    "pause": "pause",
-    "play": "play",
-    "note": "note",
-    "end": "end",
-    "rewind": "rewind",
-}

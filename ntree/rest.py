@@ -1,0 +1,44 @@
+"""The REST contract as data (no Flask): the routes, from the command registry, and the
+HTTP status of every refusal code. :mod:`ntree.api` serves it, :mod:`ntree.openapi`
+describes it."""
+
+from __future__ import annotations
+
+from ntree.engine.commands import COMMANDS
+
+#: The REST paths (under /replay/) that are not the command's op.
+ROUTE_EXCEPTIONS = {
+    "place": "order/place",
+    "cancel": "order/cancel",
+    "modify": "order/modify",
+    "replace_orders": "order/replace",
+    "set_bracket": "bracket",
+}
+#: Path under /replay/ -> command op, for every command.
+COMMAND_ROUTES = {ROUTE_EXCEPTIONS.get(op, op): op for op in COMMANDS}
+#: Every POST path under /replay/ but ``start`` -> what it runs (``rewind`` forks).
+POST_ROUTES = {**COMMAND_ROUTES, "rewind": "rewind"}
+#: The GET paths under /replay/.
+GET_ROUTES = ("state", "events", "candles", "sessions", "openapi.json")
+
+#: A refusal's code -> its HTTP status (every other code is a 422: a value refused).
+HTTP_STATUS = {
+    "bad_json": 400,
+    "bad_type": 400,
+    "missing_field": 400,
+    "bad_time": 400,
+    "unknown_session": 404,
+    "unknown_order": 404,
+    "unknown_command": 404,
+    "unknown_route": 404,
+    "method_not_allowed": 405,
+    "session_ended": 409,
+    "not_at_boundary": 409,
+    "body_too_large": 413,
+    "server_error": 500,
+}
+
+
+def status_of(code: str) -> int:
+    """Return the HTTP status of a refusal code."""
+    return HTTP_STATUS.get(code, 422)
