@@ -10,8 +10,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, callback
 from dash.exceptions import PreventUpdate
 
-from ntree.engine import EngineError
-from ntree.runner import replay_check
+from ntree.service import ServiceError
 from ntree.ui import ids, log_layout
 from ntree.ui.service import service
 
@@ -34,18 +33,10 @@ def layout(session_id: str | None = None, **_kwargs) -> dbc.Container:
 def _stored_log(session_id: str) -> tuple[dict, list[dict], list[dict]] | None:
     """The session's record, its events and its trades; None for an unknown id."""
     svc = service()
-    row = svc.get_session(session_id)
+    row = svc.session(session_id)
     if row is None:
         return None
-    # TODO(service): svc.events / svc.trades (the page reaches into the store)
-    events = [ev.to_dict() for ev in svc.store.load_events(session_id)]
-    return row, events, svc.store.trades(session_id)
-
-
-def _replay_check(session_id: str):
-    """Re-run the session from its stored log (a ``ntree.runner`` check result)."""
-    # TODO(service): svc.replay_check(sid)
-    return replay_check(service().db_engine, session_id)
+    return row, svc.event_log(session_id), svc.trades(session_id)
 
 
 @callback(
@@ -59,7 +50,7 @@ def _verify(_clicks, session_id):
     if not session_id:
         raise PreventUpdate
     try:
-        res = _replay_check(session_id)
-    except EngineError as exc:
+        res = service().replay_check(session_id)
+    except ServiceError as exc:
         return dict(verdict=log_layout.verify_error(str(exc)))
     return dict(verdict=log_layout.verify_result(res))
