@@ -17,8 +17,8 @@ from typing import ClassVar, Literal, TypedDict
 
 from ntree.engine.errors import EngineError
 
-#: Limits of one command (the API refuses more today; the engine should own them: see
-#: ``MAX_ORDERS`` and ``MAX_NOTE``, which bound what one log line holds).
+#: The most one request may ask (the service refuses more; the engine does not, so logs a
+#: script wrote with bigger ladders or longer notes keep re-running identically).
 MAX_STEPS = 10_000  # display or 1m bars one step request moves
 MAX_ORDERS = 100  # orders in one replace_orders
 MAX_NOTE = 2_000  # characters of a note

@@ -49,7 +49,11 @@ def parse_command(op: str, body: dict) -> Command:
 
 
 def _check_size(command: Command) -> None:
-    """Refuse a command bigger than one request may be (until the engine owns the limits)."""
+    """Refuse a command bigger than one request may be.
+
+    These are request sizes, not command values, so they stay at the service's edge: in the
+    engine they would refuse what stored logs hold (a script may re-lay 200 orders or write a
+    long note) and those sessions would no longer re-run identically."""
     if isinstance(command, Step):
         for name in ("disp_steps", "exec_steps"):
             n = getattr(command, name)
