@@ -5,10 +5,13 @@ from __future__ import annotations
 import pytest
 
 from ntree.engine.metrics import (
+    Streaks,
     Tally,
     average_r,
     expectancy,
+    longest_streaks,
     net_pnl,
+    profit_factor,
     tally,
     trade_pnl,
     trade_r,
@@ -76,3 +79,16 @@ def test_sums_run_in_trade_order() -> None:
     trades = [{"pnl": p, "r_multiple": p} for p in pnls]
     assert net_pnl(trades) == (0.1 + 0.2) + 0.3
     assert average_r(trades) == pytest.approx(0.2) and average_r(trades) == ((0.1 + 0.2) + 0.3) / 3
+
+
+def test_profit_factor_is_gross_profit_over_gross_loss() -> None:
+    assert profit_factor(TRADES) == 150.0 / 60.0
+
+
+def test_profit_factor_without_a_loss_is_none() -> None:
+    assert profit_factor([{"pnl": 10.0}, {"pnl": 0.0}]) is None
+
+
+def test_longest_streaks_and_a_scratch_ends_a_run() -> None:
+    pnls = [5.0, 1.0, -1.0, -2.0, 0.0, -3.0, 4.0, 6.0, 7.0]
+    assert longest_streaks([{"pnl": p} for p in pnls]) == Streaks(wins=3, losses=2)

@@ -1,4 +1,5 @@
-"""Statistics of closed trades: tally, win rate, average R, expectancy, net PnL.
+"""Statistics of closed trades: tally, win rate, average R, expectancy, net PnL, profit
+factor, streaks.
 
 Pure functions of a sequence of closed trades, each either the engine's
 :class:`~ntree.engine.portfolio.Trade` or its dict form (``{"pnl": ..., "r_multiple": ...}``,
@@ -63,3 +64,28 @@ def net_pnl(trades: Sequence[TradeRecord]) -> float:
 def expectancy(trades: Sequence[TradeRecord]) -> float | None:
     """Return the mean pnl per trade, None when there are none."""
     return net_pnl(trades) / len(trades) if trades else None
+
+
+def profit_factor(trades: Sequence[TradeRecord]) -> float | None:
+    """Return gross profit / gross loss, None when no trade lost (the ratio has no bound)."""
+    pnls = [trade_pnl(t) for t in trades]
+    loss = -sum(p for p in pnls if p < 0)
+    return sum(p for p in pnls if p > 0) / loss if loss > 0 else None
+
+
+class Streaks(NamedTuple):
+    """The longest runs of consecutive winners and of consecutive losers."""
+
+    wins: int
+    losses: int
+
+
+def longest_streaks(trades: Sequence[TradeRecord]) -> Streaks:
+    """Return the longest winning and losing runs, in trade order (a scratch ends both)."""
+    best_win = best_loss = run_win = run_loss = 0
+    for t in trades:
+        p = trade_pnl(t)
+        run_win = run_win + 1 if p > 0 else 0
+        run_loss = run_loss + 1 if p < 0 else 0
+        best_win, best_loss = max(best_win, run_win), max(best_loss, run_loss)
+    return Streaks(best_win, best_loss)
