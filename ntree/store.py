@@ -3,8 +3,8 @@
 Two event recorders share one interface and one test suite: :class:`InMemoryRecorder`
 and :class:`SqlRecorder` (table ``replay_events``, keyed ``(session_id, seq)``; a duplicate
 seq is a conflict, never an overwrite). :class:`SessionStore` persists a session's new
-events, its row in ``replay_sessions`` and, once it ends, its trades — in one transaction,
-so a crash loses at most the step in flight.
+events, its row in ``replay_sessions`` and its trades as they close (the open one marked
+'open') — in one transaction, so a crash loses at most the step in flight.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ntree.codec import (
     event_tuple,
 )
 from ntree.engine import Event, ReplaySession
+from ntree.engine.events import iso_utc
 
 
 class EventConflict(RuntimeError):
@@ -119,6 +120,21 @@ class SqlRecorder:
             return [event_from_record(*row) for row in conn.execute(q)]
 
 
+#: The events after which a trade may have opened, grown, closed or been counted as modified
+#: (a save of steps alone leaves the trade rows as they are: the hot path of a run).
+_TRADE_EVENTS = frozenset(
+    {
+        "SESSION_START",  # a fork's first save carries the trades it inherits
+        "FILL",
+        "STOP_TRIGGERED",
+        "TARGET_FILLED",
+        "FLATTEN",
+        "ORDER_MODIFIED",
+        "SESSION_END",
+    }
+)
+
+
 def _utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -131,28 +147,57 @@ class SessionStore:
         self.events = SqlRecorder(engine)
         self._clock = clock  # wall time is metadata only (created_at), never an engine input
 
-    def save(self, session: ReplaySession, *, notes: str | None = None) -> list[Event]:
-        """Persist the session's pending events, its row and (once ended) its trades.
+    def save(
+        self, session: ReplaySession, *, notes: str | None = None, player: str | None = None
+    ) -> list[Event]:
+        """Persist the session's pending events, its row and its trades as they stand.
 
         One transaction: either all of it lands, or nothing does and the events stay
-        pending in the session for the next save. Returns the events written.
+        pending in the session for the next save. Each trade is written when it closes
+        (an upsert by ``(session_id, trade_id)``, so saving again changes nothing) and the
+        open one, if any, as a row with status 'open' and no exit. ``player`` ('human' or
+        a bot's name) is recorded when the row is first written. Returns the events written.
         """
         events = session.pending_events()
         sid = session.config.session_id
         with self.engine.begin() as conn:
-            self._upsert_session(conn, session, notes)
+            self._upsert_session(conn, session, notes, player)
             self.events.append(sid, events, conn)
-            if session.ended:
-                conn.execute(db.replay_trades.delete().where(db.replay_trades.c.session_id == sid))
-                rows = [{**t, "session_id": sid} for t in session.trades]
-                for row in rows:
-                    row.pop("initial_stop", None)
-                if rows:
-                    conn.execute(db.replay_trades.insert(), rows)
+            if any(ev.type in _TRADE_EVENTS for ev in events):
+                self._write_trades(conn, session)
         session.drain_events()
         return events
 
-    def _upsert_session(self, conn: sa.Connection, session: ReplaySession, notes: str | None):
+    def _write_trades(self, conn: sa.Connection, session: ReplaySession) -> None:
+        """Write the trades closed since the last save and the open trade as it stands."""
+        t = db.replay_trades
+        sid = session.config.session_id
+        q = sa.select(sa.func.max(t.c.trade_id)).where(
+            t.c.session_id == sid, t.c.status == "closed"
+        )
+        stored = conn.execute(q).scalar() or 0
+        rows = [_trade_row(sid, d, "closed") for d in session.trades[stored:]]
+        open_trade = session.portfolio.open_trade
+        if open_trade is not None:
+            rows.append(_open_trade_row(sid, session))
+        ids = [r["trade_id"] for r in rows]
+        # An upsert that every backend speaks: the open row (and a closed trade written by a
+        # save that crashed before its commit) is replaced by id, within this transaction.
+        conn.execute(
+            t.delete().where(
+                t.c.session_id == sid, sa.or_(t.c.trade_id.in_(ids), t.c.status == "open")
+            )
+        )
+        if rows:
+            conn.execute(t.insert(), rows)
+
+    def _upsert_session(
+        self,
+        conn: sa.Connection,
+        session: ReplaySession,
+        notes: str | None,
+        player: str | None = None,
+    ) -> None:
         cfg = session.config
         summary = session.summary()
         values = {
@@ -182,6 +227,7 @@ class SessionStore:
                 params=canonical_json(params),
                 data_fingerprint=session.fingerprint,
                 parent_session_id=cfg.parent_session_id,
+                player=player or "human",
                 **values,
             )
         )
@@ -205,10 +251,41 @@ class SessionStore:
             return [_session_dict(r) for r in conn.execute(q).mappings()]
 
     def trades(self, session_id: str) -> list[dict]:
+        """Return the session's trades by id: the closed ones and the open one (status 'open',
+        no exit yet) as the last save left them."""
         t = db.replay_trades
         q = sa.select(t).where(t.c.session_id == session_id).order_by(t.c.trade_id)
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
+
+
+_TRADE_KEYS = tuple(c.name for c in db.replay_trades.columns if c.name != "session_id")
+
+
+def _trade_row(session_id: str, trade: dict, status: str) -> dict:
+    """Return a trade as its ``replay_trades`` row."""
+    row = {k: trade.get(k) for k in _TRADE_KEYS}
+    row.update(session_id=session_id, status=status, mods_count=trade.get("mods_count") or 0)
+    return row
+
+
+def _open_trade_row(session_id: str, session: ReplaySession) -> dict:
+    """Return the open trade as it stands: entry, size, realised PnL (its excursions are
+    known once it closes; the cockpit shows them live)."""
+    trade = session.portfolio.open_trade
+    d = trade.to_dict()
+    d.update(
+        entry_ts=iso_utc(trade.entry_ts),
+        exit_ts=None,
+        exit_px=None,
+        entry_px=round(trade.entry_px, 6),
+        pnl=round(trade.pnl, 6),
+        mae=None,
+        mfe=None,
+        r_multiple=None,
+        reason_code=None,
+    )
+    return _trade_row(session_id, d, "open")
 
 
 def _session_dict(row) -> dict:

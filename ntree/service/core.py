@@ -182,9 +182,16 @@ class ReplayService:
         return {"session_id": sid, "events": self.event_log(sid, since)}
 
     def trades(self, session_id: str) -> list[dict]:
-        """Return a session's closed trades as stored."""
+        """Return a session's trades as stored: the closed ones (``"status": "closed"``) and
+        the open one, if any (``"status": "open"``, no exit; its excursions so far when the
+        session is live in the cache)."""
         self._known(session_id)
-        return self.store.trades(session_id)
+        rows = self.store.trades(session_id)
+        if rows and rows[-1]["status"] == "open" and self.cache.contains(session_id):
+            with self._open(session_id, write=False) as s:
+                mae, mfe = s.portfolio.open_excursions()
+            rows[-1] = {**rows[-1], "mae": round(mae, 6), "mfe": round(mfe, 6)}
+        return rows
 
     def replay_check(self, session_id: str) -> CheckResult:
         """Re-run a stored session from its log and compare every event (``ntree
