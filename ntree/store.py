@@ -161,7 +161,7 @@ class SessionStore:
         events = session.pending_events()
         sid = session.config.session_id
         with self.engine.begin() as conn:
-            self._upsert_session(conn, session, notes, player)
+            self._upsert_session(conn, session, notes, player, events)
             self.events.append(sid, events, conn)
             if any(ev.type in _TRADE_EVENTS for ev in events):
                 self._write_trades(conn, session)
@@ -197,6 +197,7 @@ class SessionStore:
         session: ReplaySession,
         notes: str | None,
         player: str | None = None,
+        events: list[Event] | None = None,
     ) -> None:
         cfg = session.config
         summary = session.summary()
@@ -215,6 +216,9 @@ class SessionStore:
         updated = conn.execute(t.update().where(t.c.session_id == cfg.session_id).values(values))
         if updated.rowcount:
             return
+        if not events or events[0].seq != 1:
+            # A deleted session that a client still holds must not come back as half a log.
+            raise EventConflict(f"session {cfg.session_id} is not stored (deleted?)")
         params = cfg.to_params()
         conn.execute(
             t.insert().values(
@@ -250,6 +254,72 @@ class SessionStore:
         with self.engine.connect() as conn:
             return [_session_dict(r) for r in conn.execute(q).mappings()]
 
+    def query_sessions(
+        self,
+        page: int = 0,
+        page_size: int = 100,
+        sort: tuple[str, str] = ("created_at", "desc"),
+        filters: dict | None = None,
+    ) -> dict:
+        """Return one page of History: ``{"rows": [...], "total": n}`` (n: all that match).
+
+        ``sort`` is (a column of :data:`SORT_KEYS`, 'asc' or 'desc'), ties broken by
+        session id the same way, so the default order reads straight off the index on
+        ``(created_at, session_id)``. ``filters``: ``symbol``, ``status`` ('active',
+        'ended', or 'forked': a fork of another session), ``player``, ``disp_tf`` (equal)
+        and ``text`` (a substring of the id, label, tags, notes or symbol). Each row says
+        whether the session has journal notes (``has_journal``).
+        """
+        key, direction = sort
+        if key not in SORT_KEYS or direction not in ("asc", "desc"):
+            raise ValueError(f"sort must be ({'|'.join(SORT_KEYS)}, asc|desc), got {sort!r}")
+        t = db.replay_sessions
+        where = _session_filters(filters or {})
+        order = [t.c[key], t.c.session_id]
+        order = [c.desc() if direction == "desc" else c.asc() for c in order]
+        j = db.journal_entries
+        has_journal = sa.exists().where(j.c.session_id == t.c.session_id).label("has_journal")
+        q = (
+            sa.select(t, has_journal)
+            .where(*where)
+            .order_by(*order)
+            .limit(page_size)
+            .offset(page * page_size)
+        )
+        count = sa.select(sa.func.count()).select_from(t).where(*where)
+        with self.engine.connect() as conn:
+            rows = [_session_dict(r) for r in conn.execute(q).mappings()]
+            total = conn.execute(count).scalar()
+        return {"rows": rows, "total": total}
+
+    def rename_session(self, session_id: str, label: str | None) -> bool:
+        """Set the session's label (None clears it); return False for an unknown id."""
+        t = db.replay_sessions
+        with self.engine.begin() as conn:
+            done = conn.execute(t.update().where(t.c.session_id == session_id).values(label=label))
+        return bool(done.rowcount)
+
+    def set_tags(self, session_id: str, tags: list[str] | None) -> bool:
+        """Set the session's tags (a list of short strings); return False for an unknown id."""
+        t = db.replay_sessions
+        value = None if tags is None else json.dumps(tags)
+        with self.engine.begin() as conn:
+            done = conn.execute(t.update().where(t.c.session_id == session_id).values(tags=value))
+        return bool(done.rowcount)
+
+    def delete_session(self, session_id: str) -> bool:
+        """Delete the session: its events, trades, journal and row, in one transaction.
+
+        Its forks are untouched: each carries its own full log. Return False for an
+        unknown id.
+        """
+        with self.engine.begin() as conn:
+            for table in (db.replay_events, db.replay_trades, db.journal_entries):
+                conn.execute(table.delete().where(table.c.session_id == session_id))
+            t = db.replay_sessions
+            done = conn.execute(t.delete().where(t.c.session_id == session_id))
+        return bool(done.rowcount)
+
     def trades(self, session_id: str) -> list[dict]:
         """Return the session's trades by id: the closed ones and the open one (status 'open',
         no exit yet) as the last save left them."""
@@ -257,6 +327,47 @@ class SessionStore:
         q = sa.select(t).where(t.c.session_id == session_id).order_by(t.c.trade_id)
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
+
+
+#: The columns History may sort on.
+SORT_KEYS = (
+    "created_at",
+    "symbol",
+    "t_start",
+    "disp_tf",
+    "status",
+    "player",
+    "label",
+    "result_pnl",
+    "max_dd",
+    "num_trades",
+    "win_rate",
+    "avg_r",
+)
+FILTER_KEYS = ("symbol", "status", "player", "disp_tf", "text")
+
+
+def _session_filters(filters: dict) -> list[sa.ColumnElement[bool]]:
+    """Return the WHERE clauses of History's filters (unknown keys: ValueError)."""
+    unknown = set(filters) - set(FILTER_KEYS)
+    if unknown:
+        raise ValueError(f"unknown filter(s) {sorted(unknown)}; known: {list(FILTER_KEYS)}")
+    t = db.replay_sessions
+    where = []
+    for key in ("symbol", "player", "disp_tf"):
+        if filters.get(key):
+            where.append(t.c[key] == filters[key])
+    status = filters.get("status")
+    if status == "forked":
+        where.append(t.c.parent_session_id.is_not(None))
+    elif status:
+        where.append(t.c.status == status)
+    text = filters.get("text")
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        cols = (t.c.session_id, t.c.label, t.c.tags, t.c.notes, t.c.symbol)
+        where.append(sa.or_(*(c.like(pattern, escape="\\") for c in cols)))
+    return where
 
 
 _TRADE_KEYS = tuple(c.name for c in db.replay_trades.columns if c.name != "session_id")
@@ -291,4 +402,8 @@ def _open_trade_row(session_id: str, session: ReplaySession) -> dict:
 def _session_dict(row) -> dict:
     d = dict(row)
     d["params"] = json.loads(d["params"])
+    if "tags" in d:
+        d["tags"] = json.loads(d["tags"]) if d["tags"] else []
+    if "has_journal" in d:
+        d["has_journal"] = bool(d["has_journal"])
     return d
