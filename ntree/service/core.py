@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from ntree import db
+from ntree import db, session_file
 from ntree.cache import SessionCache, UnknownSession
 from ntree.engine import FILL_MODEL_KNOBS, MAX_SPEED, EngineError
 from ntree.journal import JournalError, JournalStore, check_names
@@ -260,6 +260,34 @@ class ReplayService:
         self.store.delete_session(session_id)
         self.cache.evict(session_id)  # a worker that restored it meanwhile forgets it too
         return {"session_id": session_id, "deleted": True}
+
+    def export_session(self, session_id: str) -> dict:
+        """Return the whole session as one JSON-ready dict (row, events, trades, journal and
+        the bars it plays on) that :meth:`import_session` loads on another machine."""
+        self._known(session_id)
+        if self.cache.contains(session_id):
+            with self._open(session_id, write=False) as s:
+                self.store.save(s)
+        doc = session_file.export_session(self.db_engine, session_id)
+        if doc is None:
+            raise ServiceError("unknown_session", f"unknown session: {session_id!r}", "session_id")
+        return _jsonable(doc)
+
+    def export_csv(self, session_id: str) -> dict:
+        """Return a session's events and trades as CSV text: ``{events_csv, trades_csv}``."""
+        self._known(session_id)
+        if self.cache.contains(session_id):
+            with self._open(session_id, write=False) as s:
+                self.store.save(s)
+        return session_file.export_csv(self.db_engine, session_id)
+
+    def import_session(self, doc: dict) -> dict:
+        """Load an exported session (its bars too); return ``{session_id, events,
+        bars_written}``. Refusals: ``bad_file``, ``session_exists``, ``bars_differ``."""
+        try:
+            return session_file.import_session(self.db_engine, doc)
+        except session_file.SessionFileError as exc:
+            raise ServiceError(exc.code, str(exc), "file") from exc
 
     # journal --------------------------------------------------------------------------
 
