@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from ntree import db
 from ntree.engine import EngineError
@@ -127,6 +128,75 @@ def add_run_parsers(subparsers: argparse._SubParsersAction) -> None:
     check.set_defaults(handler=cmd_replay_check)
 
 
+def cmd_session_export(args: argparse.Namespace) -> int:
+    """Write one session (its events, trades, journal and bars) as a JSON file."""
+    import json
+
+    from ntree.session_file import export_session
+
+    engine = db.connect(args.db, create=False)
+    try:
+        doc = export_session(engine, args.session_id)
+    finally:
+        engine.dispose()
+    if doc is None:
+        print(f"ntree: error: no session with id {args.session_id!r}", file=sys.stderr)
+        return EXIT_ERROR
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    if args.output in (None, "-"):
+        print(text)
+    else:
+        Path(args.output).write_text(text)
+        print(
+            f"session {args.session_id}: {len(doc['events'])} events, "
+            f"{len(doc['bars']['rows'])} bars written to {args.output}"
+        )
+    return EXIT_OK
+
+
+def cmd_session_import(args: argparse.Namespace) -> int:
+    """Load a session file into the database (its bars too), ready to re-run."""
+    import json
+
+    from ntree.session_file import SessionFileError, import_session
+
+    try:
+        doc = json.loads(Path(args.file).read_text())
+    except (OSError, ValueError) as exc:
+        print(f"ntree: error: cannot read {args.file}: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    engine = db.connect(args.db, create=True)
+    try:
+        done = import_session(engine, doc)
+    except SessionFileError as exc:
+        print(f"ntree: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        engine.dispose()
+    print(
+        f"session {done['session_id']}: {done['events']} events imported, "
+        f"{done['bars_written']} bars written"
+    )
+    return EXIT_OK
+
+
+def add_session_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``ntree session {export,import}``."""
+    session = subparsers.add_parser("session", help="move a session between databases")
+    sub = session.add_subparsers(dest="session_command", required=True)
+
+    export = sub.add_parser("export", help="write a session and the bars it needs as JSON")
+    export.add_argument("session_id")
+    export.add_argument("-o", "--output", metavar="FILE", default=None, help="default: stdout")
+    add_db_option(export)
+    export.set_defaults(handler=cmd_session_export)
+
+    imp = sub.add_parser("import", help="load a session file (then: ntree replay-check ID)")
+    imp.add_argument("file")
+    add_db_option(imp)
+    imp.set_defaults(handler=cmd_session_import)
+
+
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--db URL`` (default: ``NTREE_DB_URL`` or ``data/ntree.db``)."""
     parser.add_argument(
@@ -143,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     add_data_parser(subparsers)
     add_run_parsers(subparsers)
+    add_session_parser(subparsers)
     # More commands go here, each as add_<name>_parser(subparsers) setting handler=cmd_<name>,
     # e.g. add_run_parser(subparsers) and add_replay_check_parser(subparsers).
     return parser

@@ -1,6 +1,9 @@
 """The database edge: schema, connections and the 1-minute bar store (SQLAlchemy Core).
 
 SQLite at ``data/ntree.db`` by default (WAL mode); any SQLAlchemy URL via ``NTREE_DB_URL``.
+The schema is versioned by Alembic (:mod:`ntree.migrations`): :func:`connect` creates a new
+database at the newest revision and upgrades an older one in place. The tables below are
+that newest schema (a test compares them with what the revisions build).
 Times are stored as integer epoch seconds UTC (``ts``) in ``bars`` and as ISO 8601 UTC text
 in the replay tables, which people read.
 """
@@ -15,6 +18,8 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import event as sa_event
+
+from ntree import migrations
 
 DEFAULT_DB_PATH = Path(__file__).resolve().parent.parent / "data" / "ntree.db"
 
@@ -53,6 +58,12 @@ replay_sessions = sa.Table(
     sa.Column("win_rate", sa.Float),
     sa.Column("avg_r", sa.Float),
     sa.Column("notes", sa.Text),
+    sa.Column("player", sa.String(64), nullable=False, server_default="human"),
+    sa.Column("label", sa.String(200), nullable=True, doc="the trader's name for it"),
+    sa.Column("tags", sa.Text, nullable=True, doc="JSON list of short strings"),
+    # History's sort key (newest first), alone and after a symbol filter.
+    sa.Index("ix_sessions_created", "created_at", "session_id"),
+    sa.Index("ix_sessions_symbol_created", "symbol", "created_at", "session_id"),
 )
 
 replay_events = sa.Table(
@@ -78,8 +89,8 @@ replay_trades = sa.Table(
     sa.Column("side", sa.String(8), nullable=False),
     sa.Column("entry_ts", sa.String(32), nullable=False),
     sa.Column("entry_px", sa.Float, nullable=False),
-    sa.Column("exit_ts", sa.String(32), nullable=False),
-    sa.Column("exit_px", sa.Float, nullable=False),
+    sa.Column("exit_ts", sa.String(32), nullable=True, doc="None while the trade is open"),
+    sa.Column("exit_px", sa.Float, nullable=True),
     sa.Column("qty", sa.Integer, nullable=False),
     sa.Column("pnl", sa.Float, nullable=False),
     sa.Column("r_multiple", sa.Float),
@@ -87,6 +98,31 @@ replay_trades = sa.Table(
     sa.Column("mfe", sa.Float),
     sa.Column("reason_code", sa.String(32)),
     sa.Column("mods_count", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("status", sa.String(8), nullable=False, server_default="closed", doc="open/closed"),
+)
+
+journal_entries = sa.Table(
+    "journal_entries",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("session_id", sa.String(64), nullable=False),
+    sa.Column("trade_id", sa.Integer, nullable=True, doc="None: a note on the whole session"),
+    sa.Column("version", sa.Integer, nullable=False, doc="an edit is a new row, version + 1"),
+    sa.Column("setup", sa.String(64), nullable=True),
+    sa.Column("text", sa.Text, nullable=True),
+    sa.Column("tags", sa.Text, nullable=True, doc="JSON list"),
+    sa.Column("mistakes", sa.Text, nullable=True, doc="JSON list"),
+    sa.Column("rating", sa.Integer, nullable=True, doc="confidence 1-5"),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Index("ix_journal_session", "session_id", "trade_id", "version"),
+)
+
+journal_lists = sa.Table(
+    "journal_lists",
+    metadata,
+    sa.Column("kind", sa.String(16), primary_key=True, doc="'setup' or 'mistake'"),
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
 )
 
 
@@ -109,7 +145,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
 
 
 def connect(url: str | None = None, *, create: bool = True) -> sa.Engine:
-    """Return an Engine on ``url`` with the schema in place, or raise DatabaseError."""
+    """Return an Engine on ``url`` with the schema at the newest revision, or raise
+    DatabaseError (a new database is created, an older one upgraded in place)."""
     url = url or db_url()
     try:
         sa_url = sa.make_url(url)
@@ -127,11 +164,10 @@ def connect(url: str | None = None, *, create: bool = True) -> sa.Engine:
     if engine.dialect.name == "sqlite":
         sa_event.listen(engine, "connect", _sqlite_pragmas)
     try:
-        if create:
-            metadata.create_all(engine)
-        else:
+        if not create:
             with engine.connect() as conn:
                 conn.execute(sa.text("SELECT 1 FROM bars LIMIT 1"))
+        migrations.upgrade(engine)
     except sa.exc.DatabaseError as exc:
         engine.dispose()
         reason = str(getattr(exc, "orig", exc))

@@ -3,8 +3,8 @@
 Two event recorders share one interface and one test suite: :class:`InMemoryRecorder`
 and :class:`SqlRecorder` (table ``replay_events``, keyed ``(session_id, seq)``; a duplicate
 seq is a conflict, never an overwrite). :class:`SessionStore` persists a session's new
-events, its row in ``replay_sessions`` and, once it ends, its trades — in one transaction,
-so a crash loses at most the step in flight.
+events, its row in ``replay_sessions`` and its trades as they close (the open one marked
+'open') — in one transaction, so a crash loses at most the step in flight.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from ntree.codec import (
     event_tuple,
 )
 from ntree.engine import Event, ReplaySession
+from ntree.engine.events import iso_utc
 
 
 class EventConflict(RuntimeError):
@@ -119,6 +120,21 @@ class SqlRecorder:
             return [event_from_record(*row) for row in conn.execute(q)]
 
 
+#: The events after which a trade may have opened, grown, closed or been counted as modified
+#: (a save of steps alone leaves the trade rows as they are: the hot path of a run).
+_TRADE_EVENTS = frozenset(
+    {
+        "SESSION_START",  # a fork's first save carries the trades it inherits
+        "FILL",
+        "STOP_TRIGGERED",
+        "TARGET_FILLED",
+        "FLATTEN",
+        "ORDER_MODIFIED",
+        "SESSION_END",
+    }
+)
+
+
 def _utc_now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -131,28 +147,58 @@ class SessionStore:
         self.events = SqlRecorder(engine)
         self._clock = clock  # wall time is metadata only (created_at), never an engine input
 
-    def save(self, session: ReplaySession, *, notes: str | None = None) -> list[Event]:
-        """Persist the session's pending events, its row and (once ended) its trades.
+    def save(
+        self, session: ReplaySession, *, notes: str | None = None, player: str | None = None
+    ) -> list[Event]:
+        """Persist the session's pending events, its row and its trades as they stand.
 
         One transaction: either all of it lands, or nothing does and the events stay
-        pending in the session for the next save. Returns the events written.
+        pending in the session for the next save. Each trade is written when it closes
+        (an upsert by ``(session_id, trade_id)``, so saving again changes nothing) and the
+        open one, if any, as a row with status 'open' and no exit. ``player`` ('human' or
+        a bot's name) is recorded when the row is first written. Returns the events written.
         """
         events = session.pending_events()
         sid = session.config.session_id
         with self.engine.begin() as conn:
-            self._upsert_session(conn, session, notes)
+            self._upsert_session(conn, session, notes, player, events)
             self.events.append(sid, events, conn)
-            if session.ended:
-                conn.execute(db.replay_trades.delete().where(db.replay_trades.c.session_id == sid))
-                rows = [{**t, "session_id": sid} for t in session.trades]
-                for row in rows:
-                    row.pop("initial_stop", None)
-                if rows:
-                    conn.execute(db.replay_trades.insert(), rows)
+            if any(ev.type in _TRADE_EVENTS for ev in events):
+                self._write_trades(conn, session)
         session.drain_events()
         return events
 
-    def _upsert_session(self, conn: sa.Connection, session: ReplaySession, notes: str | None):
+    def _write_trades(self, conn: sa.Connection, session: ReplaySession) -> None:
+        """Write the trades closed since the last save and the open trade as it stands."""
+        t = db.replay_trades
+        sid = session.config.session_id
+        q = sa.select(sa.func.max(t.c.trade_id)).where(
+            t.c.session_id == sid, t.c.status == "closed"
+        )
+        stored = conn.execute(q).scalar() or 0
+        rows = [_trade_row(sid, d, "closed") for d in session.trades[stored:]]
+        open_trade = session.portfolio.open_trade
+        if open_trade is not None:
+            rows.append(_open_trade_row(sid, session))
+        ids = [r["trade_id"] for r in rows]
+        # An upsert that every backend speaks: the open row (and a closed trade written by a
+        # save that crashed before its commit) is replaced by id, within this transaction.
+        conn.execute(
+            t.delete().where(
+                t.c.session_id == sid, sa.or_(t.c.trade_id.in_(ids), t.c.status == "open")
+            )
+        )
+        if rows:
+            conn.execute(t.insert(), rows)
+
+    def _upsert_session(
+        self,
+        conn: sa.Connection,
+        session: ReplaySession,
+        notes: str | None,
+        player: str | None = None,
+        events: list[Event] | None = None,
+    ) -> None:
         cfg = session.config
         summary = session.summary()
         values = {
@@ -170,6 +216,9 @@ class SessionStore:
         updated = conn.execute(t.update().where(t.c.session_id == cfg.session_id).values(values))
         if updated.rowcount:
             return
+        if not events or events[0].seq != 1:
+            # A deleted session that a client still holds must not come back as half a log.
+            raise EventConflict(f"session {cfg.session_id} is not stored (deleted?)")
         params = cfg.to_params()
         conn.execute(
             t.insert().values(
@@ -182,6 +231,7 @@ class SessionStore:
                 params=canonical_json(params),
                 data_fingerprint=session.fingerprint,
                 parent_session_id=cfg.parent_session_id,
+                player=player or "human",
                 **values,
             )
         )
@@ -204,14 +254,156 @@ class SessionStore:
         with self.engine.connect() as conn:
             return [_session_dict(r) for r in conn.execute(q).mappings()]
 
+    def query_sessions(
+        self,
+        page: int = 0,
+        page_size: int = 100,
+        sort: tuple[str, str] = ("created_at", "desc"),
+        filters: dict | None = None,
+    ) -> dict:
+        """Return one page of History: ``{"rows": [...], "total": n}`` (n: all that match).
+
+        ``sort`` is (a column of :data:`SORT_KEYS`, 'asc' or 'desc'), ties broken by
+        session id the same way, so the default order reads straight off the index on
+        ``(created_at, session_id)``. ``filters``: ``symbol``, ``status`` ('active',
+        'ended', or 'forked': a fork of another session), ``player``, ``disp_tf`` (equal)
+        and ``text`` (a substring of the id, label, tags, notes or symbol). Each row says
+        whether the session has journal notes (``has_journal``).
+        """
+        key, direction = sort
+        if key not in SORT_KEYS or direction not in ("asc", "desc"):
+            raise ValueError(f"sort must be ({'|'.join(SORT_KEYS)}, asc|desc), got {sort!r}")
+        t = db.replay_sessions
+        where = _session_filters(filters or {})
+        order = [t.c[key], t.c.session_id]
+        order = [c.desc() if direction == "desc" else c.asc() for c in order]
+        j = db.journal_entries
+        has_journal = sa.exists().where(j.c.session_id == t.c.session_id).label("has_journal")
+        q = (
+            sa.select(t, has_journal)
+            .where(*where)
+            .order_by(*order)
+            .limit(page_size)
+            .offset(page * page_size)
+        )
+        count = sa.select(sa.func.count()).select_from(t).where(*where)
+        with self.engine.connect() as conn:
+            rows = [_session_dict(r) for r in conn.execute(q).mappings()]
+            total = conn.execute(count).scalar()
+        return {"rows": rows, "total": total}
+
+    def rename_session(self, session_id: str, label: str | None) -> bool:
+        """Set the session's label (None clears it); return False for an unknown id."""
+        t = db.replay_sessions
+        with self.engine.begin() as conn:
+            done = conn.execute(t.update().where(t.c.session_id == session_id).values(label=label))
+        return bool(done.rowcount)
+
+    def set_tags(self, session_id: str, tags: list[str] | None) -> bool:
+        """Set the session's tags (a list of short strings); return False for an unknown id."""
+        t = db.replay_sessions
+        value = None if tags is None else json.dumps(tags)
+        with self.engine.begin() as conn:
+            done = conn.execute(t.update().where(t.c.session_id == session_id).values(tags=value))
+        return bool(done.rowcount)
+
+    def delete_session(self, session_id: str) -> bool:
+        """Delete the session: its events, trades, journal and row, in one transaction.
+
+        Its forks are untouched: each carries its own full log. Return False for an
+        unknown id.
+        """
+        with self.engine.begin() as conn:
+            for table in (db.replay_events, db.replay_trades, db.journal_entries):
+                conn.execute(table.delete().where(table.c.session_id == session_id))
+            t = db.replay_sessions
+            done = conn.execute(t.delete().where(t.c.session_id == session_id))
+        return bool(done.rowcount)
+
     def trades(self, session_id: str) -> list[dict]:
+        """Return the session's trades by id: the closed ones and the open one (status 'open',
+        no exit yet) as the last save left them."""
         t = db.replay_trades
         q = sa.select(t).where(t.c.session_id == session_id).order_by(t.c.trade_id)
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 
 
+#: The columns History may sort on.
+SORT_KEYS = (
+    "created_at",
+    "symbol",
+    "t_start",
+    "disp_tf",
+    "status",
+    "player",
+    "label",
+    "result_pnl",
+    "max_dd",
+    "num_trades",
+    "win_rate",
+    "avg_r",
+)
+FILTER_KEYS = ("symbol", "status", "player", "disp_tf", "text")
+
+
+def _session_filters(filters: dict) -> list[sa.ColumnElement[bool]]:
+    """Return the WHERE clauses of History's filters (unknown keys: ValueError)."""
+    unknown = set(filters) - set(FILTER_KEYS)
+    if unknown:
+        raise ValueError(f"unknown filter(s) {sorted(unknown)}; known: {list(FILTER_KEYS)}")
+    t = db.replay_sessions
+    where = []
+    for key in ("symbol", "player", "disp_tf"):
+        if filters.get(key):
+            where.append(t.c[key] == filters[key])
+    status = filters.get("status")
+    if status == "forked":
+        where.append(t.c.parent_session_id.is_not(None))
+    elif status:
+        where.append(t.c.status == status)
+    text = filters.get("text")
+    if text:
+        pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        cols = (t.c.session_id, t.c.label, t.c.tags, t.c.notes, t.c.symbol)
+        where.append(sa.or_(*(c.like(pattern, escape="\\") for c in cols)))
+    return where
+
+
+_TRADE_KEYS = tuple(c.name for c in db.replay_trades.columns if c.name != "session_id")
+
+
+def _trade_row(session_id: str, trade: dict, status: str) -> dict:
+    """Return a trade as its ``replay_trades`` row."""
+    row = {k: trade.get(k) for k in _TRADE_KEYS}
+    row.update(session_id=session_id, status=status, mods_count=trade.get("mods_count") or 0)
+    return row
+
+
+def _open_trade_row(session_id: str, session: ReplaySession) -> dict:
+    """Return the open trade as it stands: entry, size, realised PnL (its excursions are
+    known once it closes; the cockpit shows them live)."""
+    trade = session.portfolio.open_trade
+    d = trade.to_dict()
+    d.update(
+        entry_ts=iso_utc(trade.entry_ts),
+        exit_ts=None,
+        exit_px=None,
+        entry_px=round(trade.entry_px, 6),
+        pnl=round(trade.pnl, 6),
+        mae=None,
+        mfe=None,
+        r_multiple=None,
+        reason_code=None,
+    )
+    return _trade_row(session_id, d, "open")
+
+
 def _session_dict(row) -> dict:
     d = dict(row)
     d["params"] = json.loads(d["params"])
+    if "tags" in d:
+        d["tags"] = json.loads(d["tags"]) if d["tags"] else []
+    if "has_journal" in d:
+        d["has_journal"] = bool(d["has_journal"])
     return d

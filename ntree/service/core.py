@@ -17,19 +17,23 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from ntree import db
+from ntree import db, session_file
 from ntree.cache import SessionCache, UnknownSession
 from ntree.engine import FILL_MODEL_KNOBS, MAX_SPEED, EngineError
+from ntree.journal import JournalError, JournalStore, check_names
 from ntree.market import DISP_TFS
 from ntree.runner import CheckResult, fork_session, open_session, restore_session
 from ntree.runner import parse_time as runner_parse_time
 from ntree.runner import replay_check as runner_replay_check
 from ntree.service.contract import RESULT_KEYS, parse_command
 from ntree.service.errors import ServiceError
-from ntree.store import SessionStore
+from ntree.store import FILTER_KEYS, SORT_KEYS, SessionStore
 
 MAX_CANDLES = 5_000
 FILL_EVENTS = frozenset({"FILL", "TARGET_FILLED", "STOP_TRIGGERED"})
+MAX_PAGE_SIZE = 1_000
+MAX_LABEL = 200
+JOURNAL_FIELDS = ("session_id", "trade_id", "setup", "text", "tags", "mistakes", "rating")
 
 
 # --- request checks (the requests that are not commands) ----------------------------------
@@ -135,6 +139,7 @@ class ReplayService:
     def __init__(self, db_engine: sa.Engine, cache: SessionCache) -> None:
         self.db_engine = db_engine
         self.store = SessionStore(db_engine)
+        self.journal_store = JournalStore(db_engine)
         self.cache = cache
 
     @classmethod
@@ -182,9 +187,179 @@ class ReplayService:
         return {"session_id": sid, "events": self.event_log(sid, since)}
 
     def trades(self, session_id: str) -> list[dict]:
-        """Return a session's closed trades as stored."""
+        """Return a session's trades as stored: the closed ones (``"status": "closed"``) and
+        the open one, if any (``"status": "open"``, no exit; its excursions so far when the
+        session is live in the cache)."""
         self._known(session_id)
-        return self.store.trades(session_id)
+        rows = self.store.trades(session_id)
+        if rows and rows[-1]["status"] == "open" and self.cache.contains(session_id):
+            with self._open(session_id, write=False) as s:
+                mae, mfe = s.portfolio.open_excursions()
+            rows[-1] = {**rows[-1], "mae": round(mae, 6), "mfe": round(mfe, 6)}
+        return rows
+
+    def query_sessions(
+        self,
+        page: int = 0,
+        page_size: int = 100,
+        sort: tuple[str, str] | list[str] = ("created_at", "desc"),
+        filters: dict | None = None,
+    ) -> dict:
+        """Return one History page, sorted and filtered in the database: ``{rows, total,
+        page, page_size}`` (see :meth:`ntree.store.SessionStore.query_sessions`)."""
+        body = {"page": page, "page_size": page_size}
+        page = req_int(body, "page", minimum=0)
+        page_size = req_int(body, "page_size", minimum=1, maximum=MAX_PAGE_SIZE)
+        if not isinstance(sort, list | tuple) or len(sort) != 2:
+            raise _wrong_type("sort", "a [column, 'asc'|'desc'] pair", sort)
+        key, direction = sort
+        if key not in SORT_KEYS:
+            raise ServiceError("bad_sort", f"sort must be one of {list(SORT_KEYS)}", "sort")
+        if direction not in ("asc", "desc"):
+            raise ServiceError("bad_sort", "sort direction must be 'asc' or 'desc'", "sort")
+        filters = req_dict({"filters": filters}, "filters") or {}
+        for name, value in filters.items():
+            if name not in FILTER_KEYS:
+                raise ServiceError(
+                    "unknown_field", f"no filter {name!r}; have {list(FILTER_KEYS)}", name
+                )
+            if value is not None and not isinstance(value, str):  # "" or None: no filter
+                raise _wrong_type(name, "a string", value)
+        found = self.store.query_sessions(page, page_size, (key, direction), filters)
+        rows = [_jsonable(row) for row in found["rows"]]
+        return {"rows": rows, "total": found["total"], "page": page, "page_size": page_size}
+
+    def rename_session(self, session_id: str, label: str | None) -> dict:
+        """Set a session's label (None or blank clears it); return its row."""
+        self._known(session_id)
+        if label is not None and not isinstance(label, str):
+            raise _wrong_type("label", "a string or null", label)
+        label = (label or "").strip() or None
+        if label is not None and len(label) > MAX_LABEL:
+            raise ServiceError(
+                "bad_label", f"label must be at most {MAX_LABEL} characters", "label"
+            )
+        self.store.rename_session(session_id, label)
+        return self.session(session_id)
+
+    def set_session_tags(self, session_id: str, tags: list[str] | None) -> dict:
+        """Set a session's tags (a list of short strings; None clears them); return its row."""
+        self._known(session_id)
+        if tags is not None:
+            if not isinstance(tags, list):
+                raise _wrong_type("tags", "a list of strings", tags)
+            tags = self._journal_call(check_names, tags, "tags")
+        self.store.set_tags(session_id, tags)
+        return self.session(session_id)
+
+    def delete_session(self, session_id: str) -> dict:
+        """Delete a session for good: its events, trades, journal and row, and its cached
+        snapshot. Forks of it keep working (each has its own full log)."""
+        self._known(session_id)
+        self.cache.evict(session_id)
+        self.store.delete_session(session_id)
+        self.cache.evict(session_id)  # a worker that restored it meanwhile forgets it too
+        return {"session_id": session_id, "deleted": True}
+
+    def export_session(self, session_id: str) -> dict:
+        """Return the whole session as one JSON-ready dict (row, events, trades, journal and
+        the bars it plays on) that :meth:`import_session` loads on another machine."""
+        self._known(session_id)
+        if self.cache.contains(session_id):
+            with self._open(session_id, write=False) as s:
+                self.store.save(s)
+        doc = session_file.export_session(self.db_engine, session_id)
+        if doc is None:
+            raise ServiceError("unknown_session", f"unknown session: {session_id!r}", "session_id")
+        return _jsonable(doc)
+
+    def export_csv(self, session_id: str) -> dict:
+        """Return a session's events and trades as CSV text: ``{events_csv, trades_csv}``."""
+        self._known(session_id)
+        if self.cache.contains(session_id):
+            with self._open(session_id, write=False) as s:
+                self.store.save(s)
+        return session_file.export_csv(self.db_engine, session_id)
+
+    def import_session(self, doc: dict) -> dict:
+        """Load an exported session (its bars too); return ``{session_id, events,
+        bars_written}``. Refusals: ``bad_file``, ``session_exists``, ``bars_differ``."""
+        try:
+            return session_file.import_session(self.db_engine, doc)
+        except session_file.SessionFileError as exc:
+            raise ServiceError(exc.code, str(exc), "file") from exc
+
+    # journal --------------------------------------------------------------------------
+
+    def journal(self, session_id: str, *, history: bool = False) -> dict:
+        """Return a session's journal: the latest note on the session and on each trade
+        (with older versions when ``history``), and the setup/mistake lists."""
+        if not isinstance(session_id, str) or not session_id.strip():
+            raise _wrong_type("session_id", "a non-empty string", session_id)
+        self._known(session_id)
+        return {
+            "session_id": session_id,
+            "entries": self.journal_store.entries(session_id, history=history),
+            **self.journal_store.lists(),
+        }
+
+    def add_journal(self, body: dict) -> dict:
+        """Add a note: ``{session_id, trade_id?, setup?, text?, tags?, mistakes?, rating?}``;
+        a second note on the same session or trade is its next version. Return the entry."""
+        if not isinstance(body, dict):
+            raise ServiceError("bad_json", "request body must be a JSON object")
+        for name in body:
+            if name not in JOURNAL_FIELDS:
+                raise ServiceError(
+                    "unknown_field", f"no field {name!r}; have {list(JOURNAL_FIELDS)}", name
+                )
+        sid = req_str(body, "session_id")
+        trade_id = req_int(body, "trade_id", required=False)
+        rating = req_int(body, "rating", required=False)
+        for name in ("setup", "text"):
+            if body.get(name) is not None and not isinstance(body[name], str):
+                raise _wrong_type(name, "a string", body[name])
+        for name in ("tags", "mistakes"):
+            value = body.get(name)
+            if value is None:
+                continue
+            if not isinstance(value, list):
+                raise _wrong_type(name, "a list of strings", value)
+            for i, item in enumerate(value):
+                if not isinstance(item, str):
+                    raise _wrong_type(f"{name}[{i}]", "a string", item)
+        self._known(sid)
+        return self._journal_call(
+            self.journal_store.add,
+            sid,
+            trade_id=trade_id,
+            setup=body.get("setup"),
+            text=body.get("text"),
+            tags=body.get("tags"),
+            mistakes=body.get("mistakes"),
+            rating=rating,
+        )
+
+    def journal_lists(self) -> dict:
+        """Return the editable lists: ``{"setups": [...], "mistakes": [...]}``."""
+        return self.journal_store.lists()
+
+    def set_journal_list(self, body: dict) -> dict:
+        """Replace a list: ``{kind: 'setup'|'mistake', names: [...]}``; return both lists."""
+        kind = req_str(body, "kind")
+        names = body.get("names")
+        if names is None:
+            raise _missing("names")
+        if not isinstance(names, list):
+            raise _wrong_type("names", "a list of strings", names)
+        self._journal_call(self.journal_store.set_list, kind, names)
+        return self.journal_store.lists()
+
+    def _journal_call(self, fn, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except JournalError as exc:
+            raise ServiceError(exc.code, str(exc), exc.field) from exc
 
     def replay_check(self, session_id: str) -> CheckResult:
         """Re-run a stored session from its log and compare every event (``ntree

@@ -1,0 +1,101 @@
+"""Schema upgrades on real SQLite files: a database of the previous version, a fresh one."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from ntree import db, migrations
+from ntree.runner import replay_check
+
+FIXTURE = Path(__file__).parent / "fixtures" / "format2_sessions.db"
+
+
+def copy_of_fixture(tmp_path: Path) -> str:
+    path = tmp_path / "old.db"
+    shutil.copy(FIXTURE, path)  # never open the fixture itself: connect switches it to WAL
+    return f"sqlite:///{path}"
+
+
+def columns(engine: sa.Engine, table: str) -> dict[str, dict]:
+    return {c["name"]: {**c, "type": str(c["type"])} for c in sa.inspect(engine).get_columns(table)}
+
+
+def dump(engine: sa.Engine, table: str, order: str) -> list[tuple]:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY {order}").all()
+
+
+def test_a_database_of_the_previous_version_upgrades_in_place_and_every_session_reruns(
+    tmp_path: Path,
+) -> None:
+    url = copy_of_fixture(tmp_path)
+    old = sa.create_engine(url)
+    assert not sa.inspect(old).has_table("alembic_version")
+    sessions_before = dump(old, "replay_sessions", "session_id")
+    events_before = dump(old, "replay_events", "id")
+    trades_before = dump(old, "replay_trades", "session_id, trade_id")
+    old.dispose()
+
+    engine = db.connect(url, create=False)
+
+    with engine.connect() as conn:
+        assert migrations.current(conn) == migrations.head()
+    assert {"player", "label", "tags"} <= set(columns(engine, "replay_sessions"))
+    assert columns(engine, "replay_trades")["exit_ts"]["nullable"]
+    tables = set(sa.inspect(engine).get_table_names())
+    assert {"journal_entries", "journal_lists"} <= tables
+    indexes = {ix["name"] for ix in sa.inspect(engine).get_indexes("replay_sessions")}
+    assert {"ix_sessions_created", "ix_sessions_symbol_created"} <= indexes
+    sessions_after = dump(engine, "replay_sessions", "session_id")
+    assert [row[:17] for row in sessions_after] == sessions_before
+    assert {row[17] for row in sessions_after} == {"human"}  # player of every old session
+    assert dump(engine, "replay_events", "id") == events_before
+    trades_after = dump(engine, "replay_trades", "session_id, trade_id")
+    assert [row[:14] for row in trades_after] == trades_before
+    assert {row[14] for row in trades_after} == {"closed"}
+    for (sid,) in {(row[0],) for row in sessions_after}:
+        result = replay_check(engine, sid)
+        assert result.ok, result.message
+    engine.dispose()
+
+
+def test_upgrading_twice_changes_nothing(tmp_path: Path) -> None:
+    url = copy_of_fixture(tmp_path)
+    db.connect(url).dispose()
+    engine = sa.create_engine(url)
+    before = {t: dump(engine, t, "1") for t in ("replay_sessions", "journal_lists")}
+    schema = {t: columns(engine, t) for t in sa.inspect(engine).get_table_names()}
+
+    assert migrations.upgrade(engine) == migrations.head()  # already at head: a no-op
+
+    assert {t: dump(engine, t, "1") for t in before} == before
+    assert {t: columns(engine, t) for t in sa.inspect(engine).get_table_names()} == schema
+    engine.dispose()
+
+
+def test_a_fresh_database_is_created_at_head_with_the_seeded_journal_lists(tmp_path: Path) -> None:
+    engine = db.connect(f"sqlite:///{tmp_path / 'new.db'}")
+
+    with engine.connect() as conn:
+        assert migrations.current(conn) == migrations.head()
+        names = conn.exec_driver_sql(
+            "SELECT kind, name FROM journal_lists ORDER BY kind, position"
+        ).all()
+    assert ("setup", "band fade") in names and ("mistake", "revenge trade") in names
+    engine.dispose()
+
+
+def test_the_revisions_build_exactly_the_tables_ntree_db_declares(tmp_path: Path) -> None:
+    engine = db.connect(f"sqlite:///{tmp_path / 'new.db'}")
+    upgraded = db.connect(copy_of_fixture(tmp_path))
+
+    for eng in (engine, upgraded):
+        with eng.connect() as conn:
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diff == []
+        eng.dispose()
