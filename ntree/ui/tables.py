@@ -185,7 +185,7 @@ def _log_table(columns: tuple[str, ...], rows: list, id_: str) -> dbc.Table:
 
 
 def log_trades_table(trades: list[dict]) -> dbc.Table:
-    """The session log's closed trades, in order."""
+    """The session log's trades, in order (an open one shows as open)."""
     return _log_table(LOG_TRADE_COLUMNS, [_log_trade_row(t) for t in trades], ids.LOG_TRADES)
 
 
@@ -196,6 +196,8 @@ def log_events_table(events: list[dict]) -> dbc.Table:
 
 def _log_trade_row(t: dict) -> html.Tr:
     long = t["side"] in ("LONG", "BUY")
+    if t.get("status") == "open":  # still open: no exit, hold time or final result yet
+        return _open_trade_row(t, long)
     return html.Tr(
         [
             html.Td(t["trade_id"]),
@@ -220,6 +222,30 @@ def _log_trade_row(t: dict) -> html.Tr:
             ),
             html.Td(fmt.reason(t.get("reason_code"))),
         ]
+    )
+
+
+def _open_trade_row(t: dict, long: bool) -> html.Tr:
+    pnl = t.get("pnl")
+    return html.Tr(
+        [
+            html.Td(t["trade_id"]),
+            html.Td(t["side"], className=f"side {'buy' if long else 'sell'}"),
+            html.Td(t["qty"], className="num"),
+            html.Td(fmt.et_time(t["entry_ts"], year=False, zone=False)),
+            html.Td(f"{t['entry_px']:.2f}", className="num"),
+            html.Td("open", colSpan=3, className="text-muted"),
+            html.Td(
+                "—" if pnl is None else fmt.money(pnl),
+                className=f"num {fmt.pnl_class(pnl or 0)}",
+                title="realized so far",
+            ),
+            html.Td("—", className="num"),
+            html.Td("—" if t.get("mae") is None else f"-{t['mae']:.2f}", className="num pnl-neg"),
+            html.Td("—" if t.get("mfe") is None else f"+{t['mfe']:.2f}", className="num pnl-pos"),
+            html.Td("open"),
+        ],
+        className="trade-open",
     )
 
 

@@ -1,0 +1,30 @@
+"""The film room's tables render what the service gives, an open trade included."""
+
+from __future__ import annotations
+
+from ntree.ui import tables
+
+
+def _texts(component) -> list[str]:
+    out: list[str] = []
+    children = getattr(component, "children", None)
+    if isinstance(children, str | int | float):
+        out.append(str(children))
+    elif isinstance(children, list):
+        for child in children:
+            out.extend(_texts(child))
+    elif children is not None:
+        out.extend(_texts(children))
+    return out
+
+
+def test_log_trades_table_shows_an_open_trade_as_open(replay_service) -> None:
+    svc = replay_service
+    start = {"symbol": "SPY", "t_start": "2024-08-06", "t_end": "2024-08-06", "disp_tf": "5m"}
+    sid = svc.start(start)["session_id"]
+    svc.command("place", {"session_id": sid, "side": "BUY", "type": "MARKET", "qty": 10})
+    svc.command("step", {"session_id": sid, "disp_steps": 2})
+    trades = svc.trades(sid)
+    assert [t["status"] for t in trades] == ["open"]
+    texts = _texts(tables.log_trades_table(trades))
+    assert "open" in texts and "10" in texts
