@@ -11,7 +11,7 @@ import copy
 
 from ntree.engine.events import EventType
 from ntree.engine.orders import ORDER_TYPES as ENGINE_ORDER_TYPES
-from ntree.market import DISP_TFS, TICK
+from ntree.engine.ticks import DISP_TFS, TICK
 from ntree.service.core import (
     MAX_CANDLES,
     MAX_NOTE,

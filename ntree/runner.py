@@ -28,7 +28,8 @@ from ntree.engine import (
     SessionConfig,
 )
 from ntree.engine.events import LOG_FORMAT
-from ntree.market import EXCHANGE_TZ, calendar, parse_disp_tf, sessions
+from ntree.engine.ticks import EXCHANGE_TZ, parse_disp_tf
+from ntree.market import calendar, sessions
 from ntree.store import SessionStore
 
 #: Trading sessions of history loaded before t_start to warm up indicators.

@@ -25,7 +25,8 @@ from dash import (
 from dash.exceptions import PreventUpdate
 
 from ntree.engine import FILL_MODEL_DEFAULTS
-from ntree.market import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick, sessions
+from ntree.engine.ticks import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick
+from ntree.market import sessions
 from ntree.ui import figures, ids
 from ntree.ui import format as fmt
 from ntree.ui.cockpit import HOTKEYS, Action, handle

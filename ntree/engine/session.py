@@ -19,7 +19,7 @@ from operator import itemgetter
 import numpy as np
 import pandas as pd
 
-from ntree.aggregate import aggregate, bucket_codes, local_days
+from ntree.engine.aggregate import aggregate, bucket_codes, local_days
 from ntree.engine.book import TriggerBook
 from ntree.engine.commands import (
     COMMANDS,
@@ -50,6 +50,7 @@ from ntree.engine.fills import (
     stop_fill_price,
     trigger_distance,
 )
+from ntree.engine.indicators import add_indicators
 from ntree.engine.orders import (
     LIMIT,
     MARKET,
@@ -63,9 +64,8 @@ from ntree.engine.orders import (
     Order,
 )
 from ntree.engine.portfolio import Portfolio, _money
+from ntree.engine.ticks import EXCHANGE_TZ, disp_tf_label, parse_disp_tf, round_to_tick
 from ntree.engine.views import CANDLE_COLUMNS, SessionViews
-from ntree.indicators import add_indicators
-from ntree.market import EXCHANGE_TZ, disp_tf_label, parse_disp_tf, round_to_tick
 
 NS_PER_MIN = 60_000_000_000
 _EXIT_REASONS = {"tp": "target", "sl": "stop", "flatten": "flatten"}

@@ -12,10 +12,10 @@ import pandas as pd
 
 from ntree.engine.events import iso_utc
 from ntree.engine.fills import FILL_MODEL_KNOBS
+from ntree.engine.indicators import INDICATOR_COLUMNS
 from ntree.engine.orders import WORKING
 from ntree.engine.portfolio import _money
-from ntree.indicators import INDICATOR_COLUMNS
-from ntree.market import disp_tf_label
+from ntree.engine.ticks import disp_tf_label
 
 CANDLE_COLUMNS = ("open", "high", "low", "close", "volume", *INDICATOR_COLUMNS)
 

@@ -22,7 +22,7 @@ from ntree.cache import SessionCache, UnknownSession
 from ntree.engine import FILL_MODEL_KNOBS, MAX_SPEED, EngineError
 from ntree.engine.orders import ORDER_TYPE_ALIASES
 from ntree.engine.orders import ORDER_TYPES as ENGINE_ORDER_TYPES
-from ntree.market import DISP_TFS, TICK, is_on_tick
+from ntree.engine.ticks import DISP_TFS, TICK, is_on_tick
 from ntree.runner import fork_session, open_session, restore_session
 from ntree.runner import parse_time as runner_parse_time
 from ntree.service.errors import ServiceError

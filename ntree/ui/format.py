@@ -7,7 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ntree.engine import FILL_MODEL_DEFAULTS
-from ntree.market import EXCHANGE_TZ
+from ntree.engine.ticks import EXCHANGE_TZ
 
 ORDER_KIND = {"LIMIT": "LMT", "STOP": "STP", "MARKET": "MKT"}
 
