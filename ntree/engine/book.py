@@ -1,7 +1,7 @@
 """The working orders as the bar loop reads them: trigger levels, sorted.
 
 A bar can fill an order only by reaching its *level*
-(:func:`~ntree.engine.fills.trigger_level`: a buy limit's price less the ticks it must trade
+(:func:`~ntree.engine.fills.trigger_levels`: a buy limit's price less the ticks it must trade
 through and a sell stop's price, from above, by the bar's low; a sell limit's plus those
 ticks and a buy stop's, by its high). Sorted nearest-first, the book answers the loop's two
 questions without walking every order:
@@ -20,7 +20,7 @@ import math
 from collections.abc import Iterable
 from operator import itemgetter
 
-from ntree.engine.fills import trigger_level
+from ntree.engine.fills import trigger_levels
 from ntree.engine.orders import MARKET, Order
 
 NEVER = 1 << 62  # a bar index no session reaches
@@ -33,8 +33,7 @@ class TriggerBook:
     __slots__ = ("lows", "highs", "markets", "next_live")
 
     def __init__(self, orders: Iterable[Order], now: int, through: float) -> None:
-        lows: list[tuple[float, Order]] = []  # reached by a bar's low; highest level first
-        highs: list[tuple[float, Order]] = []  # reached by a bar's high; lowest level first
+        priced: list[Order] = []  # limits and stops, placed by fills.trigger_levels
         markets: list[Order] = []
         next_live = NEVER
         for order in orders:
@@ -45,8 +44,9 @@ class TriggerBook:
             elif order.type == MARKET:
                 markets.append(order)
             else:
-                by_low, level = trigger_level(order.type, order.side, order.price, through)
-                (lows if by_low else highs).append((level, order))
+                priced.append(order)
+        # lows: reached by a bar's low, highest level first; highs: by its high, lowest first.
+        lows, highs = trigger_levels(priced, through)
         lows.sort(key=_level, reverse=True)
         highs.sort(key=_level)
         self.lows, self.highs, self.markets, self.next_live = lows, highs, markets, next_live

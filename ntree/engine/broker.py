@@ -11,29 +11,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from ntree.engine.args import MAX_COUNT, given, tick_price
+from ntree.engine.args import PriceGrid
 from ntree.engine.book import TriggerBook
 from ntree.engine.clock import NS_PER_MIN, Clock
 from ntree.engine.errors import EngineError
-from ntree.engine.eventlog import EventLog, _new_tuple
+from ntree.engine.eventlog import EventLog
 from ntree.engine.events import EventType
 from ntree.engine.fills import FillModel
 from ntree.engine.orders import (
     LIMIT,
     MARKET,
     SIDE_NAMES,
-    SIDES,
     STOP,
     WORKING,
     Fill,
     Order,
     checked_bracket,
+    checked_items,
     checked_place,
 )
 from ntree.engine.portfolio import Portfolio, _money
 
 _EXIT_REASONS = {"tp": "target", "sl": "stop", "flatten": "flatten"}
-PLACE_ARGS = frozenset(("side", "type", "qty", "price", "tag", "oco_group", "bracket"))
 _SCAN_CHUNK = 512
 _SHORT_SPAN = 48  # below this many bars a Python loop beats numpy's call overhead
 
@@ -56,7 +55,7 @@ class PaperBroker:
         self._exits: dict[int, Order] = {}  # those of them that are bracket exits (tp/sl)
         self._book: TriggerBook | None = None  # the live orders by trigger level, once built
         self.fills: list[Fill] = []
-        self._tick_prices: dict[float, float] = {}  # a price checked -> its tick-grid float
+        self.prices = PriceGrid(fill_model.tick)
         self._next_oid = 1
         self._next_group = 1
         self._pending_mods = 0  # modifies made while flat: counted on the next trade
@@ -65,80 +64,30 @@ class PaperBroker:
         return {**self.__dict__, "_book": None}  # rebuilt when needed
 
     # --- checks ----------------------------------------------------------------------------
-    def check_price(self, price: object, name: str = "price") -> float:
-        """Return ``price`` on the session's tick grid, or raise bad_price / off_tick."""
-        if price.__class__ is float:
-            on_tick = self._tick_prices.get(price)
-            if on_tick is not None:  # a session quotes few price levels, over and over
-                return on_tick
-        on_tick = tick_price(price, self.fill_model.tick, name)
-        if price.__class__ is float:
-            self._tick_prices[price] = on_tick
-        return on_tick
-
     def new_order(self, args: dict) -> Order:
         """Check ``place``'s arguments (a dict without None values) and make the order."""
-        sign, type, qty, price, tag, oco_group, bracket = checked_place(
-            args, self.check_price, self.clock.last_price
-        )
-        oid = self._take_id()
-        return Order(oid, sign, type, qty, price, self.live_from(), tag, oco_group, bracket)
+        return self._make_orders([checked_place(args, self.prices.check, self.clock.last_close)])[0]
 
     def new_orders(self, orders: object) -> tuple[list[dict], list[Order]]:
         """Check ``replace_orders``' items and make their orders: return (the items as
-        logged, the orders). One bad item raises, and the ids taken are given back."""
-        first_oid = self._next_oid
-        try:
-            if not isinstance(orders, list):
-                raise EngineError("bad_orders", f"orders must be a list, got {orders!r}")
-            items, new = [], []
-            live_from = self.live_from()
-            on_tick = self._tick_prices
-            for n, item in enumerate(orders):
-                if item.__class__ is dict and len(item) == 4:
-                    # The usual item, a limit or stop at a price already seen: the checks of
-                    # new_order, inline (a bot re-lays its ladder every bar).
-                    side, type_, qty = item.get("side"), item.get("type"), item.get("qty")
-                    price = item.get("price")
-                    if (
-                        side.__class__ is str
-                        and type_.__class__ is str
-                        and (side == "BUY" or side == "SELL")
-                        and (type_ == LIMIT or type_ == STOP)
-                        and qty.__class__ is int
-                        and 0 < qty <= MAX_COUNT
-                        and price.__class__ is float
-                        and (px := on_tick.get(price)) is not None
-                    ):
-                        items.append({"side": side, "type": type_, "qty": qty, "price": price})
-                        oid = self._next_oid
-                        self._next_oid = oid + 1
-                        new.append(Order(oid, SIDES[side], type_, qty, px, live_from))
-                        continue
-                items.append(self._checked_item(n, item))
-                new.append(self._item_order(n, items[-1]))
-        except EngineError:
-            self._next_oid = first_oid
-            raise
-        return items, new
+        logged, the orders). One bad item raises, and no order is made."""
+        items, specs = checked_items(orders, self.prices, self.clock.last_close)
+        return items, self._make_orders(specs)
 
-    def _checked_item(self, n: int, item: object) -> dict:
-        if not isinstance(item, dict) or not PLACE_ARGS.issuperset(item):
-            raise EngineError(
-                "bad_orders",
-                f"orders[{n}] must be an object with keys from {sorted(PLACE_ARGS)}, got {item!r}",
-            )
-        return given(item, copy=True)
-
-    def _item_order(self, n: int, args: dict) -> Order:
-        try:
-            return self.new_order(args)
-        except EngineError as err:
-            raise EngineError(err.code, f"orders[{n}]: {err.message}") from None
+    def _make_orders(self, specs: list[tuple]) -> list[Order]:
+        """Make the orders of checked fields, with the next ids, live after the latency."""
+        live_from = self.clock.i + self.fill_model.latency_bars  # as self.live_from()
+        oid = self._next_oid
+        self._next_oid = oid + len(specs)
+        orders = []
+        for sign, type_, qty, price, tag, oco_group, bracket in specs:
+            orders.append(Order(oid, sign, type_, qty, price, live_from, tag, oco_group, bracket))
+            oid += 1
+        return orders
 
     def check_bracket(self, side: int, ref: float, bracket: object) -> dict:
         """Return a bracket's prices, checked against the side and the reference price."""
-        return checked_bracket(side, ref, bracket, self.check_price)
+        return checked_bracket(side, ref, bracket, self.prices.check)
 
     def working_order(self, order_id: object) -> Order:
         """Return the working order with this id, or raise unknown_order."""
@@ -166,14 +115,14 @@ class PaperBroker:
         self.orders[order.order_id] = order
         self._book = None
 
-    def replace(self, new: list[Order]) -> list[int]:
-        """Cancel every working order (silently: the caller logs it) for ``new``; return the
-        ids canceled."""
+    def replace(self, new: dict[int, Order]) -> list[int]:
+        """Cancel every working order (silently: the caller logs it) for ``new`` (by id);
+        return the ids canceled."""
         canceled = list(self.orders)
         for order in self.orders.values():
             order.apply("cancel")
         self._exits.clear()
-        self.orders = {order.order_id: order for order in new}
+        self.orders = new
         self._book = None
         return canceled
 
@@ -280,7 +229,7 @@ class PaperBroker:
         realized = pf.fill(-qty, px, ts, "session_end")
         side = SIDE_NAMES[-1 if qty > 0 else 1]
         self.fills.append(Fill(None, side, abs(qty), px, ts, "session_end"))
-        payload = {
+        payload = {  # the FILL payload, as _fill's
             "order_id": None,
             "side": side,
             "qty": abs(qty),
@@ -295,27 +244,23 @@ class PaperBroker:
     # --- the bar loop ----------------------------------------------------------------------
     def run(self, target: int) -> None:
         """Play the 1m bars from the cursor up to ``target`` and move the cursor there."""
-        if target <= self.clock.i:
-            return
-        if self.bulk_skip:
-            self._run_skipping(self.clock.i, target)
-        else:
-            self._run_per_bar(self.clock.i, target)
-        self.clock.move(target)
-
-    def _run_skipping(self, i: int, target: int) -> None:
-        """Mark in bulk the bars no live order can reach; process the others one by one."""
+        i = self.clock.i
+        if not self.bulk_skip:
+            self._run_per_bar(i, target)
+            i = target
+        # Bars no live order can reach are marked in bulk, the others processed one by one.
         while i < target:
             if not self.orders:
                 self._mark_span(i, target)
-                return
+                break
             k = self._next_trigger(i, target)
             if k > i:
                 self._mark_span(i, k)
                 if k >= target:
-                    return
+                    break
             self._process_bar(k)  # a bar _next_trigger returns has a live order
             i = k + 1
+        self.clock.move(max(i, target))
 
     def _run_per_bar(self, i: int, target: int) -> None:
         """The naive loop the skipping one must agree with: every bar on its own, marked by
@@ -412,7 +357,7 @@ class PaperBroker:
 
     def _fill(self, order: Order, px: float, k: int) -> None:
         """Fill ``order`` at ``px`` on bar ``k``, then its OCO group, bracket and exits."""
-        pf = self.portfolio
+        pf, log = self.portfolio, self.log
         oid, role = order.order_id, order.role
         order.apply("fill")
         del self.orders[oid]
@@ -421,30 +366,17 @@ class PaperBroker:
         if self._exits:
             self._exits.pop(oid, None)
         if order.type == STOP:
-            self.log.emit(
-                EventType.STOP_TRIGGERED, {"order_id": oid, "stop": order.price, "role": role}, k
-            )
+            stop = {"order_id": oid, "stop": order.price, "role": role}
+            log.emit(EventType.STOP_TRIGGERED, stop, k)
         was_flat = pf.qty == 0
         ts = self.clock.t[k]
         realized = pf.fill(order.side * order.qty, px, ts, _EXIT_REASONS.get(role, "exit"))
         if was_flat and pf.open_trade is not None:
             pf.open_trade.mods_count += self._pending_mods
             self._pending_mods = 0
-        self._log_fill(order, px, realized, k)
-        if order.oco_group is not None:
-            for other in [o for o in self.orders.values() if o.oco_group == order.oco_group]:
-                self.cancel(other, "oco", i=k)
-        # A bracket protects the position its order opened or added to; on an order that only
-        # reduced the position its tp/sl would sit on the wrong side and fill at once.
-        if order.bracket and pf.qty * order.side > 0:
-            self.open_bracket(order.bracket, k + 1, oid, k)
-        if self._exits:
-            self._follow_position(k)
-
-    def _log_fill(self, order: Order, px: float, realized: float, k: int) -> None:
-        pf = self.portfolio
-        oid, side, role = order.order_id, SIDE_NAMES[order.side], order.role
-        self.fills.append(_new_tuple(Fill, (oid, side, order.qty, px, self.clock.t[k], role)))
+        side = SIDE_NAMES[order.side]
+        self.fills.append(Fill(oid, side, order.qty, px, ts, role))
+        # The FILL payload (as close_out's): the fill, and the position after it.
         payload = {
             "order_id": oid,
             "side": side,
@@ -455,9 +387,18 @@ class PaperBroker:
             "avg_price": _money(pf.avg_price),
             "realized_pnl": _money(realized),
         }
-        self.log.emit(EventType.FILL, payload, k)
+        log.emit(EventType.FILL, payload, k)
         if role == "tp":
-            self.log.emit(EventType.TARGET_FILLED, {"order_id": oid, "price": px}, k)
+            log.emit(EventType.TARGET_FILLED, {"order_id": oid, "price": px}, k)
+        if order.oco_group is not None:
+            for other in [o for o in self.orders.values() if o.oco_group == order.oco_group]:
+                self.cancel(other, "oco", i=k)
+        # A bracket protects the position its order opened or added to; on an order that only
+        # reduced the position its tp/sl would sit on the wrong side and fill at once.
+        if order.bracket and pf.qty * order.side > 0:
+            self.open_bracket(order.bracket, k + 1, oid, k)
+        if self._exits:
+            self._follow_position(k)
 
     def _follow_position(self, k: int) -> None:
         """Keep bracket exits sized to the position; drop them once it is flat or flipped."""

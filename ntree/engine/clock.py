@@ -114,9 +114,8 @@ class Clock:
         """Return the open time of the display bar 1m bar ``i`` lies in."""
         return int(self._ts_market_arr[i if i < self.n else -1])
 
-    @property
-    def last_price(self) -> float:
-        """The close of the last 1m bar played (before any: the first open)."""
+    def last_close(self) -> float:
+        """Return the close of the last 1m bar played (before any: the first open)."""
         return self.c[self.i - 1] if self.i > 0 else self.o[0]
 
     @property

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import numbers
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 import pandas as pd
@@ -83,6 +83,23 @@ _AMOUNTS = {  # name: (zero allowed, the largest value)
     "initial_cash": (False, 10**15),
     "commission_per_share": (True, 1_000),
 }
+
+
+def checked_config(config: SessionConfig) -> SessionConfig:
+    """Return ``config`` with its times in UTC and its settings checked (or raise)."""
+    t_start = pd.Timestamp(config.t_start)
+    t_end = pd.Timestamp(config.t_end)
+    if t_start.tzinfo is None or t_end.tzinfo is None:
+        raise EngineError("bad_time", "t_start and t_end must be timezone-aware (UTC)")
+    if t_start >= t_end:
+        raise EngineError("bad_range", f"t_start {t_start} must be before t_end {t_end}")
+    return replace(
+        config,
+        disp_tf=parse_disp_tf(config.disp_tf),
+        t_start=t_start.tz_convert("UTC"),
+        t_end=t_end.tz_convert("UTC"),
+        **checked_settings(config),
+    )
 
 
 def checked_settings(config: SessionConfig) -> dict:

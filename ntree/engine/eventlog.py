@@ -6,8 +6,6 @@ from __future__ import annotations
 from ntree.engine.clock import Clock
 from ntree.engine.events import Event
 
-_new_tuple = tuple.__new__  # a named tuple without its argument parsing (hot loop only)
-
 
 class EventLog:
     """Append events stamped with the times of a 1m bar (by default the cursor's)."""
@@ -25,7 +23,7 @@ class EventLog:
             i = clock.i
         self.seq = seq = self.seq + 1
         if i < clock.n:
-            ev = _new_tuple(Event, (seq, clock.t[i], clock.tm[i], etype, payload))
+            ev = Event(seq, clock.t[i], clock.tm[i], etype, payload)
         else:
             ev = Event(seq, clock.ts_exec(i), clock.ts_market(i), etype, payload)
         self._pending.append(ev)

@@ -17,7 +17,7 @@ decides a fill's price, a trigger level or which of several orders a bar fills.
   nearest the bar's open (then the lowest order id) decides the bar's direction; only orders
   of that direction fill in that bar, the others stay working.
 
-- Trigger levels: a bar can fill an order only by reaching its level (:func:`trigger_level`),
+- Trigger levels: a bar can fill an order only by reaching its level (:func:`trigger_levels`),
   a buy limit's price less the ticks it must trade through, a sell limit's plus them, a stop's
   price; the broker's :class:`~ntree.engine.book.TriggerBook` sorts the orders by it.
 
@@ -26,7 +26,8 @@ Every function is pure; ``side`` is +1 for BUY and -1 for SELL.
 
 from __future__ import annotations
 
-from dataclasses import astuple, dataclass, fields
+from collections.abc import Iterable
+from dataclasses import astuple, dataclass, field, fields
 from operator import itemgetter
 
 from ntree.engine.orders import LIMIT, STOP, Order
@@ -47,11 +48,11 @@ class FillModel:
     direction_lock: bool = True
     commission_per_share: float = 0.0
     tick: float = 0.01
+    #: How far beyond its price a bar must trade to fill a limit order (derived).
+    through: float = field(init=False, repr=False, compare=False)
 
-    @property
-    def through(self) -> float:
-        """How far beyond its price a bar must trade to fill a limit order."""
-        return self.limit_fill_ticks_worse * self.tick
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "through", self.limit_fill_ticks_worse * self.tick)
 
     def fill_price(self, order: Order, o: float, h: float, lo: float) -> float | None:
         """Return the price ``order`` fills at on this bar (slipped), or None."""
@@ -74,15 +75,29 @@ class FillModel:
 
 
 #: The fill model's knobs (SessionConfig fields), as a session's state shows them.
-FILL_MODEL_KNOBS = tuple(f.name for f in fields(FillModel) if f.name != "tick")
-assert astuple(FillModel()) == (0, 0, 0, True, 0.0, 0.01), "the v1 perfect fill"
+FILL_MODEL_KNOBS = tuple(f.name for f in fields(FillModel) if f.init and f.name != "tick")
+assert astuple(FillModel()) == (0, 0, 0, True, 0.0, 0.01, 0.0), "the v1 perfect fill"
 
 
-def trigger_level(order_type: str, side: int, price: float, through: float) -> tuple[bool, float]:
-    """Return (reached by the bar's low?, the level) of a limit or stop order."""
-    if order_type == LIMIT:
-        return (True, price - through) if side == BUY else (False, price + through)
-    return (False, price) if side == BUY else (True, price)  # a buy stop triggers going up
+def trigger_levels(
+    orders: Iterable[Order], through: float
+) -> tuple[list[tuple[float, Order]], list[tuple[float, Order]]]:
+    """Return the (level, order) pairs of the limit and stop orders a bar's low reaches and
+    of those its high reaches: a buy limit's level is its price less the ticks it must trade
+    through, a sell limit's its price plus them, a stop's its price."""
+    lows: list[tuple[float, Order]] = []
+    highs: list[tuple[float, Order]] = []
+    for order in orders:
+        if order.type == LIMIT:
+            if order.side == BUY:
+                lows.append((order.price - through, order))
+            else:
+                highs.append((order.price + through, order))
+        elif order.side == BUY:  # a buy stop triggers on the way up
+            highs.append((order.price, order))
+        else:
+            lows.append((order.price, order))
+    return lows, highs
 
 
 def limit_fill_price(

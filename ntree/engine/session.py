@@ -12,15 +12,15 @@ and the same commands always give the same log, byte for byte.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from ntree.engine.aggregate import bucket_codes
 from ntree.engine.args import given, loggable, plain, positive_int
 from ntree.engine.broker import PaperBroker
 from ntree.engine.clock import Clock, data_fingerprint
+from ntree.engine.command_methods import SessionCommands
 from ntree.engine.commands import (
     COMMANDS,
     Cancel,
@@ -39,16 +39,10 @@ from ntree.engine.commands import (
     SetSpeed,
     Step,
 )
-from ntree.engine.config import (
-    FILL_MODEL_DEFAULTS,
-    MAX_SPEED,
-    SessionConfig,
-    checked_settings,
-)
+from ntree.engine.config import FILL_MODEL_DEFAULTS, MAX_SPEED, SessionConfig, checked_config
 from ntree.engine.errors import EngineError
 from ntree.engine.eventlog import EventLog
 from ntree.engine.events import LOG_FORMAT, Event, EventType, iso_utc
-from ntree.engine.orders import Fill, Order
 from ntree.engine.portfolio import Portfolio, _money
 from ntree.engine.replay import rebuild
 from ntree.engine.ticks import EXCHANGE_TZ, disp_tf_label, parse_disp_tf
@@ -77,7 +71,7 @@ class StepResult:
     done: bool
 
 
-class ReplaySession(SessionViews):
+class ReplaySession(SessionCommands, SessionViews):
     """Replay one symbol between ``t_start`` and ``t_end`` on display bars of ``disp_tf``.
 
     ``bars_1m`` holds the 1-minute bars (UTC ``ts`` index, OHLCV); those before ``t_start``
@@ -86,7 +80,7 @@ class ReplaySession(SessionViews):
     """
 
     def __init__(self, config: SessionConfig, bars_1m: pd.DataFrame, *, bulk_skip: bool = True):
-        config = _checked_config(config)
+        config = checked_config(config)
         n_in = int(bars_1m.index.searchsorted(config.t_end))  # the index is sorted
         bars = bars_1m if n_in == len(bars_1m) else bars_1m.iloc[:n_in]
         self.config = config
@@ -113,75 +107,9 @@ class ReplaySession(SessionViews):
         }
         self.log.emit(EventType.SESSION_START, start)
 
-    # --- what other modules read -------------------------------------------------------
-    @property
-    def i(self) -> int:
-        """The cursor: the index of the next 1m bar to play."""
-        return self.clock.i
-
-    @property
-    def n(self) -> int:
-        return self.clock.n
-
-    @property
-    def i_start(self) -> int:
-        return self.clock.i_start
-
-    @property
-    def bars(self) -> pd.DataFrame:
-        return self.clock.bars
-
-    @property
-    def ts(self) -> np.ndarray:
-        return self.clock.ts
-
-    @property
-    def codes(self) -> np.ndarray:
-        return self.clock.codes
-
-    @property
-    def disp_tf(self) -> int:
-        return self.clock.disp_tf
-
-    @property
-    def at_boundary(self) -> bool:
-        """True when the cursor stands between two display bars (orders may change)."""
-        return self.clock.at_boundary
-
-    def _boundary(self, i: int) -> bool:
-        return self.clock.boundary(i)
-
-    @property
-    def orders(self) -> dict[int, Order]:
-        return self.broker.orders
-
-    @property
-    def fills(self) -> list[Fill]:
-        return self.broker.fills
-
-    @property
-    def bulk_skip(self) -> bool:
-        return self.broker.bulk_skip
-
-    @property
-    def last_price(self) -> float:
-        return self.clock.last_price
-
-    @property
-    def last_event_id(self) -> int:
-        return self.log.seq
-
     def drain_events(self) -> list[Event]:
         """Return the events since the last drain (the store persists them)."""
         return self.log.drain()
-
-    def pending_events(self) -> list[Event]:
-        """Return the events not yet drained, leaving them pending."""
-        return self.log.pending()
-
-    def rewind_target(self, disp_bars: int) -> int:
-        """Return the 1m index that lies ``disp_bars`` display bars before the cursor."""
-        return self.clock.rewind_target(disp_bars)
 
     # --- guards ------------------------------------------------------------------------
     def _check_active(self) -> None:
@@ -256,8 +184,8 @@ class ReplaySession(SessionViews):
             if not self.ended:
                 self._reject({"op": "replace_orders", "args": {"orders": plain(orders)}}, err)
             raise
-        canceled = self.broker.replace(new)
         ids = [order.order_id for order in new]
+        canceled = self.broker.replace(dict(zip(ids, new, strict=True)))
         # The orders placed are the command's items, in order, with these ids.
         payload = {
             "cmd": {"op": "replace_orders", "args": {"orders": items}},
@@ -283,7 +211,7 @@ class ReplaySession(SessionViews):
             elif order.type == "MARKET":
                 raise EngineError("bad_price", "a MARKET order takes no price")
             else:
-                new_price = self.broker.check_price(price)
+                new_price = self.broker.prices.check(price)
         except EngineError as err:
             self._reject(cmd, err)
             raise
@@ -387,7 +315,7 @@ class ReplaySession(SessionViews):
             args = {"disp_steps": n}
         self.log.emit(EventType.STEP, {"cmd": {"op": "step", "args": args}})
         self.broker.run(target)
-        equity = self.portfolio.equity(clock.last_price)
+        equity = self.portfolio.equity(clock.last_close())
         self.equity_curve.append((clock.ts_exec(clock.i), _money(equity)))
         if clock.i >= clock.n:
             self._finish("data_end", None)
@@ -416,70 +344,6 @@ class ReplaySession(SessionViews):
         if handler is None:
             raise EngineError("bad_command", f"not a command: {command!r}")
         return handler(self, command)
-
-    def place(
-        self,
-        side: str,
-        type: str,
-        qty: int,
-        price: float | None = None,
-        tag: str | None = None,
-        oco_group: str | None = None,
-        bracket: dict | None = None,
-    ) -> int:
-        """Place an order, live from the next 1m bar; return its id."""
-        return self._place(Place(side, type, qty, price, tag, oco_group, bracket))
-
-    def cancel(self, order_id: int) -> None:
-        """Cancel a working order."""
-        self._cancel_order(Cancel(order_id))
-
-    def cancel_all(self) -> int:
-        """Cancel every working order; return how many were canceled."""
-        return self._cancel_all(CancelAll())
-
-    def replace_orders(self, orders: list[dict]) -> list[int]:
-        """Cancel every working order and place ``orders`` (place's arguments) instead, all
-        or nothing, as one ORDERS_REPLACED event; return the new ids."""
-        return self._replace_orders(ReplaceOrders(orders))
-
-    def modify(self, order_id: int, price: float | None = None, qty: int | None = None) -> None:
-        """Change a working order's price and/or qty (same id; counted in mods_count)."""
-        self._modify(Modify(order_id, price, qty))
-
-    def flatten(self) -> None:
-        """Cancel every working order and close the position at the next 1m bar's open."""
-        self._flatten(Flatten())
-
-    def set_bracket(self, tp: float | None = None, sl: float | None = None) -> None:
-        """Attach a take-profit and/or stop-loss (an OCO pair) to the open position."""
-        self._set_bracket(SetBracket(tp, sl))
-
-    def pause(self) -> None:
-        self._pause(Pause())
-
-    def play(self) -> None:
-        self._play(Play())
-
-    def set_speed(self, speed: float) -> None:
-        """Set the pacing (display bars per minute in the UI); it never changes results."""
-        self._set_speed(SetSpeed(speed))
-
-    def note(self, text: str) -> None:
-        self._note(Note(text))
-
-    def set_disp_tf(self, disp_tf: int | str) -> None:
-        """Switch the display timeframe at a boundary both frames share."""
-        self._switch_disp_tf(SetDispTf(disp_tf))
-
-    def advance(self, disp_steps: int | None = None, exec_steps: int | None = None) -> list[Event]:
-        """Move the clock exactly as :meth:`step` does, without building the screen's views
-        (for bots and headless runs); return the events since the previous step."""
-        return self._advance(Step(disp_steps, exec_steps))
-
-    def end(self) -> None:
-        """End the session now: flatten at the last 1m close and write the summary."""
-        self._end(End())
 
     def step(self, disp_steps: int | None = None, exec_steps: int | None = None) -> StepResult:
         """Advance by ``disp_steps`` display bars (default 1) or ``exec_steps`` 1m bars.
@@ -522,23 +386,6 @@ class ReplaySession(SessionViews):
             upto_exec_index=upto_exec_index,
             bulk_skip=bulk_skip,
         )
-
-
-def _checked_config(config: SessionConfig) -> SessionConfig:
-    """Return ``config`` with its times in UTC and its settings checked (or raise)."""
-    t_start = pd.Timestamp(config.t_start)
-    t_end = pd.Timestamp(config.t_end)
-    if t_start.tzinfo is None or t_end.tzinfo is None:
-        raise EngineError("bad_time", "t_start and t_end must be timezone-aware (UTC)")
-    if t_start >= t_end:
-        raise EngineError("bad_range", f"t_start {t_start} must be before t_end {t_end}")
-    return replace(
-        config,
-        disp_tf=parse_disp_tf(config.disp_tf),
-        t_start=t_start.tz_convert("UTC"),
-        t_end=t_end.tz_convert("UTC"),
-        **checked_settings(config),
-    )
 
 
 def _new_york(ts_ns: int) -> pd.Timestamp:

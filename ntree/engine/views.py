@@ -7,6 +7,8 @@ methods only read the session's state (what the API, the cockpit and bots look a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
@@ -18,9 +20,100 @@ from ntree.engine.orders import WORKING
 from ntree.engine.portfolio import _money
 from ntree.engine.ticks import disp_tf_label
 
+if TYPE_CHECKING:
+    from ntree.engine.broker import PaperBroker
+    from ntree.engine.clock import Clock
+    from ntree.engine.config import SessionConfig
+    from ntree.engine.eventlog import EventLog
+    from ntree.engine.events import Event
+    from ntree.engine.fills import FillModel
+    from ntree.engine.orders import Fill, Order
+    from ntree.engine.portfolio import Portfolio
+
 
 class SessionViews:
-    """What a screen or a bot reads from a :class:`ReplaySession` (never changes it)."""
+    """What a screen or a bot reads from a :class:`ReplaySession` (never changes it).
+
+    The session's parts: ``clock`` (:class:`~ntree.engine.clock.Clock`), ``broker``
+    (:class:`~ntree.engine.broker.PaperBroker`), ``portfolio``, ``log`` and ``config``.
+    """
+
+    clock: Clock
+    broker: PaperBroker
+    portfolio: Portfolio
+    log: EventLog
+    config: SessionConfig
+    fill_model: FillModel
+    ended: bool
+    paused: bool
+    speed: float
+
+    # --- the parts, as other modules read them ------------------------------------------
+    @property
+    def i(self) -> int:
+        """The cursor: the index of the next 1m bar to play."""
+        return self.clock.i
+
+    @property
+    def n(self) -> int:
+        return self.clock.n
+
+    @property
+    def i_start(self) -> int:
+        return self.clock.i_start
+
+    @property
+    def bars(self) -> pd.DataFrame:
+        return self.clock.bars
+
+    @property
+    def ts(self) -> np.ndarray:
+        return self.clock.ts
+
+    @property
+    def codes(self) -> np.ndarray:
+        return self.clock.codes
+
+    @property
+    def disp_tf(self) -> int:
+        return self.clock.disp_tf
+
+    @property
+    def at_boundary(self) -> bool:
+        """True when the cursor stands between two display bars (orders may change)."""
+        return self.clock.at_boundary
+
+    def _boundary(self, i: int) -> bool:
+        return self.clock.boundary(i)
+
+    @property
+    def orders(self) -> dict[int, Order]:
+        return self.broker.orders
+
+    @property
+    def fills(self) -> list[Fill]:
+        return self.broker.fills
+
+    @property
+    def bulk_skip(self) -> bool:
+        return self.broker.bulk_skip
+
+    @property
+    def last_price(self) -> float:
+        clock = self.clock  # as clock.last_close(), one call less for a bot's every step
+        return clock.c[clock.i - 1] if clock.i > 0 else clock.o[0]
+
+    @property
+    def last_event_id(self) -> int:
+        return self.log.seq
+
+    def pending_events(self) -> list[Event]:
+        """Return the events not yet drained, leaving them pending."""
+        return self.log.pending()
+
+    def rewind_target(self, disp_bars: int) -> int:
+        """Return the 1m index that lies ``disp_bars`` display bars before the cursor."""
+        return self.clock.rewind_target(disp_bars)
 
     @property
     def equity(self) -> float:
