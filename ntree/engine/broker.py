@@ -126,7 +126,9 @@ class PaperBroker:
         self._book = None
         return canceled
 
-    def cancel(self, order: Order, reason: str, cmd: dict | None = None, i: int | None = None):
+    def cancel(
+        self, order: Order, reason: str, cmd: dict | None = None, i: int | None = None
+    ) -> None:
         """Cancel a working order and log why."""
         order.apply("cancel")
         del self.orders[order.order_id]
@@ -180,7 +182,9 @@ class PaperBroker:
             self.add(order)
             self.log.emit(EventType.ORDER_PLACED, {"order": order.to_event()})
 
-    def open_bracket(self, bracket: dict, live_from: int, parent_id: int | None, i: int) -> list:
+    def open_bracket(
+        self, bracket: dict, live_from: int, parent_id: int | None, i: int
+    ) -> list[int]:
         """Replace the position's exits with a TP limit and/or SL stop sized to the position."""
         pos = self.portfolio.qty
         for order in list(self._exits.values()):
