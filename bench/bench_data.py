@@ -18,9 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ntree import db  # noqa: E402
-from ntree.aggregate import aggregate  # noqa: E402
-from ntree.indicators import add_indicators  # noqa: E402
-from ntree.market import DISP_TFS  # noqa: E402
+from ntree.engine.aggregate import aggregate  # noqa: E402
+from ntree.engine.indicators import add_indicators  # noqa: E402
+from ntree.engine.ticks import DISP_TFS  # noqa: E402
 from ntree.seed import generate_bars  # noqa: E402
 
 SYMBOL = "SPY"

@@ -18,7 +18,7 @@ from ntree.engine.commands import COMMANDS, MAX_NOTE, MAX_ORDERS, MAX_STEPS, Bra
 from ntree.engine.events import EventType
 from ntree.engine.log_schema import EVENT_PAYLOADS, Summary
 from ntree.engine.orders import ORDER_TYPES, SIDES
-from ntree.market import DISP_TFS
+from ntree.engine.ticks import DISP_TFS
 from ntree.rest import COMMAND_ROUTES, status_of
 from ntree.service.contract import RESULT_KEYS
 from ntree.service.core import ENGINE_FIELD, MAX_CANDLES

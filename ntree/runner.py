@@ -31,7 +31,8 @@ from ntree.engine import (
 from ntree.engine.commands import command_from
 from ntree.engine.events import LOG_FORMAT
 from ntree.engine.sources import BarSource
-from ntree.market import EXCHANGE_TZ, calendar, parse_disp_tf, sessions
+from ntree.engine.ticks import EXCHANGE_TZ, parse_disp_tf
+from ntree.market import calendar, sessions
 from ntree.sources import SqlBarSource
 from ntree.store import SessionStore
 

@@ -23,7 +23,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from ntree import db
-from ntree.market import EXCHANGE_TZ, session_minutes
+from ntree.engine.ticks import EXCHANGE_TZ
+from ntree.market import session_minutes
 
 FULL_SESSION_MINUTES = 390
 TREND_DAY_PROB = 0.4

@@ -22,7 +22,7 @@ from dash import (
 )
 from dash.exceptions import PreventUpdate
 
-from ntree.market import TICK, round_to_tick
+from ntree.engine.ticks import TICK, round_to_tick
 from ntree.service import ServiceError
 from ntree.ui import cockpit_layout, ids, start_form
 from ntree.ui import format as fmt

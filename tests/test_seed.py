@@ -8,7 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ntree.market import EXCHANGE_TZ, TICK, session_minutes
+from ntree.engine.ticks import EXCHANGE_TZ, TICK
+from ntree.market import session_minutes
 from ntree.seed import SEED_END, SEED_START, SEED_SYMBOLS, generate_bars, generate_default
 
 START, END = "2024-11-01", "2024-12-06"  # DST change, Thanksgiving, half day

@@ -1,16 +1,11 @@
 """The pure replay engine: no Dash, Flask or SQLAlchemy in here (a test enforces it)."""
 
 from ntree.engine.commands import COMMANDS, Command
+from ntree.engine.config import FILL_MODEL_DEFAULTS, MAX_SPEED, SessionConfig
 from ntree.engine.errors import DataChangedError, EngineError
 from ntree.engine.events import Event, EventType
-from ntree.engine.fills import FILL_MODEL_KNOBS
-from ntree.engine.session import (
-    FILL_MODEL_DEFAULTS,
-    MAX_SPEED,
-    ReplaySession,
-    SessionConfig,
-    StepResult,
-)
+from ntree.engine.fills import FILL_MODEL_KNOBS, FillModel
+from ntree.engine.session import ReplaySession, StepResult
 
 __all__ = [
     "COMMANDS",
@@ -20,6 +15,7 @@ __all__ = [
     "Event",
     "FILL_MODEL_DEFAULTS",
     "FILL_MODEL_KNOBS",
+    "FillModel",
     "MAX_SPEED",
     "EventType",
     "ReplaySession",

@@ -1,16 +1,17 @@
 """The working orders as the bar loop reads them: trigger levels, sorted.
 
-A bar can fill an order only by reaching its *level*: a buy limit's price (less the ticks
-it must trade through) and a sell stop's price from above, by the bar's low; a sell limit's
-(plus those ticks) and a buy stop's from below, by its high. Sorted nearest-first, the book
-answers the loop's two questions without walking every order:
+A bar can fill an order only by reaching its *level*
+(:func:`~ntree.engine.fills.trigger_levels`: a buy limit's price less the ticks it must trade
+through and a sell stop's price, from above, by the bar's low; a sell limit's plus those
+ticks and a buy stop's, by its high). Sorted nearest-first, the book answers the loop's two
+questions without walking every order:
 
 - can bar k fill anything? ``low[k] <= lo_level`` or ``high[k] >= hi_level``;
 - which orders can it fill? a prefix of ``lows`` and of ``highs``, and every market order.
 
-The session builds a book from its working orders when they change (a command, a cancel)
+The broker builds a book from its working orders when they change (a command, a cancel)
 and takes filled orders out of it; orders not yet live (latency, a bracket opened inside
-the bar) wait until ``next_live``, when the session builds the book again.
+the bar) wait until ``next_live``, when the broker builds the book again.
 """
 
 from __future__ import annotations
@@ -19,8 +20,8 @@ import math
 from collections.abc import Iterable
 from operator import itemgetter
 
-from ntree.engine.fills import BUY
-from ntree.engine.orders import LIMIT, MARKET, Order
+from ntree.engine.fills import trigger_levels
+from ntree.engine.orders import MARKET, Order
 
 NEVER = 1 << 62  # a bar index no session reaches
 _level = itemgetter(0)
@@ -32,8 +33,7 @@ class TriggerBook:
     __slots__ = ("lows", "highs", "markets", "next_live")
 
     def __init__(self, orders: Iterable[Order], now: int, through: float) -> None:
-        lows: list[tuple[float, Order]] = []  # reached by a bar's low; highest level first
-        highs: list[tuple[float, Order]] = []  # reached by a bar's high; lowest level first
+        priced: list[Order] = []  # limits and stops, placed by fills.trigger_levels
         markets: list[Order] = []
         next_live = NEVER
         for order in orders:
@@ -41,17 +41,12 @@ class TriggerBook:
             if live_from > now:
                 if live_from < next_live:
                     next_live = live_from
-            elif order.type == LIMIT:
-                if order.side == BUY:
-                    lows.append((order.price - through, order))
-                else:
-                    highs.append((order.price + through, order))
             elif order.type == MARKET:
                 markets.append(order)
-            elif order.side == BUY:  # a buy stop triggers on the way up
-                highs.append((order.price, order))
             else:
-                lows.append((order.price, order))
+                priced.append(order)
+        # lows: reached by a bar's low, highest level first; highs: by its high, lowest first.
+        lows, highs = trigger_levels(priced, through)
         lows.sort(key=_level, reverse=True)
         highs.sort(key=_level)
         self.lows, self.highs, self.markets, self.next_live = lows, highs, markets, next_live

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
+import numpy as np
+
 
 def _money(x: float) -> float:
     """Round an amount to 6 decimals, as the log records it (zero, the usual realized PnL of
@@ -123,6 +125,18 @@ class Portfolio:
             return
         for high, low in zip(highs, lows, strict=True):
             self.mark(high, low)
+
+    def mark_span(self, highs: np.ndarray, lows: np.ndarray) -> None:
+        """Mark a long span of bars at once (numpy), as :meth:`mark` does one by one."""
+        qty = self.qty
+        if not qty or not len(highs):
+            return
+        self._ext_hi = max(self._ext_hi, float(highs.max()))
+        self._ext_lo = min(self._ext_lo, float(lows.min()))
+        best, worst = (highs, lows) if qty > 0 else (lows, highs)
+        peaks = np.maximum.accumulate(np.maximum(self.cash + qty * best, self.peak_equity))
+        self.max_dd = max(self.max_dd, float((peaks - (self.cash + qty * worst)).max()))
+        self.peak_equity = float(peaks[-1])
 
     # --- fills -----------------------------------------------------------------------------
     def fill(self, signed_qty: int, price: float, ts: int, reason: str = "") -> float:

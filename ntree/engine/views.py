@@ -7,22 +7,119 @@ methods only read the session's state (what the API, the cockpit and bots look a
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
+from ntree.engine.clock import CANDLE_COLUMNS
 from ntree.engine.events import iso_utc
 from ntree.engine.fills import FILL_MODEL_KNOBS
+from ntree.engine.indicators import INDICATOR_COLUMNS
 from ntree.engine.metrics import average_r, win_rate
 from ntree.engine.orders import WORKING
 from ntree.engine.portfolio import _money
-from ntree.indicators import INDICATOR_COLUMNS
-from ntree.market import disp_tf_label
+from ntree.engine.ticks import disp_tf_label
 
-CANDLE_COLUMNS = ("open", "high", "low", "close", "volume", *INDICATOR_COLUMNS)
+if TYPE_CHECKING:
+    from ntree.engine.broker import PaperBroker
+    from ntree.engine.clock import Clock
+    from ntree.engine.config import SessionConfig
+    from ntree.engine.eventlog import EventLog
+    from ntree.engine.events import Event
+    from ntree.engine.fills import FillModel
+    from ntree.engine.orders import Fill, Order
+    from ntree.engine.portfolio import Portfolio
 
 
 class SessionViews:
-    """What a screen or a bot reads from a :class:`ReplaySession` (never changes it)."""
+    """What a screen or a bot reads from a :class:`ReplaySession` (never changes it).
+
+    The session's parts: ``clock`` (:class:`~ntree.engine.clock.Clock`), ``broker``
+    (:class:`~ntree.engine.broker.PaperBroker`), ``portfolio``, ``log`` and ``config``.
+    """
+
+    clock: Clock
+    broker: PaperBroker
+    portfolio: Portfolio
+    log: EventLog
+    config: SessionConfig
+    fill_model: FillModel
+    ended: bool
+    paused: bool
+    speed: float
+
+    # --- the parts, as other modules read them ------------------------------------------
+    @property
+    def i(self) -> int:
+        """The cursor: the index of the next 1m bar to play."""
+        return self.clock.i
+
+    @property
+    def n(self) -> int:
+        return self.clock.n
+
+    @property
+    def i_start(self) -> int:
+        return self.clock.i_start
+
+    @property
+    def bars(self) -> pd.DataFrame:
+        return self.clock.bars
+
+    @property
+    def ts(self) -> np.ndarray:
+        return self.clock.ts
+
+    @property
+    def codes(self) -> np.ndarray:
+        return self.clock.codes
+
+    @property
+    def disp_tf(self) -> int:
+        return self.clock.disp_tf
+
+    @property
+    def disp(self) -> pd.DataFrame:
+        """The display candles with their indicators, history included (read-only)."""
+        return self.clock.disp
+
+    @property
+    def at_boundary(self) -> bool:
+        """True when the cursor stands between two display bars (orders may change)."""
+        return self.clock.at_boundary
+
+    def _boundary(self, i: int) -> bool:
+        return self.clock.boundary(i)
+
+    @property
+    def orders(self) -> dict[int, Order]:
+        return self.broker.orders
+
+    @property
+    def fills(self) -> list[Fill]:
+        return self.broker.fills
+
+    @property
+    def bulk_skip(self) -> bool:
+        return self.broker.bulk_skip
+
+    @property
+    def last_price(self) -> float:
+        clock = self.clock  # as clock.last_close(), one call less for a bot's every step
+        return clock.c[clock.i - 1] if clock.i > 0 else clock.o[0]
+
+    @property
+    def last_event_id(self) -> int:
+        return self.log.seq
+
+    def pending_events(self) -> list[Event]:
+        """Return the events not yet drained, leaving them pending."""
+        return self.log.pending()
+
+    def rewind_target(self, disp_bars: int) -> int:
+        """Return the 1m index that lies ``disp_bars`` display bars before the cursor."""
+        return self.clock.rewind_target(disp_bars)
 
     @property
     def equity(self) -> float:
@@ -59,15 +156,15 @@ class SessionViews:
         }
 
     def working_orders(self) -> list[dict]:
-        return [o.to_dict() for o in self.orders.values() if o.status == WORKING]
+        return [o.to_dict() for o in self.broker.orders.values() if o.status == WORKING]
 
     def market_phase(self) -> str:
         """Return where the cursor stands in the trading day."""
         if self.ended or self.i >= self.n:
             return "closed"
-        day = self._day_codes[self.i]
-        day_start = int(np.searchsorted(self._day_codes, day, side="left"))
-        day_end = int(np.searchsorted(self._day_codes, day, side="right"))
+        day = self.clock.day_codes[self.i]
+        day_start = int(np.searchsorted(self.clock.day_codes, day, side="left"))
+        day_end = int(np.searchsorted(self.clock.day_codes, day, side="right"))
         into, left = self.i - day_start, day_end - self.i
         if into < 30:
             return "opening"
@@ -82,7 +179,7 @@ class SessionViews:
     @property
     def disp_index(self) -> int:
         """Index of the display bar the cursor is in (the next one to form)."""
-        return int(self.codes[min(self.i, self.n - 1)]) + (1 if self.i >= self.n else 0)
+        return self.clock.disp_index
 
     def disp_bars_since(self, i: int) -> int:
         """Return how many display bars lie between 1m bar ``i`` and the cursor."""
@@ -92,16 +189,16 @@ class SessionViews:
         """Return the last ``n`` display candles visible now (completed + the forming one)."""
         cur = self.disp_index
         out = self._candle_range(max(0, cur - n), cur)
-        first = int(self.disp_first[cur]) if cur < len(self.disp_ts) else self.n
+        first = int(self.clock.disp_first[cur]) if cur < len(self.clock.disp_ts) else self.n
         if first < self.i:  # mid-bar: the forming candle from the minutes seen so far
             sl = slice(first, self.i)
             forming = {
-                "ts": iso_utc(int(self.disp_ts[cur])),
-                "open": float(self.open[first]),
-                "high": float(self.high[sl].max()),
-                "low": float(self.low[sl].min()),
-                "close": float(self.close[self.i - 1]),
-                "volume": int(self.bars["volume"].iloc[sl].sum()),
+                "ts": iso_utc(int(self.clock.disp_ts[cur])),
+                "open": float(self.clock.open[first]),
+                "high": float(self.clock.high[sl].max()),
+                "low": float(self.clock.low[sl].min()),
+                "close": float(self.clock.close[self.i - 1]),
+                "volume": int(self.clock.bars["volume"].iloc[sl].sum()),
                 "forming": True,
             }
             out.append({**forming, **dict.fromkeys(INDICATOR_COLUMNS)})
@@ -110,9 +207,9 @@ class SessionViews:
 
     def _candle_range(self, lo: int, hi: int) -> list[dict]:
         """Return completed display candles [lo, hi) with their indicators (NaN -> None)."""
-        cols = {c: self._disp_cols[c][lo:hi].tolist() for c in CANDLE_COLUMNS}
+        cols = {c: self.clock.disp_cols[c][lo:hi].tolist() for c in CANDLE_COLUMNS}
         out = []
-        for j, t in enumerate(self.disp_ts[lo:hi].tolist()):
+        for j, t in enumerate(self.clock.disp_ts[lo:hi].tolist()):
             c = {"ts": iso_utc(t)}
             c.update({k: (None if v[j] != v[j] else v[j]) for k, v in cols.items()})
             c["volume"] = int(c["volume"])
@@ -132,11 +229,11 @@ class SessionViews:
             "paused": self.paused,
             "speed": self.speed,
             "edit_on_disp_boundary": self.config.edit_on_disp_boundary,
-            "fill_model": {k: getattr(self.config, k) for k in FILL_MODEL_KNOBS},
+            "fill_model": {k: getattr(self.fill_model, k) for k in FILL_MODEL_KNOBS},
             "at_boundary": bool(self.at_boundary),
             "cursor": {
-                "ts_exec": iso_utc(self._ts_exec(self.i)),
-                "ts_market": iso_utc(self._ts_market(self.i)),
+                "ts_exec": iso_utc(self.clock.ts_exec(self.i)),
+                "ts_market": iso_utc(self.clock.ts_market(self.i)),
                 "disp_index": self.disp_index,
                 "exec_index": self.i - self.i_start,
             },
@@ -145,7 +242,7 @@ class SessionViews:
             "equity": _money(self.equity),
             "max_drawdown": _money(self.portfolio.max_dd),
             "last_price": self.last_price,
-            "last_event_id": self._seq,
+            "last_event_id": self.log.seq,
             "market_phase": self.market_phase(),
             "time_remaining_min": max(0, self.n - self.i),
             "parent_session_id": self.config.parent_session_id,
@@ -155,11 +252,11 @@ class SessionViews:
     def observe(self) -> dict:
         """Return the observation a human or a bot decides on (the gym contract)."""
         cur = self.disp_index
-        row = self.disp.iloc[cur - 1] if cur > 0 else None
+        row = self.clock.disp.iloc[cur - 1] if cur > 0 else None
         bar = ind = None
         if row is not None:
             bar = {
-                "ts": iso_utc(int(self.disp_ts[cur - 1])),
+                "ts": iso_utc(int(self.clock.disp_ts[cur - 1])),
                 **{k: float(row[k]) for k in ("open", "high", "low", "close", "volume")},
             }
             ind = {k: (None if pd.isna(row[k]) else float(row[k])) for k in INDICATOR_COLUMNS}

@@ -20,8 +20,8 @@ import sqlalchemy as sa
 from ntree import db, session_file
 from ntree.cache import SessionCache, UnknownSession
 from ntree.engine import FILL_MODEL_KNOBS, MAX_SPEED, EngineError
+from ntree.engine.ticks import DISP_TFS
 from ntree.journal import JournalError, JournalStore, check_names
-from ntree.market import DISP_TFS
 from ntree.runner import CheckResult, fork_session, open_session, restore_session
 from ntree.runner import parse_time as runner_parse_time
 from ntree.runner import replay_check as runner_replay_check

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ntree.market import TICK, round_to_tick
+from ntree.engine.ticks import TICK, round_to_tick
 from ntree.service import FILL_EVENTS, ReplayService, ServiceError
 from ntree.ui import figures
 from ntree.ui.format import count

@@ -7,7 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from ntree.engine import FILL_MODEL_DEFAULTS
-from ntree.market import DISP_TFS
+from ntree.engine.ticks import DISP_TFS
 from ntree.ui import figures, ids
 from ntree.ui.cockpit import SPEEDS
 from ntree.ui.cockpit_panels import sidebar

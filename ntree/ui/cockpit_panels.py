@@ -6,7 +6,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
-from ntree.market import TICK
+from ntree.engine.ticks import TICK
 from ntree.ui import format as fmt
 from ntree.ui import ids
 from ntree.ui.cockpit import HOTKEYS

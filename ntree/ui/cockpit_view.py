@@ -12,7 +12,7 @@ import dash
 import pandas as pd
 from dash import no_update
 
-from ntree.market import EXCHANGE_TZ
+from ntree.engine.ticks import EXCHANGE_TZ
 from ntree.ui import format as fmt
 from ntree.ui.cockpit import SPEEDS, Action, Result
 from ntree.ui.cockpit_panels import summary_card

@@ -33,8 +33,8 @@ from typing import Any
 import pandas as pd
 from dash import Patch
 
-from ntree.aggregate import bucket_open
-from ntree.market import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick
+from ntree.engine.aggregate import bucket_open
+from ntree.engine.ticks import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick
 from ntree.ui.format import ORDER_KIND
 
 BUY_COLOR = "#26a69a"

@@ -8,7 +8,7 @@ import pandas as pd
 
 from ntree.engine import FILL_MODEL_DEFAULTS
 from ntree.engine.metrics import average_r, net_pnl, win_rate
-from ntree.market import EXCHANGE_TZ
+from ntree.engine.ticks import EXCHANGE_TZ
 
 ORDER_KIND = {"LIMIT": "LMT", "STOP": "STP", "MARKET": "MKT"}
 

@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 
 from ntree.engine import FILL_MODEL_DEFAULTS
-from ntree.market import EXCHANGE_TZ, sessions
+from ntree.engine.ticks import EXCHANGE_TZ
+from ntree.market import sessions
 from ntree.ui import format as fmt
 
 

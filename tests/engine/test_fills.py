@@ -7,19 +7,25 @@ at the previous close (see ``engine_helpers``).
 from __future__ import annotations
 
 import pytest
-from engine_helpers import fills, iso, make_session, of_type
+from engine_helpers import DAY_CLOSE, DAY_OPEN, fills, iso, make_session, of_type
 
 from ntree.codec import log_hash
 from ntree.engine import EngineError, ReplaySession
+from ntree.engine.config import SessionConfig
 from ntree.engine.fills import (
     BUY,
+    FILL_MODEL_KNOBS,
     SELL,
+    FillModel,
     direction_of_bar,
+    fill_sequence,
     limit_fill_price,
     market_fill_price,
     stop_fill_price,
     trigger_distance,
+    trigger_levels,
 )
+from ntree.engine.orders import Order
 
 # --- pure functions ---------------------------------------------------------------------
 
@@ -312,3 +318,49 @@ def test_an_unknown_order_type_is_refused_naming_the_known_ones(name) -> None:
         s.place("BUY", name, 1, 99.0)
     assert exc.value.code == "bad_type"
     assert "('LIMIT', 'STOP', 'MARKET') (STOP_MARKET is STOP)" in exc.value.message
+
+
+# --- the fill model: one value applies every rule -----------------------------------------
+
+
+def test_fill_model_slips_market_and_stop_fills_against_the_trader_on_the_tick() -> None:
+    model = FillModel(market_slippage_ticks=2, tick=0.05)
+    buy_stop = Order(1, BUY, "STOP", 10, 100.0, 0)
+    sell_market = Order(2, SELL, "MARKET", 10, None, 0)
+    assert model.fill_price(buy_stop, o=99.0, h=100.5, lo=98.5) == 100.1
+    assert model.fill_price(sell_market, o=99.0, h=100.5, lo=98.5) == 98.9
+
+
+def test_fill_model_never_slips_a_limit_and_asks_it_to_trade_through() -> None:
+    model = FillModel(limit_fill_ticks_worse=2, market_slippage_ticks=3)
+    buy_limit = Order(1, BUY, "LIMIT", 10, 99.0, 0)
+    assert model.fill_price(buy_limit, o=100.0, h=100.0, lo=98.99) is None  # 1 tick through
+    assert model.fill_price(buy_limit, o=100.0, h=100.0, lo=98.98) == 99.0
+
+
+def test_trigger_levels_put_the_trade_through_on_limits_only() -> None:
+    buy_limit, sell_limit = Order(1, BUY, "LIMIT", 1, 99.0, 0), Order(2, SELL, "LIMIT", 1, 101.0, 0)
+    buy_stop, sell_stop = Order(3, BUY, "STOP", 1, 101.0, 0), Order(4, SELL, "STOP", 1, 99.0, 0)
+    lows, highs = trigger_levels([buy_limit, sell_limit, buy_stop, sell_stop], 0.02)
+    assert lows == [(98.98, buy_limit), (99.0, sell_stop)]
+    assert highs == [(101.02, sell_limit), (101.0, buy_stop)]
+
+
+def test_fill_sequence_with_the_lock_keeps_the_far_side_working() -> None:
+    near_sell = Order(2, SELL, "LIMIT", 10, 100.2, 0)
+    far_buy = Order(1, BUY, "LIMIT", 10, 99.5, 0)
+    fills_, locked = fill_sequence([(far_buy, 99.5), (near_sell, 100.2)], 100.0, True)
+    assert fills_ == [(near_sell, 100.2)] and locked == [(far_buy, near_sell)]
+    both, none = fill_sequence([(far_buy, 99.5), (near_sell, 100.2)], 100.0, False)
+    assert both == [(near_sell, 100.2), (far_buy, 99.5)] and none == []
+
+
+def test_the_knobs_are_the_fill_model_fields_but_the_tick() -> None:
+    assert FILL_MODEL_KNOBS == (
+        "limit_fill_ticks_worse",
+        "market_slippage_ticks",
+        "latency_bars",
+        "direction_lock",
+        "commission_per_share",
+    )
+    assert FillModel() == SessionConfig("s", "X", 5, DAY_OPEN, DAY_CLOSE).fill_model

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ntree import indicators
-from ntree.aggregate import aggregate
-from ntree.indicators import INDICATOR_COLUMNS, add_indicators, atr, ema, true_range, vwap
+from ntree.engine import indicators
+from ntree.engine.aggregate import aggregate
+from ntree.engine.indicators import INDICATOR_COLUMNS, add_indicators, atr, ema, true_range, vwap
 from ntree.seed import generate_bars
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from engine_helpers import make_session
 from hypothesis import given, settings
@@ -244,3 +245,55 @@ def test_marking_spans_equals_the_plain_bar_by_bar_drawdown(qty, bars, cuts) -> 
         assert (mae, mfe) == (100.0 - min(100.0, *lows), max(100.0, *highs) - 100.0)
     else:
         assert (mae, mfe) == (max(100.0, *highs) - 100.0, 100.0 - min(100.0, *lows))
+
+
+# --- a position held through a long span with no working order ---------------------------
+# The broker marks a span of more than 48 bars in one numpy pass (Portfolio.mark_span); these
+# bars put the adverse extreme and the favourable one inside such a span.
+SPAN_MINUTES = 120
+DIP_AT, RALLY_AT = 50, 70
+
+
+def long_span_rows(side: str) -> list:
+    """Quiet bars at 100 but one 5.00 against ``side`` at minute 50 and 3.00 for it at 70."""
+    rows: list = [None] * SPAN_MINUTES
+    against, favour = ((100, 100, 95, 100), (100, 103, 100, 100))
+    if side == "SELL":
+        against, favour = (100, 105, 100, 100), (100, 100, 97, 100)
+    rows[DIP_AT], rows[RALLY_AT] = against, favour
+    return rows
+
+
+@pytest.mark.parametrize("bulk_skip", [True, False])
+@pytest.mark.parametrize(("side", "trade_side"), [("BUY", "LONG"), ("SELL", "SHORT")])
+def test_position_held_through_a_long_span_without_orders_keeps_mae_and_mfe(
+    side: str, trade_side: str, bulk_skip: bool
+) -> None:
+    s = make_session(long_span_rows(side), minutes=SPAN_MINUTES, bulk_skip=bulk_skip)
+    s.place(side, "MARKET", 10)  # fills at minute 0's open, 100.00
+    s.step(exec_steps=1)
+    assert s.working_orders() == []
+    s.step(exec_steps=100)  # one span of 100 bars, no order working
+    position = s.observe()["position"]
+    assert (position["open_mae"], position["open_mfe"]) == (5.0, 3.0)
+    s.place("SELL" if side == "BUY" else "BUY", "MARKET", 10)
+    s.step(exec_steps=1)
+    (t,) = s.trades
+    assert (t["side"], t["entry_px"], t["exit_px"]) == (trade_side, 100.0, 100.0)
+    assert (t["mae"], t["mfe"]) == (5.0, 3.0)
+    assert s.portfolio.max_dd == 50.0  # 10 shares 5.00 under the entry, before the rally
+
+
+def test_mark_span_matches_marking_bar_by_bar() -> None:
+    rng = np.random.default_rng(3)
+    highs = 100 + np.cumsum(rng.normal(0, 0.1, 200)).round(2)
+    lows = highs - rng.uniform(0, 0.5, 200).round(2)
+    for qty in (10, -10):
+        one, many = Portfolio(10_000.0), Portfolio(10_000.0)
+        for pf in (one, many):
+            pf.fill(qty, 100.0, T0)
+        for high, low in zip(highs.tolist(), lows.tolist(), strict=True):
+            one.mark(high, low)
+        many.mark_span(highs, lows)
+        assert (many.max_dd, many.peak_equity) == (one.max_dd, one.peak_equity)
+        assert many.open_excursions() == one.open_excursions()

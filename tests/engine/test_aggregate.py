@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ntree.aggregate import aggregate, bucket_codes, bucket_open
-from ntree.market import DISP_TFS, EXCHANGE_TZ, session_minutes
+from ntree.engine.aggregate import aggregate, bucket_codes, bucket_open
+from ntree.engine.ticks import DISP_TFS, EXCHANGE_TZ
+from ntree.market import session_minutes
 
 
 def minutes_from(start_utc: str, n: int) -> pd.DatetimeIndex:

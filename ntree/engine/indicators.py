@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-EXCHANGE_TZ = "America/New_York"
+EXCHANGE_TZ = "America/New_York"  # as ntree.engine.ticks has it: this module imports no ntree
 
 EMA_FAST = 9
 EMA_SLOW = 21

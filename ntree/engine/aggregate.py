@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ntree.market import EXCHANGE_TZ, SESSION_OPEN_LOCAL
+from ntree.engine.ticks import EXCHANGE_TZ, SESSION_OPEN_LOCAL
 
 OHLCV = ["open", "high", "low", "close", "volume"]
 
