@@ -311,21 +311,36 @@ def load_script(path: str | Path) -> dict:
     return script
 
 
-def _action_index(session: ReplaySession, at: object, n: int) -> int:
-    """Return the display-bar offset from the session start at which an action applies."""
+def _action_target(session: ReplaySession, at: object, n: int) -> int:
+    """Return the 1m bar before which an action applies: ``at`` display bars after the start
+    (in the starting frame) or the first starting-frame boundary at or after a time.
+
+    A 1m index, not a display-bar count, so a later ``set_disp_tf`` can't move the action."""
     if isinstance(at, bool):
         raise EngineError("bad_script", f"action {n}: 'at' must be a bar index or a time")
+    clock = session.clock
+    first = int(clock.codes[clock.i_start])
     if isinstance(at, int):
         if at < 0:
             raise EngineError("bad_script", f"action {n}: 'at' must be >= 0, got {at}")
-        return at
+        return int(clock.disp_first[min(first + at, len(clock.disp_first) - 1)])
     ts = parse_time(at, end=False, name=f"action {n} 'at'")
-    first = int(session.codes[session.i_start])
-    i = int(session.ts.searchsorted(ts.value))
-    if i >= session.n:
-        return session.disp_index - first + 10**9  # after the data: never reached
-    code = int(session.codes[i]) + (0 if session._boundary(i) else 1)
-    return code - first
+    i = int(clock.ts.searchsorted(ts.value))
+    if i >= clock.n:
+        return clock.n + 1  # after the data: never reached
+    code = int(clock.codes[i]) + (0 if clock.boundary(i) else 1)
+    return int(clock.disp_first[min(code, len(clock.disp_first) - 1)])
+
+
+def _play_to(session: ReplaySession, target: int, store: SessionStore) -> None:
+    """Step display bar by display bar up to 1m bar ``target`` (the rest in 1m bars when a
+    switched frame's boundaries don't fall on it), saving after each step."""
+    while not session.ended and session.i < target:
+        if session.clock.disp_target(1) > target:
+            session.advance(exec_steps=target - session.i)
+        else:
+            session.advance(disp_steps=1)
+        store.save(session)
 
 
 def run_script(
@@ -366,19 +381,17 @@ def run_script(
     store.save(session)
     plan = []
     for n, (action, command) in enumerate(zip(actions, commands, strict=True), 1):
-        plan.append((_action_index(session, action.get("at", 0), n), n, command))
+        at = action.get("at", 0)
+        plan.append((_action_target(session, at, n), n, at, command))
     plan.sort(key=lambda p: (p[0], p[1]))
-    first = int(session.codes[session.i_start])
-    for at, _, command in plan:
-        while not session.ended and session.disp_index - first < at:
-            session.advance(disp_steps=1)
-            store.save(session)
+    for target, _, at, command in plan:
+        _play_to(session, target, store)
         if session.ended:
             break
         try:
             session.execute(command)
         except EngineError as exc:
-            print(f"action at bar {at} ({command.op}) rejected: {exc}")
+            print(f"action at {at} ({command.op}) rejected: {exc}")
         store.save(session)
     while not session.ended:
         session.advance(disp_steps=1)

@@ -13,6 +13,7 @@ from ntree import db
 from ntree.cli import main
 from ntree.codec import event_line
 from ntree.engine import EngineError
+from ntree.engine.events import iso_utc
 from ntree.runner import (
     fork_session,
     open_session,
@@ -268,3 +269,24 @@ def test_a_script_action_not_in_the_command_registry_is_bad_script_naming_it(
     assert err.value.code == "bad_script" and str(err.value).startswith(says)
     assert "\n" not in str(err.value)
     assert SessionStore(engine).get_session("bad") is None  # refused before it opened
+
+
+def test_a_timed_action_after_a_timeframe_switch_still_applies_at_its_time(engine) -> None:
+    script = {
+        "symbol": "SPY",
+        "t_start": "2024-07-08",
+        "t_end": "2024-07-08",
+        "disp_tf": "5m",
+        "actions": [
+            {"at": 0, "op": "set_disp_tf", "disp_tf": "1h"},
+            {"at": "2024-07-08T10:15", "op": "note", "text": "quarter past ten"},
+            {"at": "2024-07-08T11:00", "op": "end"},
+        ],
+    }
+    session = run_script(script, engine, session_id="switched")
+    log = SessionStore(engine).load_events("switched")
+    (note,) = [e for e in log if e.type == "NOTE"]
+    (end,) = [e for e in log if e.type == "SESSION_END"]
+    assert iso_utc(note.ts_exec) == "2024-07-08T14:15:00Z"  # 10:15 New York, mid-1h-bar
+    assert end.payload["reason"] == "user" and iso_utc(end.ts_exec) == "2024-07-08T15:00:00Z"
+    assert session.ended and replay_check(engine, "switched").ok
