@@ -150,6 +150,12 @@ class Portfolio:
             if self.open_trade is not None:
                 self.open_trade.pnl -= fee
         else:
+            # The exit traded at ``price``: the trade's excursion reached it, even when the
+            # exit bar is not marked (the position is flat, or flipped, by its end).
+            if price > self._ext_hi:
+                self._ext_hi = price
+            elif price < self._ext_lo:
+                self._ext_lo = price
             closing = min(abs(signed_qty), abs(self.qty))
             sign = 1 if self.qty > 0 else -1
             realized = closing * (price - self.avg_price) * sign

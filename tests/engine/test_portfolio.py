@@ -297,3 +297,25 @@ def test_mark_span_matches_marking_bar_by_bar() -> None:
         many.mark_span(highs, lows)
         assert (many.max_dd, many.peak_equity) == (one.max_dd, one.peak_equity)
         assert many.open_excursions() == one.open_excursions()
+
+
+def test_a_target_filled_above_every_marked_high_counts_in_the_trades_mfe() -> None:
+    # Entry at 99.50; the bars before the exit reach 101.00; the target fills at 101.50 on a
+    # bar the portfolio no longer marks (flat by its end): price did trade there.
+    s = make_session(
+        [(99.6, 99.6, 99.4, 99.5), (99.5, 101.0, 99.5, 100.9), (100.9, 101.6, 100.9, 101.6)]
+    )
+    s.place("BUY", "LIMIT", 10, 99.5, bracket={"tp": 101.5})
+    s.advance(exec_steps=3)
+    (trade,) = s.trades
+    assert trade["exit_px"] == 101.5 and trade["mfe"] == 2.0
+    assert trade["mae"] == 0.1  # the entry bar's low, 99.40 (its adverse extreme counts)
+
+
+def test_a_stop_filled_below_every_marked_low_counts_in_the_trades_mae() -> None:
+    s = make_session([(99.6, 99.6, 99.4, 99.5), (99.5, 99.5, 99.0, 99.1), (98.0, 98.0, 97.5, 97.6)])
+    s.place("BUY", "LIMIT", 10, 99.5, bracket={"sl": 98.5})
+    s.advance(exec_steps=3)
+    (trade,) = s.trades
+    # The stop gapped: filled at the 98.00 open, 1.50 below the entry.
+    assert trade["exit_px"] == 98.0 and trade["mae"] == 1.5
