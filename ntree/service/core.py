@@ -24,6 +24,7 @@ from ntree.market import DISP_TFS
 from ntree.runner import CheckResult, fork_session, open_session, restore_session
 from ntree.runner import parse_time as runner_parse_time
 from ntree.runner import replay_check as runner_replay_check
+from ntree.service import coach as coach_service
 from ntree.service.contract import RESULT_KEYS, parse_command
 from ntree.service.errors import ServiceError
 from ntree.store import SessionStore
@@ -136,6 +137,7 @@ class ReplayService:
         self.db_engine = db_engine
         self.store = SessionStore(db_engine)
         self.cache = cache
+        self.coach_bundles = coach_service.BundleCache()
 
     @classmethod
     def create(
@@ -185,6 +187,10 @@ class ReplayService:
         """Return a session's closed trades as stored."""
         self._known(session_id)
         return self.store.trades(session_id)
+
+    def coach(self, filters: dict) -> dict:
+        """Answer the Coach over the sessions ``filters`` select (:mod:`ntree.service.coach`)."""
+        return coach_service.coach(self, filters)
 
     def replay_check(self, session_id: str) -> CheckResult:
         """Re-run a stored session from its log and compare every event (``ntree
