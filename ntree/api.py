@@ -148,6 +148,13 @@ def _sessions_route():
     return jsonify({"sessions": service().list_sessions()})
 
 
+@bp.get("/coach")
+def _coach_route():
+    filters: dict[str, Any] = request.args.to_dict()
+    filters["session_id"] = request.args.getlist("session_id")  # repeatable
+    return jsonify(service().coach(filters))
+
+
 @bp.get("/openapi.json")
 def _openapi_route():
     return jsonify(openapi_spec())

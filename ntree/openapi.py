@@ -268,6 +268,90 @@ _SCHEMAS |= {
     "SessionsResult": _obj(
         {"sessions": {**_array(_ref("SessionRow")), "description": "newest first"}}
     ),
+    "CoachBucket": _obj(
+        {
+            "n": {**_INT, "description": "closed trades in the bucket"},
+            "n_r": {**_INT, "description": "of them, trades with an R (a stop at entry)"},
+            "win_rate": _nullable("number"),
+            "expectancy_r": _nullable("number", description="mean R"),
+            "expectancy": _nullable("number", description="mean PnL ($)"),
+            "avg_r": _nullable("number"),
+            "profit_factor": _nullable("number", description="null without a loss"),
+        }
+    ),
+    "CoachTrade": _obj(
+        {
+            "session_id": _STR,
+            "trade_id": _INT,
+            "side": {"type": "string", "enum": ["LONG", "SHORT"]},
+            "entry_ts": _TIME,
+            "exit_ts": _TIME,
+            "entry_px": _NUM,
+            "exit_px": _NUM,
+            "qty": _INT,
+            "pnl": _NUM,
+            "r_multiple": _nullable("number"),
+            "mae": {**_NUM, "description": "price points against, from the 1m bars while open"},
+            "mfe": {**_NUM, "description": "price points in favour, from the 1m bars while open"},
+            "entry_band_distance_atr": _nullable("number"),
+            "regime": _nullable("string", enum=["trend", "range", None]),
+            "setup": _STR,
+        }
+    ),
+    "CoachResult": _obj(
+        {
+            "n_sessions": _INT,
+            "n_trades": _INT,
+            "win_rate": _nullable("number"),
+            "expectancy_r": _nullable("number"),
+            "avg_r": _nullable("number"),
+            "profit_factor": _nullable("number"),
+            "avg_mae_r": _nullable("number"),
+            "avg_mfe_r": _nullable("number"),
+            "mfe_captured": _nullable("number", description="sum PnL / sum MFE x qty"),
+            "stood_down_rate": _nullable("number"),
+            **{
+                f"by_{k}": {"type": "object", "additionalProperties": _ref("CoachBucket")}
+                for k in ("regime", "setup", "hour", "weekday")
+            },
+            "streaks": _obj({"wins": _INT, "losses": _INT}),
+            "equity": _obj({"points": _array({"type": "object"}), "max_drawdown": _NUM}),
+            "r_histogram": _array(_obj({"lo": _NUM, "hi": _NUM, "n": _INT})),
+            "rules": {"type": "object", "description": "each rule the Coach applies, in words"},
+            "trades": _array(_ref("CoachTrade")),
+            "filters": {"type": "object", "description": "the filters applied, as understood"},
+            "notes": {**_array(_STR), "description": "filters taken but not applied yet"},
+            "sensitivity": {
+                "type": "object",
+                "description": "with sensitivity=1: {n_sessions, capped, limit, note, "
+                "by_session: {id: {scenario: {pnl, num_trades, lock_bars, pnl_vs_perfect}}}, "
+                "total} over at most 20 sessions",
+            },
+        },
+        required=[
+            "n_sessions",
+            "n_trades",
+            "win_rate",
+            "expectancy_r",
+            "avg_r",
+            "profit_factor",
+            "avg_mae_r",
+            "avg_mfe_r",
+            "mfe_captured",
+            "stood_down_rate",
+            "by_regime",
+            "by_setup",
+            "by_hour",
+            "by_weekday",
+            "streaks",
+            "equity",
+            "r_histogram",
+            "rules",
+            "trades",
+            "filters",
+            "notes",
+        ],
+    ),
 }
 
 
@@ -471,6 +555,28 @@ _PATHS: dict[str, dict] = {
         e422=f"out_of_range (n outside 1..{MAX_CANDLES})",
     ),
     "/replay/sessions": _get("The sessions played", "SessionsResult", []),
+    "/replay/coach": _get(
+        "The Coach: habits over the closed trades of the sessions selected",
+        "CoachResult",
+        [
+            {
+                **_query("session_id", _array(_SESSION_ID), "only these sessions (repeatable)"),
+                "style": "form",
+                "explode": True,
+            },
+            _query("symbol", _STR, "only this symbol's sessions"),
+            _query("player", _STR, "human, or a bot's name (every session is human for now)"),
+            _query("setup", _STR, "only the trades of this setup"),
+            _query("tag", _STR, "accepted, not applied yet (no tags before the journal)"),
+            _query("from", _TIME_IN, "sessions starting on or after (a date: that NY day)"),
+            _query("to", _TIME_IN, "sessions starting before the end of (a date: that NY day)"),
+            _query("disp_tf", _DISP_TF, "only sessions shown at this display timeframe"),
+            _query("sensitivity", {"type": "string", "enum": ["0", "1"]}, "1: fill sensitivity"),
+        ],
+        e400="bad_time (from, to), bad_type",
+        e404=f"{_NO_SESSION} (session_id)",
+        e422="bad_tf (disp_tf)",
+    ),
     "/replay/openapi.json": {
         "get": {
             "summary": "This description",

@@ -25,6 +25,7 @@ from ntree.journal import JournalError, JournalStore, check_names
 from ntree.runner import CheckResult, fork_session, open_session, restore_session
 from ntree.runner import parse_time as runner_parse_time
 from ntree.runner import replay_check as runner_replay_check
+from ntree.service import coach as coach_service
 from ntree.service.contract import RESULT_KEYS, parse_command
 from ntree.service.errors import ServiceError
 from ntree.store import FILTER_KEYS, SORT_KEYS, SessionStore
@@ -141,6 +142,7 @@ class ReplayService:
         self.store = SessionStore(db_engine)
         self.journal_store = JournalStore(db_engine)
         self.cache = cache
+        self.coach_bundles = coach_service.BundleCache()
 
     @classmethod
     def create(
@@ -360,6 +362,10 @@ class ReplayService:
             return fn(*args, **kwargs)
         except JournalError as exc:
             raise ServiceError(exc.code, str(exc), exc.field) from exc
+
+    def coach(self, filters: dict) -> dict:
+        """Answer the Coach over the sessions ``filters`` select (:mod:`ntree.service.coach`)."""
+        return coach_service.coach(self, filters)
 
     def replay_check(self, session_id: str) -> CheckResult:
         """Re-run a stored session from its log and compare every event (``ntree

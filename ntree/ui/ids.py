@@ -105,3 +105,29 @@ LOG_RESUME = "log-resume"  # link: carry on with an active session in the cockpi
 def history_row(session_id: str) -> str:
     """The id of a session's row in the History table."""
     return f"{HISTORY_ROW}-{session_id}"
+
+
+# Coach
+COACH_SYMBOL = "coach-symbol"
+COACH_FROM = "coach-from"
+COACH_TO = "coach-to"
+COACH_DISP_TF = "coach-disp-tf"
+COACH_PLAYER = "coach-player"
+COACH_SESSIONS = "coach-sessions"  # multi-select: only these sessions
+COACH_SUMMARY = "coach-summary"  # "n sessions · n trades" beside the filters
+COACH_TILES = "coach-tiles"
+COACH_TILE = "coach-tile"  # prefix: one headline figure each, see coach_tile()
+COACH_CHARTS = "coach-charts"
+COACH_CHART = "coach-chart"  # prefix: one graph each, see coach_chart()
+COACH_SENS_RUN = "coach-sens-run"  # "Run fill sensitivity" button
+COACH_SENS = "coach-sens"  # the fill-sensitivity table
+
+
+def coach_tile(key: str) -> str:
+    """The id of a headline tile's value on the Coach page (``n_trades``, ``win_rate``...)."""
+    return f"{COACH_TILE}-{key}"
+
+
+def coach_chart(key: str) -> str:
+    """The id of a chart on the Coach page (``mae_mfe``, ``by_regime``...)."""
+    return f"{COACH_CHART}-{key}"

@@ -1,0 +1,354 @@
+"""The Coach page's layout: the filter bar, the headline tiles, the charts with a caption each,
+the fill-sensitivity table, and the empty state. Every number comes from the report of
+``svc.coach`` (:func:`ntree.service.coach.coach`); this module only lays it out."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dash_bootstrap_components as dbc
+from dash import dcc, html
+
+from ntree.market import DISP_TFS
+from ntree.service.coach import HUMAN
+from ntree.ui import coach_figures as figs
+from ntree.ui import format as fmt
+from ntree.ui import ids
+
+ANY = "any"  # the "any" choice of a filter select (the service gets None)
+SCENARIO_LABELS = {
+    "perfect": "Perfect fills",
+    "limit_1_tick_through": "Limits fill 1 tick through",
+    "slippage_1_tick": "Market & stop slippage 1 tick",
+    "latency_1_bar": "1-bar latency",
+    "all_three": "All three",
+}
+_GRAPH_CONFIG = {"displaylogo": False, "displayModeBar": False, "responsive": True}
+
+
+def _field(label: str, control, width: Any = "auto") -> dbc.Col:
+    return dbc.Col(
+        [html.Label(label, className="field-label"), control], width=width, className="px-1"
+    )
+
+
+def _select(id_: str, choices: Sequence[tuple[str, str]], value: str = ANY) -> dbc.Select:
+    options = [{"label": "any", "value": ANY}] + [{"label": t, "value": v} for v, t in choices]
+    return dbc.Select(id=id_, size="sm", options=options, value=value)
+
+
+def session_label(row: Mapping[str, Any]) -> str:
+    """A session as the multi-select names it: ``SPY Tue 08-06 09:30 5m · 3 trades · id``."""
+    when = fmt.et_time(row.get("t_start"), year=False, zone=False)
+    trades = row.get("num_trades") or 0
+    return f"{row['symbol']} {when} {row['disp_tf']} · {fmt.count(trades, 'trade')} · " + str(
+        row["session_id"]
+    )
+
+
+def filter_bar(symbols: Sequence[str], sessions: Sequence[Mapping[str, Any]]) -> dbc.Card:
+    """Symbol, date range, display frame, player and specific sessions."""
+    players = sorted({str(s.get("player") or HUMAN) for s in sessions} | {HUMAN})
+    return dbc.Card(
+        dbc.CardBody(
+            dbc.Row(
+                [
+                    _field("Symbol", _select(ids.COACH_SYMBOL, [(s, s) for s in symbols])),
+                    _field("From", dbc.Input(id=ids.COACH_FROM, type="date", size="sm")),
+                    _field("To", dbc.Input(id=ids.COACH_TO, type="date", size="sm")),
+                    _field("Display", _select(ids.COACH_DISP_TF, [(k, k) for k in DISP_TFS])),
+                    _field("Player", _select(ids.COACH_PLAYER, [(p, p) for p in players])),
+                    _field(
+                        "Sessions",
+                        dcc.Dropdown(
+                            id=ids.COACH_SESSIONS,
+                            options=[
+                                {"label": session_label(s), "value": s["session_id"]}
+                                for s in sessions
+                            ],
+                            multi=True,
+                            placeholder="all that match",
+                            className="coach-sessions",
+                        ),
+                        width=True,
+                    ),
+                    dbc.Col(
+                        html.Div(id=ids.COACH_SUMMARY, className="coach-summary"),
+                        width="auto",
+                        className="px-1 align-self-end",
+                    ),
+                ],
+                className="g-1 align-items-end",
+            ),
+            className="py-2",
+        ),
+        className="mb-2 coach-filters",
+    )
+
+
+def page(symbols: Sequence[str], sessions: Sequence[Mapping[str, Any]]) -> dbc.Container:
+    """The Coach: filters, tiles and charts (filled by the page's callback), sensitivity."""
+    return dbc.Container(
+        [
+            filter_bar(symbols, sessions),
+            dcc.Loading(
+                [html.Div(id=ids.COACH_TILES), html.Div(id=ids.COACH_CHARTS)],
+                type="dot",
+                color="#26a69a",
+                delay_show=300,
+            ),
+            dbc.Card(
+                [
+                    dbc.CardHeader(
+                        [
+                            html.Span("Fill sensitivity", className="me-2 fw-semibold"),
+                            dbc.Button(
+                                "Run fill sensitivity",
+                                id=ids.COACH_SENS_RUN,
+                                size="sm",
+                                color="info",
+                                outline=True,
+                            ),
+                            html.Small(
+                                " re-runs each session's own commands under pessimistic fills "
+                                "(the first 20 sessions of the selection)",
+                                className="text-muted ms-2",
+                            ),
+                        ],
+                        className="d-flex align-items-center py-1",
+                    ),
+                    dbc.CardBody(dcc.Loading(html.Div(id=ids.COACH_SENS), type="dot")),
+                ],
+                className="mt-2 mb-3",
+            ),
+        ],
+        fluid=True,
+        className="coach-page",
+    )
+
+
+# --- what the callback draws ------------------------------------------------------------------
+
+
+def summary(report: Mapping[str, Any]) -> str:
+    """The selection in words: ``2 sessions · 6 trades``."""
+    return (
+        f"{fmt.count(report['n_sessions'], 'session')} · {fmt.count(report['n_trades'], 'trade')}"
+    )
+
+
+def _ratio(x: float | None) -> str:
+    return "—" if x is None else f"{x:.2f}"
+
+
+def _r(x: float | None) -> str:
+    return "—" if x is None else f"{x:+.2f}R"
+
+
+def tile_values(report: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
+    """Each headline tile: (key, label, value text, ``n`` text)."""
+    trades = report["trades"]
+    n, n_r = report["n_trades"], report["n_r"]
+    moved = sum(t["mfe_usd"] > 0 for t in trades)
+    bars = report["stand_down_bars"]
+    return [
+        ("n_trades", "Trades", str(n), f"{fmt.count(report['n_sessions'], 'session')}"),
+        ("win_rate", "Win rate", fmt.pct(report["win_rate"]), f"n={n}"),
+        ("expectancy_r", "Expectancy", _r(report["expectancy_r"]), f"n={n_r} with a stop"),
+        ("avg_r", "Avg R", _r(report["avg_r"]), f"n={n_r}"),
+        ("profit_factor", "Profit factor", _ratio(report["profit_factor"]), f"n={n}"),
+        ("mfe_captured", "MFE captured", fmt.pct(report["mfe_captured"]), f"n={moved}"),
+        (
+            "stood_down_rate",
+            "Stood down",
+            fmt.pct(report["stood_down_rate"]),
+            f"n={bars} stand-down bars",
+        ),
+    ]
+
+
+def tiles(report: Mapping[str, Any]) -> html.Div:
+    """The headline figures, each with its ``n``."""
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.Span(label, className="stat-label"),
+                    html.Div(value, id=ids.coach_tile(key), className="coach-tile-value"),
+                    html.Small(n_text, className="text-muted"),
+                ],
+                className="coach-tile",
+            )
+            for key, label, value, n_text in tile_values(report)
+        ],
+        className="coach-tiles",
+    )
+
+
+def captions(report: Mapping[str, Any]) -> dict[str, str]:
+    """One line per chart saying how it is computed (the rules from the report)."""
+    rules = report["rules"]
+    return {
+        "mae_mfe": "Per closed trade: worst move against (MAE) and best move in favour (MFE) "
+        "while open, on the 1m bars, in R of its initial stop; winners green, losers red.",
+        "band_distance": f"Entry distance to the band: {rules['entry_band_distance_atr']}.",
+        "by_regime": f"Mean R per trade by regime; {rules['regime']}.",
+        "by_hour": "Mean R per trade by entry time, 30-minute buckets, New York time.",
+        "by_weekday": "Mean R per trade by the New York weekday of the entry.",
+        "by_setup": "Mean R per trade by setup (journal reason; untagged until one is set).",
+        "equity": "Cumulative PnL over the selection in exit order; red: the drawdown from "
+        "its running peak.",
+        "r_distribution": "How many trades ended in each half-R bin (beyond ±5R: the outer bins).",
+    }
+
+
+def _chart(key: str, title: str, figure: dict, caption: str, wide: int = 4) -> dbc.Col:
+    return dbc.Col(
+        dbc.Card(
+            dbc.CardBody(
+                [
+                    html.Div(title, className="coach-chart-title"),
+                    dcc.Graph(
+                        id=ids.coach_chart(key),
+                        figure=figure,
+                        config=_GRAPH_CONFIG,
+                        style={"height": f"{figs.CHART_HEIGHT}px"},
+                    ),
+                    html.Div(caption, className="coach-caption"),
+                ],
+                className="p-2",
+            ),
+            className="h-100",
+        ),
+        xs=12,
+        lg=6,
+        xxl=wide,
+        className="mb-2",
+    )
+
+
+def charts(report: Mapping[str, Any]) -> html.Div:
+    """Every chart of the report with its caption; the empty state when no trade closed."""
+    if not report["n_trades"]:
+        return empty()
+    cap = captions(report)
+    trades = report["trades"]
+    eq = report["equity"]
+    stood = report["stand_down_trades"]
+    sections = [
+        _chart("mae_mfe", "MAE vs MFE", figs.mae_mfe(trades), cap["mae_mfe"]),
+        _chart(
+            "band_distance", "Entry vs band (ATR)", figs.band_distance(trades), cap["band_distance"]
+        ),
+        _chart(
+            "by_regime",
+            "By regime",
+            figs.bucket_bars(report["by_regime"], "regime"),
+            cap["by_regime"],
+        ),
+        _chart(
+            "by_hour",
+            "By time of day (NY)",
+            figs.bucket_bars(report["by_hour"], "entry time (NY)"),
+            cap["by_hour"],
+        ),
+        _chart(
+            "by_weekday",
+            "By weekday",
+            figs.bucket_bars(report["by_weekday"], "weekday"),
+            cap["by_weekday"],
+        ),
+        _chart(
+            "by_setup", "By setup", figs.bucket_bars(report["by_setup"], "setup"), cap["by_setup"]
+        ),
+        _chart(
+            "equity",
+            f"Equity & drawdown (max DD {fmt.money(eq['max_drawdown'], signed=False)})",
+            figs.equity(eq["points"]),
+            cap["equity"],
+            wide=8,
+        ),
+        _chart(
+            "r_distribution",
+            "R distribution",
+            figs.r_distribution(report["r_histogram"]),
+            cap["r_distribution"],
+        ),
+    ]
+    stand = html.Div(
+        [
+            html.Span("Stand-down rule: ", className="stat-label d-inline"),
+            html.Span(f"{report['rules']['stand_down']}. "),
+            html.Span(
+                f"{fmt.count(report['stand_down_bars'], 'stand-down bar')} played; "
+                f"{fmt.pct(report['stood_down_rate'])} of them closed flat with no working "
+                f"order. Trades entered in one: n={stood['n']}, "
+                f"win rate {fmt.pct(stood['win_rate'])}, mean {_r(stood['expectancy_r'])}.",
+                className="text-muted",
+            ),
+        ],
+        className="coach-caption mb-2",
+    )
+    return html.Div([stand, dbc.Row(sections, className="g-2")])
+
+
+def empty() -> dbc.Alert:
+    """No closed trade in the selection: say what to do instead of drawing empty charts."""
+    return dbc.Alert(
+        [
+            html.Strong("No closed trades yet — play a session. "),
+            "Start one in the ",
+            dcc.Link("Cockpit", href="/"),
+            ", close a trade or two, and the Coach reads them here (or widen the filters).",
+        ],
+        color="secondary",
+        className="coach-empty",
+    )
+
+
+def error(message: str) -> dbc.Alert:
+    """A filter the service refused."""
+    return dbc.Alert(message, color="warning", className="py-1")
+
+
+def sensitivity_hint() -> html.Div:
+    return html.Div(
+        "Press “Run fill sensitivity” to see the selection's PnL under each pessimistic fill.",
+        className="text-muted small",
+    )
+
+
+def sensitivity_table(sens: Mapping[str, Any] | None) -> html.Div:
+    """Perfect-fill PnL beside each pessimistic scenario's, summed over the sessions re-run."""
+    if not sens or not sens.get("total"):
+        return html.Div("No session of the selection could be re-run.", className="text-muted")
+    total = sens["total"]
+    head = html.Thead(
+        html.Tr([html.Th(h) for h in ("Fills", "PnL", "vs perfect", "Trades", "Lock bars")])
+    )
+    rows = [
+        html.Tr(
+            [
+                html.Td(SCENARIO_LABELS.get(name, name)),
+                html.Td(fmt.money(t["pnl"]), className=f"num {fmt.pnl_class(t['pnl'])}"),
+                html.Td(
+                    fmt.money(t["pnl_vs_perfect"]),
+                    className=f"num {fmt.pnl_class(t['pnl_vs_perfect'])}",
+                ),
+                html.Td(str(t["num_trades"]), className="num"),
+                html.Td(str(t["lock_bars"]), className="num"),
+            ]
+        )
+        for name, t in total.items()
+    ]
+    note = (
+        f"{fmt.count(sens['n_sessions'], 'session')} re-run ({sens['note']}). Lock bars: 1m bars "
+        "in which the direction lock kept an order from filling."
+    )
+    return html.Div(
+        [
+            dbc.Table([head, html.Tbody(rows)], size="sm", className="coach-sens mb-1"),
+            html.Div(note, className="coach-caption"),
+        ]
+    )

@@ -1,0 +1,85 @@
+"""The Coach: what the trader's closed trades say about their habits, across sessions.
+
+Every number comes from ``svc.coach(filters)`` (the same function as ``GET /replay/coach``);
+the callbacks only turn the filters into that call and its report into tiles and charts.
+"""
+
+from __future__ import annotations
+
+import dash
+import dash_bootstrap_components as dbc
+from dash import Input, Output, callback, ctx
+
+from ntree.service import ServiceError
+from ntree.ui import coach_layout, ids
+from ntree.ui.service import service
+
+dash.register_page(__name__, path="/coach", name="Coach", title="ntree · Coach", order=2)
+
+FILTERS = dict(
+    symbol=Input(ids.COACH_SYMBOL, "value"),
+    t_from=Input(ids.COACH_FROM, "value"),
+    t_to=Input(ids.COACH_TO, "value"),
+    disp_tf=Input(ids.COACH_DISP_TF, "value"),
+    player=Input(ids.COACH_PLAYER, "value"),
+    sessions=Input(ids.COACH_SESSIONS, "value"),
+)
+
+
+def layout(**_kwargs) -> dbc.Container:
+    svc = service()
+    return coach_layout.page(svc.symbols(), svc.list_sessions())
+
+
+def filters_of(
+    symbol=None, t_from=None, t_to=None, disp_tf=None, player=None, sessions=None
+) -> dict:
+    """The page's filter values as the service takes them (empty: any)."""
+
+    def chosen(value: str | None) -> str | None:
+        return None if value in (None, "", coach_layout.ANY) else value
+
+    return {
+        "symbol": chosen(symbol),
+        "from": chosen(t_from),
+        "to": chosen(t_to),
+        "disp_tf": chosen(disp_tf),
+        "player": chosen(player),
+        "session_id": list(sessions or []),
+    }
+
+
+@callback(
+    output=dict(
+        tiles=Output(ids.COACH_TILES, "children"),
+        charts=Output(ids.COACH_CHARTS, "children"),
+        summary=Output(ids.COACH_SUMMARY, "children"),
+    ),
+    inputs=FILTERS,
+)
+def _draw(**values):
+    """Ask the service for the report of the filters and draw it."""
+    try:
+        report = service().coach(filters_of(**values))
+    except ServiceError as exc:
+        return dict(tiles=None, charts=coach_layout.error(exc.message), summary="")
+    return dict(
+        tiles=coach_layout.tiles(report) if report["n_trades"] else None,
+        charts=coach_layout.charts(report),
+        summary=coach_layout.summary(report),
+    )
+
+
+@callback(
+    output=dict(table=Output(ids.COACH_SENS, "children")),
+    inputs=dict(_clicks=Input(ids.COACH_SENS_RUN, "n_clicks"), **FILTERS),
+)
+def _sensitivity(_clicks, **values):
+    """Re-run the selection under each fill scenario when asked (new filters: ask again)."""
+    if ctx.triggered_id != ids.COACH_SENS_RUN:
+        return dict(table=coach_layout.sensitivity_hint())
+    try:
+        report = service().coach({**filters_of(**values), "sensitivity": "1"})
+    except ServiceError as exc:
+        return dict(table=coach_layout.error(exc.message))
+    return dict(table=coach_layout.sensitivity_table(report["sensitivity"]))

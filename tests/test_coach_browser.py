@@ -1,0 +1,48 @@
+"""The Coach page in headless Chromium: tiles and charts for sessions played, as the API says."""
+
+from __future__ import annotations
+
+import pytest
+from coach_helpers import play_brackets
+
+from ntree.service import SERVICE_KEY
+from ntree.ui import coach_layout, ids
+
+pytestmark = pytest.mark.browser
+CHARTS = "mae_mfe band_distance by_regime by_hour by_weekday by_setup equity r_distribution".split()
+
+
+def test_coach_page_draws_tiles_and_charts_that_agree_with_the_api(dash_duo, dash_app, tmp_path):
+    svc = dash_app.server.extensions[SERVICE_KEY]
+    play_brackets(svc, "2024-08-06", "BUY", 3)
+    play_brackets(svc, "2024-08-07", "SELL", 3, end=False)
+    with dash_app.server.test_client() as client:
+        api = client.get("/replay/coach").get_json()
+    assert api["n_trades"] >= 6
+    dash_duo.start_server(dash_app)
+    dash_duo.driver.get(dash_duo.server_url + "/coach")
+    tile = f"#{ids.coach_tile('n_trades')}"
+    dash_duo.wait_for_text_to_equal(tile, str(api["n_trades"]), timeout=15)
+    values = {key: text for key, _, text, _ in coach_layout.tile_values(api)}
+    for key in ("win_rate", "expectancy_r", "profit_factor", "mfe_captured"):
+        assert dash_duo.find_element(f"#{ids.coach_tile(key)}").text == values[key]
+    assert dash_duo.find_element(f"#{ids.coach_tile('win_rate')}").text.endswith("%")
+    for key in CHARTS:
+        dash_duo.wait_for_element(f"#{ids.coach_chart(key)} .main-svg", timeout=10)
+    points = "return document.querySelectorAll('#{} .scatterlayer .point').length"
+    assert dash_duo.driver.execute_script(points.format(ids.coach_chart("mae_mfe"))) > 0
+    run = dash_duo.find_element(f"#{ids.COACH_SENS_RUN}")
+    dash_duo.driver.execute_script("arguments[0].click()", run)  # below the fold
+    dash_duo.wait_for_contains_text(f"#{ids.COACH_SENS}", "Perfect fills", timeout=30)
+    dash_duo.driver.save_screenshot(str(tmp_path / "coach.png"))
+
+
+def test_coach_page_of_a_symbol_never_played_says_to_play_a_session(dash_duo, dash_app):
+    dash_duo.start_server(dash_app)
+    dash_duo.driver.get(dash_duo.server_url + "/coach")
+    dash_duo.wait_for_element(f"#{ids.COACH_SYMBOL}", timeout=10)
+    from selenium.webdriver.support.ui import Select
+
+    Select(dash_duo.find_element(f"#{ids.COACH_SYMBOL}")).select_by_value("QQQ")
+    dash_duo.wait_for_contains_text(f"#{ids.COACH_CHARTS}", "No closed trades yet", timeout=10)
+    assert not dash_duo.find_elements(f"#{ids.coach_chart('mae_mfe')}")
