@@ -220,7 +220,7 @@ def load_session(svc: Any, row: Mapping[str, Any]) -> Loaded:
     restored from that log (none when its bars changed since it was played)."""
     sid = row["session_id"]
     events = svc.store.load_events(sid)
-    trades = svc.store.trades(sid)
+    trades = [t for t in svc.store.trades(sid) if t.get("status", "closed") == "closed"]
     candles = bars = disp_tf = None
     try:
         session = restore_session(svc.db_engine, sid)
@@ -229,8 +229,6 @@ def load_session(svc: Any, row: Mapping[str, Any]) -> Loaded:
     if session is not None:
         candles = session.disp.loc[:, list(_CANDLE_COLUMNS)]
         bars, disp_tf = session.bars, session.disp_tf
-        if not trades:  # the store writes trades when a session ends; an active one has some
-            trades = session.trades
     bundle = SessionBundle(sid, trades, candles, events, disp_tf=disp_tf)
     return Loaded(bundle, bars)
 
