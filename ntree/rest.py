@@ -20,6 +20,8 @@ COMMAND_ROUTES = {ROUTE_EXCEPTIONS.get(op, op): op for op in COMMANDS}
 POST_ROUTES = {**COMMAND_ROUTES, "rewind": "rewind"}
 #: The GET paths under /replay/.
 GET_ROUTES = ("state", "events", "candles", "sessions", "openapi.json")
+#: The film room's journal answers a GET (read) and a POST (a new version) on one path.
+GET_ROUTES += ("journal",)
 
 #: A refusal's code -> its HTTP status (every other code is a 422: a value refused).
 HTTP_STATUS = {
