@@ -54,7 +54,7 @@ def test_grid_row_links_the_review_and_resumes_only_an_active_session():
     }
     out = history_grid.grid_row(row)
     assert out["link"] == "[s1](/history/s1)" and out["resume"] == "[▶](/?session=s1)"
-    assert (out["pnl"], out["journal"], out["tags_text"]) == ("-12.50", "📓", "a, b")
+    assert (out["pnl"], out["journal"], out["tags_text"]) == ("-12.50", "✎", "a, b")
     assert out["dates"].startswith("Tue 2024-08-06 09:30")  # New York time
     ended = history_grid.grid_row({**row, "status": "ended", "parent_session_id": "p"})
     assert (ended["resume"], ended["status"]) == ("", "ended · fork")

@@ -78,7 +78,7 @@ def column_defs() -> list[dict]:
         {"field": "win_rate_text", "colId": "win_rate", "headerName": "Win", **_NUM, "width": 76},
         {"field": "avg_r_text", "colId": "avg_r", "headerName": "Avg R", **_NUM, "width": 86},
         _text("tags_text", "Tags", width=120),
-        _text("journal", "📓", width=52, headerTooltip="has journal notes"),
+        _text("journal", "Notes", width=70, headerTooltip="has journal notes"),
         {
             "field": "label",
             "headerName": "Label ✎",
@@ -138,7 +138,7 @@ def grid_row(s: dict) -> dict:
         "win_rate_text": fmt.pct(s.get("win_rate")),
         "avg_r_text": fmt.r_multiple(s.get("avg_r")),
         "tags_text": ", ".join(s.get("tags") or []),
-        "journal": "📓" if s.get("has_journal") else "",
+        "journal": "✎" if s.get("has_journal") else "",
         "label": s.get("label") or "",
         "played": fmt.et_time(s.get("created_at")),
         "delete": "✕",
