@@ -158,3 +158,20 @@ def _coach_route():
 @bp.get("/openapi.json")
 def _openapi_route():
     return jsonify(openapi_spec())
+
+
+# --- the film room: the journal (read with GET, a new version with POST) ----------------------
+
+
+@bp.get("/journal")
+def _journal_read_route():
+    body = _query_body()
+    if "session_id" not in body:
+        raise ServiceError("missing_field", "missing field 'session_id'", "session_id")
+    history = body.get("history", "").lower() in ("1", "true", "yes")
+    return jsonify(service().journal(body["session_id"], history=history))
+
+
+@bp.post("/journal")
+def _journal_write_route():
+    return jsonify(service().add_journal(_json_body()))

@@ -19,6 +19,7 @@ from ntree.engine.events import EventType
 from ntree.engine.log_schema import EVENT_PAYLOADS, Summary
 from ntree.engine.orders import ORDER_TYPES, SIDES
 from ntree.engine.ticks import DISP_TFS
+from ntree.journal import MAX_ITEMS, MAX_SHORT, MAX_TEXT
 from ntree.rest import COMMAND_ROUTES, status_of
 from ntree.service.contract import RESULT_KEYS
 from ntree.service.core import ENGINE_FIELD, MAX_CANDLES
@@ -589,6 +590,76 @@ _PATHS: dict[str, dict] = {
         }
     },
 }
+
+# --- the film room: the journal ---------------------------------------------------------------
+
+_NAMES = {**_array({**_STR, "minLength": 1, "maxLength": MAX_SHORT}), "maxItems": MAX_ITEMS}
+_JOURNAL_FIELDS = {
+    "trade_id": _nullable("integer", description="the trade; null: a note on the session"),
+    "setup": _nullable("string", maxLength=MAX_SHORT, description="from the setup list"),
+    "text": _nullable("string", maxLength=MAX_TEXT),
+    "tags": _NAMES,
+    "mistakes": {**_NAMES, "description": "from the mistake list"},
+    "rating": _nullable("integer", minimum=1, maximum=5, description="confidence 1-5"),
+}
+_JOURNAL_ENTRY = _obj(
+    {
+        "id": _INT,
+        "session_id": _STR,
+        "version": {**_INT, "description": "1, then + 1 per edit (older versions are kept)"},
+        **_JOURNAL_FIELDS,
+        "created_at": _TIME,
+    },
+    required=["session_id", "trade_id", "version", "tags", "mistakes", "created_at"],
+)
+_SCHEMAS |= {
+    "JournalEntry": _JOURNAL_ENTRY,
+    "JournalEntryVersions": {
+        "allOf": [
+            _ref("JournalEntry"),
+            _obj({"history": _array(_ref("JournalEntry"))}, required=[]),
+        ],
+        "description": "the latest version; with ?history=1, its older ones, newest first",
+    },
+    "JournalResult": _obj(
+        {
+            "session_id": _STR,
+            "entries": {
+                **_array(_ref("JournalEntryVersions")),
+                "description": "the session's own note first, then one per trade",
+            },
+            "setups": _array(_STR),
+            "mistakes": _array(_STR),
+        }
+    ),
+    "JournalRequest": _obj(
+        {"session_id": _SESSION_ID, **{k: {**v} for k, v in _JOURNAL_FIELDS.items()}},
+        required=["session_id"],
+        additionalProperties=False,
+        description="at least one of setup, text, tags, mistakes, rating",
+    ),
+}
+_PATHS["/replay/journal"] = {
+    **_get(
+        "The session's journal: the latest note on it and on each of its trades",
+        "JournalResult",
+        [
+            _SID_QUERY,
+            _query("history", {"type": "string", "enum": ["0", "1"]}, "also the old versions"),
+        ],
+        e400="missing_field, bad_type (session_id)",
+        e404=_NO_SESSION,
+    ),
+    **_post(
+        "Write a journal note (an edit of an existing one is its next version)",
+        "JournalRequest",
+        "JournalEntry",
+        e400=_BAD_BODY,
+        e404="unknown_session, unknown_trade",
+        e422="unknown_field, bad_rating, bad_tags, bad_mistakes, bad_text, bad_setup, empty_entry",
+    ),
+}
+
 
 _DESCRIPTION = """\
 JSON in, JSON out; the cockpit calls the same service. Every rejected request answers

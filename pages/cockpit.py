@@ -278,6 +278,7 @@ _ACTION_INPUTS = dict(
         rewind=Input(ids.REWIND, "n_clicks"),
         end=Input(ids.END, "n_clicks"),
         live=Input(ids.CHART_LIVE, "n_clicks"),
+        note=Input(ids.NOTE_BUTTON, "n_clicks"),
     ),
 )
 _ACTION_STATE = dict(
@@ -287,6 +288,7 @@ _ACTION_STATE = dict(
     n=State(ids.STEP_N_COUNT, "value"),
     rewind_n=State(ids.REWIND_COUNT, "value"),
     auto_pause=State(ids.AUTO_PAUSE, "value"),
+    note=State(ids.NOTE_TEXT, "value"),
     start=dict(
         symbol=State(ids.START_SYMBOL, "value"),
         t_from=State(ids.START_FROM, "value"),
@@ -320,3 +322,15 @@ def _on_action(clicks, sid, meta, relayout, **form):
         raise PreventUpdate
     res = handle(service(), sid, meta, action, relayout=relayout)
     return render(res, action, meta)
+
+
+# A note written into the log leaves the box empty for the next one.
+clientside_callback(
+    """function(msg) {
+        const saved = typeof msg === "string" && msg.startsWith("Note saved");
+        return saved ? "" : window.dash_clientside.no_update;
+    }""",
+    Output(ids.NOTE_TEXT, "value"),
+    Input(ids.ALERT, "children"),
+    prevent_initial_call=True,
+)

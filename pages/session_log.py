@@ -1,42 +1,53 @@
-"""One session's log, the film room: metrics, trades, every event, and an exact re-run check.
+"""One session's review, the film room: the whole session on a chart, its trades, the
+journal, the event timeline (paged on the server), an exact re-run check, Practice again
+and the exports.
 
 Times are New York exchange time; the layout comes from :mod:`ntree.ui.log_layout`.
 """
 
 from __future__ import annotations
 
+import json
+
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback
+from dash import Input, Output, State, callback, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from ntree.service import ServiceError
-from ntree.ui import ids, log_layout
+from ntree.ui import ids, log_layout, review
 from ntree.ui.service import service
+from ntree.ui.tables import log_events_table
 
 dash.register_page(
     __name__,
     path_template="/history/<session_id>",
     name="Session log",
-    title="ntree · Session log",
+    title="ntree · Session review",
     nav=False,
 )
 
+CHART_BARS = 5_000  # the most display bars the review draws (the service's candle cap)
+
 
 def layout(session_id: str | None = None, **_kwargs) -> dbc.Container:
-    stored = _stored_log(session_id) if session_id else None
-    if stored is None:
-        return log_layout.unknown(session_id)
-    return log_layout.page(*stored)
-
-
-def _stored_log(session_id: str) -> tuple[dict, list[dict], list[dict]] | None:
-    """The session's record, its events and its trades; None for an unknown id."""
     svc = service()
-    row = svc.session(session_id)
+    row = svc.session(session_id) if session_id else None
     if row is None:
-        return None
-    return row, svc.event_log(session_id), svc.trades(session_id)
+        return log_layout.unknown(session_id)
+    start = svc.event_page(session_id, types=["SESSION_START"], page_size=1)
+    params = start["events"][0]["payload"].get("params", {}) if start["events"] else {}
+    trades = svc.trades(session_id)
+    figure = _figure(session_id, trades, row["t_start"])
+    journal = svc.journal(session_id)
+    return log_layout.page(row, trades, journal, figure, start["counts"], params)
+
+
+def _figure(session_id: str, trades: list[dict], t_start: str) -> dict:
+    svc = service()
+    found = svc.candles({"session_id": session_id, "n": CHART_BARS})
+    fills = svc.state({"session_id": session_id})["fills"]
+    return review.review_figure(found["candles"], fills, trades, found["disp_tf"], t_start)
 
 
 @callback(
@@ -54,3 +65,151 @@ def _verify(_clicks, session_id):
     except ServiceError as exc:
         return dict(verdict=log_layout.verify_error(str(exc)))
     return dict(verdict=log_layout.verify_result(res))
+
+
+@callback(
+    output=dict(
+        view=Output(ids.EVENTS_VIEW, "children"),
+        pager=Output(ids.EVENTS_PAGER, "children"),
+        page=Output(ids.EVENTS_PAGE, "data"),
+        no_prev=Output(ids.EVENTS_PREV, "disabled"),
+        no_next=Output(ids.EVENTS_NEXT, "disabled"),
+    ),
+    inputs=dict(
+        types=Input(ids.EVENTS_TYPES, "value"),
+        _prev=Input(ids.EVENTS_PREV, "n_clicks"),
+        _next=Input(ids.EVENTS_NEXT, "n_clicks"),
+    ),
+    state=dict(session_id=State(ids.LOG_SESSION, "data"), page=State(ids.EVENTS_PAGE, "data")),
+)
+def _timeline(types, _prev, _next, session_id, page):
+    """One page of the event log (of the chosen types) from the server."""
+    page = page or 0
+    if ctx.triggered_id == ids.EVENTS_PREV:
+        page = max(0, page - 1)
+    elif ctx.triggered_id == ids.EVENTS_NEXT:
+        page += 1
+    else:
+        page = 0  # a new filter starts at its first page
+    size = review.EVENTS_PAGE_SIZE
+    found = service().event_page(session_id, types=types or None, page=page, page_size=size)
+    if not found["events"] and page > 0:  # past the end: stay on the last page
+        page = max(0, (found["total"] - 1) // size)
+        found = service().event_page(session_id, types=types or None, page=page, page_size=size)
+    last = (page + 1) * size >= found["total"]
+    return dict(
+        view=log_events_table(found["events"]),
+        pager=review.pager_text(found),
+        page=page,
+        no_prev=page == 0,
+        no_next=last,
+    )
+
+
+@callback(
+    output=dict(
+        href=Output(ids.REVIEW_LOCATION, "href"), message=Output(ids.REVIEW_MESSAGE, "children")
+    ),
+    inputs=dict(_clicks=Input(ids.REVIEW_PRACTICE, "n_clicks")),
+    state=dict(session_id=State(ids.LOG_SESSION, "data")),
+    prevent_initial_call=True,
+)
+def _practice_again(_clicks, session_id):
+    """Start a new session with this one's parameters and open it in the cockpit."""
+    svc = service()
+    start = svc.event_page(session_id, types=["SESSION_START"], page_size=1)["events"]
+    params = start[0]["payload"].get("params", {}) if start else {}
+    try:
+        new = svc.start(review.practice_body(params))
+    except ServiceError as exc:
+        return dict(href=no_update, message=dbc.Badge(exc.message, color="danger"))
+    return dict(href=f"/?session={new['session_id']}", message=no_update)
+
+
+@callback(
+    output=dict(file=Output(ids.REVIEW_DOWNLOAD, "data")),
+    inputs=dict(
+        _events=Input(ids.REVIEW_EXPORT_EVENTS, "n_clicks"),
+        _trades=Input(ids.REVIEW_EXPORT_TRADES, "n_clicks"),
+        _json=Input(ids.REVIEW_EXPORT_JSON, "n_clicks"),
+    ),
+    state=dict(session_id=State(ids.LOG_SESSION, "data")),
+    prevent_initial_call=True,
+)
+def _export(_events, _trades, _json, session_id):
+    """Download the events or trades as CSV, or the whole session as one JSON file."""
+    svc = service()
+    if ctx.triggered_id == ids.REVIEW_EXPORT_JSON:
+        doc = svc.export_session(session_id)
+        content, name = json.dumps(doc, sort_keys=True), f"{session_id}.json"
+    else:
+        csv = svc.export_csv(session_id)
+        kind = "events" if ctx.triggered_id == ids.REVIEW_EXPORT_EVENTS else "trades"
+        content, name = csv[f"{kind}_csv"], f"{session_id}-{kind}.csv"
+    return dict(file={"content": content, "filename": name})
+
+
+@callback(
+    output=dict(
+        setup=Output(ids.JOURNAL_SETUP, "value"),
+        text=Output(ids.JOURNAL_TEXT, "value"),
+        tags=Output(ids.JOURNAL_TAGS, "value"),
+        mistakes=Output(ids.JOURNAL_MISTAKES, "value"),
+        rating=Output(ids.JOURNAL_RATING, "value"),
+        message=Output(ids.JOURNAL_MESSAGE, "children", allow_duplicate=True),
+    ),
+    inputs=dict(target=Input(ids.JOURNAL_TARGET, "value")),
+    state=dict(session_id=State(ids.LOG_SESSION, "data")),
+    prevent_initial_call=True,
+)
+def _journal_form(target, session_id):
+    """Choosing what the note is about shows its latest note in the form (to edit it)."""
+    latest = review.latest_for(service().journal(session_id)["entries"], target) or {}
+    return dict(
+        setup=latest.get("setup") or "",
+        text=latest.get("text") or "",
+        tags=", ".join(latest.get("tags") or []),
+        mistakes=latest.get("mistakes") or [],
+        rating=latest.get("rating"),
+        message=review.editing_text(target, latest),
+    )
+
+
+@callback(
+    output=dict(
+        saved=Output(ids.JOURNAL_SAVED, "data"), message=Output(ids.JOURNAL_MESSAGE, "children")
+    ),
+    inputs=dict(_clicks=Input(ids.JOURNAL_SAVE, "n_clicks")),
+    state=dict(
+        session_id=State(ids.LOG_SESSION, "data"),
+        target=State(ids.JOURNAL_TARGET, "value"),
+        setup=State(ids.JOURNAL_SETUP, "value"),
+        text=State(ids.JOURNAL_TEXT, "value"),
+        tags=State(ids.JOURNAL_TAGS, "value"),
+        mistakes=State(ids.JOURNAL_MISTAKES, "value"),
+        rating=State(ids.JOURNAL_RATING, "value"),
+        saved=State(ids.JOURNAL_SAVED, "data"),
+    ),
+    prevent_initial_call=True,
+)
+def _save_note(_clicks, session_id, target, saved, **form):
+    """Append the form as the target's next journal version."""
+    try:
+        entry = service().add_journal(review.note_body(session_id, target, form))
+    except ServiceError as exc:
+        return dict(saved=no_update, message=dbc.Badge(exc.message, color="danger"))
+    text = f"saved (version {entry['version']})"
+    return dict(saved=(saved or 0) + 1, message=dbc.Badge(text, color="success"))
+
+
+@callback(
+    output=dict(view=Output(ids.JOURNAL_VIEW, "children")),
+    inputs=dict(
+        _saved=Input(ids.JOURNAL_SAVED, "data"), history=Input(ids.JOURNAL_HISTORY, "value")
+    ),
+    state=dict(session_id=State(ids.LOG_SESSION, "data")),
+    prevent_initial_call=True,
+)
+def _journal_view(_saved, history, session_id):
+    entries = service().journal(session_id, history=bool(history))["entries"]
+    return dict(view=review.journal_view(entries, bool(history)))

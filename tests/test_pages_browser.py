@@ -107,8 +107,8 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
     dash_duo.wait_for_contains_text(f"#{ids.LOG_VERIFY_RESULT}", "OK", timeout=10)
 
     dash_duo.find_element(f"#{ids.NAVBAR} a[href='/history']").click()
-    dash_duo.wait_for_element(f"#history-row-{sid}", timeout=5)
-    assert "ended" in dash_duo.find_element(f"#history-row-{sid}").text
+    dash_duo.wait_for_element(f"#{ids.HISTORY_TABLE} .ag-row[row-id='{sid}']", timeout=10)
+    assert "ended" in dash_duo.find_element(f"#{ids.HISTORY_TABLE} .ag-row[row-id='{sid}']").text
     assert dash_duo.get_logs() == [], "browser console errors"
 
 

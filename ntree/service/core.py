@@ -188,6 +188,32 @@ class ReplayService:
         since = req_int(body, "since", required=False, minimum=0)
         return {"session_id": sid, "events": self.event_log(sid, since)}
 
+    def event_page(
+        self,
+        session_id: str,
+        *,
+        types: list[str] | None = None,
+        page: int = 0,
+        page_size: int = 200,
+    ) -> dict:
+        """Return one page of a session's event log, oldest first (only ``types`` when
+        given): ``{events, total, page, page_size, counts}``; ``counts`` has every type's
+        count in the whole log, ``total`` those the filter keeps."""
+        self._known(session_id)
+        page = req_int({"page": page}, "page", minimum=0)
+        page_size = req_int({"page_size": page_size}, "page_size", minimum=1, maximum=1_000)
+        events, counts = self.store.event_page(
+            session_id, list(types or []), page * page_size, page_size
+        )
+        total = sum(n for kind, n in counts.items() if not types or kind in types)
+        return {
+            "events": [e.to_dict() for e in events],
+            "total": total,
+            "page": page,
+            "page_size": page_size,
+            "counts": counts,
+        }
+
     def trades(self, session_id: str) -> list[dict]:
         """Return a session's trades as stored: the closed ones (``"status": "closed"``) and
         the open one, if any (``"status": "open"``, no exit; its excursions so far when the

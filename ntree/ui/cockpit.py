@@ -194,6 +194,19 @@ def _rewind(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
     )
 
 
+def _note(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    """Write a NOTE event into the log; with a trade open, its text starts "trade #N: "."""
+    text = (a.get("text") or "").strip()
+    if not text:
+        raise ServiceError("missing_field", "write the note first", "text")
+    open_trade = next((t for t in svc.trades(sid) if t.get("status") == "open"), None)
+    if open_trade is not None:
+        text = f"trade #{open_trade['trade_id']}: {text}"
+    svc.command("note", {"session_id": sid, "text": text})
+    about = f" on trade #{open_trade['trade_id']}" if open_trade else ""
+    return sid, f"Note saved to the log{about}", "info"
+
+
 #: One handler per action kind.
 ACTIONS: dict[str, Handler] = {
     "start": _start,
@@ -212,6 +225,7 @@ ACTIONS: dict[str, Handler] = {
     "set_speed": _set_speed,
     "set_disp_tf": _set_disp_tf,
     "rewind": _rewind,
+    "note": _note,
 }
 #: Kinds that make sense before a session exists (the others say "start a session first").
 _WITHOUT_SESSION = frozenset({"start", "init", "tick"})

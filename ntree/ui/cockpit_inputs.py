@@ -6,7 +6,8 @@ there is nothing to do.
 
 The form: ``init`` (the ``?session=`` to resume), ``meta`` (the chart's), the input values
 ``disp_tf``, ``speed_idx``, ``hotkey``, ``drag``, the fields ``n``, ``rewind_n``, ``auto_pause``,
-and the groups ``start`` (the start panel) and ``ticket`` (the order ticket).
+``note`` (the note box), and the groups ``start`` (the start panel) and ``ticket`` (the
+order ticket).
 """
 
 from __future__ import annotations
@@ -103,6 +104,10 @@ def _hotkey(form: Form) -> Action | None:
     return Action(kind, {**args, "qty": form["ticket"]["qty"]})
 
 
+def _note(form: Form) -> Action:
+    return Action("note", {"text": form.get("note") or ""})
+
+
 def _simple(kind: str, **args: Any) -> Builder:
     return lambda _form: Action(kind, dict(args))
 
@@ -125,6 +130,7 @@ BUILDERS: dict[str, Builder] = {
     ids.ORDER_DRAG: _drag,
     ids.SPEED_SLIDER: _speed,
     ids.HOTKEY: _hotkey,
+    ids.NOTE_BUTTON: _note,
 }
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from ntree.engine.commands import MAX_NOTE
 from ntree.engine.ticks import TICK
 from ntree.ui import format as fmt
 from ntree.ui import ids
@@ -138,6 +139,25 @@ def order_ticket() -> dbc.Card:
                             ),
                         ],
                         className="d-flex mt-2",
+                    ),
+                    dbc.InputGroup(
+                        [
+                            dbc.Input(
+                                id=ids.NOTE_TEXT,
+                                placeholder="note (into the log; the open trade's)",
+                                maxLength=MAX_NOTE,
+                                debounce=False,
+                            ),
+                            dbc.Button(
+                                "Note",
+                                id=ids.NOTE_BUTTON,
+                                color="info",
+                                outline=True,
+                                title="write a NOTE event into the session's log",
+                            ),
+                        ],
+                        size="sm",
+                        className="mt-1 note-box",
                     ),
                 ],
                 className="p-2",

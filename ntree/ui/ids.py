@@ -101,6 +101,43 @@ LOG_VERIFY = "log-verify"  # "Verify re-run" button
 LOG_VERIFY_RESULT = "log-verify-result"
 LOG_RESUME = "log-resume"  # link: carry on with an active session in the cockpit
 
+# Film room: History's grid and the session review (/history/<id>)
+HISTORY_MESSAGE = "history-message"  # what a rename or a delete did
+HISTORY_SYMBOL = "history-symbol"  # dcc.Store: the page's ?symbol= (a base filter)
+HISTORY_DELETE_TARGET = "history-delete-target"  # dcc.Store: the session the dialog asks about
+HISTORY_REFRESH = "history-refresh"  # dcc.Store: deletions so far (the grid re-reads its pages)
+HISTORY_DELETE_DIALOG = "history-delete-dialog"
+HISTORY_DELETE_TEXT = "history-delete-text"
+HISTORY_DELETE_CANCEL = "history-delete-cancel"
+HISTORY_DELETE_CONFIRM = "history-delete-confirm"
+REVIEW_CHART = "review-chart"  # the whole session at its display tf, fills and trades drawn
+REVIEW_PRACTICE = "review-practice"  # "Practice again": a new session, same parameters
+REVIEW_LOCATION = "review-location"  # dcc.Location: where "Practice again" goes
+REVIEW_EXPORT_EVENTS = "review-export-events"  # buttons: events CSV, trades CSV, session JSON
+REVIEW_EXPORT_TRADES = "review-export-trades"
+REVIEW_EXPORT_JSON = "review-export-json"
+REVIEW_DOWNLOAD = "review-download"  # dcc.Download
+REVIEW_MESSAGE = "review-message"
+EVENTS_TYPES = "events-types"  # the timeline's type filter (multi-select)
+EVENTS_PAGE = "events-page"  # dcc.Store: the timeline's page number (from 0)
+EVENTS_PREV = "events-prev"
+EVENTS_NEXT = "events-next"
+EVENTS_PAGER = "events-pager"  # "events 1-200 of 7,367"
+EVENTS_VIEW = "events-view"  # the timeline's page of events
+JOURNAL_TARGET = "journal-target"  # dropdown: the session or one of its trades
+JOURNAL_SETUP = "journal-setup"
+JOURNAL_TEXT = "journal-text"
+JOURNAL_TAGS = "journal-tags"  # comma-separated
+JOURNAL_MISTAKES = "journal-mistakes"
+JOURNAL_RATING = "journal-rating"
+JOURNAL_SAVE = "journal-save"
+JOURNAL_SAVED = "journal-saved"  # dcc.Store: notes saved on this page (re-reads the journal)
+JOURNAL_HISTORY = "journal-history"  # switch: also the older versions
+JOURNAL_VIEW = "journal-view"  # the latest notes (and with the switch, the old versions)
+JOURNAL_MESSAGE = "journal-message"
+NOTE_TEXT = "note-text"  # cockpit: the note box
+NOTE_BUTTON = "note-button"
+
 
 def history_row(session_id: str) -> str:
     """The id of a session's row in the History table."""

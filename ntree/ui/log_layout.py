@@ -1,5 +1,6 @@
-"""The session log page's layout (the film room): the head with its links and the re-run
-check, the metric cards, the trades and the events; and the re-run check's verdict."""
+"""The session review's layout (the film room): the head with its links, the re-run check,
+Practice again and the exports, the metric cards, the whole-session chart, the trades, the
+journal and the event timeline; and the re-run check's verdict."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from ntree.ui import format as fmt
-from ntree.ui import ids
-from ntree.ui.tables import log_events_table, log_trades_table
+from ntree.ui import ids, review
+from ntree.ui.tables import log_trades_table
 
 
 def unknown(session_id: str | None) -> dbc.Container:
@@ -16,34 +17,173 @@ def unknown(session_id: str | None) -> dbc.Container:
     return dbc.Container(dbc.Alert(f"Unknown session {session_id!r}", color="warning"), fluid=True)
 
 
-def page(row: dict, events: list[dict], trades: list[dict]) -> dbc.Container:
-    """The log of the session ``row`` (its stored record) with its events and trades."""
-    start = next((e for e in events if e["type"] == "SESSION_START"), None)
-    start_params = (start or {}).get("payload", {}).get("params") or {}
-    shown = [e for e in events if e["type"] != "STEP"]
+def page(
+    row: dict,
+    trades: list[dict],
+    journal: dict,
+    figure: dict,
+    counts: dict[str, int],
+    params: dict,
+) -> dbc.Container:
+    """The review of the session ``row`` (its stored record): the chart, its trades, the
+    journal and the event timeline (its pages come from the server, see the page module)."""
+    setups = review.setups_by_trade(journal["entries"])
+    shown_types = [k for k in sorted(counts) if k != "STEP"]
     return dbc.Container(
         [
             dcc.Store(id=ids.LOG_SESSION, data=row["session_id"]),
-            _head(row, start_params),
+            dcc.Store(id=ids.EVENTS_PAGE, data=0),
+            dcc.Store(id=ids.JOURNAL_SAVED, data=0),
+            dcc.Location(id=ids.REVIEW_LOCATION, refresh=True),
+            dcc.Download(id=ids.REVIEW_DOWNLOAD),
+            _head(row, params),
             _metrics(row),
-            html.H6("Trades") if trades else None,
-            html.P("Trades are recorded when the session ends.", className="text-muted small")
-            if not trades and row["status"] == "active"
-            else None,
-            log_trades_table(trades) if trades else None,
-            html.H6(
-                [
-                    "Event log ",
-                    html.Small(
-                        f"({fmt.count(len(events) - len(shown), 'step')} hidden; "
-                        "click a line for its payload)",
-                        className="text-muted",
-                    ),
-                ]
+            dcc.Graph(
+                id=ids.REVIEW_CHART,
+                figure=figure,
+                config={"displaylogo": False, "scrollZoom": True},
+                className="review-chart",
             ),
-            log_events_table(shown),
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            html.H6("Trades"),
+                            log_trades_table(trades, setups)
+                            if trades
+                            else html.P("No trades.", className="text-muted small"),
+                        ],
+                        lg=8,
+                    ),
+                    dbc.Col(_journal_card(trades, journal), lg=4),
+                ],
+                className="g-3 mt-1",
+            ),
+            _timeline(counts, shown_types),
         ],
         fluid=True,
+    )
+
+
+def _journal_card(trades: list[dict], journal: dict) -> dbc.Card:
+    session_note = review.latest_for(journal["entries"], "session") or {}
+    form = [
+        dbc.Select(
+            id=ids.JOURNAL_TARGET,
+            options=review.target_options(trades),
+            value="session",
+            size="sm",
+            className="mb-1",
+        ),
+        dbc.Select(
+            id=ids.JOURNAL_SETUP,
+            options=[{"label": "Setup: none", "value": ""}]
+            + [{"label": n, "value": n} for n in journal["setups"]],
+            value=session_note.get("setup") or "",
+            size="sm",
+            className="mb-1",
+        ),
+        dbc.Textarea(
+            id=ids.JOURNAL_TEXT,
+            value=session_note.get("text") or "",
+            placeholder="What did you see, what did you do?",
+            rows=3,
+            size="sm",
+            className="mb-1",
+        ),
+        dbc.Input(
+            id=ids.JOURNAL_TAGS,
+            value=", ".join(session_note.get("tags") or []),
+            placeholder="tags, comma separated",
+            size="sm",
+            className="mb-1",
+        ),
+        html.Small("Mistakes", className="text-muted"),
+        dbc.Checklist(
+            id=ids.JOURNAL_MISTAKES,
+            options=[{"label": n, "value": n} for n in journal["mistakes"]],
+            value=session_note.get("mistakes") or [],
+            inline=True,
+            className="small mb-1",
+        ),
+        html.Div(
+            [
+                html.Small("Confidence ", className="text-muted me-1"),
+                dbc.RadioItems(
+                    id=ids.JOURNAL_RATING,
+                    options=[{"label": str(i), "value": i} for i in range(1, 6)],
+                    value=session_note.get("rating"),
+                    inline=True,
+                    className="d-inline-block small",
+                ),
+                dbc.Button(
+                    "Save note",
+                    id=ids.JOURNAL_SAVE,
+                    size="sm",
+                    color="primary",
+                    className="ms-auto",
+                ),
+            ],
+            className="d-flex align-items-center mb-1",
+        ),
+        html.Div(id=ids.JOURNAL_MESSAGE, className="small"),
+    ]
+    return dbc.Card(
+        dbc.CardBody(
+            [
+                html.Div(
+                    [
+                        html.H6("Journal", className="mb-0"),
+                        dbc.Switch(
+                            id=ids.JOURNAL_HISTORY,
+                            label="history",
+                            value=False,
+                            className="ms-auto small mb-0",
+                        ),
+                    ],
+                    className="d-flex align-items-center mb-1",
+                ),
+                *form,
+                html.Hr(className="my-2"),
+                html.Div(review.journal_view(journal["entries"], False), id=ids.JOURNAL_VIEW),
+            ],
+            className="p-2",
+        ),
+        className="journal-card",
+    )
+
+
+def _timeline(counts: dict[str, int], shown: list[str]) -> html.Div:
+    return html.Div(
+        [
+            html.Div(
+                [
+                    html.H6("Event log", className="mb-0 me-2"),
+                    dbc.Checklist(
+                        id=ids.EVENTS_TYPES,
+                        options=review.type_options(counts),
+                        value=shown,
+                        inline=True,
+                        className="small events-types flex-grow-1",
+                    ),
+                    dbc.Button(
+                        "‹ prev",
+                        id=ids.EVENTS_PREV,
+                        size="sm",
+                        color="secondary",
+                        className="ms-2 py-0",
+                    ),
+                    html.Small(id=ids.EVENTS_PAGER, className="text-muted mx-2 text-nowrap"),
+                    dbc.Button(
+                        "next ›", id=ids.EVENTS_NEXT, size="sm", color="secondary", className="py-0"
+                    ),
+                ],
+                className="d-flex align-items-center my-2",
+            ),
+            html.Small("click a line for its payload", className="text-muted"),
+            dcc.Loading(html.Div(id=ids.EVENTS_VIEW), type="dot"),
+        ],
+        className="mt-2",
     )
 
 
@@ -116,6 +256,32 @@ def _head(row: dict, start_params: dict) -> html.Div:
                         className="py-0",
                         title="re-run the session from its log and compare every event",
                     ),
+                    dbc.Button(
+                        "Practice again",
+                        id=ids.REVIEW_PRACTICE,
+                        size="sm",
+                        color="success",
+                        outline=True,
+                        className="py-0 ms-2",
+                        title="a new session with the same symbol, range, frame and fills",
+                    ),
+                    html.Small("Export:", className="text-muted ms-3 me-1"),
+                    *[
+                        dbc.Button(
+                            text,
+                            id=id_,
+                            size="sm",
+                            color="secondary",
+                            outline=True,
+                            className="py-0 me-1",
+                        )
+                        for text, id_ in (
+                            ("events CSV", ids.REVIEW_EXPORT_EVENTS),
+                            ("trades CSV", ids.REVIEW_EXPORT_TRADES),
+                            ("session JSON", ids.REVIEW_EXPORT_JSON),
+                        )
+                    ],
+                    html.Span(id=ids.REVIEW_MESSAGE, className="small ms-2"),
                     dcc.Loading(html.Div(id=ids.LOG_VERIFY_RESULT, className="mt-1"), type="dot"),
                 ],
                 className="mt-1",

@@ -184,9 +184,15 @@ def _log_table(columns: tuple[str, ...], rows: list, id_: str) -> dbc.Table:
     )
 
 
-def log_trades_table(trades: list[dict]) -> dbc.Table:
-    """The session log's trades, in order (an open one shows as open)."""
-    return _log_table(LOG_TRADE_COLUMNS, [_log_trade_row(t) for t in trades], ids.LOG_TRADES)
+def log_trades_table(trades: list[dict], setups: dict[int, str] | None = None) -> dbc.Table:
+    """The session log's trades, in order (an open one shows as open); with ``setups``
+    (trade id -> the journal's setup) a Setup column too."""
+    rows = [_log_trade_row(t) for t in trades]
+    if setups is None:
+        return _log_table(LOG_TRADE_COLUMNS, rows, ids.LOG_TRADES)
+    for t, row in zip(trades, rows, strict=True):
+        row.children.append(html.Td(setups.get(t["trade_id"], ""), className="trade-setup"))
+    return _log_table((*LOG_TRADE_COLUMNS, "Setup"), rows, ids.LOG_TRADES)
 
 
 def log_events_table(events: list[dict]) -> dbc.Table:

@@ -1,0 +1,233 @@
+"""The session review's pure parts: the whole-session chart with every fill and each trade
+drawn entry→exit, the start request of "Practice again", the timeline's pager text and the
+journal's views. Plain dicts in, figure dicts or Dash components out."""
+
+from __future__ import annotations
+
+import dash_bootstrap_components as dbc
+import pandas as pd
+from dash import html
+
+from ntree.engine import FILL_MODEL_KNOBS
+from ntree.engine.aggregate import bucket_open
+from ntree.ui import figures
+from ntree.ui import format as fmt
+
+WIN_COLOR = figures.BUY_COLOR
+LOSS_COLOR = figures.SELL_COLOR
+#: The names of the two trade-segment traces (winners, losers): tests and legends read them.
+TRADE_TRACES = ("Trades won", "Trades lost")
+EVENTS_PAGE_SIZE = 200
+CONTEXT_BARS = 12  # display bars of history shown before the session's start
+_FLAT = {"qty": 0, "avg_price": None}
+
+
+def _bar_labels(times: list[str], disp_tf_min: int) -> list[str]:
+    """Return the x category (display bar) each ISO time falls in."""
+    if not times:
+        return []
+    ts = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
+    return figures.labels([t.isoformat() for t in bucket_open(ts, disp_tf_min)])
+
+
+def trade_segments(trades: list[dict], disp_tf_min: int) -> list[dict]:
+    """Return the two line traces joining each closed trade's entry to its exit: winners
+    green, losers (and scratches) red; ``None`` gaps separate the trades in a trace."""
+    closed = [t for t in trades if t.get("exit_ts") and t.get("exit_px") is not None]
+    entries = _bar_labels([t["entry_ts"] for t in closed], disp_tf_min)
+    exits = _bar_labels([t["exit_ts"] for t in closed], disp_tf_min)
+    out = []
+    for name, color, won in (
+        (TRADE_TRACES[0], WIN_COLOR, True),
+        (TRADE_TRACES[1], LOSS_COLOR, False),
+    ):
+        x: list = []
+        y: list = []
+        text: list = []
+        for t, x0, x1 in zip(closed, entries, exits, strict=True):
+            if (t["pnl"] > 0) != won:
+                continue
+            tip = f"#{t['trade_id']} {t['side']} {t['qty']}: {fmt.money(t['pnl'])}"
+            x += [x0, x1, None]
+            y += [float(t["entry_px"]), float(t["exit_px"]), None]
+            text += [tip, tip, None]
+        out.append(
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": name,
+                "x": x,
+                "y": y,
+                "text": text,
+                "hovertemplate": "%{text}<extra></extra>",
+                "line": {"color": color, "width": 2.5},
+                "marker": {"size": 5, "color": color},
+                "connectgaps": False,
+                "xaxis": "x",
+                "yaxis": "y",
+            }
+        )
+    return out
+
+
+def session_bars(candles: list[dict], t_start: str | None, context: int = CONTEXT_BARS) -> list:
+    """Return the candles from ``context`` bars before ``t_start`` on (the warm-up history
+    before it only sets the indicators)."""
+    if not t_start:
+        return candles
+    start = pd.Timestamp(t_start)
+    first = next((i for i, c in enumerate(candles) if pd.Timestamp(c["ts"]) >= start), 0)
+    return candles[max(0, first - context) :]
+
+
+def review_figure(
+    candles: list[dict],
+    fills: list[dict],
+    trades: list[dict],
+    disp_tf: str,
+    t_start: str | None = None,
+) -> dict:
+    """Return the whole session's chart (from shortly before ``t_start``, all in view) with
+    every fill as a marker and each trade as an entry→exit segment coloured by its result."""
+    tf = figures.DISP_TFS[disp_tf]
+    candles = session_bars(candles, t_start)
+    n = len(candles)
+    if not n:
+        return figures.empty_figure("No bars played yet")
+    fig = figures.build_figure(candles, [], _FLAT, fills, tf, window=n, x_range=[-0.5, n - 0.5])
+    fig["data"] += trade_segments(trades, tf)
+    lows = [c["low"] for c in candles if c.get("low") is not None]
+    highs = [c["high"] for c in candles if c.get("high") is not None]
+    if lows and highs:
+        pad = (max(highs) - min(lows)) * 0.04 or 0.5
+        fig["layout"]["yaxis"]["range"] = [min(lows) - pad, max(highs) + pad]
+    fig["layout"]["uirevision"] = None
+    return fig
+
+
+def practice_body(params: dict) -> dict:
+    """Return the start request of a new session with a played one's parameters (its
+    SESSION_START ``params``): same symbol, range, display tf, speed, seed and fill model."""
+    body = {k: params[k] for k in ("symbol", "t_start", "t_end", "disp_tf") if k in params}
+    for key in ("speed", "seed"):
+        if params.get(key) is not None:
+            body[key] = params[key]
+    if "edit_on_disp_boundary" in params:
+        body["constraints"] = {"edit_on_disp_boundary": params["edit_on_disp_boundary"]}
+    body["fill_model"] = {k: params[k] for k in FILL_MODEL_KNOBS if k in params}
+    return body
+
+
+def pager_text(page: dict) -> str:
+    """Say which events a timeline page shows: ``events 201-400 of 7,367``."""
+    total = page["total"]
+    if not total:
+        return "no events"
+    first = page["page"] * page["page_size"] + 1
+    last = min(total, first + page["page_size"] - 1)
+    return f"events {first:,}-{last:,} of {total:,}"
+
+
+def type_options(counts: dict[str, int]) -> list[dict]:
+    """The timeline's type filter: each type in the log with its count."""
+    return [{"label": f"{k} ({n:,})", "value": k} for k, n in sorted(counts.items())]
+
+
+def setups_by_trade(entries: list[dict]) -> dict[int, str]:
+    """Return trade id -> the setup of its latest journal note (notes without one skipped)."""
+    return {e["trade_id"]: e["setup"] for e in entries if e["trade_id"] is not None and e["setup"]}
+
+
+def target_options(trades: list[dict]) -> list[dict]:
+    """What a journal note can be about: the session, or one of its trades."""
+    out = [{"label": "The whole session", "value": "session"}]
+    for t in trades:
+        result = "open" if t.get("status") == "open" else fmt.money(t.get("pnl"))
+        out.append(
+            {
+                "label": f"Trade #{t['trade_id']} {t['side']} {t['qty']} ({result})",
+                "value": str(t["trade_id"]),
+            }
+        )
+    return out
+
+
+def target_trade(value: str | None) -> int | None:
+    """The trade id a target value names (None: the session)."""
+    return None if value in (None, "", "session") else int(value)
+
+
+def note_body(session_id: str, target: str | None, form: dict) -> dict:
+    """Return the ``add_journal`` body of the journal form (blank fields left out)."""
+    body: dict = {"session_id": session_id}
+    trade = target_trade(target)
+    if trade is not None:
+        body["trade_id"] = trade
+    if form.get("setup"):
+        body["setup"] = form["setup"]
+    if (form.get("text") or "").strip():
+        body["text"] = form["text"].strip()
+    tags = [t.strip() for t in (form.get("tags") or "").split(",") if t.strip()]
+    if tags:
+        body["tags"] = tags
+    if form.get("mistakes"):
+        body["mistakes"] = list(form["mistakes"])
+    if form.get("rating"):
+        body["rating"] = int(form["rating"])
+    return body
+
+
+def latest_for(entries: list[dict], target: str | None) -> dict | None:
+    """The latest note on the target (the session or a trade), or None."""
+    trade = target_trade(target)
+    return next((e for e in entries if e["trade_id"] == trade), None)
+
+
+def editing_text(target: str | None, latest: dict | None) -> str:
+    """Say what saving the form writes: ``trade #1: version 2 on save``."""
+    trade = target_trade(target)
+    about = "the session" if trade is None else f"trade #{trade}"
+    version = (latest or {}).get("version", 0) + 1
+    return f"{about}: version {version} on save"
+
+
+def _entry_line(e: dict) -> list:
+    parts = []
+    if e.get("setup"):
+        parts.append(dbc.Badge(e["setup"], color="info", className="me-1"))
+    if e.get("rating"):
+        parts.append(html.Span("★" * e["rating"] + "☆" * (5 - e["rating"]), className="me-2"))
+    for m in e.get("mistakes") or []:
+        parts.append(dbc.Badge(m, color="danger", className="me-1"))
+    for t in e.get("tags") or []:
+        parts.append(dbc.Badge(t, color="secondary", className="me-1"))
+    if e.get("text"):
+        parts.append(html.Span(e["text"], className="journal-text ms-1"))
+    return parts
+
+
+def journal_view(entries: list[dict], show_history: bool) -> html.Div:
+    """The latest note on the session and on each trade; with ``show_history`` the older
+    versions under each, newest first."""
+    if not entries:
+        return html.Div("No notes yet.", className="text-muted small")
+    items = []
+    for e in entries:
+        about = "Session" if e["trade_id"] is None else f"Trade #{e['trade_id']}"
+        head = html.Small(
+            f"{about} · v{e['version']} · {fmt.et_time(e['created_at'])}", className="text-muted"
+        )
+        block = [html.Div([head]), html.Div(_entry_line(e), className="small")]
+        if show_history:
+            for old in e.get("history") or []:
+                block.append(
+                    html.Div(
+                        [
+                            html.Small(f"v{old['version']} · ", className="text-muted"),
+                            *_entry_line(old),
+                        ],
+                        className="small journal-old ms-3",
+                    )
+                )
+        items.append(html.Div(block, className="journal-entry mb-2"))
+    return html.Div(items)

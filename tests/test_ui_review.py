@@ -1,0 +1,174 @@
+"""The film room's renderers: History's grid requests and rows, the review chart's trade
+segments, Practice again's start request, the journal form, and the cockpit's note."""
+
+from __future__ import annotations
+
+from ntree.ui import history_grid, review
+from ntree.ui.cockpit import Action, run
+
+
+def _trade(n: int, pnl: float, entry="2024-08-06T14:00:00Z", exit_="2024-08-06T14:20:00Z"):
+    return {
+        "trade_id": n,
+        "side": "LONG",
+        "qty": 10,
+        "entry_ts": entry,
+        "exit_ts": exit_,
+        "entry_px": 100.0,
+        "exit_px": 100.0 + pnl / 10,
+        "pnl": pnl,
+    }
+
+
+def test_grid_request_becomes_a_sorted_filtered_page_of_query_sessions():
+    request = {
+        "startRow": 200,
+        "endRow": 300,
+        "sortModel": [{"colId": "result_pnl", "sort": "asc"}],
+        "filterModel": {"status": {"filter": "active"}, "label": {"filter": " fade "}},
+    }
+    assert history_grid.query_args(request, "AAPL") == {
+        "page": 2,
+        "page_size": 100,
+        "sort": ("result_pnl", "asc"),
+        "filters": {"symbol": "AAPL", "status": "active", "text": "fade"},
+    }
+
+
+def test_grid_request_without_sort_is_newest_first_and_ignores_unknown_columns():
+    args = history_grid.query_args({"startRow": 0, "endRow": 100, "sortModel": [{"colId": "x"}]})
+    assert (args["sort"], args["filters"]) == (("created_at", "desc"), {})
+
+
+def test_grid_row_links_the_review_and_resumes_only_an_active_session():
+    row = {
+        "session_id": "s1",
+        "symbol": "AAPL",
+        "disp_tf": "5m",
+        "status": "active",
+        "t_start": "2024-08-06T13:30:00Z",
+        "t_end": "2024-08-06T20:00:00Z",
+        "result_pnl": -12.5,
+        "has_journal": True,
+        "tags": ["a", "b"],
+    }
+    out = history_grid.grid_row(row)
+    assert out["link"] == "[s1](/history/s1)" and out["resume"] == "[▶](/?session=s1)"
+    assert (out["pnl"], out["journal"], out["tags_text"]) == ("-12.50", "✎", "a, b")
+    assert out["dates"].startswith("Tue 2024-08-06 09:30")  # New York time
+    ended = history_grid.grid_row({**row, "status": "ended", "parent_session_id": "p"})
+    assert (ended["resume"], ended["status"]) == ("", "ended · fork")
+
+
+def test_label_edit_is_read_from_a_cell_value_change_list():
+    change = [{"colId": "label", "value": "best day", "data": {"session_id": "s1"}}]
+    assert history_grid.edited_label(change) == ("s1", "best day")
+    assert history_grid.edited_label([{"colId": "symbol", "data": {"session_id": "s1"}}]) is None
+
+
+def test_trade_segments_join_entry_to_exit_green_for_wins_red_for_losses():
+    won, lost = review.trade_segments([_trade(1, 50.0), _trade(2, -20.0)], 5)
+    assert (won["name"], lost["name"]) == review.TRADE_TRACES
+    assert won["x"] == ["08-06 10:00", "08-06 10:20", None]
+    assert won["y"] == [100.0, 105.0, None] and lost["y"] == [100.0, 98.0, None]
+    assert won["line"]["color"] == review.WIN_COLOR and lost["line"]["color"] == review.LOSS_COLOR
+
+
+def test_an_open_trade_draws_no_segment():
+    open_trade = {**_trade(1, 0.0), "exit_ts": None, "exit_px": None, "status": "open"}
+    assert [t["x"] for t in review.trade_segments([open_trade], 5)] == [[], []]
+
+
+def test_session_bars_keep_a_little_history_before_the_start():
+    candles = [{"ts": f"2024-08-06T13:{m:02d}:00Z"} for m in range(0, 60, 5)]
+    kept = review.session_bars(candles, "2024-08-06T13:30:00Z", context=2)
+    assert kept[0]["ts"] == "2024-08-06T13:20:00Z"
+
+
+def test_practice_body_repeats_symbol_range_frame_seed_and_fill_model():
+    params = {
+        "symbol": "AAPL",
+        "t_start": "a",
+        "t_end": "b",
+        "disp_tf": "5m",
+        "seed": 3,
+        "speed": 10.0,
+        "edit_on_disp_boundary": True,
+        "market_slippage_ticks": 1,
+        "session_id": "old",
+    }
+    body = review.practice_body(params)
+    assert body["fill_model"] == {"market_slippage_ticks": 1}
+    assert (body["symbol"], body["seed"], body["constraints"]) == (
+        "AAPL",
+        3,
+        {"edit_on_disp_boundary": True},
+    )
+    assert "session_id" not in body
+
+
+def test_pager_text_says_which_events_a_page_shows():
+    assert review.pager_text({"total": 7367, "page": 1, "page_size": 200}) == (
+        "events 201-400 of 7,367"
+    )
+    assert review.pager_text({"total": 0, "page": 0, "page_size": 200}) == "no events"
+
+
+def test_note_body_leaves_blank_fields_out_and_splits_tags():
+    form = {"setup": "", "text": "  ok ", "tags": "a, ,b", "mistakes": ["chased"], "rating": 4}
+    assert review.note_body("s1", "2", form) == {
+        "session_id": "s1",
+        "trade_id": 2,
+        "text": "ok",
+        "tags": ["a", "b"],
+        "mistakes": ["chased"],
+        "rating": 4,
+    }
+
+
+def test_journal_view_shows_old_versions_only_with_history():
+    entry = {
+        "trade_id": None,
+        "version": 2,
+        "created_at": "2024-08-06T14:00:00Z",
+        "setup": "breakout",
+        "text": "new",
+        "tags": [],
+        "mistakes": [],
+        "rating": 2,
+        "history": [
+            {"version": 1, "setup": None, "text": "old", "tags": [], "mistakes": [], "rating": None}
+        ],
+    }
+    assert "old" not in str(review.journal_view([entry], False))
+    assert "old" in str(review.journal_view([entry], True))
+
+
+def test_cockpit_note_names_the_open_trade(replay_service):
+    svc = replay_service
+    sid = svc.start(
+        {"symbol": "AAPL", "t_start": "2024-08-06", "t_end": "2024-08-06", "disp_tf": "5m"}
+    )["session_id"]
+    svc.command("step", {"session_id": sid, "disp_steps": 1})
+    _, message, _ = run(svc, sid, Action("note", {"text": "flat, waiting"}))
+    svc.command("place", {"session_id": sid, "side": "BUY", "type": "MARKET", "qty": 10})
+    svc.command("step", {"session_id": sid, "disp_steps": 1})
+    _, message2, _ = run(svc, sid, Action("note", {"text": "holding"}))
+    log = svc.event_log(sid)
+    notes = [e["payload"]["cmd"]["args"]["text"] for e in log if e["type"] == "NOTE"]
+    assert notes == ["flat, waiting", "trade #1: holding"]
+    assert message == "Note saved to the log" and message2.endswith("on trade #1")
+    assert svc.replay_check(sid).ok
+
+
+def test_event_page_filters_by_type_and_counts_every_type(replay_service):
+    svc = replay_service
+    sid = svc.start(
+        {"symbol": "AAPL", "t_start": "2024-08-06", "t_end": "2024-08-06", "disp_tf": "5m"}
+    )["session_id"]
+    for _ in range(25):
+        svc.command("step", {"session_id": sid, "disp_steps": 1})
+    page = svc.event_page(sid, types=["STEP"], page=1, page_size=10)
+    assert [e["type"] for e in page["events"]] == ["STEP"] * 10
+    assert page["total"] == page["counts"]["STEP"] and page["counts"]["SESSION_START"] == 1
+    assert page["events"][0]["id"] > 10
