@@ -47,3 +47,47 @@ def play_episode(
     while not (terminated or truncated):
         obs, _, terminated, truncated, _ = env.step(policy.act(obs))
     return env.unwrapped.session
+
+
+# --- many episodes: in this process or on a process pool ------------------------------------
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(env_kwargs: dict[str, Any], policy_spec: str) -> None:
+    """Build one env and one policy per worker process (reused by its episodes)."""
+    from ntree.gym.env import ReplayEnv
+
+    _WORKER["env"] = ReplayEnv(**env_kwargs)
+    _WORKER["policy"] = load_policy(policy_spec)
+
+
+def _play_job(job: tuple[int, int, dict[str, Any]]) -> tuple[int, ReplaySession]:
+    k, seed, options = job
+    return k, play_episode(_WORKER["env"], _WORKER["policy"], seed=seed, options=options)
+
+
+def run_episodes(
+    env_kwargs: dict[str, Any],
+    policy_spec: str,
+    jobs: list[tuple[int, dict[str, Any]]],
+    *,
+    workers: int = 1,
+):
+    """Yield ``(index, session)`` for each ``(seed, options)`` job as it finishes: in this
+    process for one worker, else on a pool of ``workers`` processes. Each session comes back
+    whole, its log pending, for the caller to store."""
+    numbered = [(k, seed, options) for k, (seed, options) in enumerate(jobs)]
+    if workers <= 1:
+        _init_worker(env_kwargs, policy_spec)
+        for job in numbered:
+            yield _play_job(job)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: a fresh interpreter per worker (fork would copy the parent's DB connections).
+    ctx = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(
+        workers, mp_context=ctx, initializer=_init_worker, initargs=(env_kwargs, policy_spec)
+    ) as pool:
+        yield from pool.map(_play_job, numbered)
