@@ -197,6 +197,108 @@ def add_session_parser(subparsers: argparse._SubParsersAction) -> None:
     imp.set_defaults(handler=cmd_session_import)
 
 
+def cmd_bot_run(args: argparse.Namespace) -> int:
+    """Play episodes of a policy headless, store each as a session, print a summary table."""
+    try:
+        from ntree.gym.env import parse_days
+        from ntree.gym.episodes import load_policy, policy_name, run_episodes
+    except ImportError as exc:  # gymnasium is the optional extra ntree[gym]
+        print(f"ntree: error: {exc} (install ntree[gym])", file=sys.stderr)
+        return EXIT_ERROR
+    from ntree.engine.ticks import parse_disp_tf
+    from ntree.runner import new_session_id
+    from ntree.seed import ensure_seeded
+    from ntree.store import SessionStore
+
+    try:
+        parse_days(args.days)
+        parse_disp_tf(args.disp_tf)
+        name = policy_name(load_policy(args.policy))
+    except ValueError as exc:
+        print(f"ntree: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if args.episodes < 1 or args.workers < 1:
+        print("ntree: error: --episodes and --workers must be at least 1", file=sys.stderr)
+        return EXIT_ERROR
+    url = args.db or db.db_url()
+    engine = db.connect(url, create=True)
+    try:
+        ensure_seeded(engine)
+        store = SessionStore(engine)
+        if args.against and not store.load_events(args.against, since=0)[:1]:
+            print(f"ntree: error: no session with id {args.against!r}", file=sys.stderr)
+            return EXIT_ERROR
+        env_kwargs = {"symbol": args.symbol, "disp_tf": args.disp_tf, "days": args.days, "db": url}
+        window = {"session_id": args.against} if args.against else {}
+        jobs = [
+            (args.seed + k, {**window, "new_session_id": new_session_id()})
+            for k in range(args.episodes)
+        ]
+        done = _progress(
+            run_episodes(env_kwargs, args.policy, jobs, workers=args.workers), len(jobs)
+        )
+        rows = []
+        for _, session in sorted(done, key=lambda pair: pair[0]):
+            store.save(session, player=name)
+            rows.append(session)
+    finally:
+        engine.dispose()
+    _print_bot_summary(name, rows)
+    return EXIT_OK
+
+
+def _progress(items, total: int):
+    """Yield ``items``, showing progress (tqdm when installed, else one line per item)."""
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        for k, item in enumerate(items, 1):
+            print(f"episode {k}/{total}", file=sys.stderr)
+            yield item
+        return
+    yield from tqdm(items, total=total, unit="episode", file=sys.stderr)
+
+
+def _print_bot_summary(player: str, sessions: list) -> None:
+    print(f"{'session':<14}{'day':<12}{'pnl':>12}{'max_dd':>11}{'trades':>8}{'win_rate':>10}")
+    for s in sessions:
+        m = s.summary()
+        print(
+            f"{s.config.session_id:<14}{s.config.t_start:%Y-%m-%d}  {m['pnl']:>12.2f}"
+            f"{m['max_dd']:>11.2f}{m['num_trades']:>8}{_fmt(m['win_rate']):>10}"
+        )
+    pnls = [s.summary()["pnl"] for s in sessions]
+    trades = sum(s.summary()["num_trades"] for s in sessions)
+    print(
+        f"{player}: {len(sessions)} episodes stored, total pnl {sum(pnls):.2f}, "
+        f"mean {sum(pnls) / max(len(pnls), 1):.2f}, {trades} trades"
+    )
+
+
+def add_bot_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Add ``ntree bot run``."""
+    bot = subparsers.add_parser("bot", help="bots: play a policy's episodes headless")
+    sub = bot.add_subparsers(dest="bot_command", required=True)
+    run = sub.add_parser("run", help="play episodes of a policy and store each as a session")
+    run.add_argument(
+        "--policy", required=True, help="module:Class (e.g. ntree.gym.policies:BandFadePolicy)"
+    )
+    run.add_argument("--symbol", default="SPY")
+    run.add_argument("--days", default=None, help="YYYY-MM-DD or YYYY-MM-DD:YYYY-MM-DD")
+    run.add_argument("--disp-tf", default="5m")
+    run.add_argument("--episodes", type=int, default=1)
+    run.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    run.add_argument("--seed", type=int, default=0, help="episode k uses seed + k")
+    run.add_argument(
+        "--against",
+        metavar="SESSION_ID",
+        default=None,
+        help="play that session's window and settings",
+    )
+    add_db_option(run)
+    run.set_defaults(handler=cmd_bot_run)
+
+
 def add_db_option(parser: argparse.ArgumentParser) -> None:
     """Add ``--db URL`` (default: ``NTREE_DB_URL`` or ``data/ntree.db``)."""
     parser.add_argument(
@@ -214,6 +316,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_data_parser(subparsers)
     add_run_parsers(subparsers)
     add_session_parser(subparsers)
+    add_bot_parser(subparsers)
     # More commands go here, each as add_<name>_parser(subparsers) setting handler=cmd_<name>,
     # e.g. add_run_parser(subparsers) and add_replay_check_parser(subparsers).
     return parser
