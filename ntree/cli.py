@@ -48,8 +48,58 @@ def cmd_data_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _parse_columns(text: str | None) -> dict[str, str] | None:
+    """Parse ``date=Date,open=Open`` into a dict (None when not given)."""
+    if not text:
+        return None
+    pairs = [part.split("=", 1) for part in text.split(",") if part.strip()]
+    if any(len(pair) != 2 for pair in pairs):
+        raise ValueError(f"--columns: expected key=column pairs, got {text!r}")
+    return {k.strip().lower(): v.strip() for k, v in pairs}
+
+
+def cmd_data_import(args: argparse.Namespace) -> int:
+    """Check and store 1m bars from CSV/Parquet files; print every bad row and the totals."""
+    from ntree.ingest.files import FileImportError, import_files
+
+    try:
+        columns = _parse_columns(args.columns)
+    except ValueError as exc:
+        print(f"ntree: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    engine = db.connect(args.db, create=True)
+    try:
+        report = import_files(
+            engine,
+            args.files,
+            args.symbol.upper(),
+            tz=args.tz,
+            label=args.label,
+            columns=columns,
+            exchange=args.exchange,
+            tick=args.tick,
+            skip_bad=args.skip_bad,
+        )
+    except FileImportError as exc:
+        print(f"ntree: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        engine.dispose()
+    for line in report.lines():
+        print(line)
+    if not report.written:
+        good = report.rows_read - report.bad_rows
+        print(
+            f"ntree: error: {report.bad_rows} bad rows; nothing imported "
+            f"(--skip-bad imports the {good} good rows)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    return EXIT_OK
+
+
 def add_data_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``ntree data {seed,info}``."""
+    """Add ``ntree data {seed,info,import,alpaca,coverage}``."""
     data = subparsers.add_parser("data", help="the 1-minute bar store")
     data_sub = data.add_subparsers(dest="data_command", required=True)
 
@@ -63,6 +113,31 @@ def add_data_parser(subparsers: argparse._SubParsersAction) -> None:
     info = data_sub.add_parser("info", help="list stored symbols and their date ranges")
     add_db_option(info)
     info.set_defaults(handler=cmd_data_info)
+
+    imp = data_sub.add_parser(
+        "import", help="check and store 1m bars from CSV or Parquet files (any vendor)"
+    )
+    imp.add_argument("files", nargs="+", metavar="FILE", help="CSV or Parquet (.parquet)")
+    imp.add_argument("--symbol", required=True, help="the symbol the bars belong to")
+    imp.add_argument(
+        "--tz", default="America/New_York", help="zone of times without an offset (default: NY)"
+    )
+    imp.add_argument(
+        "--label",
+        choices=("open", "close"),
+        default="open",
+        help="a bar's time is its open (Kibot, Polygon, Alpaca) or its close (TradeStation)",
+    )
+    imp.add_argument(
+        "--columns", default=None, help="name the columns: date=Date,open=Open,... (default: found)"
+    )
+    imp.add_argument("--exchange", default=None, help="exchange calendar code (default XNYS)")
+    imp.add_argument("--tick", type=float, default=None, help="price tick (default 0.01)")
+    imp.add_argument(
+        "--skip-bad", action="store_true", help="import the good rows when some are bad"
+    )
+    add_db_option(imp)
+    imp.set_defaults(handler=cmd_data_import)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
