@@ -50,6 +50,8 @@ DEFAULT_TICK = 0.01
 # Vendors ship float32 prices: 256.88 arrives as 256.8800048828125. Half a float32 ulp is
 # 6e-8 of the price; anything further off the tick than this is a real off-tick price.
 FLOAT32_REL = 1.2e-7
+# Only an empty cell is missing: "n/a" or "null" in a price is reported as written.
+CSV_NA = {"keep_default_na": False, "na_values": [""]}
 MAX_LISTED = 20  # problems a CLI report prints before "... and N more"
 
 
@@ -131,11 +133,11 @@ def read_table(source: str | Path, data: bytes | None = None) -> _Frame:
             raw = pd.read_parquet(handle)
             return _Frame(name, raw, np.arange(1, len(raw) + 1), "row")
         # Blank lines kept (as empty rows) so that row i is always line i + 2.
-        raw = pd.read_csv(handle, skip_blank_lines=False)
+        raw = pd.read_csv(handle, skip_blank_lines=False, **CSV_NA)
         if _headerless(raw):
             if data is not None:
                 handle = io.BytesIO(data)
-            raw = pd.read_csv(handle, header=None, skip_blank_lines=False)
+            raw = pd.read_csv(handle, header=None, skip_blank_lines=False, **CSV_NA)
             names = ["date", "time", *FIELDS] if raw.shape[1] == 7 else ["date", *FIELDS]
             raw.columns = names
             return _Frame(name, raw, np.arange(1, len(raw) + 1), "line")
@@ -276,6 +278,12 @@ def on_tick(prices: np.ndarray, tick: float) -> tuple[np.ndarray, np.ndarray]:
     return rounded, off
 
 
+def _not_a_number(key: str, value: object) -> str:
+    if pd.isna(value):
+        return f"{key} is missing"
+    return f"{key} is not a number: {str(value)!r}"
+
+
 def _fmt(x: float) -> str:
     return f"{x:.10g}"
 
@@ -324,7 +332,7 @@ def check_rows(
         col = raw[cols[key]]
         values = pd.to_numeric(col, errors="coerce").to_numpy(float)
         nan = ~np.isfinite(values)
-        flag(nan, lambda i, col=col, key=key: f"{key} is not a number: {str(col.iloc[i])!r}")
+        flag(nan, lambda i, col=col, key=key: _not_a_number(key, col.iloc[i]))
         bad |= nan
         if key == "volume":
             negative = values < 0
