@@ -98,6 +98,64 @@ def cmd_data_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_data_alpaca(args: argparse.Namespace) -> int:
+    """Backfill 1m bars from Alpaca in committed chunks; print a report per symbol."""
+    import pandas as pd
+
+    from ntree.ingest.alpaca import AlpacaError, backfill, make_client
+
+    symbols = [s.strip().upper() for s in args.symbols.split(",") if s.strip()]
+    if not symbols:
+        print("ntree: error: --symbols: give at least one symbol", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        for name in ("start", "end"):
+            pd_ts = pd.Timestamp(getattr(args, name))
+            setattr(args, name, f"{pd_ts:%Y-%m-%d}")
+    except ValueError:
+        print(f"ntree: error: --{name}: not a date: {getattr(args, name)!r}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        client = make_client()
+        engine = db.connect(args.db, create=True)
+        try:
+            reports = backfill(
+                engine,
+                client,
+                symbols,
+                args.start,
+                args.end,
+                feed=args.feed,
+                adjustment=args.adjustment,
+            )
+        finally:
+            engine.dispose()
+    except AlpacaError as exc:
+        print(f"ntree: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    feed = args.feed or "auto (the best your plan allows)"
+    print(f"feed {feed}, adjustment {args.adjustment}")
+    for report in reports:
+        print(report.line())
+    return EXIT_OK
+
+
+def cmd_data_coverage(args: argparse.Namespace) -> int:
+    """Print, per symbol, its bars against its exchange calendar."""
+    from ntree.ingest.coverage import coverage
+
+    engine = db.connect(args.db, create=False)
+    try:
+        names = [args.symbol.upper()] if args.symbol else db.symbols(engine)
+        if not names:
+            print("no bars stored (run: ntree data seed)")
+        for symbol in names:
+            print(coverage(engine, symbol).line())
+    finally:
+        engine.dispose()
+    return EXIT_OK
+
+
 def add_data_parser(subparsers: argparse._SubParsersAction) -> None:
     """Add ``ntree data {seed,info,import,alpaca,coverage}``."""
     data = subparsers.add_parser("data", help="the 1-minute bar store")
@@ -138,6 +196,29 @@ def add_data_parser(subparsers: argparse._SubParsersAction) -> None:
     )
     add_db_option(imp)
     imp.set_defaults(handler=cmd_data_import)
+
+    alp = data_sub.add_parser(
+        "alpaca", help="backfill 1m bars from Alpaca (keys: ALPACA_API_KEY, ALPACA_SECRET_KEY)"
+    )
+    alp.add_argument("--symbols", required=True, help="comma-separated, e.g. SPY,QQQ")
+    alp.add_argument("--start", required=True, help="first trading day, YYYY-MM-DD")
+    alp.add_argument("--end", required=True, help="last trading day, YYYY-MM-DD (inclusive)")
+    alp.add_argument(
+        "--feed",
+        choices=("sip", "iex", "delayed_sip"),
+        default=None,
+        help="default: unset, the best feed your plan allows (IEX is a thin tape)",
+    )
+    alp.add_argument("--adjustment", choices=("raw", "split", "dividend", "all"), default="raw")
+    add_db_option(alp)
+    alp.set_defaults(handler=cmd_data_alpaca)
+
+    cov = data_sub.add_parser(
+        "coverage", help="per symbol: first/last bar, trading days, minutes and days missing"
+    )
+    cov.add_argument("--symbol", default=None, help="one symbol (default: all)")
+    add_db_option(cov)
+    cov.set_defaults(handler=cmd_data_coverage)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
