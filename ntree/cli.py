@@ -48,8 +48,116 @@ def cmd_data_info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _parse_columns(text: str | None) -> dict[str, str] | None:
+    """Parse ``date=Date,open=Open`` into a dict (None when not given)."""
+    if not text:
+        return None
+    pairs = [part.split("=", 1) for part in text.split(",") if part.strip()]
+    if any(len(pair) != 2 for pair in pairs):
+        raise ValueError(f"--columns: expected key=column pairs, got {text!r}")
+    return {k.strip().lower(): v.strip() for k, v in pairs}
+
+
+def cmd_data_import(args: argparse.Namespace) -> int:
+    """Check and store 1m bars from CSV/Parquet files; print every bad row and the totals."""
+    from ntree.ingest.files import FileImportError, import_files
+
+    try:
+        columns = _parse_columns(args.columns)
+    except ValueError as exc:
+        print(f"ntree: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    engine = db.connect(args.db, create=True)
+    try:
+        report = import_files(
+            engine,
+            args.files,
+            args.symbol.upper(),
+            tz=args.tz,
+            label=args.label,
+            columns=columns,
+            exchange=args.exchange,
+            tick=args.tick,
+            skip_bad=args.skip_bad,
+        )
+    except FileImportError as exc:
+        print(f"ntree: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    finally:
+        engine.dispose()
+    for line in report.lines():
+        print(line)
+    if not report.written:
+        good = report.rows_read - report.bad_rows
+        print(
+            f"ntree: error: {report.bad_rows} bad rows; nothing imported "
+            f"(--skip-bad imports the {good} good rows)",
+            file=sys.stderr,
+        )
+        return EXIT_ERROR
+    return EXIT_OK
+
+
+def cmd_data_alpaca(args: argparse.Namespace) -> int:
+    """Backfill 1m bars from Alpaca in committed chunks; print a report per symbol."""
+    import pandas as pd
+
+    from ntree.ingest.alpaca import AlpacaError, backfill, make_client
+
+    symbols = [s.strip().upper() for s in args.symbols.split(",") if s.strip()]
+    if not symbols:
+        print("ntree: error: --symbols: give at least one symbol", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        for name in ("start", "end"):
+            pd_ts = pd.Timestamp(getattr(args, name))
+            setattr(args, name, f"{pd_ts:%Y-%m-%d}")
+    except ValueError:
+        print(f"ntree: error: --{name}: not a date: {getattr(args, name)!r}", file=sys.stderr)
+        return EXIT_ERROR
+    try:
+        client = make_client()
+        engine = db.connect(args.db, create=True)
+        try:
+            reports = backfill(
+                engine,
+                client,
+                symbols,
+                args.start,
+                args.end,
+                feed=args.feed,
+                adjustment=args.adjustment,
+            )
+        finally:
+            engine.dispose()
+    except AlpacaError as exc:
+        print(f"ntree: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    feed = args.feed or "auto (the best your plan allows)"
+    print(f"feed {feed}, adjustment {args.adjustment}")
+    for report in reports:
+        print(report.line())
+    return EXIT_OK
+
+
+def cmd_data_coverage(args: argparse.Namespace) -> int:
+    """Print, per symbol, its bars against its exchange calendar."""
+    from ntree.ingest.coverage import coverage
+
+    engine = db.connect(args.db, create=False)
+    try:
+        names = [args.symbol.upper()] if args.symbol else db.symbols(engine)
+        if not names:
+            print("no bars stored (run: ntree data seed)")
+        for symbol in names:
+            print(coverage(engine, symbol).line())
+    finally:
+        engine.dispose()
+    return EXIT_OK
+
+
 def add_data_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``ntree data {seed,info}``."""
+    """Add ``ntree data {seed,info,import,alpaca,coverage}``."""
     data = subparsers.add_parser("data", help="the 1-minute bar store")
     data_sub = data.add_subparsers(dest="data_command", required=True)
 
@@ -63,6 +171,54 @@ def add_data_parser(subparsers: argparse._SubParsersAction) -> None:
     info = data_sub.add_parser("info", help="list stored symbols and their date ranges")
     add_db_option(info)
     info.set_defaults(handler=cmd_data_info)
+
+    imp = data_sub.add_parser(
+        "import", help="check and store 1m bars from CSV or Parquet files (any vendor)"
+    )
+    imp.add_argument("files", nargs="+", metavar="FILE", help="CSV or Parquet (.parquet)")
+    imp.add_argument("--symbol", required=True, help="the symbol the bars belong to")
+    imp.add_argument(
+        "--tz", default="America/New_York", help="zone of times without an offset (default: NY)"
+    )
+    imp.add_argument(
+        "--label",
+        choices=("open", "close"),
+        default="open",
+        help="a bar's time is its open (Kibot, Polygon, Alpaca) or its close (TradeStation)",
+    )
+    imp.add_argument(
+        "--columns", default=None, help="name the columns: date=Date,open=Open,... (default: found)"
+    )
+    imp.add_argument("--exchange", default=None, help="exchange calendar code (default XNYS)")
+    imp.add_argument("--tick", type=float, default=None, help="price tick (default 0.01)")
+    imp.add_argument(
+        "--skip-bad", action="store_true", help="import the good rows when some are bad"
+    )
+    add_db_option(imp)
+    imp.set_defaults(handler=cmd_data_import)
+
+    alp = data_sub.add_parser(
+        "alpaca", help="backfill 1m bars from Alpaca (keys: ALPACA_API_KEY, ALPACA_SECRET_KEY)"
+    )
+    alp.add_argument("--symbols", required=True, help="comma-separated, e.g. SPY,QQQ")
+    alp.add_argument("--start", required=True, help="first trading day, YYYY-MM-DD")
+    alp.add_argument("--end", required=True, help="last trading day, YYYY-MM-DD (inclusive)")
+    alp.add_argument(
+        "--feed",
+        choices=("sip", "iex", "delayed_sip"),
+        default=None,
+        help="default: unset, the best feed your plan allows (IEX is a thin tape)",
+    )
+    alp.add_argument("--adjustment", choices=("raw", "split", "dividend", "all"), default="raw")
+    add_db_option(alp)
+    alp.set_defaults(handler=cmd_data_alpaca)
+
+    cov = data_sub.add_parser(
+        "coverage", help="per symbol: first/last bar, trading days, minutes and days missing"
+    )
+    cov.add_argument("--symbol", default=None, help="one symbol (default: all)")
+    add_db_option(cov)
+    cov.set_defaults(handler=cmd_data_coverage)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

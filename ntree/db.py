@@ -126,6 +126,19 @@ journal_lists = sa.Table(
 )
 
 
+symbol_meta = sa.Table(
+    "symbols",
+    metadata,
+    sa.Column("symbol", sa.String(16), primary_key=True),
+    sa.Column("exchange", sa.String(16), nullable=False, doc="exchange_calendars code"),
+    sa.Column("tick", sa.Float, nullable=False, doc="price increment; stored prices are on it"),
+    sa.Column("source", sa.String(32), nullable=False, doc="'alpaca', 'file', 'sample'"),
+    sa.Column("feed", sa.String(16), nullable=True, doc="Alpaca feed used: sip, iex, ..."),
+    sa.Column("adjustment", sa.String(16), nullable=True, doc="raw, split, dividend, all"),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+)
+
+
 class DatabaseError(RuntimeError):
     """The database is missing, unreachable or not an ntree database."""
 
@@ -175,10 +188,24 @@ def connect(url: str | None = None, *, create: bool = True) -> sa.Engine:
     return engine
 
 
-def save_bars(engine: sa.Engine, symbol: str, df: pd.DataFrame, timeframe_s: int = 60) -> int:
-    """Insert bars (UTC ``ts`` index, OHLCV columns), skipping those already stored."""
+def save_bars(
+    engine: sa.Engine,
+    symbol: str,
+    df: pd.DataFrame,
+    timeframe_s: int = 60,
+    *,
+    conn: sa.Connection | None = None,
+) -> int:
+    """Insert bars (UTC ``ts`` index, OHLCV columns), skipping those already stored.
+
+    With ``conn`` the rows join that connection's open transaction (the caller commits);
+    without it they are written in a transaction of their own.
+    """
     if df.empty:
         return 0
+    if conn is None:
+        with engine.begin() as own:
+            return save_bars(engine, symbol, df, timeframe_s, conn=own)
     columns = (
         df.index.as_unit("s").asi8.tolist(),
         df["open"].to_numpy(float).tolist(),
@@ -187,24 +214,20 @@ def save_bars(engine: sa.Engine, symbol: str, df: pd.DataFrame, timeframe_s: int
         df["close"].to_numpy(float).tolist(),
         df["volume"].to_numpy(np.int64).tolist(),
     )
-    if engine.dialect.name == "sqlite":
+    if conn.dialect.name == "sqlite":
         # The DBAPI executemany on plain tuples: ~4x faster than Core on dicts.
         sql = (
             "INSERT OR IGNORE INTO bars (symbol, timeframe_s, ts, open, high, low, close, volume)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
         )
         params = [(symbol, timeframe_s, *row) for row in zip(*columns, strict=True)]
-        with engine.begin() as conn:
-            result = conn.exec_driver_sql(sql, params)
-        return max(result.rowcount, 0)
+        return max(conn.exec_driver_sql(sql, params).rowcount, 0)
     keys = ("ts", "open", "high", "low", "close", "volume")
     rows = [
         {"symbol": symbol, "timeframe_s": timeframe_s, **dict(zip(keys, row, strict=True))}
         for row in zip(*columns, strict=True)
     ]
-    with engine.begin() as conn:
-        result = conn.execute(bars.insert(), rows)
-    return max(result.rowcount, 0)
+    return max(conn.execute(bars.insert(), rows).rowcount, 0)
 
 
 def load_bars(
@@ -258,11 +281,45 @@ def symbols(engine: sa.Engine) -> list[str]:
 
 def bar_range(engine: sa.Engine, symbol: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """Return the first and last 1m bar open time of ``symbol``, or None when it has none."""
-    q = sa.select(sa.func.min(bars.c.ts), sa.func.max(bars.c.ts)).where(
-        bars.c.symbol == symbol, bars.c.timeframe_s == 60
-    )
+    # Two primary-key seeks: one SELECT min(ts), max(ts) scans every bar of the symbol.
+    base = sa.select(bars.c.ts).where(bars.c.symbol == symbol, bars.c.timeframe_s == 60).limit(1)
     with engine.connect() as conn:
-        lo, hi = conn.execute(q).one()
-    if lo is None:
-        return None
+        lo = conn.execute(base.order_by(bars.c.ts)).scalar()
+        if lo is None:
+            return None
+        hi = conn.execute(base.order_by(bars.c.ts.desc())).scalar()
     return pd.Timestamp(lo, unit="s", tz="UTC"), pd.Timestamp(hi, unit="s", tz="UTC")
+
+
+def save_symbol(
+    conn: sa.Connection,
+    symbol: str,
+    *,
+    exchange: str,
+    tick: float,
+    source: str,
+    feed: str | None = None,
+    adjustment: str | None = None,
+) -> None:
+    """Record (or update) where ``symbol``'s bars come from, inside ``conn``'s transaction."""
+    now = pd.Timestamp.now(tz="UTC").isoformat()
+    values = {
+        "exchange": exchange,
+        "tick": tick,
+        "source": source,
+        "feed": feed,
+        "adjustment": adjustment,
+        "updated_at": now,
+    }
+    updated = conn.execute(
+        symbol_meta.update().where(symbol_meta.c.symbol == symbol).values(**values)
+    )
+    if updated.rowcount == 0:
+        conn.execute(symbol_meta.insert().values(symbol=symbol, **values))
+
+
+def symbol_info(engine: sa.Engine, symbol: str) -> dict | None:
+    """Return ``symbol``'s metadata row (exchange, tick, source, feed, ...) or None."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(symbol_meta).where(symbol_meta.c.symbol == symbol)).first()
+    return None if row is None else dict(row._mapping)

@@ -7,27 +7,53 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from ntree import db
 from ntree.engine.sources import BarSource
+from ntree.market import EXCHANGE, sessions
 from ntree.seed import OHLCV, SEED_SYMBOLS, SymbolSpec, generate_default
 
-__all__ = ["BarSource", "SampleBarSource", "SqlBarSource"]
+__all__ = ["BarSource", "SampleBarSource", "SqlBarSource", "regular_session"]
+
+
+def regular_session(bars: pd.DataFrame, exchange: str = EXCHANGE) -> pd.DataFrame:
+    """Return the bars that open inside a regular session of ``exchange`` (the same frame
+    when all do, as the bundled sample's)."""
+    first, last = bars.index[0], bars.index[-1]
+    day = pd.Timedelta(days=1)  # the schedule is keyed by naive session dates
+    sched = sessions(pd.Timestamp(first.date()) - day, pd.Timestamp(last.date()) + day, exchange)
+    if sched.empty:
+        return bars.iloc[:0]
+    ts = bars.index.as_unit("ns").asi8
+    opens = pd.DatetimeIndex(sched["open"]).as_unit("ns").asi8
+    closes = pd.DatetimeIndex(sched["close"]).as_unit("ns").asi8
+    k = np.searchsorted(opens, ts, side="right") - 1
+    inside = (k >= 0) & (ts < closes[np.maximum(k, 0)])
+    return bars if inside.all() else bars[inside]
 
 
 class SqlBarSource:
-    """The 1-minute bars stored in the database."""
+    """The 1-minute bars stored in the database: the regular session of the symbol's
+    exchange by default (extended-hours bars an import stored are left out), every stored
+    bar with ``extended_hours=True``."""
 
-    def __init__(self, engine: sa.Engine) -> None:
+    def __init__(self, engine: sa.Engine, *, extended_hours: bool = False) -> None:
         self.engine = engine
+        self.extended_hours = extended_hours
 
     def load(
         self, symbol: str, start: pd.Timestamp | None = None, end: pd.Timestamp | None = None
     ) -> pd.DataFrame:
         """Return the stored bars of ``symbol`` in [start, end)."""
-        return db.load_bars(self.engine, symbol, start, end)
+        bars = db.load_bars(self.engine, symbol, start, end)
+        if self.extended_hours or bars.empty:
+            return bars
+        info = db.symbol_info(self.engine, symbol)
+        exchange = (info or {}).get("exchange") or EXCHANGE
+        return regular_session(bars, exchange)
 
     def symbols(self) -> list[str]:
         """Return the symbols with stored 1m bars, sorted."""

@@ -19,12 +19,22 @@ def _start(dash_duo, dash_app, disp_tf: str = "5m", fills: dict | None = None) -
     dash_duo.wait_for_contains_text(f"#{ids.START_RANGE_NOTE}", "data", timeout=10)
     if fills:
         dash_duo.find_element(f"#{ids.START_FILL_TOGGLE}").click()
-        dash_duo.wait_for_element(f"#{ids.START_FILL_SLIPPAGE}", timeout=5)
+        # The panel slides open: its inputs exist before they can take keys, so wait until
+        # the last one is shown at its full height (typing during the slide fails at random).
+        from dash.testing.wait import until
+
+        until(lambda: _interactable(dash_duo, ids.START_FILL_COMMISSION), 5)
         for id_, value in fills.items():
             _type(dash_duo, id_, value)
     dash_duo.find_element(f"#{ids.START_BUTTON}").click()
     dash_duo.wait_for_contains_text(f"#{ids.SESSION_LABEL}", disp_tf, timeout=10)
     return dash_duo.find_element(f"#{ids.SESSION_LABEL}").text.split(" · ")[2]
+
+
+def _interactable(dash_duo, id_: str) -> bool:
+    el = dash_duo.find_element(f"#{id_}")
+    collapsing = dash_duo.driver.execute_script("return !!arguments[0].closest('.collapsing')", el)
+    return el.is_displayed() and el.size["height"] > 0 and not collapsing
 
 
 def _type(dash_duo, id_: str, value) -> None:

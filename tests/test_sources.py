@@ -110,3 +110,18 @@ def test_open_session_names_the_sources_symbols_when_one_is_unknown(
         open_session(engine, "NOPE", "2024-08-05", "2024-08-06", source=sample)
     assert err.value.code == "unknown_symbol"
     engine.dispose()
+
+
+def test_stored_extended_hours_bars_are_left_out_unless_asked_for(tmp_path: Path) -> None:
+    engine = db.connect(f"sqlite:///{tmp_path / 'x.db'}")
+    # 2024-07-01: 08:00 and 09:29 New York are pre-market, 09:30 and 15:59 regular, 16:00 after.
+    times = ["12:00", "13:29", "13:30", "19:59", "20:00"]
+    index = pd.DatetimeIndex([pd.Timestamp(f"2024-07-01 {t}", tz="UTC") for t in times])
+    bars = pd.DataFrame(
+        {"open": 100.0, "high": 100.5, "low": 99.5, "close": 100.0, "volume": 100}, index=index
+    )
+    db.save_bars(engine, "XYZ", bars)
+    regular = SqlBarSource(engine).load("XYZ")
+    every = SqlBarSource(engine, extended_hours=True).load("XYZ")
+    assert [t.strftime("%H:%M") for t in regular.index] == ["13:30", "19:59"]
+    assert len(every) == 5

@@ -1,0 +1,85 @@
+"""What the store holds per symbol, against its exchange calendar (an edge).
+
+``coverage`` answers: first and last bar, trading days with data, regular-session minutes
+missing (a minute with no trade has no bar; it is never forward-filled, only counted) and
+the open days with no data at all, between the symbol's first and last bar.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from ntree import db, market
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """One symbol's stored bars measured against its exchange's regular sessions."""
+
+    symbol: str
+    exchange: str
+    first: pd.Timestamp | None
+    last: pd.Timestamp | None
+    bars: int
+    trading_days: int
+    days_with_data: int
+    minutes_missing: int
+    days_without_data: list[str] = field(default_factory=list)
+
+    def line(self) -> str:
+        """Return the one-line summary the CLI prints."""
+        if self.first is None or self.last is None:
+            return f"{self.symbol} ({self.exchange}): no bars"
+        empty = ", ".join(self.days_without_data[:10])
+        more = len(self.days_without_data) - 10
+        if more > 0:
+            empty += f" and {more} more"
+        return (
+            f"{self.symbol} ({self.exchange}): {self.first:%Y-%m-%d %H:%M} .. "
+            f"{self.last:%Y-%m-%d %H:%M} UTC, {self.bars} bars, "
+            f"{self.days_with_data}/{self.trading_days} trading days, "
+            f"{self.minutes_missing} regular-session minutes missing, "
+            f"{len(self.days_without_data)} open days with no data"
+        ) + (f": {empty}" if empty else "")
+
+
+def exchange_of(engine: sa.Engine, symbol: str) -> str:
+    """Return the symbol's exchange code (XNYS when it has no metadata row)."""
+    info = db.symbol_info(engine, symbol)
+    return info["exchange"] if info else market.EXCHANGE
+
+
+def measure(
+    ts_s: np.ndarray, exchange: str, start: pd.Timestamp, end: pd.Timestamp
+) -> tuple[int, int, int, list[str]]:
+    """Return (trading days, days with data, minutes missing, empty days) for bar times
+    ``ts_s`` (epoch seconds) on the sessions from ``start``'s day to ``end``'s day."""
+    cal = market.calendar(exchange)
+    tz = cal.tz
+    first_day = start.tz_convert(tz).tz_localize(None).normalize()
+    last_day = end.tz_convert(tz).tz_localize(None).normalize()
+    days = cal.sessions_in_range(first_day, last_day)
+    if len(days) == 0:
+        return 0, 0, 0, []
+    minutes = cal.sessions_minutes(days[0], days[-1])
+    want = minutes.as_unit("s").asi8
+    have = np.isin(want, ts_s)
+    per_day = pd.Series(have, index=cal.minutes_to_sessions(minutes)).groupby(level=0).sum()
+    empty = [f"{d:%Y-%m-%d}" for d, n in per_day.items() if n == 0]
+    return len(days), int((per_day > 0).sum()), int((~have).sum()), empty
+
+
+def coverage(engine: sa.Engine, symbol: str) -> Coverage:
+    """Return ``symbol``'s coverage of its exchange calendar, first bar to last."""
+    exchange = exchange_of(engine, symbol)
+    span = db.bar_range(engine, symbol)
+    if span is None:
+        return Coverage(symbol, exchange, None, None, 0, 0, 0, 0)
+    first, last = span
+    bars = db.load_bars(engine, symbol)
+    days, with_data, missing, empty = measure(bars.index.as_unit("s").asi8, exchange, first, last)
+    return Coverage(symbol, exchange, first, last, len(bars), days, with_data, missing, empty)

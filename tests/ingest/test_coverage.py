@@ -1,0 +1,73 @@
+"""Coverage against the exchange calendar, bar_range's two seeks, one calendar per exchange."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ntree import cli, db, market
+from ntree.ingest.coverage import coverage
+
+
+def minutes(day: str, n: int, exchange: str = "XNYS") -> pd.DataFrame:
+    opens = market.session_minutes(day, day, exchange)[:n]
+    return pd.DataFrame(
+        {"open": 10.0, "high": 10.5, "low": 9.5, "close": 10.0, "volume": 1},
+        index=pd.DatetimeIndex(opens, name="ts"),
+    )
+
+
+def test_coverage_counts_missing_minutes_and_open_days_with_no_data(tmp_path: Path) -> None:
+    engine = db.connect(f"sqlite:///{tmp_path / 'c.db'}")
+    # 2024-03-01 (Fri) full, 2024-03-04 (Mon) nothing, 2024-03-05 (Tue) 100 minutes.
+    db.save_bars(engine, "SPY", pd.concat([minutes("2024-03-01", 390), minutes("2024-03-05", 100)]))
+
+    cov = coverage(engine, "SPY")
+
+    assert (cov.trading_days, cov.days_with_data, cov.bars) == (3, 2, 490)
+    assert cov.minutes_missing == 390 + 290
+    assert cov.days_without_data == ["2024-03-04"]
+    assert db.bar_range(engine, "SPY") == (
+        pd.Timestamp("2024-03-01T14:30:00Z"),
+        pd.Timestamp("2024-03-05T16:09:00Z"),
+    )
+    assert db.bar_range(engine, "NONE") is None
+
+
+def test_coverage_follows_the_symbols_exchange_hong_kong_lunch_break(tmp_path: Path) -> None:
+    engine = db.connect(f"sqlite:///{tmp_path / 'c.db'}")
+    day = minutes("2024-03-01", 400, "XHKG")
+    with engine.begin() as conn:
+        db.save_bars(engine, "0700", day, conn=conn)
+        db.save_symbol(conn, "0700", exchange="XHKG", tick=0.2, source="file")
+
+    cov = coverage(engine, "0700")
+
+    # 09:30-12:00 and 13:00-16:00: 330 minutes, the lunch hour is not "missing".
+    assert (cov.exchange, cov.trading_days, cov.minutes_missing) == ("XHKG", 1, 0)
+    assert cov.bars == 330
+
+
+def test_each_exchange_calendar_is_built_once_per_process() -> None:
+    assert market.calendar() is market.calendar("XNYS") is market.calendar("xnys")
+    assert market.calendar("XLON") is market.calendar("XLON")
+    with pytest.raises(ValueError, match="unknown exchange calendar"):
+        market.calendar("NOPE")
+
+
+def test_cli_coverage_prints_one_line_per_symbol(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    engine = db.connect(url)
+    db.save_bars(engine, "QQQ", minutes("2024-03-01", 10))
+    engine.dispose()
+
+    assert cli.main(["data", "coverage", "--symbol", "qqq", "--db", url]) == 0
+
+    assert capsys.readouterr().out == (
+        "QQQ (XNYS): 2024-03-01 14:30 .. 2024-03-01 14:39 UTC, 10 bars, 1/1 trading days, "
+        "380 regular-session minutes missing, 0 open days with no data\n"
+    )
