@@ -118,7 +118,9 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
 
     dash_duo.find_element(f"#{ids.NAVBAR} a[href='/history']").click()
     dash_duo.wait_for_element(f"#{ids.HISTORY_TABLE} .ag-row[row-id='{sid}']", timeout=10)
-    assert "ended" in dash_duo.find_element(f"#{ids.HISTORY_TABLE} .ag-row[row-id='{sid}']").text
+    row = f"#{ids.HISTORY_TABLE} .ag-row[row-id='{sid}']"
+    # A row with pinned columns is drawn as one element per section (left, centre, right).
+    assert "ended" in " ".join(el.text for el in dash_duo.find_elements(row))
     assert dash_duo.get_logs() == [], "browser console errors"
 
 

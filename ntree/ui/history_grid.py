@@ -53,10 +53,22 @@ def _text(field: str, header: str, **extra) -> dict:
 def column_defs() -> list[dict]:
     """Return the grid's columns: sortable where the server sorts, filterable where it filters."""
     return [
-        _text("link", "Session", cellRenderer="markdown", width=120),
-        _text("resume", "", cellRenderer="markdown", width=44, headerTooltip="resume"),
+        # Pinned: the id, resume and delete stay on screen however far the grid scrolls
+        # (at 1366 px the columns are wider than the window).
+        _text("link", "Session", cellRenderer="markdown", width=120, pinned="left"),
+        _text(
+            "resume", "", cellRenderer="markdown", width=44, headerTooltip="resume", pinned="left"
+        ),
         {"field": "symbol", "headerName": "Symbol", "width": 96, "sortable": True, **_EQUALS},
-        {"field": "dates", "colId": "t_start", "headerName": "Dates (New York)", "width": 250},
+        {
+            "field": "label",
+            "headerName": "Label ✎",
+            "editable": True,
+            "width": 150,
+            "headerTooltip": "double-click to rename; the filter searches id, label, tags, notes",
+            **_CONTAINS,
+        },
+        {"field": "dates", "colId": "t_start", "headerName": "Dates (New York)", "width": 230},
         {"field": "disp_tf", "headerName": "TF", "width": 80, **_EQUALS},
         {"field": "player", "headerName": "Player", "width": 100, **_EQUALS},
         {
@@ -79,16 +91,15 @@ def column_defs() -> list[dict]:
         {"field": "avg_r_text", "colId": "avg_r", "headerName": "Avg R", **_NUM, "width": 86},
         _text("tags_text", "Tags", width=120),
         _text("journal", "Notes", width=70, headerTooltip="has journal notes"),
-        {
-            "field": "label",
-            "headerName": "Label ✎",
-            "editable": True,
-            "width": 170,
-            "headerTooltip": "double-click to rename; the filter searches id, label, tags, notes",
-            **_CONTAINS,
-        },
         {"field": "played", "colId": "created_at", "headerName": "Played", "width": 180},
-        _text("delete", "", width=44, cellClass="history-delete", headerTooltip="delete"),
+        _text(
+            "delete",
+            "",
+            width=44,
+            cellClass="history-delete",
+            headerTooltip="delete",
+            pinned="right",
+        ),
     ]
 
 
