@@ -153,7 +153,10 @@ class ReplayService:
                 return None
             return restore_session(db_engine, session_id)
 
-        kwargs = {} if ttl_s is None else {"ttl_s": ttl_s}
+        kwargs: dict[str, Any] = {} if ttl_s is None else {"ttl_s": ttl_s}
+        if db_engine is not None:  # every access checks the snapshot against the log
+            kwargs["log_head"] = lambda session_id: _log_head(db_engine, session_id)
+            kwargs["event_id"] = _stored_event_id
         return cls(db_engine, SessionCache(cache_directory, restore, **kwargs))
 
     # queries --------------------------------------------------------------------------
@@ -571,6 +574,21 @@ def _session_exists(db_engine: sa.Engine, session_id: str) -> bool:
     )
     with db_engine.connect() as conn:
         return conn.execute(q).first() is not None
+
+
+def _log_head(db_engine: sa.Engine, session_id: str) -> int | None:
+    """Return the id (seq) of the session's last logged event, None when it has none (one
+    lookup on the ``(session_id, seq)`` index)."""
+    t = db.replay_events
+    q = sa.select(sa.func.max(t.c.seq)).where(t.c.session_id == session_id)
+    with db_engine.connect() as conn:
+        return conn.execute(q).scalar()
+
+
+def _stored_event_id(session) -> int:
+    """Return the id of the last event of ``session`` that the store has (its pending
+    events are not stored yet)."""
+    return session.log.seq - len(session.log.pending())
 
 
 #: The request field an engine rejection is about, so clients can point at it.
