@@ -25,7 +25,7 @@ from ntree.journal import JournalError, JournalStore, check_names
 from ntree.runner import CheckResult, fork_session, open_session, restore_session
 from ntree.runner import parse_time as runner_parse_time
 from ntree.runner import replay_check as runner_replay_check
-from ntree.service.contract import RESULT_KEYS, parse_command
+from ntree.service.contract import RESULT_KEYS, check_fields, parse_command
 from ntree.service.errors import ServiceError
 from ntree.store import FILTER_KEYS, SORT_KEYS, SessionStore
 
@@ -33,6 +33,17 @@ MAX_CANDLES = 5_000
 FILL_EVENTS = frozenset({"FILL", "TARGET_FILLED", "STOP_TRIGGERED"})
 MAX_PAGE_SIZE = 1_000
 MAX_LABEL = 200
+MAX_INT = 2**63 - 1
+START_FIELDS = (
+    "symbol",
+    "t_start",
+    "t_end",
+    "disp_tf",
+    "speed",
+    "seed",
+    "constraints",
+    "fill_model",
+)
 JOURNAL_FIELDS = ("session_id", "trade_id", "setup", "text", "tags", "mistakes", "rating")
 
 
@@ -77,6 +88,8 @@ def req_int(
             value = int(value)
         else:
             raise _wrong_type(name, "an integer", value)
+    if abs(value) > MAX_INT:  # the database stores 64-bit integers
+        raise ServiceError("out_of_range", f"field {name!r} is too large, got {value}", name)
     if minimum is not None and value < minimum:
         raise ServiceError(
             "out_of_range", f"field {name!r} must be >= {minimum}, got {value}", name
@@ -94,9 +107,15 @@ def req_number(body: dict, name: str, *, required: bool = True) -> float | None:
         if required:
             raise _missing(name)
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise _wrong_type(name, "a finite number", value)
-    return float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise ServiceError("out_of_range", f"field {name!r} is too large", name) from None
+    if not math.isfinite(value):
+        raise _wrong_type(name, "a finite number", value)
+    return value
 
 
 def req_bool(body: dict, name: str, default: bool) -> bool:
@@ -128,6 +147,17 @@ def parse_time(value: Any, name: str, *, edge: str) -> pd.Timestamp:
         return runner_parse_time(value, end=edge == "close", name=name)
     except EngineError as exc:
         raise ServiceError(exc.code, str(exc), name) from None
+    except (KeyError, ValueError, OverflowError) as exc:
+        text = str(exc)
+        if "dst" in text.lower() or "nonexistent" in text.lower():
+            # A wall time the DST change repeats (Nov) or skips (Mar): ask for an offset.
+            kind = "does not exist" if "nonexistent" in text.lower() else "is ambiguous"
+            message = f"{name} {value!r} {kind} in New York time (a DST change); give an offset"
+            raise ServiceError("bad_time", message, name) from None
+        # A date the exchange calendar does not cover (0001-01-01, 9999-12-31).
+        raise ServiceError(
+            "no_session", f"{name}: {value!r} is outside the exchange calendar", name
+        ) from None
 
 
 # --- the service ---------------------------------------------------------------------------
@@ -408,6 +438,7 @@ class ReplayService:
         """Validate a start request, open the session, persist it and return its state."""
         if not isinstance(body, dict):
             raise ServiceError("bad_json", "request body must be a JSON object")
+        check_fields(body, START_FIELDS)
         symbol = req_str(body, "symbol")
         known = self.symbols()
         if symbol not in known:
@@ -439,6 +470,7 @@ class ReplayService:
             )
         seed = req_int(body, "seed", required=False) or 0  # the engine checks its range
         constraints = req_dict(body, "constraints") or {}
+        check_fields(constraints, ("edit_on_disp_boundary",))
         boundary = req_bool(constraints, "edit_on_disp_boundary", True)
         fill_model = req_dict(body, "fill_model") or {}
         for key in fill_model:
@@ -504,6 +536,7 @@ class ReplayService:
 
     def rewind(self, body: dict) -> dict:
         """Fork the session ``disp_bars`` display bars back; the parent log stays as it is."""
+        check_fields(body, ("session_id", "disp_bars"))
         sid = req_str(body, "session_id")
         n = req_int(body, "disp_bars")  # the engine checks it (bad_rewind)
         with self._open(sid, write=False) as s:  # an ended session can be rewound too
