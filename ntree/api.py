@@ -13,14 +13,18 @@ from __future__ import annotations
 import json
 import math
 import os
+import sqlite3
 from typing import Any
 
+import sqlalchemy as sa
 from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ntree.openapi import openapi_spec
 from ntree.rest import GET_ROUTES, POST_ROUTES, status_of
 from ntree.service import SERVICE_KEY, ReplayService, ServiceError
+from ntree.service.storage import recover, storage_fault
+from ntree.store import EventConflict
 
 MAX_BODY_BYTES = 1_000_000  # a request body (100 orders take ~20 KB); more is refused unread
 MAX_DEPTH = 32  # nesting of a request body (the deepest request, replace_orders, is 4)
@@ -191,6 +195,26 @@ def _http_error(exc: HTTPException):
 
 def _unknown_route() -> ServiceError:
     return ServiceError("unknown_route", f"no such endpoint: {request.method} {request.path}")
+
+
+@bp.errorhandler(EventConflict)
+def _event_conflict(exc: EventConflict):
+    # The log moved under the session (another writer, or it is gone): nothing was written;
+    # the next access rebuilds the session from its log.
+    if "not stored" in str(exc):
+        err = ServiceError("unknown_session", f"session no longer stored: {exc}", "session_id")
+    else:
+        err = ServiceError("event_conflict", f"{exc}; try again", "session_id")
+    return _error_response(err)
+
+
+@bp.errorhandler(sa.exc.DBAPIError)
+@bp.errorhandler(sqlite3.Error)
+def _storage_error(exc: Exception):
+    err = storage_fault(exc, service().db_engine)
+    current_app.logger.error("storage fault on %s: %s", request.path, err.message)
+    recover(service().db_engine)  # no connection opened on the faulty file lingers
+    return _error_response(err)
 
 
 @bp.errorhandler(Exception)

@@ -33,6 +33,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,6 +62,30 @@ DEFAULT_TTL_S = 30 * 60
 #: What a cache write can fail with when the disk is full or read-only (diskcache stores small
 #: values in SQLite, large ones in files).
 WRITE_ERRORS = (OSError, sqlite3.Error)
+REOPEN_S = 30.0  # how often a process without a cache folder tries to open it again
+
+
+class _NoCache:
+    """Stands for a cache folder that could not be opened: holds nothing, every write fails
+    (so each process keeps its own objects, checked against the log)."""
+
+    def get(self, key: object, default: object = None) -> object:
+        return default
+
+    def set(self, key: object, value: object, expire: float | None = None) -> bool:
+        raise OSError(errno.ENOSPC, "no session cache")
+
+    def touch(self, key: object, expire: float | None = None) -> bool:
+        return False
+
+    def delete(self, key: object) -> bool:
+        return False
+
+    def __contains__(self, key: object) -> bool:
+        return False
+
+    def close(self) -> None:
+        pass
 
 
 class UnknownSession(KeyError):
@@ -99,19 +124,34 @@ class SessionCache:
         event_id: Callable[[Any], int] | None = None,
     ) -> None:
         self.directory = Path(directory)
-        self._cache = diskcache.Cache(str(directory))
+        self._write_failed = False
+        self._retry_at = 0.0
+        self._cache = self._open_cache()
         self._restore = restore
         self._log_head = log_head
         self._event_id = event_id
         self.ttl_s = ttl_s
         self.build = build
         self._local: dict[str, tuple[str | None, Any]] = {}
-        self._write_failed = False
         self._fallback_locks: dict[str, threading.Lock] = {}
         self._fallback_guard = threading.Lock()
 
     def close(self) -> None:
         self._cache.close()
+
+    def _open_cache(self) -> diskcache.Cache | _NoCache:
+        """Open the diskcache folder; on a full or read-only disk serve without one (a
+        worker must boot anyway) and try again after REOPEN_S."""
+        try:
+            return diskcache.Cache(str(self.directory))
+        except WRITE_ERRORS as exc:
+            self._note_write_failure(exc)
+            self._retry_at = time.monotonic() + REOPEN_S
+            return _NoCache()
+
+    def _reopen_if_due(self) -> None:
+        if isinstance(self._cache, _NoCache) and time.monotonic() >= self._retry_at:
+            self._cache = self._open_cache()
 
     @contextmanager
     def lock(self, session_id: str) -> Iterator[None]:
@@ -149,6 +189,7 @@ class SessionCache:
 
     def put(self, session: Any, session_id: str) -> None:
         """Store a new (or rebuilt) session."""
+        self._reopen_if_due()
         with self.lock(session_id):
             self._write(session_id, session)
 
@@ -158,6 +199,7 @@ class SessionCache:
 
         Raise :class:`UnknownSession` when the id is neither cached nor in the log.
         """
+        self._reopen_if_due()
         with self.lock(session_id):
             session = self._read(session_id)
             try:

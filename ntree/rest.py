@@ -39,12 +39,15 @@ HTTP_STATUS = {
     "not_at_boundary": 409,
     "session_exists": 409,
     "bars_differ": 409,
+    "event_conflict": 409,
     "body_too_large": 413,
     "bad_content_type": 415,
     "server_error": 500,
     "read_only": 503,
     "storage_full": 503,
     "database_corrupt": 503,
+    "storage_error": 503,
+    "storage_busy": 503,
 }
 
 
