@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -171,6 +172,9 @@ class ReplayService:
         self.store = SessionStore(db_engine)
         self.journal_store = JournalStore(db_engine)
         self.cache = cache
+        #: Called with a command's op after its events are committed, before the snapshot is
+        #: written (a crash test kills the worker there; see app.py).
+        self.after_commit: Callable[[str], None] | None = None
 
     @classmethod
     def create(
@@ -525,6 +529,8 @@ class ReplayService:
             except EngineError as exc:
                 rejected, result = exc, None
             events = self.store.save(s)
+            if self.after_commit is not None:
+                self.after_commit(command.op)
             bars = max(s.disp_index - disp_before, 0) + 1
             view = self._view(s, events=events, bars=bars)
         if rejected is not None:
