@@ -20,6 +20,9 @@ calls served by any process (gunicorn workers, threads) see the same session.
 - Snapshots are keyed by the engine's build (a hash of its source): after an upgrade, or
   when a snapshot can't be read back, the session is restored from its log, never run on an
   object pickled by other code.
+- A snapshot pickles the session's big arrays (its bars) as references to content-keyed
+  blobs written once (:mod:`ntree.snapshots`): a write costs the state that moves, not the
+  session's length.
 - A cache that cannot be written (a full disk) degrades to no cache: the failure is logged
   once, the request goes on, and the next access rebuilds from the log where needed.
 """
@@ -43,6 +46,7 @@ from typing import Any
 import diskcache
 
 import ntree.engine
+from ntree.snapshots import BlobStore
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +66,7 @@ DEFAULT_TTL_S = 30 * 60
 #: What a cache write can fail with when the disk is full or read-only (diskcache stores small
 #: values in SQLite, large ones in files).
 WRITE_ERRORS = (OSError, sqlite3.Error)
+BLOB_TOUCH_S = 300.0  # how often a process renews the expiry of a blob it uses
 REOPEN_S = 30.0  # how often a process without a cache folder tries to open it again
 
 
@@ -133,6 +138,13 @@ class SessionCache:
         self.ttl_s = ttl_s
         self.build = build
         self._local: dict[str, tuple[str | None, Any]] = {}
+        blob_ttl = 2 * ttl_s + BLOB_TOUCH_S  # outlives every snapshot that still uses it
+        self._blobs = BlobStore(
+            lambda key: self._cache.get(("blob", key)),
+            lambda key, data: self._cache.set(("blob", key), data, expire=blob_ttl),
+            lambda key: self._cache.touch(("blob", key), expire=blob_ttl),
+            touch_every_s=min(BLOB_TOUCH_S, ttl_s / 4),
+        )
         self._fallback_locks: dict[str, threading.Lock] = {}
         self._fallback_guard = threading.Lock()
 
@@ -281,7 +293,9 @@ class SessionCache:
 
     def _snapshot(self, session_id: str) -> Any | None:
         try:
-            return self._cache.get(self._key("snap", session_id))
+            data = self._cache.get(self._key("snap", session_id))
+            # Bytes: a BlobStore pickle (big arrays stored once, by content).
+            return self._blobs.loads(data) if isinstance(data, bytes) else data
         except Exception:  # a damaged snapshot: the log is the truth, rebuild from it
             log.warning("snapshot of session %s unreadable; restoring it from its log", session_id)
             return None
@@ -291,7 +305,8 @@ class SessionCache:
         this process only (under the old version) and return that version."""
         version = uuid.uuid4().hex
         try:
-            self._cache.set(self._key("snap", session_id), session, expire=self.ttl_s)
+            data = self._blobs.dumps(session)
+            self._cache.set(self._key("snap", session_id), data, expire=self.ttl_s)
             self._cache.set(self._key("ver", session_id), version, expire=self.ttl_s)
         except WRITE_ERRORS as exc:
             # The old snapshot (if any) stays behind the log: every reader rebuilds it, as
