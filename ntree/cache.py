@@ -296,6 +296,10 @@ class SessionCache:
             data = self._cache.get(self._key("snap", session_id))
             # Bytes: a BlobStore pickle (big arrays stored once, by content).
             return self._blobs.loads(data) if isinstance(data, bytes) else data
+        except KeyError:  # a blob is gone (evicted, an older folder): the log is the truth
+            self._blobs.forget_stored()  # so the next write stores the blobs again
+            log.warning("snapshot of session %s lost a blob; restoring it from its log", session_id)
+            return None
         except Exception:  # a damaged snapshot: the log is the truth, rebuild from it
             log.warning("snapshot of session %s unreadable; restoring it from its log", session_id)
             return None

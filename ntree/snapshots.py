@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 import pickle
+import threading
 import time
 import weakref
 from collections import OrderedDict
@@ -32,13 +33,14 @@ LRU_ARRAYS = 256  # arrays kept per process (a session holds ~15; sessions share
 
 class BlobStore:
     """Content-keyed arrays for snapshots: a per-process LRU over a key-value store
-    (``get(key) -> bytes | None``, ``put(key, bytes)``, ``touch(key)``)."""
+    (``get(key) -> bytes | None``, ``put(key, bytes)``, ``touch(key) -> bool``: whether the
+    key was there)."""
 
     def __init__(
         self,
         get: Callable[[str], bytes | None],
         put: Callable[[str, bytes], None],
-        touch: Callable[[str], None],
+        touch: Callable[[str], bool],
         *,
         touch_every_s: float = 300.0,
     ) -> None:
@@ -47,29 +49,36 @@ class BlobStore:
         self._arrays: OrderedDict[str, np.ndarray] = OrderedDict()
         self._keys: dict[int, tuple[weakref.ref, str]] = {}  # id(array) -> (ref, its key)
         self._stored: dict[str, float] = {}  # key -> when this process last wrote/touched it
+        self._guard = threading.Lock()  # threads on different sessions share the LRU
 
     def key_of(self, arr: np.ndarray) -> str | None:
         """Return the blob key of ``arr`` (storing it when new), or None to pickle it inline."""
         if arr.nbytes < MIN_BLOB_BYTES or arr.dtype.hasobject:
             return None
-        known = self._keys.get(id(arr))
+        with self._guard:
+            known = self._keys.get(id(arr))
         if known is not None and known[0]() is arr:
             key = known[1]
         else:
             key = _content_key(arr)
             self._remember(arr, key)
         now = time.monotonic()
-        if now - self._stored.get(key, -1e18) >= self._touch_every_s:
-            self._put(key, _dump_array(arr))  # idempotent: the same content, the same key
+        last = self._stored.get(key)
+        if last is None or now - last >= self._touch_every_s:
+            # Renew a blob this process knows is there; write one it does not (idempotent:
+            # the same content has the same key).
+            if last is None or not self._touch(key):
+                self._put(key, _dump_array(arr))
             self._stored[key] = now
         return key
 
     def array(self, key: str) -> np.ndarray:
         """Return the array stored under ``key`` (KeyError when the store lost it)."""
-        arr = self._arrays.get(key)
-        if arr is not None:
-            self._arrays.move_to_end(key)
-        else:
+        with self._guard:
+            arr = self._arrays.get(key)
+            if arr is not None:
+                self._arrays.move_to_end(key)
+        if arr is None:
             data = self._get(key)
             if data is None:
                 raise KeyError(f"snapshot blob {key} is gone")
@@ -82,6 +91,10 @@ class BlobStore:
         return arr
 
     def _remember(self, arr: np.ndarray, key: str) -> None:
+        with self._guard:
+            self._remember_locked(arr, key)
+
+    def _remember_locked(self, arr: np.ndarray, key: str) -> None:
         self._arrays[key] = arr
         self._arrays.move_to_end(key)
         try:
@@ -94,8 +107,8 @@ class BlobStore:
             self._keys = {i: (r, k) for i, (r, k) in self._keys.items() if r() is not None}
 
     def forget_stored(self) -> None:
-        """Forget which blobs were written (the store was emptied or replaced)."""
-        self._stored.clear()
+        """Forget which blobs were written (the store lost one: write them again)."""
+        self._stored = {}
 
     def dumps(self, obj: Any) -> bytes:
         """Pickle ``obj`` with its big arrays as blob references."""
