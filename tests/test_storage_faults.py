@@ -252,3 +252,5 @@ def test_an_emptied_database_does_not_take_the_writes_of_sessions_it_lost(seeded
     assert r.status_code == 404, r.get_json()
     assert r.get_json()["error"]["code"] == "unknown_session"
     assert svc.store.load_events(sid) == []  # no log without its SESSION_START
+    r = client.get(f"/replay/events?session_id={sid}")  # reads say so too
+    assert (r.status_code, r.get_json()["error"]["code"]) == (404, "unknown_session")

@@ -564,7 +564,8 @@ class ReplayService:
     # helpers --------------------------------------------------------------------------
 
     def _known(self, session_id: str) -> None:
-        if self.store.get_session(session_id) is None and not self.cache.contains(session_id):
+        # The database alone says (a snapshot that outlived its log is no session).
+        if self.store.get_session(session_id) is None:
             raise ServiceError("unknown_session", f"unknown session: {session_id!r}", "session_id")
 
     def _open(self, session_id: str, *, write: bool = True):
