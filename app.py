@@ -8,6 +8,7 @@ live sessions through the diskcache folder (``NTREE_CACHE_DIR``, default ``data/
 from __future__ import annotations
 
 import os
+import signal
 
 import dash
 import dash_bootstrap_components as dbc
@@ -59,6 +60,9 @@ def create_app(db_url: str | None = None) -> Dash:
     ttl = os.environ.get("NTREE_CACHE_TTL_S")
     service = ReplayService.create(engine, cache_dir(), ttl_s=float(ttl) if ttl else None)
     install(app.server, service)
+    crash_op = os.environ.get("NTREE_TEST_KILL_AFTER_COMMIT")
+    if crash_op:  # crash tests only: die between a command's commit and its snapshot write
+        service.after_commit = lambda op: op == crash_op and os.kill(os.getpid(), signal.SIGKILL)
     app.layout = html.Div(
         [
             # The browser holds only the session id; the session lives server-side.

@@ -10,16 +10,33 @@ well-typed value the market or the engine refuses.
 
 from __future__ import annotations
 
+import json
+import math
+import os
+import sqlite3
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, jsonify, request
+import sqlalchemy as sa
+from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ntree.openapi import openapi_spec
 from ntree.rest import GET_ROUTES, POST_ROUTES, status_of
 from ntree.service import SERVICE_KEY, ReplayService, ServiceError
+from ntree.service.storage import recover, storage_fault
+from ntree.store import EventConflict
 
 MAX_BODY_BYTES = 1_000_000  # a request body (100 orders take ~20 KB); more is refused unread
+MAX_DEPTH = 32  # nesting of a request body (the deepest request, replace_orders, is 4)
+#: The Host names served (DNS rebinding: a page of another site must not reach this server).
+DEFAULT_HOSTS = ("localhost", "127.0.0.1", "::1")
+#: Sent with every response of the server (API and Dash pages).
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "frame-ancestors 'none'",
+    "Referrer-Policy": "same-origin",
+}
 
 # --- Flask blueprint -------------------------------------------------------------------------
 
@@ -31,10 +48,47 @@ def service() -> ReplayService:
     return current_app.extensions[SERVICE_KEY]
 
 
+def allowed_hosts() -> frozenset[str]:
+    """Return the Host names served: localhost, 127.0.0.1, ::1 and those listed in
+    ``NTREE_ALLOWED_HOSTS`` (comma-separated; ``*`` serves any)."""
+    extra = os.environ.get("NTREE_ALLOWED_HOSTS", "")
+    names = (n.strip().lower().rstrip(".") for n in extra.split(","))
+    return frozenset((*DEFAULT_HOSTS, *(n for n in names if n)))
+
+
+def host_name(host: str) -> str:
+    """Return the name of a Host header without its port (``[::1]:8050`` -> ``::1``)."""
+    host = host.strip().lower()
+    if host.startswith("["):  # an IPv6 literal
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0].rstrip(".") if host.count(":") == 1 else host.rstrip(".")
+
+
 def install(server: Flask, svc: ReplayService) -> None:
-    """Attach the service and the /replay routes to a Flask server."""
+    """Attach the service and the /replay routes to a Flask server, and guard the whole
+    server: the Host allowlist and the security headers (Dash's pages too)."""
     server.extensions[SERVICE_KEY] = svc
     server.register_blueprint(bp)
+    hosts = allowed_hosts()
+
+    def _check_host() -> Response | None:
+        if "*" in hosts or host_name(request.host) in hosts:
+            return None
+        err = ServiceError(
+            "bad_host",
+            f"host {request.host!r} is not served; add it to NTREE_ALLOWED_HOSTS",
+            "Host",
+        )
+        return _error_response(err)
+
+    # First of all before-request hooks: nothing runs for a foreign Host.
+    server.before_request_funcs.setdefault(None, []).insert(0, _check_host)
+
+    @server.after_request
+    def _security_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     @server.errorhandler(HTTPException)
     def _routing_error(exc: HTTPException):
@@ -44,13 +98,57 @@ def install(server: Flask, svc: ReplayService) -> None:
         return _http_error(exc)
 
 
+def _error_response(err: ServiceError) -> tuple[Response, int]:
+    return jsonify(err.to_dict()), status_of(err.code)
+
+
 def _json_body() -> dict:
-    body = request.get_json(silent=True, force=True)
-    if body is None:
-        raise ServiceError("bad_json", "request body must be valid JSON (an object)")
+    """Return the request's JSON object; refuse another content type (a form post from
+    another origin), a body over MAX_BODY_BYTES, invalid or too deeply nested JSON."""
+    if request.mimetype != "application/json":
+        raise ServiceError(
+            "bad_content_type",
+            f"a request body must be application/json, got {request.mimetype or 'none'!r}",
+        )
+    raw = request.get_data(cache=True)
+    if len(raw) > MAX_BODY_BYTES:
+        raise ServiceError("body_too_large", f"request body over {MAX_BODY_BYTES:,} bytes")
+    try:
+        body = json.loads(raw, parse_constant=_no_constant, parse_float=_finite_float)
+    except RecursionError:
+        raise ServiceError("bad_json", f"request body nested deeper than {MAX_DEPTH}") from None
+    except ValueError as exc:  # not JSON, not UTF-8, an integer of thousands of digits
+        raise ServiceError("bad_json", f"request body is not valid JSON: {exc}") from None
     if not isinstance(body, dict):
         raise ServiceError("bad_json", "request body must be a JSON object")
+    if _depth(body) > MAX_DEPTH:
+        raise ServiceError("bad_json", f"request body nested deeper than {MAX_DEPTH}")
     return body
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+def _depth(value: Any) -> int:
+    """Return how deeply lists and objects nest in ``value`` (iteratively: no recursion)."""
+    deepest, todo = 0, [(value, 1)]
+    while todo:
+        item, depth = todo.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, depth)
+            if depth <= MAX_DEPTH:
+                todo.extend((v, depth + 1) for v in item)
+    return deepest
 
 
 def _query_body(*int_fields: str) -> dict:
@@ -68,7 +166,9 @@ def _query_body(*int_fields: str) -> dict:
 
 @bp.before_request
 def _limit_body() -> None:
-    request.max_content_length = MAX_BODY_BYTES  # only the API's (Dash's callbacks are bigger)
+    # Only the API's (Dash's callbacks are bigger). One byte more than allowed is read, so
+    # a chunked body (no Content-Length, cut at the limit) shows it is over: 413, not 400.
+    request.max_content_length = MAX_BODY_BYTES + 1
 
 
 @bp.errorhandler(ServiceError)
@@ -95,6 +195,26 @@ def _http_error(exc: HTTPException):
 
 def _unknown_route() -> ServiceError:
     return ServiceError("unknown_route", f"no such endpoint: {request.method} {request.path}")
+
+
+@bp.errorhandler(EventConflict)
+def _event_conflict(exc: EventConflict):
+    # The log moved under the session (another writer, or it is gone): nothing was written;
+    # the next access rebuilds the session from its log.
+    if "not stored" in str(exc):
+        err = ServiceError("unknown_session", f"session no longer stored: {exc}", "session_id")
+    else:
+        err = ServiceError("event_conflict", f"{exc}; try again", "session_id")
+    return _error_response(err)
+
+
+@bp.errorhandler(sa.exc.DBAPIError)
+@bp.errorhandler(sqlite3.Error)
+def _storage_error(exc: Exception):
+    err = storage_fault(exc, service().db_engine)
+    current_app.logger.error("storage fault on %s: %s", request.path, err.message)
+    recover(service().db_engine)  # no connection opened on the faulty file lingers
+    return _error_response(err)
 
 
 @bp.errorhandler(Exception)

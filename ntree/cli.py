@@ -2,7 +2,8 @@
 
 Each command is a small ``cmd_*`` function taking the parsed arguments and returning an
 exit code. Add a command by writing its ``add_*_parser(subparsers)`` and listing it in
-``build_parser``. A ``DatabaseError`` becomes one line on stderr and exit code 2.
+``build_parser``. A ``DatabaseError`` or a storage fault (read-only, full, corrupt) becomes
+one line on stderr and exit code 2.
 """
 
 from __future__ import annotations
@@ -480,11 +481,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``ntree`` command line; return the exit code."""
+    from ntree.service.storage import STORAGE_ERRORS, storage_fault
+
     args = build_parser().parse_args(argv)
     try:
         return int(args.handler(args))
     except (db.DatabaseError, EngineError) as exc:
         print(f"ntree: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except STORAGE_ERRORS as exc:  # a read-only, full or corrupt database: one line
+        print(f"ntree: error: {storage_fault(exc).message}", file=sys.stderr)
         return EXIT_ERROR
 
 

@@ -27,6 +27,8 @@ HTTP_STATUS = {
     "bad_type": 400,
     "missing_field": 400,
     "bad_time": 400,
+    "unknown_field": 400,
+    "bad_host": 400,
     "unknown_session": 404,
     "unknown_order": 404,
     "unknown_trade": 404,
@@ -37,8 +39,15 @@ HTTP_STATUS = {
     "not_at_boundary": 409,
     "session_exists": 409,
     "bars_differ": 409,
+    "event_conflict": 409,
     "body_too_large": 413,
+    "bad_content_type": 415,
     "server_error": 500,
+    "read_only": 503,
+    "storage_full": 503,
+    "database_corrupt": 503,
+    "storage_error": 503,
+    "storage_busy": 503,
 }
 
 

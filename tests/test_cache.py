@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import sys
 from dataclasses import dataclass, field
 
@@ -104,3 +105,54 @@ def test_an_unreadable_snapshot_is_restored_from_the_log(tmp_path, monkeypatch, 
     with reader.open("s1") as s:
         assert s == Counter("s1", n=3)
     assert calls == ["s1"] and "unreadable" in caplog.text
+
+
+# --- snapshots that do not grow with the session (big arrays as content-keyed blobs) ------
+
+SPAN = {"symbol": "SPY", "t_start": "2024-07-01", "t_end": "2024-12-31", "disp_tf": "5m"}
+
+
+def _snapshot_bytes(svc, sid: str) -> int:
+    return len(svc.cache._cache.get(svc.cache._key("snap", sid)))
+
+
+def test_a_snapshot_holds_the_moving_state_not_the_bars(replay_service):
+    sid = replay_service.start(SPAN)["session_id"]  # six months of 1m bars
+    first = _snapshot_bytes(replay_service, sid)
+    replay_service.command("step", {"session_id": sid, "disp_steps": 5_000})
+    later = _snapshot_bytes(replay_service, sid)
+    assert first < 32_000 and later < 32_000  # the bars alone pickle to megabytes
+    with replay_service.cache.open(sid, write=False) as s:
+        whole = len(pickle.dumps(s))
+    assert whole > 50 * later
+
+
+def test_another_process_reads_a_blob_snapshot_as_the_same_session(replay_service, tmp_path):
+    from ntree.service import ReplayService
+
+    sid = replay_service.start(SPAN)["session_id"]
+    replay_service.command("step", {"session_id": sid, "disp_steps": 300})
+    mine = replay_service.state({"session_id": sid})
+    other = ReplayService.create(replay_service.db_engine, replay_service.cache.directory)
+    restores = []
+    other.cache._restore = lambda s: restores.append(s)  # must not be needed
+    assert other.state({"session_id": sid}) == mine
+    after = other.command("step", {"session_id": sid, "disp_steps": 1})
+    assert after["cursor"]["disp_index"] == mine["cursor"]["disp_index"] + 1
+    assert restores == []
+    other.cache.close()
+
+
+def test_a_snapshot_whose_blobs_are_gone_is_rebuilt_from_the_log(replay_service):
+    from ntree.service import ReplayService
+
+    sid = replay_service.start(SPAN)["session_id"]
+    replay_service.command("step", {"session_id": sid, "disp_steps": 100})
+    mine = replay_service.state({"session_id": sid})
+    raw = replay_service.cache._cache
+    for key in list(raw.iterkeys()):
+        if key[0] == "blob":
+            raw.delete(key)
+    other = ReplayService.create(replay_service.db_engine, replay_service.cache.directory)
+    assert other.state({"session_id": sid}) == mine  # rebuilt from its log
+    other.cache.close()

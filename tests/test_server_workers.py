@@ -43,9 +43,20 @@ def call(base: str, path: str, body: dict | None = None) -> tuple[int, dict]:
 
 @pytest.fixture
 def server(seeded_db_url, tmp_path):
+    yield from _serve(seeded_db_url, tmp_path)
+
+
+@pytest.fixture
+def crash_server(seeded_db_url, tmp_path):
+    """The server whose worker kills itself (SIGKILL) right after a note's commit."""
+    yield from _serve(seeded_db_url, tmp_path, NTREE_TEST_KILL_AFTER_COMMIT="note")
+
+
+def _serve(seeded_db_url, tmp_path, **extra_env):
     pytest.importorskip("gunicorn")
     port = free_port()
     env = dict(os.environ, NTREE_DB_URL=seeded_db_url, NTREE_CACHE_DIR=str(tmp_path / "cache"))
+    env.update(extra_env)
     proc = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-w", "3", "-b", f"127.0.0.1:{port}", "app:server"],
         cwd=ROOT,
@@ -110,3 +121,32 @@ def test_a_wrong_api_path_on_the_real_app_says_so_in_json(server) -> None:
     assert status == 405 and body["error"]["code"] == "method_not_allowed"
     status, body = call(server, "/replay/sessions")
     assert status == 200 and "sessions" in body
+
+
+def test_a_worker_killed_after_its_commit_leaves_the_session_on_its_logged_state(
+    crash_server, seeded_db_url
+) -> None:
+    from ntree.store import SessionStore
+
+    start = {"symbol": "SPY", "t_start": "2024-08-05", "t_end": "2024-08-05", "disp_tf": "5m"}
+    status, started = call(crash_server, "/replay/start", start)
+    sid = started["session_id"]
+    store = SessionStore(db.connect(seeded_db_url))
+    for round_ in range(3):
+        status, view = call(crash_server, "/replay/step", {"session_id": sid, "disp_steps": 2})
+        assert status == 200, view
+        with pytest.raises(OSError):  # the worker dies after the commit: no answer
+            call(crash_server, "/replay/note", {"session_id": sid, "text": f"round {round_}"})
+        logged = store.load_events(sid)
+        assert logged[-1].type == "NOTE"  # the commit landed, the snapshot did not
+        seen = []
+        for _ in range(6):  # spread over the workers, the respawned one included
+            status, view = call(crash_server, "/replay/step", {"session_id": sid, "disp_steps": 1})
+            assert status == 200, view  # never an EventConflict
+            seen.append(view["cursor"]["disp_index"])
+        assert seen == list(range(seen[0], seen[0] + 6))
+        status, st = call(crash_server, f"/replay/state?session_id={sid}")
+        assert st["last_event_id"] == store.load_events(sid)[-1].seq
+    notes = [e.payload for e in store.load_events(sid) if e.type == "NOTE"]
+    assert len(notes) == 3
+    assert replay_check(db.connect(seeded_db_url), sid).ok

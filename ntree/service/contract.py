@@ -16,6 +16,7 @@ from ntree.engine.commands import (
     MAX_STEPS,
     Command,
     Note,
+    Place,
     ReplaceOrders,
     Step,
 )
@@ -24,6 +25,18 @@ from ntree.service.shapes import hints, parse, required_keys
 
 #: The answer's extra field for a command that returns something.
 RESULT_KEYS = {"place": "order_id", "replace_orders": "order_ids", "cancel_all": "canceled"}
+#: The longest ``tag`` / ``oco_group`` one request may set (a request limit, see _check_size).
+MAX_LABEL_CHARS = 64
+
+
+def check_fields(body: dict, known) -> None:
+    """Refuse a body field that is not one of ``known`` (``unknown_field``, naming it): a
+    typo such as ``brakcet`` must not place an order without its bracket."""
+    for name in body:
+        if name not in known:
+            raise ServiceError(
+                "unknown_field", f"no field {name!r}; the fields are {sorted(known)}", name
+            )
 
 
 def parse_command(op: str, body: dict) -> Command:
@@ -35,6 +48,7 @@ def parse_command(op: str, body: dict) -> Command:
             "unknown_command", f"unknown command {op!r}; commands: {sorted(COMMANDS)}"
         )
     required = required_keys(cls)
+    check_fields(body, {"session_id", *hints(cls)})
     args = {}
     for name, tp in hints(cls).items():
         value = body.get(name)
@@ -69,3 +83,18 @@ def _check_size(command: Command) -> None:
         )
     elif isinstance(command, Note) and len(command.text) > MAX_NOTE:
         raise ServiceError("too_long", f"a note is at most {MAX_NOTE:,} characters", "text")
+    if isinstance(command, Place):
+        _check_labels(command.tag, command.oco_group, "")
+    elif isinstance(command, ReplaceOrders):
+        for n, spec in enumerate(command.orders):
+            _check_labels(spec.get("tag"), spec.get("oco_group"), f"orders[{n}].")
+
+
+def _check_labels(tag: object, oco_group: object, prefix: str) -> None:
+    for name, value in (("tag", tag), ("oco_group", oco_group)):
+        if isinstance(value, str) and len(value) > MAX_LABEL_CHARS:
+            raise ServiceError(
+                "too_long",
+                f"{name} must be at most {MAX_LABEL_CHARS} characters, got {len(value):,}",
+                prefix + name,
+            )

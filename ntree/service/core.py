@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -26,7 +27,7 @@ from ntree.runner import CheckResult, fork_session, open_session, restore_sessio
 from ntree.runner import parse_time as runner_parse_time
 from ntree.runner import replay_check as runner_replay_check
 from ntree.service import coach as coach_service
-from ntree.service.contract import RESULT_KEYS, parse_command
+from ntree.service.contract import RESULT_KEYS, check_fields, parse_command
 from ntree.service.errors import ServiceError
 from ntree.store import FILTER_KEYS, SORT_KEYS, SessionStore
 
@@ -34,6 +35,17 @@ MAX_CANDLES = 5_000
 FILL_EVENTS = frozenset({"FILL", "TARGET_FILLED", "STOP_TRIGGERED"})
 MAX_PAGE_SIZE = 1_000
 MAX_LABEL = 200
+MAX_INT = 2**63 - 1
+START_FIELDS = (
+    "symbol",
+    "t_start",
+    "t_end",
+    "disp_tf",
+    "speed",
+    "seed",
+    "constraints",
+    "fill_model",
+)
 JOURNAL_FIELDS = ("session_id", "trade_id", "setup", "text", "tags", "mistakes", "rating")
 
 
@@ -78,6 +90,8 @@ def req_int(
             value = int(value)
         else:
             raise _wrong_type(name, "an integer", value)
+    if abs(value) > MAX_INT:  # the database stores 64-bit integers
+        raise ServiceError("out_of_range", f"field {name!r} is too large, got {value}", name)
     if minimum is not None and value < minimum:
         raise ServiceError(
             "out_of_range", f"field {name!r} must be >= {minimum}, got {value}", name
@@ -95,9 +109,15 @@ def req_number(body: dict, name: str, *, required: bool = True) -> float | None:
         if required:
             raise _missing(name)
         return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, int | float):
         raise _wrong_type(name, "a finite number", value)
-    return float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise ServiceError("out_of_range", f"field {name!r} is too large", name) from None
+    if not math.isfinite(value):
+        raise _wrong_type(name, "a finite number", value)
+    return value
 
 
 def req_bool(body: dict, name: str, default: bool) -> bool:
@@ -129,6 +149,17 @@ def parse_time(value: Any, name: str, *, edge: str) -> pd.Timestamp:
         return runner_parse_time(value, end=edge == "close", name=name)
     except EngineError as exc:
         raise ServiceError(exc.code, str(exc), name) from None
+    except (KeyError, ValueError, OverflowError) as exc:
+        text = str(exc)
+        if "dst" in text.lower() or "nonexistent" in text.lower():
+            # A wall time the DST change repeats (Nov) or skips (Mar): ask for an offset.
+            kind = "does not exist" if "nonexistent" in text.lower() else "is ambiguous"
+            message = f"{name} {value!r} {kind} in New York time (a DST change); give an offset"
+            raise ServiceError("bad_time", message, name) from None
+        # A date the exchange calendar does not cover (0001-01-01, 9999-12-31).
+        raise ServiceError(
+            "no_session", f"{name}: {value!r} is outside the exchange calendar", name
+        ) from None
 
 
 # --- the service ---------------------------------------------------------------------------
@@ -143,6 +174,9 @@ class ReplayService:
         self.journal_store = JournalStore(db_engine)
         self.cache = cache
         self.coach_bundles = coach_service.BundleCache()
+        #: Called with a command's op after its events are committed, before the snapshot is
+        #: written (a crash test kills the worker there; see app.py).
+        self.after_commit: Callable[[str], None] | None = None
 
     @classmethod
     def create(
@@ -155,7 +189,10 @@ class ReplayService:
                 return None
             return restore_session(db_engine, session_id)
 
-        kwargs = {} if ttl_s is None else {"ttl_s": ttl_s}
+        kwargs: dict[str, Any] = {} if ttl_s is None else {"ttl_s": ttl_s}
+        if db_engine is not None:  # every access checks the snapshot against the log
+            kwargs["log_head"] = lambda session_id: _log_head(db_engine, session_id)
+            kwargs["event_id"] = _stored_event_id
         return cls(db_engine, SessionCache(cache_directory, restore, **kwargs))
 
     # queries --------------------------------------------------------------------------
@@ -437,6 +474,7 @@ class ReplayService:
         """Validate a start request, open the session, persist it and return its state."""
         if not isinstance(body, dict):
             raise ServiceError("bad_json", "request body must be a JSON object")
+        check_fields(body, START_FIELDS)
         symbol = req_str(body, "symbol")
         known = self.symbols()
         if symbol not in known:
@@ -468,6 +506,7 @@ class ReplayService:
             )
         seed = req_int(body, "seed", required=False) or 0  # the engine checks its range
         constraints = req_dict(body, "constraints") or {}
+        check_fields(constraints, ("edit_on_disp_boundary",))
         boundary = req_bool(constraints, "edit_on_disp_boundary", True)
         fill_model = req_dict(body, "fill_model") or {}
         for key in fill_model:
@@ -522,6 +561,8 @@ class ReplayService:
             except EngineError as exc:
                 rejected, result = exc, None
             events = self.store.save(s)
+            if self.after_commit is not None:
+                self.after_commit(command.op)
             bars = max(s.disp_index - disp_before, 0) + 1
             view = self._view(s, events=events, bars=bars)
         if rejected is not None:
@@ -533,6 +574,7 @@ class ReplayService:
 
     def rewind(self, body: dict) -> dict:
         """Fork the session ``disp_bars`` display bars back; the parent log stays as it is."""
+        check_fields(body, ("session_id", "disp_bars"))
         sid = req_str(body, "session_id")
         n = req_int(body, "disp_bars")  # the engine checks it (bad_rewind)
         with self._open(sid, write=False) as s:  # an ended session can be rewound too
@@ -554,7 +596,8 @@ class ReplayService:
     # helpers --------------------------------------------------------------------------
 
     def _known(self, session_id: str) -> None:
-        if self.store.get_session(session_id) is None and not self.cache.contains(session_id):
+        # The database alone says (a snapshot that outlived its log is no session).
+        if self.store.get_session(session_id) is None:
             raise ServiceError("unknown_session", f"unknown session: {session_id!r}", "session_id")
 
     def _open(self, session_id: str, *, write: bool = True):
@@ -603,6 +646,21 @@ def _session_exists(db_engine: sa.Engine, session_id: str) -> bool:
     )
     with db_engine.connect() as conn:
         return conn.execute(q).first() is not None
+
+
+def _log_head(db_engine: sa.Engine, session_id: str) -> int | None:
+    """Return the id (seq) of the session's last logged event, None when it has none (one
+    lookup on the ``(session_id, seq)`` index)."""
+    t = db.replay_events
+    q = sa.select(sa.func.max(t.c.seq)).where(t.c.session_id == session_id)
+    with db_engine.connect() as conn:
+        return conn.execute(q).scalar()
+
+
+def _stored_event_id(session) -> int:
+    """Return the id of the last event of ``session`` that the store has (its pending
+    events are not stored yet)."""
+    return session.log.seq - len(session.log.pending())
 
 
 #: The request field an engine rejection is about, so clients can point at it.

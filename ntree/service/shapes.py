@@ -133,9 +133,16 @@ def parse(tp: object, value: object, where: str) -> object:
             return int(value)
         raise _wrong(where, tp, value)
     if inner is float:
-        if not isinstance(value, int | float) or not math.isfinite(value):
+        if isinstance(value, int):
+            try:
+                return float(value)
+            except OverflowError:  # an integer of hundreds of digits
+                raise ServiceError(
+                    "out_of_range", f"field {where!r} is too large for a number", where
+                ) from None
+        if not isinstance(value, float) or not math.isfinite(value):
             raise _wrong(where, tp, value)
-        return float(value)
+        return value
     if inner is str:
         if not isinstance(value, str):
             raise _wrong(where, tp, value)
