@@ -486,7 +486,7 @@ def _command_path(op: str) -> dict:
     cls = COMMANDS[op]
     by_status = _engine_codes(op)
     codes = {
-        400: ["bad_json", "missing_field", "bad_type"],
+        400: ["bad_json", "missing_field", "bad_type", "unknown_field"],
         404: ["unknown_session", *(["unknown_order"] if "order_id" in hints(cls) else [])],
         409: ["session_ended", "not_at_boundary"],
         422: [],
@@ -665,8 +665,12 @@ _DESCRIPTION = """\
 JSON in, JSON out; the cockpit calls the same service. Every rejected request answers
 `{"error": {code, message, field}}` (schema Error) and leaves the session's state unchanged;
 an order command the engine itself refuses keeps an ORDER_REJECTED record in the event log.
-An unknown path answers 404 (`unknown_route`), a wrong method 405 (`method_not_allowed`),
-an unexpected failure 500 (`server_error`), all in the same envelope."""
+An unknown path answers 404 (`unknown_route`), a wrong method 405 (`method_not_allowed`), a
+body that is not `application/json` 415 (`bad_content_type`), a Host not allowed 400
+(`bad_host`), a field the route does not take 400 (`unknown_field`, naming it), a body over
+1 MB 413 (`body_too_large`), a storage fault 503 (`read_only`, `storage_full`,
+`database_corrupt`, `storage_error`, `storage_busy`), an unexpected failure 500
+(`server_error`), all in the same envelope."""
 
 
 def openapi_spec() -> dict:
