@@ -16,7 +16,7 @@ from ntree.engine.book import TriggerBook
 from ntree.engine.clock import NS_PER_MIN, Clock
 from ntree.engine.errors import EngineError
 from ntree.engine.eventlog import EventLog
-from ntree.engine.events import EventType
+from ntree.engine.events import LOG_FORMAT, EventType
 from ntree.engine.fills import FillModel
 from ntree.engine.orders import (
     LIMIT,
@@ -47,8 +47,11 @@ class PaperBroker:
         log: EventLog,
         fill_model: FillModel,
         bulk_skip: bool = True,
+        log_format: int = LOG_FORMAT,
     ) -> None:
         self.clock, self.portfolio, self.log = clock, portfolio, log
+        # Format 3's order checks: stops against the market, brackets against the fill.
+        self.checks_market = log_format >= 3
         self.fill_model = fill_model
         self.bulk_skip = bulk_skip
         self.orders: dict[int, Order] = {}  # the working orders, in id order
