@@ -542,3 +542,46 @@ def test_a_body_too_large_is_refused_unread_and_the_session_kept(api_client, liv
     assert api_client.get(f"/replay/events?session_id={sid}").get_json()["events"] == before
     r = post(api_client, "note", {"session_id": sid, "text": "still here"})
     assert r.status_code == 200
+
+
+def test_a_stop_through_the_market_is_422_naming_the_price(api_client):
+    # The case: a SELL STOP at 600 with SPY near 541 used to fill at once.
+    sid = start(api_client)["session_id"]
+    px = state(api_client, sid)["last_price"]
+    assert px < 600
+    order = {"session_id": sid, "side": "SELL", "type": "STOP", "qty": 100, "price": 600.0}
+
+    r = post(api_client, "order/place", order)
+
+    assert r.status_code == 422
+    error = r.get_json()["error"]
+    assert (error["code"], error["field"]) == ("stop_through_market", "price")
+    assert f"below the last price {px}" in error["message"]
+    assert state(api_client, sid)["orders"] == []
+    events = api_client.get(f"/replay/events?session_id={sid}").get_json()["events"]
+    assert events[-1]["type"] == "ORDER_REJECTED"
+    assert events[-1]["payload"]["code"] == "stop_through_market"
+
+
+def test_a_bracket_by_offsets_follows_the_market_fill(api_client):
+    sid = start(api_client)["session_id"]
+    order = {"session_id": sid, "side": "BUY", "type": "MARKET", "qty": 10}
+    bracket = {"tp_offset": 1.0, "sl_offset": 0.5}
+    r = post(api_client, "order/place", {**order, "bracket": bracket})
+    assert r.status_code == 200, r.get_json()
+    stepped = post(api_client, "step", {"session_id": sid, "disp_steps": 1}).get_json()
+
+    (fill,) = [e["payload"] for e in stepped["events"] if e["type"] == "FILL"]
+    legs = {o["role"]: o["price"] for o in stepped["orders"]}
+    assert legs == {"tp": round(fill["price"] + 1.0, 2), "sl": round(fill["price"] - 0.5, 2)}
+
+
+def test_an_off_tick_bracket_offset_names_the_bracket(api_client):
+    sid = start(api_client)["session_id"]
+    order = {"session_id": sid, "side": "BUY", "type": "MARKET", "qty": 10}
+    r = post(api_client, "order/place", {**order, "bracket": {"sl_offset": 0.005}})
+    assert r.status_code == 422
+    assert (r.get_json()["error"]["code"], r.get_json()["error"]["field"]) == (
+        "off_tick",
+        "bracket",
+    )

@@ -227,7 +227,7 @@ class ReplaySession(SessionCommands, SessionViews):
             elif order.type == "MARKET":
                 raise EngineError("bad_price", "a MARKET order takes no price")
             else:
-                new_price = self.broker.prices.check(price)
+                new_price = self.broker.check_modified_price(order, price)
         except EngineError as err:
             self._reject(cmd, err)
             raise

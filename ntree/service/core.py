@@ -577,6 +577,7 @@ def _session_exists(db_engine: sa.Engine, session_id: str) -> bool:
 ENGINE_FIELD = {
     "off_tick": "price",
     "bad_price": "price",
+    "stop_through_market": "price",
     "bad_qty": "qty",
     "bad_side": "side",
     "bad_type": "type",
