@@ -27,7 +27,7 @@ from ntree.service import ServiceError
 from ntree.ui import cockpit_layout, ids, start_form
 from ntree.ui import format as fmt
 from ntree.ui.cockpit import handle
-from ntree.ui.cockpit_inputs import to_action
+from ntree.ui.cockpit_inputs import fresh_ticket, to_action
 from ntree.ui.cockpit_view import render
 from ntree.ui.service import service
 
@@ -110,7 +110,9 @@ def _fill_model(knobs):
 
 # --- the order ticket -----------------------------------------------------------------------
 
-_TICKET_KEEP = dict(price=no_update, qty=no_update, side=no_update, type=no_update)
+_TICKET_KEEP = dict(
+    price=no_update, qty=no_update, side=no_update, type=no_update, tp=no_update, sl=no_update
+)
 
 
 @callback(
@@ -119,6 +121,8 @@ _TICKET_KEEP = dict(price=no_update, qty=no_update, side=no_update, type=no_upda
         qty=Output(ids.ORDER_QTY, "value"),
         side=Output(ids.ORDER_SIDE, "value"),
         type=Output(ids.ORDER_TYPE, "value"),
+        tp=Output(ids.ORDER_TP, "value"),
+        sl=Output(ids.ORDER_SL, "value"),
         modify_target=Output(ids.MODIFY_TARGET, "data"),
         place_label=Output(ids.PLACE, "children"),
     ),
@@ -134,8 +138,9 @@ _TICKET_KEEP = dict(price=no_update, qty=no_update, side=no_update, type=no_upda
     prevent_initial_call=True,
 )
 def _ticket(sid, price, **_clicks):
-    """Tick the price up/down, load an order to modify, take the last price for a new
-    session, or reset the ticket (placed, or modify cancelled)."""
+    """Tick the price up/down, load an order to modify, start a new session's ticket afresh
+    (its last price, BUY LIMIT: nothing left from the previous session), or reset the
+    ticket (placed, or modify cancelled)."""
     trig = ctx.triggered_id
     if trig in (ids.PRICE_UP, ids.PRICE_DOWN):
         if price is None:
@@ -145,13 +150,11 @@ def _ticket(sid, price, **_clicks):
         return {**_TICKET_KEEP, "price": new, "modify_target": no_update, "place_label": no_update}
     if isinstance(trig, dict) and trig.get("type") == ids.ORDER_EDIT:
         return _load_order(sid, trig["oid"], ctx.triggered[0]["value"])
-    if trig == ids.SESSION_ID:
-        if not sid or price is not None:
-            raise PreventUpdate
-        last = _last_price(sid)
+    if trig == ids.SESSION_ID:  # written only when the session changes (cockpit_view.render)
+        last = _last_price(sid) if sid else None
         if last is None:
             raise PreventUpdate
-        return {**_TICKET_KEEP, "price": last, "modify_target": no_update, "place_label": no_update}
+        return {"qty": no_update, **fresh_ticket(last)}
     return {**_TICKET_KEEP, "modify_target": None, "place_label": "Place order"}
 
 
@@ -168,6 +171,8 @@ def _load_order(sid: str | None, oid: int, clicks: int | None) -> dict:
         qty=order["qty"],
         side=order["side"],
         type=order["type"],
+        tp=no_update,
+        sl=no_update,
         modify_target=oid,
         place_label=f"Modify #{oid}",
     )

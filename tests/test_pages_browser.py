@@ -169,3 +169,50 @@ def test_errors_timeframe_switch_and_rewind(dash_duo, dash_app):
     assert "30m" in label and label.endswith("fills: slip 1t · $0.005/sh")  # frame, fills kept
     dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "10:00")
     assert sid not in dash_duo.find_element(f"#{ids.SESSION_LABEL}").text
+
+
+def _ticket_price(dash_duo) -> str:
+    return dash_duo.find_element(f"#{ids.ORDER_PRICE}").get_attribute("value")
+
+
+def test_a_new_session_starts_a_fresh_ticket_and_a_pan_leaves_its_price(dash_duo, dash_app):
+    from dash.testing.wait import until
+    from selenium.webdriver.support.select import Select
+
+    from ntree.ui.service import service
+
+    first = _start(dash_duo, dash_app)
+    until(lambda: _ticket_price(dash_duo), 5)
+    # the ticket the trader left behind: a SELL STOP far above the market
+    labels = dash_duo.driver.find_elements("css selector", f"#{ids.ORDER_SIDE} label")
+    next(el for el in labels if el.text == "SELL").click()
+    Select(dash_duo.find_element(f"#{ids.ORDER_TYPE}")).select_by_value("STOP")
+    _type(dash_duo, ids.ORDER_PRICE, "999.00")
+    assert dash_duo.find_element(f"#{ids.ORDER_SIDE} input[value='SELL']").is_selected()
+
+    # a new session on another symbol: the ticket is a BUY LIMIT at that session's last price
+    Select(dash_duo.find_element(f"#{ids.START_SYMBOL}")).select_by_index(1)
+    dash_duo.find_element(f"#{ids.START_BUTTON}").click()
+    until(lambda: dash_duo.find_element(f"#{ids.SESSION_LABEL}").text.split(" · ")[2] != first, 10)
+    sid = dash_duo.find_element(f"#{ids.SESSION_LABEL}").text.split(" · ")[2]
+    with dash_app.server.app_context():
+        last = service().state({"session_id": sid})["last_price"]
+    until(lambda: _ticket_price(dash_duo) not in ("", "999", "999.00"), 5)
+    assert float(_ticket_price(dash_duo)) == last
+    assert dash_duo.find_element(f"#{ids.ORDER_SIDE} input[value='BUY']").is_selected()
+    assert Select(dash_duo.find_element(f"#{ids.ORDER_TYPE}")).first_selected_option.text == (
+        "Limit"
+    )
+
+    # a drag-pan on the chart, down and up on the plot: not a click-to-price
+    plot = dash_duo.find_element(f"#{ids.CHART} .nsewdrag")
+    ActionChains(dash_duo.driver).move_to_element(plot).click_and_hold().move_by_offset(
+        -120, 60
+    ).release().perform()
+    dash_duo.find_element(f"#{ids.STEP_1}").click()  # a round trip after the pan
+    dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "09:35", timeout=5)
+    assert float(_ticket_price(dash_duo)) == last
+    # while a click, the pointer still, takes the price under it
+    ActionChains(dash_duo.driver).move_to_element_with_offset(plot, 5, 5).click().perform()
+    until(lambda: float(_ticket_price(dash_duo)) != last, 5)
+    assert dash_duo.get_logs() == [], "browser console errors"

@@ -34,7 +34,8 @@ def render(res: Result, action: Action, meta: dict | None) -> dict[str, Any]:
     ended = st["status"] == "ended"
     following = _following(res.meta)
     return {
-        "session": res.session_id,
+        # Written only when it changes: a new session id is what resets the order ticket.
+        "session": res.session_id if (meta or {}).get("sid") != res.session_id else no_update,
         "chart": {
             "figure": res.figure,
             "meta": res.meta,
