@@ -28,7 +28,7 @@ from ntree.ui import cockpit_layout, ids, start_form
 from ntree.ui import format as fmt
 from ntree.ui.cockpit import handle
 from ntree.ui.cockpit_inputs import fresh_ticket, to_action
-from ntree.ui.cockpit_view import render
+from ntree.ui.cockpit_view import folded_text, render
 from ntree.ui.service import service
 
 dash.register_page(__name__, path="/", name="Cockpit", title="ntree · Cockpit", order=0)
@@ -106,6 +106,34 @@ def _fill_model(knobs):
     engine checks them) and sum them up on the button."""
     model = start_form.fill_model(knobs)
     return dict(model=model, button=start_form.fill_button(model))
+
+
+@callback(
+    output=dict(
+        cls=Output(ids.START_PANEL, "className"),
+        text=Output(ids.START_FOLDED, "children"),
+        label=Output(ids.START_UNFOLD, "children"),
+    ),
+    inputs=dict(sid=Input(ids.SESSION_ID, "data"), _unfold=Input(ids.START_UNFOLD, "n_clicks")),
+    state=dict(cls=State(ids.START_PANEL, "className")),
+)
+def _fold_start_panel(sid, cls, _unfold):
+    """Fold the start panel to one line (the session in play) when a session starts or
+    resumes, so the chart fits the screen; its button opens the form again (and folds it)."""
+    st = None
+    if sid:
+        try:
+            st = service().state({"session_id": sid})
+        except ServiceError:
+            st = None
+    if st is None:
+        return dict(cls="mb-1 start-panel", text="", label="New session ▾")
+    folded = ctx.triggered_id != ids.START_UNFOLD or "folded" not in (cls or "")
+    return dict(
+        cls="mb-1 start-panel has-session" + (" folded" if folded else ""),
+        text=folded_text(st),
+        label="New session ▾" if folded else "Fold ▴",
+    )
 
 
 # --- the order ticket -----------------------------------------------------------------------

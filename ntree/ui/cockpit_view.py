@@ -138,6 +138,13 @@ def session_label(st: dict, sid: str) -> str:
     return label if fills == "perfect" else f"{label} · fills: {fills}"
 
 
+def folded_text(st: dict) -> str:
+    """The folded start panel's line: the session in play, its range and its fill model."""
+    fills = fmt.fill_model_text(st.get("fill_model"))
+    span = fmt.et_range(st.get("t_start"), st.get("t_end"))
+    return f"{st['symbol']} · {st['disp_tf']} · {span} · fills: {fills}"
+
+
 def _following(meta: dict | None) -> bool:
     return bool(meta is None or meta.get("follow", True))
 
