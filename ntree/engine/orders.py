@@ -254,20 +254,15 @@ def checked_items(
                 side.__class__ is str
                 and type_.__class__ is str
                 and (side == "BUY" or side == "SELL")
-                and (type_ == LIMIT or type_ == STOP)
+                # a stop of format 3 is checked against the market by checked_place below
+                and (type_ == LIMIT or (type_ == STOP and not market_checks))
                 and qty.__class__ is int
                 and 0 < qty <= MAX_COUNT
                 and price.__class__ is float
                 and (px := known.get(price)) is not None
             ):
-                sign = SIDES[side]
-                if market_checks and type_ == STOP:
-                    try:
-                        check_stop_side(sign, px, last_price())
-                    except EngineError as err:
-                        raise EngineError(err.code, f"orders[{n}]: {err.message}") from None
                 items.append({"side": side, "type": type_, "qty": qty, "price": price})
-                specs.append((sign, type_, qty, px, None, None, None))
+                specs.append((SIDES[side], type_, qty, px, None, None, None))
                 continue
         if not isinstance(item, dict) or not PLACE_ARGS.issuperset(item):
             raise EngineError(
