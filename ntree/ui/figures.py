@@ -249,6 +249,7 @@ def y_range(candles: list[dict], orders: list[dict], position: dict) -> list[flo
                 lo, hi = min(lo, v), max(hi, v)
     span = max(hi - lo, 0.01)
     extra = [float(o["price"]) for o in orders if o.get("price") is not None]
+    extra += [px for o in orders for _, px, _ in pending_legs(o) if px is not None]
     if position.get("qty"):
         extra.append(float(position["avg_price"]))
     for p in extra:  # order lines stay visible unless far away
