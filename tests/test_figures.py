@@ -242,7 +242,7 @@ def test_a_pending_bracket_shows_as_fixed_dashed_lines_until_its_parent_fills() 
         assert all(s["line"]["dash"] == "dash" and "editable" not in s for s in pending)
         assert all("pending, #7" in n["text"] for n in notes[1:])
     # the price range shows the pending legs near the candles, like the order lines
-    candles = [{"ts": "2024-07-08T13:30:00Z", "low": 99.8, "high": 100.2}]
+    candles = [{"ts": "2024-07-08T13:30:00Z", "low": 99.6, "high": 100.4}]
     assert figures.y_range(candles, [absolute], {"qty": 0})[0] < 99.25
     # a market entry's offsets have no price before the fill: nothing to draw
     market = {**by_offset, "type": "MARKET", "price": None}
