@@ -22,7 +22,18 @@
   });
 
   // A click inside the plot area puts that price (rounded to the 0.01 tick) in the ticket.
+  // Only a click: the mouse-up of a pan, a box zoom or a line drag is a "click" to the
+  // browser too (down and up on the same element), so a pointer that moved is no click.
+  const CLICK_SLOP_PX = 4;
+  let down = null;
+  document.addEventListener("mousedown", function (ev) {
+    down = { x: ev.clientX, y: ev.clientY };
+  }, true);
   document.addEventListener("click", function (ev) {
+    const moved = !down || Math.abs(ev.clientX - down.x) > CLICK_SLOP_PX ||
+      Math.abs(ev.clientY - down.y) > CLICK_SLOP_PX;
+    down = null;
+    if (moved) return;
     const graph = ev.target.closest && ev.target.closest("#chart .js-plotly-plot");
     if (!graph || !graph._fullLayout || !graph._fullLayout.yaxis) return;
     const ya = graph._fullLayout.yaxis;

@@ -263,6 +263,11 @@ def _candles_route():
     return jsonify(service().candles(_query_body("n")))
 
 
+@bp.get("/trades")
+def _trades_route():
+    return jsonify(service().trade_list(_query_body()))
+
+
 @bp.get("/sessions")
 def _sessions_route():
     return jsonify({"sessions": service().list_sessions()})

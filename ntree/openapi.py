@@ -242,6 +242,26 @@ _SCHEMAS |= {
         }
     ),
     "EventsResult": _obj({"session_id": _STR, "events": _array(_ref("Event"))}),
+    "Trade": _obj(
+        {
+            "session_id": _STR,
+            "trade_id": _INT,
+            "side": {"type": "string", "enum": ["LONG", "SHORT"]},
+            "entry_ts": _TIME,
+            "entry_px": _NUM,
+            "exit_ts": {**_nullable("string"), "description": "null while the trade is open"},
+            "exit_px": _nullable("number"),
+            "qty": _INT,
+            "pnl": _NUM,
+            "r_multiple": _nullable("number"),
+            "mae": _nullable("number"),
+            "mfe": _nullable("number"),
+            "reason_code": _nullable("string"),
+            "mods_count": _INT,
+            "status": {"type": "string", "enum": ["open", "closed"]},
+        }
+    ),
+    "TradesResult": _obj({"session_id": _STR, "trades": _array(_ref("Trade"))}),
     "CandlesResult": _obj(
         {"session_id": _STR, "disp_tf": _DISP_TF, "candles": _array(_ref("Candle"))}
     ),
@@ -554,6 +574,13 @@ _PATHS: dict[str, dict] = {
         e400="missing_field, bad_type (session_id, n)",
         e404=_NO_SESSION,
         e422=f"out_of_range (n outside 1..{MAX_CANDLES})",
+    ),
+    "/replay/trades": _get(
+        "The session's trades: the closed ones and the open one (status open, no exit)",
+        "TradesResult",
+        [_SID_QUERY],
+        e400="missing_field, bad_type (session_id)",
+        e404=_NO_SESSION,
     ),
     "/replay/sessions": _get("The sessions played", "SessionsResult", []),
     "/replay/coach": _get(

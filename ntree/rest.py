@@ -19,7 +19,16 @@ COMMAND_ROUTES = {ROUTE_EXCEPTIONS.get(op, op): op for op in COMMANDS}
 #: Every POST path under /replay/ but ``start`` -> what it runs (``rewind`` forks).
 POST_ROUTES = {**COMMAND_ROUTES, "rewind": "rewind"}
 #: The GET paths under /replay/.
-GET_ROUTES = ("state", "events", "candles", "sessions", "coach", "journal", "openapi.json")
+GET_ROUTES = (
+    "state",
+    "events",
+    "candles",
+    "trades",
+    "sessions",
+    "coach",
+    "journal",
+    "openapi.json",
+)
 
 #: A refusal's code -> its HTTP status (every other code is a 422: a value refused).
 HTTP_STATUS = {

@@ -29,7 +29,7 @@ from ntree.engine import (
     SessionConfig,
 )
 from ntree.engine.commands import command_from
-from ntree.engine.events import LOG_FORMAT
+from ntree.engine.events import LOG_FORMATS
 from ntree.engine.sources import BarSource
 from ntree.engine.ticks import EXCHANGE_TZ, parse_disp_tf
 from ntree.market import calendar, sessions
@@ -246,13 +246,16 @@ def replay_check(engine: sa.Engine, session_id: str) -> CheckResult:
     if mismatch is None and len(stored) != len(rerun):
         mismatch = min(len(stored), len(rerun))
     same_pnl = stored_pnl is None or stored_pnl == rerun_pnl
-    ok = stored_format == LOG_FORMAT and mismatch is None and same_pnl
-    if stored_format != LOG_FORMAT:
+    # A log of a format this engine plays by re-runs on that format's rules, byte for byte;
+    # a format-1 log only re-runs its commands (its payloads had another shape).
+    comparable = stored_format in LOG_FORMATS
+    ok = comparable and mismatch is None and same_pnl
+    if not comparable:
         message = (
             f"CANNOT COMPARE: this log was written by an older ntree (log format "
-            f"{stored_format}; this one writes format {LOG_FORMAT}), so its events can't be "
-            f"compared byte for byte. Its commands re-ran: pnl stored {stored_pnl} vs "
-            f"re-run {rerun_pnl} ({'equal' if same_pnl else 'DIFFERENT'})"
+            f"{stored_format}; this one re-runs formats {', '.join(map(str, LOG_FORMATS))}), so "
+            f"its events can't be compared byte for byte. Its commands re-ran: pnl stored "
+            f"{stored_pnl} vs re-run {rerun_pnl} ({'equal' if same_pnl else 'DIFFERENT'})"
         )
     elif ok:
         message = f"OK: {len(stored)} events re-run identically; pnl {rerun_pnl}"

@@ -27,8 +27,8 @@ from ntree.service import ServiceError
 from ntree.ui import cockpit_layout, ids, start_form
 from ntree.ui import format as fmt
 from ntree.ui.cockpit import handle
-from ntree.ui.cockpit_inputs import to_action
-from ntree.ui.cockpit_view import render
+from ntree.ui.cockpit_inputs import fresh_ticket, to_action
+from ntree.ui.cockpit_view import folded_text, render
 from ntree.ui.service import service
 
 dash.register_page(__name__, path="/", name="Cockpit", title="ntree · Cockpit", order=0)
@@ -108,9 +108,39 @@ def _fill_model(knobs):
     return dict(model=model, button=start_form.fill_button(model))
 
 
+@callback(
+    output=dict(
+        cls=Output(ids.START_PANEL, "className"),
+        text=Output(ids.START_FOLDED, "children"),
+        label=Output(ids.START_UNFOLD, "children"),
+    ),
+    inputs=dict(sid=Input(ids.SESSION_ID, "data"), _unfold=Input(ids.START_UNFOLD, "n_clicks")),
+    state=dict(cls=State(ids.START_PANEL, "className")),
+)
+def _fold_start_panel(sid, cls, _unfold):
+    """Fold the start panel to one line (the session in play) when a session starts or
+    resumes, so the chart fits the screen; its button opens the form again (and folds it)."""
+    st = None
+    if sid:
+        try:
+            st = service().state({"session_id": sid})
+        except ServiceError:
+            st = None
+    if st is None:
+        return dict(cls="mb-1 start-panel", text="", label="New session ▾")
+    folded = ctx.triggered_id != ids.START_UNFOLD or "folded" not in (cls or "")
+    return dict(
+        cls="mb-1 start-panel has-session" + (" folded" if folded else ""),
+        text=folded_text(st),
+        label="New session ▾" if folded else "Fold ▴",
+    )
+
+
 # --- the order ticket -----------------------------------------------------------------------
 
-_TICKET_KEEP = dict(price=no_update, qty=no_update, side=no_update, type=no_update)
+_TICKET_KEEP = dict(
+    price=no_update, qty=no_update, side=no_update, type=no_update, tp=no_update, sl=no_update
+)
 
 
 @callback(
@@ -119,6 +149,8 @@ _TICKET_KEEP = dict(price=no_update, qty=no_update, side=no_update, type=no_upda
         qty=Output(ids.ORDER_QTY, "value"),
         side=Output(ids.ORDER_SIDE, "value"),
         type=Output(ids.ORDER_TYPE, "value"),
+        tp=Output(ids.ORDER_TP, "value"),
+        sl=Output(ids.ORDER_SL, "value"),
         modify_target=Output(ids.MODIFY_TARGET, "data"),
         place_label=Output(ids.PLACE, "children"),
     ),
@@ -134,8 +166,9 @@ _TICKET_KEEP = dict(price=no_update, qty=no_update, side=no_update, type=no_upda
     prevent_initial_call=True,
 )
 def _ticket(sid, price, **_clicks):
-    """Tick the price up/down, load an order to modify, take the last price for a new
-    session, or reset the ticket (placed, or modify cancelled)."""
+    """Tick the price up/down, load an order to modify, start a new session's ticket afresh
+    (its last price, BUY LIMIT: nothing left from the previous session), or reset the
+    ticket (placed, or modify cancelled)."""
     trig = ctx.triggered_id
     if trig in (ids.PRICE_UP, ids.PRICE_DOWN):
         if price is None:
@@ -145,13 +178,11 @@ def _ticket(sid, price, **_clicks):
         return {**_TICKET_KEEP, "price": new, "modify_target": no_update, "place_label": no_update}
     if isinstance(trig, dict) and trig.get("type") == ids.ORDER_EDIT:
         return _load_order(sid, trig["oid"], ctx.triggered[0]["value"])
-    if trig == ids.SESSION_ID:
-        if not sid or price is not None:
-            raise PreventUpdate
-        last = _last_price(sid)
+    if trig == ids.SESSION_ID:  # written only when the session changes (cockpit_view.render)
+        last = _last_price(sid) if sid else None
         if last is None:
             raise PreventUpdate
-        return {**_TICKET_KEEP, "price": last, "modify_target": no_update, "place_label": no_update}
+        return {"qty": no_update, **fresh_ticket(last)}
     return {**_TICKET_KEEP, "modify_target": None, "place_label": "Place order"}
 
 
@@ -168,6 +199,8 @@ def _load_order(sid: str | None, oid: int, clicks: int | None) -> dict:
         qty=order["qty"],
         side=order["side"],
         type=order["type"],
+        tp=no_update,
+        sl=no_update,
         modify_target=oid,
         place_label=f"Modify #{oid}",
     )

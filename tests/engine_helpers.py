@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ntree.engine import Event, ReplaySession, SessionConfig
-from ntree.engine.events import iso_utc
+from ntree.engine.events import LOG_FORMAT, iso_utc
 
 DAY_OPEN = pd.Timestamp("2024-07-08 13:30", tz="UTC")
 DAY_CLOSE = pd.Timestamp("2024-07-08 20:00", tz="UTC")
@@ -82,10 +82,21 @@ def config(**overrides: object) -> SessionConfig:
 
 
 def make_session(
-    rows: Sequence[Row] = (), *, minutes: int = 60, bulk_skip: bool = True, **overrides: object
+    rows: Sequence[Row] = (),
+    *,
+    minutes: int = 60,
+    bulk_skip: bool = True,
+    log_format: int = LOG_FORMAT,
+    **overrides: object,
 ) -> ReplaySession:
-    """Return a session on :func:`make_bars` with :func:`config` ``overrides``."""
-    return ReplaySession(config(**overrides), make_bars(rows, minutes=minutes), bulk_skip=bulk_skip)
+    """Return a session on :func:`make_bars` with :func:`config` ``overrides``, playing by
+    the rules of ``log_format``."""
+    return ReplaySession(
+        config(**overrides),
+        make_bars(rows, minutes=minutes),
+        bulk_skip=bulk_skip,
+        log_format=log_format,
+    )
 
 
 def of_type(events: Iterable[Event], etype: str) -> list[Event]:

@@ -542,3 +542,111 @@ def test_a_body_too_large_is_refused_unread_and_the_session_kept(api_client, liv
     assert api_client.get(f"/replay/events?session_id={sid}").get_json()["events"] == before
     r = post(api_client, "note", {"session_id": sid, "text": "still here"})
     assert r.status_code == 200
+
+
+def test_a_stop_through_the_market_is_422_naming_the_price(api_client):
+    # The issue's case: a SELL STOP at 600 with SPY near 541 used to fill at once.
+    sid = start(api_client)["session_id"]
+    px = state(api_client, sid)["last_price"]
+    assert px < 600
+    order = {"session_id": sid, "side": "SELL", "type": "STOP", "qty": 100, "price": 600.0}
+
+    r = post(api_client, "order/place", order)
+
+    assert r.status_code == 422
+    error = r.get_json()["error"]
+    assert (error["code"], error["field"]) == ("stop_through_market", "price")
+    assert f"below the last price {px}" in error["message"]
+    assert state(api_client, sid)["orders"] == []
+    events = api_client.get(f"/replay/events?session_id={sid}").get_json()["events"]
+    assert events[-1]["type"] == "ORDER_REJECTED"
+    assert events[-1]["payload"]["code"] == "stop_through_market"
+
+
+def test_a_bracket_by_offsets_follows_the_market_fill(api_client):
+    sid = start(api_client)["session_id"]
+    order = {"session_id": sid, "side": "BUY", "type": "MARKET", "qty": 10}
+    bracket = {"tp_offset": 1.0, "sl_offset": 0.5}
+    r = post(api_client, "order/place", {**order, "bracket": bracket})
+    assert r.status_code == 200, r.get_json()
+    stepped = post(api_client, "step", {"session_id": sid, "disp_steps": 1}).get_json()
+
+    (fill,) = [e["payload"] for e in stepped["events"] if e["type"] == "FILL"]
+    legs = {o["role"]: o["price"] for o in stepped["orders"]}
+    assert legs == {"tp": round(fill["price"] + 1.0, 2), "sl": round(fill["price"] - 0.5, 2)}
+
+
+def test_an_off_tick_bracket_offset_names_the_bracket(api_client):
+    sid = start(api_client)["session_id"]
+    order = {"session_id": sid, "side": "BUY", "type": "MARKET", "qty": 10}
+    r = post(api_client, "order/place", {**order, "bracket": {"sl_offset": 0.005}})
+    assert r.status_code == 422
+    assert (r.get_json()["error"]["code"], r.get_json()["error"]["field"]) == (
+        "off_tick",
+        "bracket",
+    )
+
+
+def test_trades_lists_the_closed_trades_and_the_open_one(api_client):
+    sid = start(api_client)["session_id"]
+    buy = {"session_id": sid, "side": "BUY", "type": "MARKET", "qty": 10}
+    assert api_client.get(f"/replay/trades?session_id={sid}").get_json() == {
+        "session_id": sid,
+        "trades": [],
+    }
+    post(api_client, "order/place", buy)
+    post(api_client, "step", {"session_id": sid, "disp_steps": 1})
+    post(api_client, "flatten", {"session_id": sid})
+    post(api_client, "step", {"session_id": sid, "disp_steps": 1})
+    post(api_client, "order/place", {**buy, "side": "SELL"})
+    post(api_client, "step", {"session_id": sid, "disp_steps": 1})
+
+    r = api_client.get(f"/replay/trades?session_id={sid}")
+
+    assert r.status_code == 200
+    trades = r.get_json()["trades"]
+    assert [(t["trade_id"], t["side"], t["status"]) for t in trades] == [
+        (1, "LONG", "closed"),
+        (2, "SHORT", "open"),
+    ]
+    assert trades[0]["exit_px"] is not None and trades[1]["exit_ts"] is None
+
+
+def test_trades_of_an_unknown_or_missing_session_names_the_field(api_client):
+    r = api_client.get("/replay/trades?session_id=nope")
+    assert r.status_code == 404 and r.get_json()["error"]["field"] == "session_id"
+    r = api_client.get("/replay/trades")
+    assert r.status_code == 400 and r.get_json()["error"]["field"] == "session_id"
+    r = api_client.post("/replay/trades", json={"session_id": "x"})
+    assert r.status_code == 405
+
+
+@pytest.mark.parametrize("n", [1, 3, 7])
+def test_a_step_of_n_display_bars_returns_exactly_n_bars(api_client, n):
+    # The issue: a 3-bar step from the open returned 4, the first one of the day before.
+    sid = start(api_client)["session_id"]
+
+    view = post(api_client, "step", {"session_id": sid, "disp_steps": n}).get_json()
+
+    assert len(view["bars"]) == n
+    assert all(b["ts"].startswith(DAY) for b in view["bars"])
+    again = post(api_client, "step", {"session_id": sid, "disp_steps": n}).get_json()
+    assert len(again["bars"]) == n and again["bars"][0]["ts"] > view["bars"][-1]["ts"]
+
+
+def test_a_step_inside_a_bar_returns_the_forming_one(api_client):
+    sid = start(api_client)["session_id"]
+    view = post(api_client, "step", {"session_id": sid, "exec_steps": 2}).get_json()
+    assert [b.get("forming") for b in view["bars"]] == [True]
+    view = post(api_client, "step", {"session_id": sid, "disp_steps": 1}).get_json()
+    assert [b.get("forming") for b in view["bars"]] == [None]  # that bar, completed
+
+
+@pytest.mark.parametrize(
+    ("t_start", "t_end", "field"),
+    [("2023-01-03", "2023-01-03", "t_start"), (DAY, "2025-06-02", "t_end")],
+)
+def test_outside_data_names_the_end_that_is_out_of_range(api_client, t_start, t_end, field):
+    body = {"symbol": "SPY", "t_start": t_start, "t_end": t_end, "disp_tf": "5m"}
+    error = post(api_client, "start", body).get_json()["error"]
+    assert (error["code"], error["field"]) == ("outside_data", field)

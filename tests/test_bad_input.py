@@ -218,8 +218,8 @@ def test_numbers_too_large_for_a_float_are_refused_by_field(api_client):
     sid = _post(api_client, "/replay/start", START).get_json()["session_id"]
     for over, field in [
         ({"price": 1e308}, "price"),
-        ({"bracket": {"tp": 1e308}}, "price"),
-        ({"bracket": {"sl": 1e308}}, "price"),
+        ({"bracket": {"tp": 1e308}}, "bracket"),
+        ({"bracket": {"sl": 1e308}}, "bracket"),
     ]:
         r = _post(api_client, "/replay/order/place", {"session_id": sid, **ORDER, **over})
         assert r.status_code == 422 and r.get_json()["error"]["field"] == field

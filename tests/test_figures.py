@@ -227,3 +227,23 @@ def test_a_line_drag_is_not_a_pan_the_view_keeps_following() -> None:
     after = figures.follow_view(meta, drop(0, 101.0))
 
     assert after["follow"] is True and after["xr"] == meta["xr"]
+
+
+def test_a_pending_bracket_shows_as_fixed_dashed_lines_until_its_parent_fills() -> None:
+    entry = {"order_id": 7, "side": "BUY", "type": "LIMIT", "qty": 10, "price": 100.0}
+    absolute = {**entry, "bracket": {"tp": 101.5, "sl": 99.25}}
+    by_offset = {**entry, "bracket": {"tp_offset": 1.0, "sl_offset": 0.5}}
+
+    for order, legs in ((absolute, [101.5, 99.25]), (by_offset, [101.0, 99.5])):
+        shapes, notes = figures.order_overlays([order], {"qty": 0})
+        entry_line, *pending = shapes
+        assert entry_line["editable"] is True
+        assert [s["y0"] for s in pending] == legs
+        assert all(s["line"]["dash"] == "dash" and "editable" not in s for s in pending)
+        assert all("pending, #7" in n["text"] for n in notes[1:])
+    # the price range shows the pending legs near the candles, like the order lines
+    candles = [{"ts": "2024-07-08T13:30:00Z", "low": 99.6, "high": 100.4}]
+    assert figures.y_range(candles, [absolute], {"qty": 0})[0] < 99.25
+    # a market entry's offsets have no price before the fill: nothing to draw
+    market = {**by_offset, "type": "MARKET", "price": None}
+    assert figures.order_overlays([market], {"qty": 0}) == ([], [])

@@ -85,7 +85,9 @@ def rich_session():
     run(Step())
     run(Place("SELL", "LIMIT", 1, price=120.0))
     run(CancelAll())
-    run(Place("BUY", "MARKET", 2))
+    # A buy limit above the market fills at the open, 95, below its absolute stop: that leg
+    # is refused (BRACKET_LEG_REFUSED); the target by offset is placed from the fill.
+    run(Place("BUY", "LIMIT", 2, price=96.0, bracket={"tp_offset": 1.0, "sl": 95.5}))
     run(Step())
     run(End())
     return s

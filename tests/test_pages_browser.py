@@ -26,8 +26,12 @@ def _start(dash_duo, dash_app, disp_tf: str = "5m", fills: dict | None = None) -
         until(lambda: _interactable(dash_duo, ids.START_FILL_COMMISSION), 5)
         for id_, value in fills.items():
             _type(dash_duo, id_, value)
+        # the knobs reach the start button through a store: start once each one is in it
+        summary = f"#{ids.START_FILL_SUMMARY}"
+        until(lambda: len(dash_duo.find_element(summary).text.split(" · ")) == len(fills), 5)
     dash_duo.find_element(f"#{ids.START_BUTTON}").click()
     dash_duo.wait_for_contains_text(f"#{ids.SESSION_LABEL}", disp_tf, timeout=10)
+    _wait_folded(dash_duo)  # the page moves up as the start panel folds: click after that
     return dash_duo.find_element(f"#{ids.SESSION_LABEL}").text.split(" · ")[2]
 
 
@@ -35,6 +39,21 @@ def _interactable(dash_duo, id_: str) -> bool:
     el = dash_duo.find_element(f"#{id_}")
     collapsing = dash_duo.driver.execute_script("return !!arguments[0].closest('.collapsing')", el)
     return el.is_displayed() and el.size["height"] > 0 and not collapsing
+
+
+def _wait_folded(dash_duo, folded: bool = True) -> None:
+    from dash.testing.wait import until
+
+    def done() -> bool:
+        cls = dash_duo.find_element(f"#{ids.START_PANEL}").get_attribute("class").split()
+        return ("folded" in cls) == folded
+
+    until(done, 10)
+
+
+def _unfold(dash_duo) -> None:
+    dash_duo.find_element(f"#{ids.START_UNFOLD}").click()
+    _wait_folded(dash_duo, folded=False)
 
 
 def _type(dash_duo, id_: str, value) -> None:
@@ -127,6 +146,8 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
 def test_errors_timeframe_switch_and_rewind(dash_duo, dash_app):
     fills = {ids.START_FILL_SLIPPAGE: 1, ids.START_FILL_COMMISSION: 0.005}
     sid = _start(dash_duo, dash_app, fills=fills)
+    assert dash_duo.find_element(f"#{ids.START_FOLDED}").text.endswith("fills: slip 1t · $0.005/sh")
+    _unfold(dash_duo)
     assert dash_duo.find_element(f"#{ids.START_FILL_TOGGLE}").text == "Fills: custom"
     assert dash_duo.find_element(f"#{ids.START_FILL_SUMMARY}").text == "slip 1t · $0.005/sh"
     label = dash_duo.find_element(f"#{ids.SESSION_LABEL}").text
@@ -181,3 +202,92 @@ def test_errors_timeframe_switch_and_rewind(dash_duo, dash_app):
     assert "30m" in label and label.endswith("fills: slip 1t · $0.005/sh")  # frame, fills kept
     dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "10:00")
     assert sid not in dash_duo.find_element(f"#{ids.SESSION_LABEL}").text
+
+
+def _ticket_price(dash_duo) -> str:
+    return dash_duo.find_element(f"#{ids.ORDER_PRICE}").get_attribute("value")
+
+
+def test_a_new_session_starts_a_fresh_ticket_and_a_pan_leaves_its_price(dash_duo, dash_app):
+    from dash.testing.wait import until
+    from selenium.webdriver.support.select import Select
+
+    from ntree.ui.service import service
+
+    first = _start(dash_duo, dash_app)
+    until(lambda: _ticket_price(dash_duo), 5)
+    # the ticket the trader left behind: a SELL STOP far above the market
+    labels = dash_duo.driver.find_elements("css selector", f"#{ids.ORDER_SIDE} label")
+    next(el for el in labels if el.text == "SELL").click()
+    Select(dash_duo.find_element(f"#{ids.ORDER_TYPE}")).select_by_value("STOP")
+    _type(dash_duo, ids.ORDER_PRICE, "999.00")
+    assert dash_duo.find_element(f"#{ids.ORDER_SIDE} input[value='SELL']").is_selected()
+
+    # a new session on another symbol: the ticket is a BUY LIMIT at that session's last price
+    _unfold(dash_duo)
+    Select(dash_duo.find_element(f"#{ids.START_SYMBOL}")).select_by_index(1)
+    dash_duo.find_element(f"#{ids.START_BUTTON}").click()
+    until(lambda: dash_duo.find_element(f"#{ids.SESSION_LABEL}").text.split(" · ")[2] != first, 10)
+    _wait_folded(dash_duo)
+    sid = dash_duo.find_element(f"#{ids.SESSION_LABEL}").text.split(" · ")[2]
+    with dash_app.server.app_context():
+        last = service().state({"session_id": sid})["last_price"]
+    until(lambda: _ticket_price(dash_duo) not in ("", "999", "999.00"), 5)
+    assert float(_ticket_price(dash_duo)) == last
+    assert dash_duo.find_element(f"#{ids.ORDER_SIDE} input[value='BUY']").is_selected()
+    assert Select(dash_duo.find_element(f"#{ids.ORDER_TYPE}")).first_selected_option.text == (
+        "Limit"
+    )
+
+    # a drag-pan on the chart, down and up on the plot: not a click-to-price
+    plot = dash_duo.find_element(f"#{ids.CHART} .nsewdrag")
+    ActionChains(dash_duo.driver).move_to_element(plot).click_and_hold().move_by_offset(
+        -120, 60
+    ).release().perform()
+    dash_duo.find_element(f"#{ids.STEP_1}").click()  # a round trip after the pan
+    dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "09:35", timeout=5)
+    assert float(_ticket_price(dash_duo)) == last
+    # while a click, the pointer still, takes the price under it
+    ActionChains(dash_duo.driver).move_to_element_with_offset(plot, 5, 5).click().perform()
+    until(lambda: float(_ticket_price(dash_duo)) != last, 5)
+    assert dash_duo.get_logs() == [], "browser console errors"
+
+
+def _bottom(dash_duo, css: str) -> float:
+    return dash_duo.driver.execute_script(
+        f"return document.querySelector({css!r}).getBoundingClientRect().bottom"
+    )
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1600, 1000)])
+def test_the_playing_cockpit_fits_the_window(dash_duo, dash_app, tmp_path, size):
+    dash_duo.driver.set_window_size(*size)
+    _start(dash_duo, dash_app)
+    dash_duo.find_element(f"#{ids.STEP_1}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "09:35")
+    # an alert (a refused order) is a toast over the page: the chart does not move
+    chart = f"#{ids.CHART} .main-svg"
+    before = _bottom(dash_duo, chart)
+    _type(dash_duo, ids.ORDER_PRICE, "100.005")
+    dash_duo.find_element(f"#{ids.PLACE}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.ALERT}", "tick", timeout=5)
+    dash_duo.driver.save_screenshot(str(tmp_path / f"cockpit_{size[0]}x{size[1]}.png"))
+
+    inner = dash_duo.driver.execute_script("return window.innerHeight")
+    assert _bottom(dash_duo, chart) == before
+    # the chart with its volume pane and time axis, the toolbar, the ticket: no scrolling
+    assert before <= inner, (before, inner)
+    assert _bottom(dash_duo, ".toolbar") <= inner
+    assert _bottom(dash_duo, f"#{ids.PLACE}") <= inner
+    assert _bottom(dash_duo, f"#{ids.POS_QTY}") <= inner
+    assert dash_duo.driver.execute_script(
+        "return document.scrollingElement.scrollHeight <= window.innerHeight + 1"
+    )
+    # the start panel is one line, naming the session in play
+    folded = dash_duo.find_element(f"#{ids.START_PANEL}")
+    assert folded.size["height"] < 40
+    symbol = dash_duo.find_element(f"#{ids.SESSION_LABEL}").text.split(" · ")[0]
+    line = dash_duo.find_element(f"#{ids.START_FOLDED}").text
+    assert line.startswith(f"{symbol} · 5m · ") and line.endswith("fills: perfect")
+    _unfold(dash_duo)
+    assert dash_duo.find_element(f"#{ids.START_BUTTON}").is_displayed()

@@ -143,7 +143,7 @@ def test_replay_check_says_when_a_log_is_of_an_older_format(engine) -> None:
         conn.execute(
             sa.update(events)
             .where(events.c.session_id == "old", events.c.event_type == "SESSION_START")
-            .values(payload_json=sa.func.replace(events.c.payload_json, '"log_format":2,', ""))
+            .values(payload_json=sa.func.replace(events.c.payload_json, '"log_format":3,', ""))
         )
 
     result = replay_check(engine, "old")

@@ -93,3 +93,17 @@ def test_every_input_and_hotkey_maps_to_an_action_the_controller_handles() -> No
 
     assert kinds - {"drag_line"} <= set(ACTIONS)  # a drag becomes move_order in handle()
     assert "move_order" in ACTIONS
+
+
+def test_a_fresh_ticket_is_a_buy_limit_at_the_last_price_with_nothing_kept() -> None:
+    from ntree.ui.cockpit_inputs import fresh_ticket
+
+    assert fresh_ticket(541.38) == {
+        "price": 541.38,
+        "side": "BUY",
+        "type": "LIMIT",
+        "tp": None,
+        "sl": None,
+        "modify_target": None,
+        "place_label": "Place order",
+    }

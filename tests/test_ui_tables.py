@@ -28,3 +28,21 @@ def test_log_trades_table_shows_an_open_trade_as_open(replay_service) -> None:
     assert [t["status"] for t in trades] == ["open"]
     texts = _texts(tables.log_trades_table(trades))
     assert "open" in texts and "10" in texts
+
+
+def test_a_pending_bracket_is_listed_under_its_parent() -> None:
+    parent = {
+        "order_id": 4,
+        "side": "BUY",
+        "type": "MARKET",
+        "qty": 10,
+        "price": None,
+        "role": "entry",
+        "bracket": {"tp_offset": 1.0, "sl": 99.5},
+    }
+
+    rows = tables.orders_table([parent]).children.children
+    texts = [[td.children for td in row.children] for row in rows]
+
+    assert texts[1] == ["↳", "SELL", "LMT TP", "10", "+1.00 from fill", "pending"]
+    assert texts[2] == ["↳", "SELL", "STP SL", "10", "99.50", "pending"]

@@ -16,7 +16,7 @@ from ntree.engine.book import TriggerBook
 from ntree.engine.clock import NS_PER_MIN, Clock
 from ntree.engine.errors import EngineError
 from ntree.engine.eventlog import EventLog
-from ntree.engine.events import EventType
+from ntree.engine.events import LOG_FORMAT, EventType
 from ntree.engine.fills import FillModel
 from ntree.engine.orders import (
     LIMIT,
@@ -26,6 +26,8 @@ from ntree.engine.orders import (
     WORKING,
     Fill,
     Order,
+    bracket_at_fill,
+    check_stop_side,
     checked_bracket,
     checked_items,
     checked_place,
@@ -47,8 +49,11 @@ class PaperBroker:
         log: EventLog,
         fill_model: FillModel,
         bulk_skip: bool = True,
+        log_format: int = LOG_FORMAT,
     ) -> None:
         self.clock, self.portfolio, self.log = clock, portfolio, log
+        # Format 3's order checks: stops against the market, brackets against the fill.
+        self.checks_market = log_format >= 3
         self.fill_model = fill_model
         self.bulk_skip = bulk_skip
         self.orders: dict[int, Order] = {}  # the working orders, in id order
@@ -66,12 +71,13 @@ class PaperBroker:
     # --- checks ----------------------------------------------------------------------------
     def new_order(self, args: dict) -> Order:
         """Check ``place``'s arguments (a dict without None values) and make the order."""
-        return self._make_orders([checked_place(args, self.prices.check, self.clock.last_close)])[0]
+        spec = checked_place(args, self.prices, self.clock.last_close, self.checks_market)
+        return self._make_orders([spec])[0]
 
     def new_orders(self, orders: object) -> tuple[list[dict], list[Order]]:
         """Check ``replace_orders``' items and make their orders: return (the items as
         logged, the orders). One bad item raises, and no order is made."""
-        items, specs = checked_items(orders, self.prices, self.clock.last_close)
+        items, specs = checked_items(orders, self.prices, self.clock.last_close, self.checks_market)
         return items, self._make_orders(specs)
 
     def _make_orders(self, specs: list[tuple]) -> list[Order]:
@@ -87,7 +93,15 @@ class PaperBroker:
 
     def check_bracket(self, side: int, ref: float, bracket: object) -> dict:
         """Return a bracket's prices, checked against the side and the reference price."""
-        return checked_bracket(side, ref, bracket, self.prices.check)
+        return checked_bracket(side, ref, bracket, self.prices)
+
+    def check_modified_price(self, order: Order, price: object) -> float:
+        """Return a modify's new price on the grid; a stop's checked against the market
+        (format 3), as a new stop is."""
+        new_price = self.prices.check(price)
+        if self.checks_market and order.type == STOP:
+            check_stop_side(order.side, new_price, self.clock.last_close())
+        return new_price
 
     def working_order(self, order_id: object) -> Order:
         """Return the working order with this id, or raise unknown_order."""
@@ -183,9 +197,33 @@ class PaperBroker:
             self.log.emit(EventType.ORDER_PLACED, {"order": order.to_event()})
 
     def open_bracket(
-        self, bracket: dict, live_from: int, parent_id: int | None, i: int
+        self,
+        bracket: dict,
+        live_from: int,
+        parent_id: int | None,
+        i: int,
+        fill: float | None = None,
     ) -> list[int]:
-        """Replace the position's exits with a TP limit and/or SL stop sized to the position."""
+        """Replace the position's exits with a TP limit and/or SL stop sized to the position.
+
+        Given the ``fill`` that opened the position (format 3), the legs are placed from it
+        (:func:`~ntree.engine.orders.bracket_at_fill`): a leg refused is logged as
+        BRACKET_LEG_REFUSED, and when no leg is left the exits already working stay."""
+        if fill is not None:
+            side = 1 if self.portfolio.qty > 0 else -1
+            bracket, refused = bracket_at_fill(bracket, side, fill, self.prices.tick)
+            for role, px, reason in refused:
+                payload = {
+                    "order_id": parent_id,
+                    "role": role,
+                    "price": px,
+                    "fill_price": fill,
+                    "code": "bracket_through_fill",
+                    "reason": reason,
+                }
+                self.log.emit(EventType.BRACKET_LEG_REFUSED, payload, i)
+            if not bracket:
+                return []
         pos = self.portfolio.qty
         for order in list(self._exits.values()):
             self.cancel(order, "replaced", i=i)
@@ -400,7 +438,7 @@ class PaperBroker:
         # A bracket protects the position its order opened or added to; on an order that only
         # reduced the position its tp/sl would sit on the wrong side and fill at once.
         if order.bracket and pf.qty * order.side > 0:
-            self.open_bracket(order.bracket, k + 1, oid, k)
+            self.open_bracket(order.bracket, k + 1, oid, k, px if self.checks_market else None)
         if self._exits:
             self._follow_position(k)
 

@@ -29,10 +29,19 @@ OrderTypeName = Literal["LIMIT", "STOP", "MARKET", "STOP_MARKET"]
 
 
 class BracketSpec(TypedDict, total=False):
-    """Exits an order opens when it fills: a take-profit limit and/or a stop-loss stop."""
+    """Exits an order opens when it fills: a take-profit limit and/or a stop-loss stop.
+
+    Each leg is one of: an absolute price (``tp``, ``sl``: checked against the fill; a leg
+    at or through it is not placed), an offset from the fill in price points (``tp_offset``,
+    ``sl_offset``) or in ticks (``tp_ticks``, ``sl_ticks``), placed from the actual fill
+    price and rounded to the tick grid toward it (offsets: log format 3)."""
 
     tp: float
     sl: float
+    tp_offset: float
+    sl_offset: float
+    tp_ticks: int
+    sl_ticks: int
 
 
 class OrderSpec(TypedDict, total=False):

@@ -16,8 +16,15 @@ from typing import NamedTuple
 
 #: The shape of the log's payloads. Bumped when a payload changes, so a check can tell an
 #: older log (which still re-runs: commands keep their form) from a tampered one.
-#: 1: the first logs (no ``log_format`` in SESSION_START); 2: compact payloads.
-LOG_FORMAT = 2
+#: It also names the rules a session plays by, so a log re-runs on the rules it was written
+#: with (a rebuild passes the stored format to the session it makes).
+#: 1: the first logs (no ``log_format`` in SESSION_START); 2: compact payloads; 3: stops on
+#: the wrong side of the market refused (``stop_through_market``), brackets by offsets from
+#: the fill and absolute brackets checked against the fill (``bracket_through_fill``).
+LOG_FORMAT = 3
+#: The formats a session can play by (and so write): a format-1 log re-runs by format 2's
+#: rules, but its payloads can't be compared byte for byte.
+LOG_FORMATS = (2, 3)
 
 
 class EventType(StrEnum):
@@ -32,6 +39,7 @@ class EventType(StrEnum):
     TARGET_FILLED = "TARGET_FILLED"
     DIRECTION_LOCK = "DIRECTION_LOCK"
     BRACKET_SET = "BRACKET_SET"
+    BRACKET_LEG_REFUSED = "BRACKET_LEG_REFUSED"
     FLATTEN = "FLATTEN"
     STEP = "STEP"
     SPEED_CHANGE = "SPEED_CHANGE"

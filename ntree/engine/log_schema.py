@@ -172,6 +172,17 @@ class BracketSetPayload(TypedDict):
     sl: NotRequired[float]
 
 
+class BracketLegRefusedPayload(TypedDict):
+    """A bracket leg not placed: at or through the fill of its parent (format 3)."""
+
+    order_id: int
+    role: Literal["tp", "sl"]
+    price: float
+    fill_price: float
+    code: Literal["bracket_through_fill"]
+    reason: str
+
+
 class FlattenPayload(TypedDict):
     """Close the position (user: at the next open; session_end: at ``price``)."""
 
@@ -208,6 +219,7 @@ EVENT_PAYLOADS: dict[EventType, type] = {
     EventType.TARGET_FILLED: TargetFilledPayload,
     EventType.DIRECTION_LOCK: DirectionLockPayload,
     EventType.BRACKET_SET: BracketSetPayload,
+    EventType.BRACKET_LEG_REFUSED: BracketLegRefusedPayload,
     EventType.FLATTEN: FlattenPayload,
     EventType.STEP: CommandPayload,
     EventType.SPEED_CHANGE: CommandPayload,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -107,14 +108,19 @@ class Fill(NamedTuple):
         return {**self._asdict(), "ts_exec": iso_utc(self.ts_exec)}
 
 
-#: What a price check is: (price, argument name) -> the price on the tick grid, or raise.
-PriceCheck = Callable[[object, str], float]
+#: A bracket leg's keys (format 3): an absolute price, an offset from the fill in price
+#: points, or one in ticks. Format 2 knew only the absolute ``tp`` and ``sl``.
+BRACKET_LEGS = {"tp": ("tp", "tp_offset", "tp_ticks"), "sl": ("sl", "sl_offset", "sl_ticks")}
+_BRACKET_KEYS = frozenset(k for keys in BRACKET_LEGS.values() for k in keys)
 
 
-def checked_place(args: dict, check_price: PriceCheck, last_price: Callable[[], float]) -> tuple:
+def checked_place(
+    args: dict, prices: PriceGrid, last_price: Callable[[], float], market_checks: bool = False
+) -> tuple:
     """Return (sign, type, qty, price, tag, oco_group, bracket) from ``place``'s arguments (a
     dict without None values), or raise the code of the first one at fault. ``last_price()``
-    is the reference of a market order's bracket."""
+    is the reference of a market order's bracket. ``market_checks`` applies format 3's rules:
+    a stop on the wrong side of the last price is refused, a bracket may be given by offsets."""
     side, type, qty = args.get("side"), args.get("type"), args.get("qty")
     sign = SIDES.get(side) if side.__class__ is str else None
     if sign is None:
@@ -130,7 +136,9 @@ def checked_place(args: dict, check_price: PriceCheck, last_price: Callable[[], 
         qty = positive_int(qty, "qty", "bad_qty")
     price = args.get("price")
     if type != MARKET:
-        price = check_price(price, "price")
+        price = prices.check(price, "price")
+        if market_checks and type == STOP:
+            check_stop_side(sign, price, last_price())
     elif price is not None:
         raise EngineError("bad_price", "a MARKET order takes no price")
     tag = oco_group = bracket = None
@@ -141,18 +149,52 @@ def checked_place(args: dict, check_price: PriceCheck, last_price: Callable[[], 
         if oco_group is not None and not isinstance(oco_group, str):
             raise EngineError("bad_oco", f"oco_group must be text, got {oco_group!r}")
         if bracket is not None:
-            bracket = checked_bracket(sign, price or last_price(), bracket, check_price)
+            ref = price or last_price()
+            try:
+                bracket = checked_bracket(sign, ref, bracket, prices, market_checks)
+            except EngineError as err:  # an off-tick leg is the bracket's fault, not price's
+                raise EngineError(err.code, err.message, "bracket") from None
     return sign, type, qty, price, tag, oco_group, bracket
 
 
-def checked_bracket(side: int, ref: float, bracket: object, check_price: PriceCheck) -> dict:
-    """Return a bracket's {tp, sl} prices, checked against the side and the reference price."""
-    if not isinstance(bracket, dict) or not set(bracket) <= {"tp", "sl"}:
-        raise EngineError("bad_bracket", f"bracket must be {{tp, sl}}, got {bracket!r}")
+def check_stop_side(side: int, price: float, last: float) -> None:
+    """Refuse (``stop_through_market``) a stop at or through the last price: it would fill
+    at once, at the market, which is never what a stop is placed for (format 3)."""
+    if (price - last) * side <= 0:
+        where = "above" if side > 0 else "below"
+        raise EngineError(
+            "stop_through_market",
+            f"a {SIDE_NAMES[side]} STOP must be {where} the last price {last}; at {price} it "
+            "would fill at once (a LIMIT or MARKET order trades now)",
+        )
+
+
+def checked_bracket(
+    side: int, ref: float, bracket: object, prices: PriceGrid, offsets: bool = False
+) -> dict:
+    """Return a bracket's {tp, sl} prices, checked against the side and the reference price;
+    with ``offsets`` (format 3) a leg may instead be ``*_offset`` (price points from the
+    fill) or ``*_ticks``, returned as ``*_offset`` on the tick grid."""
+    if not offsets:
+        if not isinstance(bracket, dict) or not set(bracket) <= {"tp", "sl"}:
+            raise EngineError("bad_bracket", f"bracket must be {{tp, sl}}, got {bracket!r}")
+    elif not isinstance(bracket, dict) or not _BRACKET_KEYS.issuperset(bracket):
+        raise EngineError(
+            "bad_bracket",
+            f"bracket takes {sorted(_BRACKET_KEYS)} (one of each leg), got {bracket!r}",
+        )
     out = {}
-    for key in ("tp", "sl"):
-        if bracket.get(key) is not None:
-            out[key] = check_price(bracket[key], f"bracket {key}")
+    for leg, (absolute, offset, ticks) in BRACKET_LEGS.items():
+        named = [k for k in (absolute, offset, ticks) if bracket.get(k) is not None]
+        if len(named) > 1:
+            raise EngineError("bad_bracket", f"bracket {leg}: give one of {named}, not both")
+        if absolute in named:
+            out[absolute] = prices.check(bracket[absolute], f"bracket {absolute}")
+        elif offset in named:
+            out[offset] = prices.check(bracket[offset], f"bracket {offset}")
+        elif ticks in named:
+            n = positive_int(bracket[ticks], f"bracket {ticks}", "bad_bracket")
+            out[offset] = prices.check(round(n * prices.tick, 10), f"bracket {ticks}")
     if not out:
         raise EngineError("bad_bracket", "a bracket needs tp, sl or both")
     # A long position takes profit above and stops out below its entry; a short, the reverse.
@@ -163,8 +205,37 @@ def checked_bracket(side: int, ref: float, bracket: object, check_price: PriceCh
     return out
 
 
+def bracket_at_fill(
+    bracket: dict, side: int, fill: float, tick: float
+) -> tuple[dict, list[tuple[str, float, str]]]:
+    """Return the legs of ``bracket`` for a position of ``side`` opened at ``fill`` (format 3)
+    and the legs refused, as (role, price, reason).
+
+    An offset is taken from the fill and rounded to the tick grid *toward* the fill, so
+    neither the target nor the risk is ever larger than asked. An absolute leg at or through
+    the fill (a stop above a long's entry, a target below it) would fill at once and book a
+    false winner or loser: it is refused (``bracket_through_fill``).
+    """
+    legs, refused = {}, []
+    for leg, sign in (("tp", side), ("sl", -side)):
+        if leg in bracket:
+            px = bracket[leg]
+            if (px - fill) * sign <= 0:
+                where = "above" if sign > 0 else "below"
+                reason = f"{leg} {px} must be {where} the fill price {fill}; it would fill at once"
+                refused.append((leg, px, reason))
+            else:
+                legs[leg] = px
+        elif f"{leg}_offset" in bracket:
+            steps = (fill + sign * bracket[f"{leg}_offset"]) / tick
+            # toward the fill: down for a leg above it, up for one below (1e-9: float noise)
+            whole = math.floor(steps + 1e-9) if sign > 0 else math.ceil(steps - 1e-9)
+            legs[leg] = round(whole * tick, 10)
+    return legs, refused
+
+
 def checked_items(
-    orders: object, prices: PriceGrid, last_price: Callable[[], float]
+    orders: object, prices: PriceGrid, last_price: Callable[[], float], market_checks: bool = False
 ) -> tuple[list[dict], list[tuple]]:
     """Return ``replace_orders``' items as logged and each one's :func:`checked_place` fields,
     or raise for the first bad item (naming it)."""
@@ -183,7 +254,8 @@ def checked_items(
                 side.__class__ is str
                 and type_.__class__ is str
                 and (side == "BUY" or side == "SELL")
-                and (type_ == LIMIT or type_ == STOP)
+                # a stop of format 3 is checked against the market by checked_place below
+                and (type_ == LIMIT or (type_ == STOP and not market_checks))
                 and qty.__class__ is int
                 and 0 < qty <= MAX_COUNT
                 and price.__class__ is float
@@ -200,7 +272,7 @@ def checked_items(
         args = given(item)
         items.append(args)
         try:
-            specs.append(checked_place(args, prices.check, last_price))
+            specs.append(checked_place(args, prices, last_price, market_checks))
         except EngineError as err:
             raise EngineError(err.code, f"orders[{n}]: {err.message}") from None
     return items, specs

@@ -11,7 +11,7 @@ from ntree.engine.commands import Step, command_from_log
 from ntree.engine.config import SessionConfig
 from ntree.engine.errors import DataChangedError, EngineError
 from ntree.engine.eventlog import EventLog
-from ntree.engine.events import Event, EventType, iso_utc
+from ntree.engine.events import LOG_FORMATS, Event, EventType, iso_utc
 
 
 class Replayable(Protocol):
@@ -48,7 +48,9 @@ def rebuild(
     config = _fork_config(
         SessionConfig.from_params(start["params"]), bars_1m, session_id, upto_exec_index
     )
-    session = cls(config, bars_1m, bulk_skip=bulk_skip)
+    # The rules the log was written by (a format-1 log, which had no field, by format 2's).
+    log_format = max(start.get("log_format", 1), LOG_FORMATS[0])
+    session = cls(config, bars_1m, bulk_skip=bulk_skip, log_format=log_format)
     if session.fingerprint != start["data_fingerprint"]:
         raise DataChangedError(
             "data_changed",

@@ -42,7 +42,7 @@ from ntree.engine.commands import (
 from ntree.engine.config import FILL_MODEL_DEFAULTS, MAX_SPEED, SessionConfig, checked_config
 from ntree.engine.errors import EngineError
 from ntree.engine.eventlog import EventLog
-from ntree.engine.events import LOG_FORMAT, Event, EventType, iso_utc
+from ntree.engine.events import LOG_FORMAT, LOG_FORMATS, Event, EventType, iso_utc
 from ntree.engine.portfolio import Portfolio, _money
 from ntree.engine.replay import rebuild
 from ntree.engine.ticks import EXCHANGE_TZ, disp_tf_label, parse_disp_tf
@@ -79,7 +79,20 @@ class ReplaySession(SessionCommands, SessionViews):
     display-bar boundary at or after ``t_start``.
     """
 
-    def __init__(self, config: SessionConfig, bars_1m: pd.DataFrame, *, bulk_skip: bool = True):
+    def __init__(
+        self,
+        config: SessionConfig,
+        bars_1m: pd.DataFrame,
+        *,
+        bulk_skip: bool = True,
+        log_format: int = LOG_FORMAT,
+    ):
+        """``log_format`` names the rules to play by (see :data:`LOG_FORMAT`): a new session
+        the newest, a rebuild the stored log's."""
+        if log_format not in LOG_FORMATS:
+            raise EngineError(
+                "bad_log_format", f"log_format must be one of {LOG_FORMATS}, got {log_format!r}"
+            )
         config = checked_config(config)
         n_in = int(bars_1m.index.searchsorted(config.t_end))  # the index is sorted
         bars = bars_1m if n_in == len(bars_1m) else bars_1m.iloc[:n_in]
@@ -95,11 +108,14 @@ class ReplaySession(SessionCommands, SessionViews):
         self.ended = False
         self.portfolio = Portfolio(config.initial_cash, config.commission_per_share)
         self.log = EventLog(clock)
-        self.broker = PaperBroker(clock, self.portfolio, self.log, self.fill_model, bulk_skip)
+        self.log_format = log_format
+        self.broker = PaperBroker(
+            clock, self.portfolio, self.log, self.fill_model, bulk_skip, log_format
+        )
         self.equity_curve: list[tuple[int, float]] = []
         self.fingerprint = data_fingerprint(bars)
         start = {
-            "log_format": LOG_FORMAT,
+            "log_format": log_format,
             "params": config.to_params(),
             "data_fingerprint": self.fingerprint,
             "history_bars": clock.i_start,
@@ -211,7 +227,7 @@ class ReplaySession(SessionCommands, SessionViews):
             elif order.type == "MARKET":
                 raise EngineError("bad_price", "a MARKET order takes no price")
             else:
-                new_price = self.broker.prices.check(price)
+                new_price = self.broker.check_modified_price(order, price)
         except EngineError as err:
             self._reject(cmd, err)
             raise

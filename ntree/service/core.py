@@ -251,6 +251,12 @@ class ReplayService:
             "counts": counts,
         }
 
+    def trade_list(self, body: dict) -> dict:
+        """Answer a trades request: ``{session_id}`` -> ``{session_id, trades}`` (see
+        :meth:`trades`)."""
+        sid = req_str(body, "session_id")
+        return {"session_id": sid, "trades": self.trades(sid)}
+
     def trades(self, session_id: str) -> list[dict]:
         """Return a session's trades as stored: the closed ones (``"status": "closed"``) and
         the open one, if any (``"status": "open"``, no exit; its excursions so far when the
@@ -487,11 +493,12 @@ class ReplayService:
             raise ServiceError("bad_range", "t_end must be after t_start", "t_end")
         lo, hi = self.data_range(symbol)
         if t_start < lo or t_start > hi or t_end > hi + pd.Timedelta(minutes=1):
+            # the field at fault: t_start when it is out of the data, else t_end
             raise ServiceError(
                 "outside_data",
                 f"{symbol} has data from {lo.isoformat()} to {hi.isoformat()}; "
                 f"asked {t_start.isoformat()} .. {t_end.isoformat()}",
-                "t_start",
+                "t_start" if t_start < lo or t_start > hi else "t_end",
             )
         disp_tf = req_str(body, "disp_tf")
         if disp_tf not in DISP_TFS:
@@ -563,7 +570,10 @@ class ReplayService:
             events = self.store.save(s)
             if self.after_commit is not None:
                 self.after_commit(command.op)
-            bars = max(s.disp_index - disp_before, 0) + 1
+            if command.op == "step":  # exactly the bars it made: those completed, the forming
+                bars = max(s.disp_index - disp_before, 0) + (not s.at_boundary)
+            else:  # the latest bar
+                bars = 1
             view = self._view(s, events=events, bars=bars)
         if rejected is not None:
             raise _from_engine(rejected) from rejected
@@ -667,6 +677,7 @@ def _stored_event_id(session) -> int:
 ENGINE_FIELD = {
     "off_tick": "price",
     "bad_price": "price",
+    "stop_through_market": "price",
     "bad_qty": "qty",
     "bad_side": "side",
     "bad_type": "type",

@@ -129,7 +129,10 @@ def _place(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
     bracket = {k: a.get(k) for k in ("tp", "sl") if a.get(k) not in (None, "")}
     if bracket:
         body["bracket"] = bracket
-    view = svc.command("place", body)
+    try:
+        view = svc.command("place", body)
+    except ServiceError as exc:
+        raise ServiceError(exc.code, f"Order not placed: {exc.message}", exc.field) from exc
     return sid, f"Order #{view['order_id']} placed", "info"
 
 

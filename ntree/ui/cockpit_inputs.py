@@ -134,6 +134,21 @@ BUILDERS: dict[str, Builder] = {
 }
 
 
+def fresh_ticket(last_price: float | None) -> dict[str, Any]:
+    """The order ticket of a new session (or symbol): a BUY LIMIT at the last price, no
+    bracket, nothing being modified; nothing kept from the previous session, whose price,
+    side and type would place an unintended order here."""
+    return {
+        "price": last_price,
+        "side": "BUY",
+        "type": "LIMIT",
+        "tp": None,
+        "sl": None,
+        "modify_target": None,
+        "place_label": "Place order",
+    }
+
+
 def to_action(trigger: str | dict | None, value: Any, form: Form) -> Action | None:
     """Map the input that fired (a pattern-matching id by its ``type``), with the ``value`` it
     fired with, to an action; ``form`` holds the page's values (see ``pages/cockpit.py``)."""

@@ -44,10 +44,10 @@ def page(session: str | None, symbols: list[str]) -> html.Div:
             dcc.Store(id=ids.COCKPIT_INIT, data=session or 0),
             dbc.Row(
                 [
-                    dbc.Col(chart_column(), width=9, className="pe-1"),
+                    dbc.Col(chart_column(), width=9, className="pe-1 chart-col"),
                     dbc.Col(sidebar(), width=3, className="ps-1 sidebar"),
                 ],
-                className="g-0",
+                className="g-0 cockpit-main",
             ),
         ],
         className="cockpit",
@@ -55,7 +55,7 @@ def page(session: str | None, symbols: list[str]) -> html.Div:
 
 
 def chart_column() -> list:
-    """The alert line above the chart, the chart and its Live button."""
+    """The alert (a toast over the page), the chart and its Live button."""
     return [
         dbc.Alert(
             id=ids.ALERT,
@@ -108,104 +108,136 @@ def _field(label: str, control, width: str = "auto", hint: str | None = None) ->
 
 
 def start_panel(symbols: list[str]) -> dbc.Card:
-    """The new-session form: symbol, range, frame, speed, seed, preset, the fill model."""
+    """The new-session form: symbol, range, frame, speed, seed, preset, the fill model;
+    folded to one line (the session in play and a "New session" button) while one plays."""
+    folded = html.Div(
+        [
+            html.Span("Session", className="field-label d-inline me-2"),
+            html.Span(id=ids.START_FOLDED, className="folded-text"),
+            dbc.Button(
+                "New session ▾",
+                id=ids.START_UNFOLD,
+                color="info",
+                outline=True,
+                size="sm",
+                className="ms-auto py-0",
+            ),
+        ],
+        className="start-folded-line",
+    )
     return dbc.Card(
         dbc.CardBody(
             [
-                dbc.Row(
+                folded,
+                html.Div(
                     [
-                        _field(
-                            "Symbol",
-                            dbc.Select(
-                                id=ids.START_SYMBOL,
-                                size="sm",
-                                options=[{"label": s, "value": s} for s in symbols],
-                                value=symbols[0] if symbols else None,
-                            ),
+                        dbc.Row(
+                            [
+                                _field(
+                                    "Symbol",
+                                    dbc.Select(
+                                        id=ids.START_SYMBOL,
+                                        size="sm",
+                                        options=[{"label": s, "value": s} for s in symbols],
+                                        value=symbols[0] if symbols else None,
+                                    ),
+                                ),
+                                _field(
+                                    "From", dbc.Input(id=ids.START_FROM, type="date", size="sm")
+                                ),
+                                _field("To", dbc.Input(id=ids.START_TO, type="date", size="sm")),
+                                _field(
+                                    "Display",
+                                    dbc.Select(
+                                        id=ids.START_DISP_TF,
+                                        size="sm",
+                                        options=[{"label": k, "value": k} for k in DISP_TFS],
+                                        value="5m",
+                                    ),
+                                ),
+                                _field(
+                                    "Speed (bars/min)",
+                                    dbc.Select(
+                                        id=ids.START_SPEED,
+                                        size="sm",
+                                        value="10",
+                                        options=[
+                                            {"label": str(s), "value": str(s)} for s in SPEEDS
+                                        ],
+                                    ),
+                                ),
+                                _field(
+                                    "Seed",
+                                    dbc.Input(
+                                        id=ids.START_SEED,
+                                        type="number",
+                                        min=0,
+                                        step=1,
+                                        value=0,
+                                        size="sm",
+                                        style={"width": "5rem"},
+                                    ),
+                                ),
+                                _field(
+                                    "Preset",
+                                    dbc.Select(
+                                        id=ids.START_PRESET,
+                                        size="sm",
+                                        value="none",
+                                        options=[
+                                            {"label": v, "value": k} for k, v in PRESETS.items()
+                                        ],
+                                    ),
+                                ),
+                                dbc.Col(
+                                    dbc.Switch(
+                                        id=ids.START_BOUNDARY,
+                                        label="Edit on bar boundary",
+                                        value=True,
+                                        className="mb-0 small",
+                                    ),
+                                    width="auto",
+                                    className="px-2 align-self-end",
+                                ),
+                                dbc.Col(
+                                    dbc.Button(
+                                        "Fills: perfect",
+                                        id=ids.START_FILL_TOGGLE,
+                                        color="secondary",
+                                        outline=True,
+                                        size="sm",
+                                        title="The paper broker's fill model for the new session",
+                                    ),
+                                    width="auto",
+                                    className="px-1 align-self-end",
+                                ),
+                                dbc.Col(
+                                    dbc.Button(
+                                        "Start session",
+                                        id=ids.START_BUTTON,
+                                        color="primary",
+                                        size="sm",
+                                    ),
+                                    width="auto",
+                                    className="px-1 align-self-end",
+                                ),
+                                dbc.Col(
+                                    html.Small(id=ids.START_RANGE_NOTE, className="text-muted"),
+                                    className="px-2 align-self-end",
+                                ),
+                            ],
+                            className="g-0 align-items-end",
                         ),
-                        _field("From", dbc.Input(id=ids.START_FROM, type="date", size="sm")),
-                        _field("To", dbc.Input(id=ids.START_TO, type="date", size="sm")),
-                        _field(
-                            "Display",
-                            dbc.Select(
-                                id=ids.START_DISP_TF,
-                                size="sm",
-                                options=[{"label": k, "value": k} for k in DISP_TFS],
-                                value="5m",
-                            ),
-                        ),
-                        _field(
-                            "Speed (bars/min)",
-                            dbc.Select(
-                                id=ids.START_SPEED,
-                                size="sm",
-                                value="10",
-                                options=[{"label": str(s), "value": str(s)} for s in SPEEDS],
-                            ),
-                        ),
-                        _field(
-                            "Seed",
-                            dbc.Input(
-                                id=ids.START_SEED,
-                                type="number",
-                                min=0,
-                                step=1,
-                                value=0,
-                                size="sm",
-                                style={"width": "5rem"},
-                            ),
-                        ),
-                        _field(
-                            "Preset",
-                            dbc.Select(
-                                id=ids.START_PRESET,
-                                size="sm",
-                                value="none",
-                                options=[{"label": v, "value": k} for k, v in PRESETS.items()],
-                            ),
-                        ),
-                        dbc.Col(
-                            dbc.Switch(
-                                id=ids.START_BOUNDARY,
-                                label="Edit on bar boundary",
-                                value=True,
-                                className="mb-0 small",
-                            ),
-                            width="auto",
-                            className="px-2 align-self-end",
-                        ),
-                        dbc.Col(
-                            dbc.Button(
-                                "Fills: perfect",
-                                id=ids.START_FILL_TOGGLE,
-                                color="secondary",
-                                outline=True,
-                                size="sm",
-                                title="The paper broker's fill model for the new session",
-                            ),
-                            width="auto",
-                            className="px-1 align-self-end",
-                        ),
-                        dbc.Col(
-                            dbc.Button(
-                                "Start session", id=ids.START_BUTTON, color="primary", size="sm"
-                            ),
-                            width="auto",
-                            className="px-1 align-self-end",
-                        ),
-                        dbc.Col(
-                            html.Small(id=ids.START_RANGE_NOTE, className="text-muted"),
-                            className="px-2 align-self-end",
-                        ),
+                        dbc.Collapse(_fill_model_row(), id=ids.START_FILL_PANEL, is_open=False),
                     ],
-                    className="g-0 align-items-end",
+                    id=ids.START_FORM,
                 ),
-                dbc.Collapse(_fill_model_row(), id=ids.START_FILL_PANEL, is_open=False),
                 dcc.Store(id=ids.START_FILL_MODEL, data={}),
             ],
-            className="py-2 px-2",
+            className="py-1 px-2",
         ),
-        className="mb-2 start-panel",
+        id=ids.START_PANEL,
+        className="mb-1 start-panel",
     )
 
 

@@ -34,7 +34,8 @@ def render(res: Result, action: Action, meta: dict | None) -> dict[str, Any]:
     ended = st["status"] == "ended"
     following = _following(res.meta)
     return {
-        "session": res.session_id,
+        # Written only when it changes: a new session id is what resets the order ticket.
+        "session": res.session_id if (meta or {}).get("sid") != res.session_id else no_update,
         "chart": {
             "figure": res.figure,
             "meta": res.meta,
@@ -135,6 +136,13 @@ def session_label(st: dict, sid: str) -> str:
     fills = fmt.fill_model_text(st.get("fill_model"))
     label = f"{st['symbol']} · {st['disp_tf']} · {sid}"
     return label if fills == "perfect" else f"{label} · fills: {fills}"
+
+
+def folded_text(st: dict) -> str:
+    """The folded start panel's line: the session in play, its range and its fill model."""
+    fills = fmt.fill_model_text(st.get("fill_model"))
+    span = fmt.et_range(st.get("t_start"), st.get("t_end"))
+    return f"{st['symbol']} · {st['disp_tf']} · {span} · fills: {fills}"
 
 
 def _following(meta: dict | None) -> bool:

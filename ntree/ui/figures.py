@@ -35,7 +35,7 @@ from dash import Patch
 
 from ntree.engine.aggregate import bucket_open
 from ntree.engine.ticks import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick
-from ntree.ui.format import ORDER_KIND
+from ntree.ui.format import ORDER_KIND, pending_legs
 
 BUY_COLOR = "#26a69a"
 SELL_COLOR = "#ef5350"
@@ -178,6 +178,13 @@ def order_overlays(orders: list[dict], position: dict) -> tuple[list[dict], list
         dash = "dash" if o["type"] == "STOP" else "solid"
         shapes.append(_hline(y, color, 1.3, dash, editable=True))
         notes.append(_line_label(y, _order_text(o), color, "#fff", right=False))
+    for o in orders:  # the exits a working entry's bracket will place: thin, dashed, fixed
+        exit_color = SELL_COLOR if o["side"] == "BUY" else BUY_COLOR
+        for _role, px, text in pending_legs(o):
+            if px is not None:
+                shapes.append(_hline(px, exit_color, 0.9, "dash"))
+                label = f"{text} (pending, #{o['order_id']})"
+                notes.append(_line_label(px, label, "rgba(0,0,0,0.55)", exit_color, right=False))
     qty = position.get("qty") or 0
     if qty:
         y = float(position["avg_price"])
@@ -188,7 +195,15 @@ def order_overlays(orders: list[dict], position: dict) -> tuple[list[dict], list
 
 def _signature(orders: list[dict], position: dict) -> str:
     key = [
-        (o["order_id"], o["side"], o["type"], o["qty"], o.get("price"), o.get("role"))
+        (
+            o["order_id"],
+            o["side"],
+            o["type"],
+            o["qty"],
+            o.get("price"),
+            o.get("role"),
+            o.get("bracket"),
+        )
         for o in orders
     ]
     key.append((position.get("qty"), position.get("avg_price")))
@@ -234,6 +249,7 @@ def y_range(candles: list[dict], orders: list[dict], position: dict) -> list[flo
                 lo, hi = min(lo, v), max(hi, v)
     span = max(hi - lo, 0.01)
     extra = [float(o["price"]) for o in orders if o.get("price") is not None]
+    extra += [px for o in orders for _, px, _ in pending_legs(o) if px is not None]
     if position.get("qty"):
         extra.append(float(position["avg_price"]))
     for p in extra:  # order lines stay visible unless far away

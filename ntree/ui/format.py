@@ -26,6 +26,7 @@ EVENT_COLORS = {
     "TARGET_FILLED": "success",
     "STOP_TRIGGERED": "warning",
     "DIRECTION_LOCK": "warning",
+    "BRACKET_LEG_REFUSED": "danger",
     "FLATTEN": "warning",
     "NOTE": "info",
 }
@@ -97,6 +98,28 @@ def _order(o: dict) -> str:
     return f"{o.get('side')} {kind}{role} {o.get('qty')}{at}"
 
 
+def pending_legs(order: dict) -> list[tuple[str, float | None, str]]:
+    """Return the exits an entry's bracket will place when it fills: (role, price, text).
+
+    An absolute leg is at its price; a leg by offset at the order's price plus/minus the
+    offset (where a limit or stop fills, at best), or at no price yet for a market order.
+    """
+    bracket = order.get("bracket") or {}
+    side = 1 if order.get("side") == "BUY" else -1
+    ref = order.get("price")
+    out = []
+    for role, sign in (("tp", side), ("sl", -side)):
+        if bracket.get(role) is not None:
+            px = float(bracket[role])
+            out.append((role, px, f"{role.upper()} {px:.2f}"))
+        elif bracket.get(f"{role}_offset") is not None:
+            off = float(bracket[f"{role}_offset"])
+            px = None if ref is None else round(float(ref) + sign * off, 2)
+            where = f"{'+' if sign > 0 else '-'}{off:.2f} from fill"
+            out.append((role, px, f"{role.upper()} {where}"))
+    return out
+
+
 def fill_model_text(model: dict | None) -> str:
     """Return a session's fill model in a few words: ``perfect`` for the defaults (every
     touch fills, no slippage, latency or commission, direction lock on), else what differs,
@@ -159,8 +182,7 @@ def event_summary(event: dict) -> str:
         o = p.get("order") or {}
         text = f"{_order(o)} placed (#{o.get('order_id')}"
         text += f", bracket of #{o['parent_id']})" if o.get("parent_id") else ")"
-        b = o.get("bracket") or {}
-        legs = [f"{k.upper()} {float(b[k]):.2f}" for k in ("tp", "sl") if b.get(k) is not None]
+        legs = [text for _, _, text in pending_legs(o)]
         return text + (" · " + " ".join(legs) if legs else "")
     if kind == "ORDER_MODIFIED":
         o = p.get("order") or {}
@@ -202,6 +224,8 @@ def event_summary(event: dict) -> str:
         legs = [f"{k.upper()} {float(p[k]):.2f}" for k in ("tp", "sl") if p.get(k) is not None]
         ids = ", ".join(f"#{i}" for i in p.get("order_ids") or [])
         return f"bracket {' '.join(legs)}" + (f" ({ids})" if ids else "")
+    if kind == "BRACKET_LEG_REFUSED":
+        return f"{str(p.get('role')).upper()} of #{p.get('order_id')} not placed: {p.get('reason')}"
     if kind == "FLATTEN":
         at = f" @ {_px(p['price'])}" if p.get("price") is not None else ""
         return f"flatten {p.get('qty', 0):+d}{at} ({reason(p.get('reason'))})"

@@ -27,6 +27,10 @@ START_FILL_SLIPPAGE = "start-fill-slippage"  # market_slippage_ticks
 START_FILL_LATENCY = "start-fill-latency"  # latency_bars
 START_FILL_LOCK = "start-fill-lock"  # direction_lock
 START_FILL_COMMISSION = "start-fill-commission"  # commission_per_share
+START_PANEL = "start-panel"  # the card: folded to one line while a session plays
+START_FORM = "start-form"  # the form (hidden while folded)
+START_FOLDED = "start-folded"  # the one line: the session in play
+START_UNFOLD = "start-unfold"  # button: open the form for a new session (or fold it again)
 
 COCKPIT_INIT = "cockpit-init"  # dcc.Store: the ``?session=`` to resume (0: none); fires on load
 

@@ -57,7 +57,27 @@ def orders_table(orders: list[dict]) -> html.Table | html.Div:
                 ]
             )
         )
+        rows.extend(_pending_leg_row(o, leg) for leg in fmt.pending_legs(o))
     return html.Table(html.Tbody(rows), className="table table-sm table-dark mb-0 orders")
+
+
+def _pending_leg_row(parent: dict, leg: tuple[str, float | None, str]) -> html.Tr:
+    """A bracket exit the parent will place when it fills, listed under it."""
+    role, px, text = leg
+    side = "SELL" if parent["side"] == "BUY" else "BUY"
+    kind = "LMT" if role == "tp" else "STP"
+    price = text.split(" ", 1)[1] if px is None else f"{px:.2f}"
+    return html.Tr(
+        [
+            html.Td("↳", className="text-muted"),
+            html.Td(side, className=f"side {'buy' if side == 'BUY' else 'sell'}"),
+            html.Td(f"{kind} {role.upper()}"),
+            html.Td(str(parent["qty"]), className="num"),
+            html.Td(price, className="num"),
+            html.Td("pending", className="text-muted small text-end"),
+        ],
+        className="pending-leg text-muted",
+    )
 
 
 def trades_table(trades: list[dict]) -> list:

@@ -122,7 +122,7 @@ def test_fork_three_display_bars_back_links_parent_and_reruns_identically() -> N
     s = make_session(WAVE)
     s.place("BUY", "LIMIT", 10, 99.8, bracket={"tp": 101.4, "sl": 98.0})
     s.step(disp_steps=2)
-    s.place("SELL", "STOP", 5, 98.6)
+    s.place("SELL", "STOP", 5, 98.4)
     s.step(disp_steps=5)
     events = s.drain_events()
     target = s.rewind_target(3)
