@@ -247,20 +247,16 @@ class SessionStore:
         offset: int,
         limit: int,
         *,
-        ts_from: int | None = None,
         newest_first: bool = False,
         counts: bool = True,
     ) -> tuple[list[Event], dict[str, int]]:
         """Return ``limit`` events from ``offset`` (in seq order, newest first when asked;
-        only ``types`` when given; only those at 1m bar ``ts_from`` (ns) or later when given)
-        and the count of each event type in the whole log (the timeline pages on these;
-        ``counts=False`` skips that count: it reads every event of the session)."""
+        only ``types`` when given) and the count of each event type in the whole log (the
+        timeline pages on these; ``counts=False`` skips it: it reads every event of the log)."""
         t = db.replay_events
         where = [t.c.session_id == session_id]
         if types:
             where.append(t.c.event_type.in_(types))
-        if ts_from is not None:  # ISO 8601 UTC text of one width: it sorts as time does
-            where.append(t.c.ts_exec >= iso_utc(ts_from))
         q = (
             sa.select(t.c.seq, t.c.ts_exec, t.c.ts_market, t.c.event_type, t.c.payload_json)
             .where(*where)

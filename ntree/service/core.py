@@ -15,13 +15,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import orjson
 import pandas as pd
 import sqlalchemy as sa
 
 from ntree import db, session_file
 from ntree.cache import SessionCache, UnknownSession
 from ntree.engine import FILL_MODEL_KNOBS, MAX_SPEED, EngineError, ReplaySession, SessionConfig
-from ntree.engine.events import iso_utc
 from ntree.engine.ticks import DISP_TFS
 from ntree.journal import JournalError, JournalStore, check_names
 from ntree.runner import (
@@ -667,18 +667,7 @@ class ReplayService:
 
     def _review_view(self, session_id: str, s, n: int) -> dict:
         candles = s.candles(n=n)
-        first = pd.Timestamp(candles[0]["ts"]).value if candles else None
-        found, _ = self.store.event_page(
-            session_id,
-            ["FILL"],
-            0,
-            10**9,
-            ts_from=first,
-            counts=False,
-        )
-        fills = [
-            {"ts_exec": iso_utc(e.ts_exec), **{k: e.payload[k] for k in _FILL_KEYS}} for e in found
-        ]
+        fills = _logged_fills(self.db_engine, session_id, candles[0]["ts"] if candles else None)
         played = s.disp_index - int(s.codes[s.clock.i_start])
         return {
             "disp_tf": s.state()["disp_tf"],
@@ -745,6 +734,24 @@ def _log_head(db_engine: sa.Engine, session_id: str) -> int | None:
     q = sa.select(sa.func.max(t.c.seq)).where(t.c.session_id == session_id)
     with db_engine.connect() as conn:
         return conn.execute(q).scalar()
+
+
+def _logged_fills(db_engine: sa.Engine, session_id: str, ts_from: str | None) -> list[dict]:
+    """Return the session's fills at or after ``ts_from`` (ISO; all when None) from its log,
+    in the state's form (the times stay text: a chart of thousands of fills pays for
+    nothing else)."""
+    t = db.replay_events
+    where = [t.c.session_id == session_id, t.c.event_type == "FILL"]
+    if ts_from is not None:  # ISO 8601 UTC text of one width: it sorts as time does
+        where.append(t.c.ts_exec >= ts_from)
+    q = sa.select(t.c.ts_exec, t.c.payload_json).where(*where).order_by(t.c.seq)
+    with db_engine.connect() as conn:
+        rows = conn.execute(q).all()
+    out = []
+    for ts, payload in rows:
+        p = orjson.loads(payload)
+        out.append({"ts_exec": ts, **{k: p[k] for k in _FILL_KEYS}})
+    return out
 
 
 def _stored_event_id(session) -> int:
