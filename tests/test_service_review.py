@@ -97,11 +97,24 @@ def test_a_fork_at_a_picked_bar_has_seen_exactly_the_bars_up_to_it(replay_servic
     assert seen == candles[:-3]
 
 
-@pytest.mark.parametrize("which", [-1, None], ids=["the last bar", "after the cursor"])
-def test_a_fork_at_the_cursor_or_later_is_refused_with_the_field_named(replay_service, which):
+def test_a_fork_at_the_bar_before_the_start_starts_at_the_start(replay_service):
     sid = _play(replay_service)
     candles = replay_service.candles({"session_id": sid, "n": 5_000})["candles"]
-    ts = candles[which]["ts"] if which is not None else "2024-08-06T19:00:00Z"
+    before = [c for c in candles if c["ts"] < "2024-08-06T13:30:00Z"][-1]
+    fork = replay_service.fork_at(sid, before["ts"])
+    assert fork["disp_bars"] == 12
+    assert fork["initial_state"]["last_price"] == before["close"]
+
+
+@pytest.mark.parametrize(
+    "ts",
+    ["last", "2024-08-06T19:00:00Z", "2024-08-05T19:00:00Z"],
+    ids=["the last bar", "after the cursor", "the history before the start"],
+)
+def test_a_fork_off_the_played_bars_is_refused_with_the_field_named(replay_service, ts):
+    sid = _play(replay_service)
+    candles = replay_service.candles({"session_id": sid, "n": 5_000})["candles"]
+    ts = candles[-1]["ts"] if ts == "last" else ts
     with pytest.raises(ServiceError) as err:
         replay_service.fork_at(sid, ts)
     assert (err.value.code, err.value.field) == ("bad_rewind", "ts")

@@ -679,14 +679,20 @@ class ReplayService:
     def fork_at(self, session_id: str, ts: Any) -> dict:
         """Fork the session so that the display bar opening at (or holding) ``ts`` is the
         last one the fork has seen: its cursor stands at that bar's close. Answers as
-        :meth:`rewind`; a bar at or after the cursor is a ``bad_rewind``."""
+        :meth:`rewind`; a bar at or after the cursor, or in the history before the bar before
+        the session's start, is a ``bad_rewind``."""
         at = parse_time(ts, "ts", edge="open")
         with self._open(session_id, write=False) as s:
             picked = int(s.clock.disp_ts.searchsorted(at.value, side="right")) - 1
             back = bars_back(picked, s.disp_index)
+            first = int(s.codes[s.clock.i_start])  # the session's first display bar
         if back < 1:
             raise ServiceError(
                 "bad_rewind", "pick a bar before the session's last one to fork from", "ts"
+            )
+        if picked + 1 < first:  # the history before the start: no fork has seen it last
+            raise ServiceError(
+                "bad_rewind", "pick a bar of the session (from the bar before its start)", "ts"
             )
         return self.rewind({"session_id": session_id, "disp_bars": back})
 
