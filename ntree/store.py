@@ -241,10 +241,18 @@ class SessionStore:
         return self.events.select(session_id, since or 0)
 
     def event_page(
-        self, session_id: str, types: list[str] | None, offset: int, limit: int
+        self,
+        session_id: str,
+        types: list[str] | None,
+        offset: int,
+        limit: int,
+        *,
+        newest_first: bool = False,
+        counts: bool = True,
     ) -> tuple[list[Event], dict[str, int]]:
-        """Return ``limit`` events from ``offset`` (in seq order, only ``types`` when given)
-        and the count of each event type in the whole log (the timeline pages on these)."""
+        """Return ``limit`` events from ``offset`` (in seq order, newest first when asked;
+        only ``types`` when given) and the count of each event type in the whole log (the
+        timeline pages on these; ``counts=False`` skips it: it reads every event of the log)."""
         t = db.replay_events
         where = [t.c.session_id == session_id]
         if types:
@@ -252,18 +260,20 @@ class SessionStore:
         q = (
             sa.select(t.c.seq, t.c.ts_exec, t.c.ts_market, t.c.event_type, t.c.payload_json)
             .where(*where)
-            .order_by(t.c.seq)
+            .order_by(t.c.seq.desc() if newest_first else t.c.seq)
             .limit(limit)
             .offset(offset)
         )
-        counts = (
+        by_type = (
             sa.select(t.c.event_type, sa.func.count())
             .where(t.c.session_id == session_id)
             .group_by(t.c.event_type)
         )
         with self.engine.connect() as conn:
             events = [event_from_record(*row) for row in conn.execute(q)]
-            return events, {kind: n for kind, n in conn.execute(counts)}
+            if not counts:
+                return events, {}
+            return events, {kind: n for kind, n in conn.execute(by_type)}
 
     def get_session(self, session_id: str) -> dict | None:
         """Return the session's row as a dict (params decoded), or None."""

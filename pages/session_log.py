@@ -1,6 +1,6 @@
 """One session's review, the film room: the whole session on a chart, its trades, the
-journal, the event timeline (paged on the server), an exact re-run check, Practice again
-and the exports.
+journal, the event timeline (paged on the server), an exact re-run check, Practice again,
+a fork from a bar picked on the chart and the exports.
 
 Times are New York exchange time; the layout comes from :mod:`ntree.ui.log_layout`.
 """
@@ -11,7 +11,7 @@ import json
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, State, callback, ctx, no_update
+from dash import Input, Output, Patch, State, callback, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from ntree.service import ServiceError
@@ -27,8 +27,6 @@ dash.register_page(
     nav=False,
 )
 
-CHART_BARS = 5_000  # the most display bars the review draws (the service's candle cap)
-
 
 def layout(session_id: str | None = None, **_kwargs) -> dbc.Container:
     svc = service()
@@ -38,16 +36,19 @@ def layout(session_id: str | None = None, **_kwargs) -> dbc.Container:
     start = svc.event_page(session_id, types=["SESSION_START"], page_size=1)
     params = start["events"][0]["payload"].get("params", {}) if start["events"] else {}
     trades = svc.trades(session_id)
-    figure = _figure(session_id, trades, row["t_start"])
+    chart = svc.review_chart(session_id, n=review.REVIEW_BARS)
+    candles = review.session_bars(chart["candles"], row["t_start"])
+    figure = review.review_figure(candles, chart["fills"], trades, chart["disp_tf"])
+    note = review.chart_note(len(candles), chart["bars_played"])
     journal = svc.journal(session_id)
-    return log_layout.page(row, trades, journal, figure, start["counts"], params)
-
-
-def _figure(session_id: str, trades: list[dict], t_start: str) -> dict:
-    svc = service()
-    found = svc.candles({"session_id": session_id, "n": CHART_BARS})
-    fills = svc.state({"session_id": session_id})["fills"]
-    return review.review_figure(found["candles"], fills, trades, found["disp_tf"], t_start)
+    return log_layout.page(
+        row,
+        trades,
+        journal,
+        log_layout.Chart(figure, [c["ts"] for c in candles], note),
+        start["counts"],
+        params,
+    )
 
 
 @callback(
@@ -124,6 +125,47 @@ def _practice_again(_clicks, session_id):
     except ServiceError as exc:
         return dict(href=no_update, message=dbc.Badge(exc.message, color="danger"))
     return dict(href=f"/?session={new['session_id']}", message=no_update)
+
+
+@callback(
+    output=dict(
+        picked=Output(ids.REVIEW_PICKED, "data"),
+        text=Output(ids.REVIEW_PICK_TEXT, "children"),
+        no_fork=Output(ids.REVIEW_FORK, "disabled"),
+        figure=Output(ids.REVIEW_CHART, "figure"),
+    ),
+    inputs=dict(click=Input(ids.REVIEW_CHART, "clickData")),
+    state=dict(bar_ts=State(ids.REVIEW_BARS, "data")),
+    prevent_initial_call=True,
+)
+def _pick_bar(click, bar_ts):
+    """A click on the chart picks its display bar: marked on the chart, ready to fork."""
+    ts = review.picked_ts(click, bar_ts or [])
+    if ts is None:
+        raise PreventUpdate
+    marked = Patch()
+    marked["layout"]["shapes"] = [review.picked_line(click["points"][0]["x"])]
+    return dict(picked=ts, text=review.picked_text(ts), no_fork=False, figure=marked)
+
+
+@callback(
+    output=dict(
+        href=Output(ids.REVIEW_LOCATION, "href", allow_duplicate=True),
+        message=Output(ids.REVIEW_MESSAGE, "children", allow_duplicate=True),
+    ),
+    inputs=dict(_clicks=Input(ids.REVIEW_FORK, "n_clicks")),
+    state=dict(session_id=State(ids.LOG_SESSION, "data"), picked=State(ids.REVIEW_PICKED, "data")),
+    prevent_initial_call=True,
+)
+def _fork_here(_clicks, session_id, picked):
+    """Fork the session at the picked bar and open the fork in the cockpit."""
+    if not picked:
+        raise PreventUpdate
+    try:
+        fork = service().fork_at(session_id, picked)
+    except ServiceError as exc:
+        return dict(href=no_update, message=dbc.Badge(exc.message, color="danger"))
+    return dict(href=f"/?session={fork['session_id']}", message=no_update)
 
 
 @callback(

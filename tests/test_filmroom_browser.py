@@ -91,3 +91,39 @@ def test_a_journal_note_persists_after_a_reload(dash_duo, dash_app):
 def _row_text(dash_duo, row: str) -> str:
     """A grid row's text: a row with pinned columns is drawn as one element per section."""
     return " ".join(el.text for el in dash_duo.find_elements(row))
+
+
+def test_a_bar_clicked_on_the_review_chart_forks_the_session_there(dash_duo, dash_app, tmp_path):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    sid = _play(dash_app)
+    dash_duo.start_server(dash_app)
+    dash_duo.driver.get(f"{dash_duo.server_url}/history/{sid}")
+    until(lambda: dash_duo.driver.execute_script(TRACE_NAMES), 10)
+    assert not dash_duo.find_element(f"#{ids.REVIEW_FORK}").is_enabled()
+    plot = dash_duo.find_element(f"#{ids.REVIEW_CHART} .nsewdrag")
+    # Two thirds of the way across the price pane: a bar of the session well before its last
+    # (the first ones are history before its start; selenium 4.2 measures the offset from the
+    # element's top left corner).
+    x, y = plot.size["width"] * 2 // 3, plot.size["height"] // 2
+    ActionChains(dash_duo.driver).move_to_element_with_offset(plot, x, y).pause(
+        0.3
+    ).click().perform()
+    dash_duo.wait_for_contains_text(f"#{ids.REVIEW_PICK_TEXT}", "fork after the", timeout=10)
+    picked = dash_duo.find_element(f"#{ids.REVIEW_PICK_TEXT}").text
+    dash_duo.driver.save_screenshot(str(tmp_path / "picked.png"))
+    fork_button = dash_duo.find_element(f"#{ids.REVIEW_FORK}")
+    until(fork_button.is_enabled, 5)
+    fork_button.click()
+    until(lambda: "/?session=" in dash_duo.driver.current_url, 10)
+    fork_id = dash_duo.driver.current_url.split("session=")[1]
+    with dash_app.server.app_context():
+        from ntree.ui.service import service
+
+        svc = service()
+        assert svc.session(fork_id)["parent_session_id"] == sid
+        last = svc.candles({"session_id": fork_id, "n": 1})["candles"][-1]
+    from ntree.ui import figures
+
+    assert f"fork after the {figures.label(last['ts'])} ET bar" == picked
+    assert dash_duo.get_logs() == [], "browser console errors"

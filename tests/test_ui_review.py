@@ -172,3 +172,82 @@ def test_event_page_filters_by_type_and_counts_every_type(replay_service):
     assert [e["type"] for e in page["events"]] == ["STEP"] * 10
     assert page["total"] == page["counts"]["STEP"] and page["counts"]["SESSION_START"] == 1
     assert page["events"][0]["id"] > 10
+
+
+def _fill(ts: str, side: str, qty: int, price: float) -> dict:
+    return {"ts_exec": ts, "side": side, "qty": qty, "price": price, "order_id": 1}
+
+
+def test_bar_fills_merge_a_bars_fills_per_side_at_their_weighted_price():
+    fills = [
+        _fill("2024-08-06T14:00:00Z", "BUY", 1, 100.0),
+        _fill("2024-08-06T14:03:00Z", "BUY", 3, 100.4),
+        _fill("2024-08-06T14:04:00Z", "SELL", 2, 101.0),
+        _fill("2024-08-06T14:05:00Z", "BUY", 1, 99.0),
+    ]
+    assert review.bar_fills(fills, 5) == [
+        {
+            "ts_exec": "2024-08-06T14:00:00+00:00",
+            "side": "BUY",
+            "qty": 4,
+            "count": 2,
+            "price": 100.3,
+        },
+        {
+            "ts_exec": "2024-08-06T14:00:00+00:00",
+            "side": "SELL",
+            "qty": 2,
+            "count": 1,
+            "price": 101.0,
+        },
+        {
+            "ts_exec": "2024-08-06T14:05:00+00:00",
+            "side": "BUY",
+            "qty": 1,
+            "count": 1,
+            "price": 99.0,
+        },
+    ]
+
+
+def test_the_review_chart_draws_one_marker_per_bar_and_side_saying_its_fills():
+    candles = [
+        {
+            "ts": f"2024-08-06T14:{m:02d}:00Z",
+            "open": 100,
+            "high": 101,
+            "low": 99,
+            "close": 100,
+            "volume": 10,
+        }
+        for m in (0, 5)
+    ]
+    fills = [_fill("2024-08-06T14:00:00Z", "BUY", 1, 100.0)] * 3
+    fig = review.review_figure(candles, fills, [], "5m")
+    buys = next(t for t in fig["data"] if t["name"] == "BUY fills")
+    assert (buys["x"], buys["text"]) == (["08-06 10:00"], ["BUY 3 @ 100.00 (3 fills)"])
+
+
+def test_clip_trades_starts_a_trade_open_across_the_windows_start_at_its_first_bar():
+    before = _trade(1, 5.0, "2024-08-06T13:30:00Z", "2024-08-06T13:50:00Z")
+    across = _trade(2, -5.0, "2024-08-06T13:40:00Z", "2024-08-06T14:20:00Z")
+    inside = _trade(3, 5.0)
+    clipped = review.clip_trades([before, across, inside], "2024-08-06T14:00:00Z")
+    assert [t["trade_id"] for t in clipped] == [2, 3]
+    assert clipped[0]["entry_ts"] == "2024-08-06T14:00:00+00:00"
+    assert clipped[1]["entry_ts"] == "2024-08-06T14:00:00+00:00"
+
+
+def test_picked_ts_maps_a_click_on_any_trace_to_its_bar():
+    bar_ts = ["2024-08-06T14:00:00Z", "2024-08-06T14:05:00Z"]
+    click = {"points": [{"curveNumber": 9, "pointIndex": 0, "x": "08-06 10:05"}]}
+    assert review.picked_ts(click, bar_ts) == "2024-08-06T14:05:00Z"
+    assert review.picked_ts({"points": [{"x": "08-07 10:05"}]}, bar_ts) is None
+    assert review.picked_ts(None, bar_ts) is None
+
+
+def test_chart_note_speaks_only_when_the_window_cuts_the_session():
+    assert review.chart_note(1_000, 800) is None
+    assert review.chart_note(1_000, 7_000) == (
+        "the last 1,000 of 7,000 display bars; every trade is in the table"
+    )

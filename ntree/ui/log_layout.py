@@ -4,12 +4,23 @@ journal and the event timeline; and the re-run check's verdict."""
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from ntree.ui import format as fmt
 from ntree.ui import ids, review
 from ntree.ui.tables import log_trades_table
+
+
+class Chart(NamedTuple):
+    """The review chart: its figure, each candle's open time (ISO; a click maps to one) and
+    the note of a long session's window (None: the whole session is drawn)."""
+
+    figure: dict
+    bar_ts: list[str]
+    note: str | None = None
 
 
 def unknown(session_id: str | None) -> dbc.Container:
@@ -21,7 +32,7 @@ def page(
     row: dict,
     trades: list[dict],
     journal: dict,
-    figure: dict,
+    chart: Chart,
     counts: dict[str, int],
     params: dict,
 ) -> dbc.Container:
@@ -38,12 +49,15 @@ def page(
             dcc.Download(id=ids.REVIEW_DOWNLOAD),
             _head(row, params),
             _metrics(row),
+            dcc.Store(id=ids.REVIEW_BARS, data=chart.bar_ts),
+            dcc.Store(id=ids.REVIEW_PICKED),
             dcc.Graph(
                 id=ids.REVIEW_CHART,
-                figure=figure,
+                figure=chart.figure,
                 config={"displaylogo": False, "scrollZoom": True},
                 className="review-chart",
             ),
+            _fork_bar(chart.note),
             dbc.Row(
                 [
                     dbc.Col(
@@ -62,6 +76,30 @@ def page(
             _timeline(counts, shown_types),
         ],
         fluid=True,
+    )
+
+
+def _fork_bar(note: str | None) -> html.Div:
+    return html.Div(
+        [
+            html.Small(
+                "click a bar to fork from it",
+                id=ids.REVIEW_PICK_TEXT,
+                className="text-muted me-2",
+            ),
+            dbc.Button(
+                "Fork here",
+                id=ids.REVIEW_FORK,
+                size="sm",
+                color="warning",
+                outline=True,
+                disabled=True,
+                className="py-0",
+                title="a new session that has seen the bars up to the picked one, in the cockpit",
+            ),
+            html.Small(note or "", id=ids.REVIEW_CHART_NOTE, className="text-muted ms-auto"),
+        ],
+        className="d-flex align-items-center small mb-1",
     )
 
 

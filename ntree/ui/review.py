@@ -18,6 +18,10 @@ LOSS_COLOR = figures.SELL_COLOR
 #: The names of the two trade-segment traces (winners, losers): tests and legends read them.
 TRADE_TRACES = ("Trades won", "Trades lost")
 EVENTS_PAGE_SIZE = 200
+#: The most display bars the review draws: a long session shows its last ones (~200 bytes a
+#: candle with its overlays, so 1,000 keep the page under 500 KB); the trades before them
+#: are in the table, and a trade open across the window's start is drawn from its first bar.
+REVIEW_BARS = 1_000
 CONTEXT_BARS = 12  # display bars of history shown before the session's start
 _FLAT = {"qty": 0, "avg_price": None}
 
@@ -28,6 +32,10 @@ def _bar_labels(times: list[str], disp_tf_min: int) -> list[str]:
         return []
     ts = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
     return figures.labels([t.isoformat() for t in bucket_open(ts, disp_tf_min)])
+
+
+def _round4(v):
+    return round(v, 4) if isinstance(v, float) else v
 
 
 def trade_segments(trades: list[dict], disp_tf_min: int) -> list[dict]:
@@ -70,6 +78,77 @@ def trade_segments(trades: list[dict], disp_tf_min: int) -> list[dict]:
     return out
 
 
+def bar_fills(fills: list[dict], disp_tf_min: int) -> list[dict]:
+    """Return one fill per display bar and side: the bar's total quantity at its
+    quantity-weighted price, with ``count`` (a ladder can fill dozens of times a bar; one
+    marker each would be most of the page)."""
+    if not fills:
+        return []
+    ts = pd.DatetimeIndex(pd.to_datetime([f["ts_exec"] for f in fills], utc=True))
+    merged: dict[tuple[str, str], dict] = {}
+    opens = [t.isoformat() for t in bucket_open(ts, disp_tf_min)]
+    for f, t in zip(fills, opens, strict=True):
+        m = merged.setdefault((t, f["side"]), {"ts_exec": t, "side": f["side"], "qty": 0})
+        qty = abs(f["qty"])
+        m["qty"] += qty
+        m["notional"] = m.get("notional", 0.0) + qty * float(f["price"])
+        m["count"] = m.get("count", 0) + 1
+    out = []
+    for m in merged.values():
+        price = round(m.pop("notional") / m["qty"], 2) if m["qty"] else 0.0
+        out.append({**m, "price": price})
+    return out
+
+
+def clip_trades(trades: list[dict], first_ts: str) -> list[dict]:
+    """Return the closed trades still open at or after ``first_ts`` (the chart's first bar),
+    those entered before it starting there (at their entry price)."""
+    first = pd.Timestamp(first_ts)
+    out = []
+    for t in trades:
+        if not t.get("exit_ts") or pd.Timestamp(t["exit_ts"]) < first:
+            continue
+        out.append({**t, "entry_ts": max(pd.Timestamp(t["entry_ts"]), first).isoformat()})
+    return out
+
+
+def picked_ts(click: dict | None, bar_ts: list[str]) -> str | None:
+    """Return the open time of the display bar a chart click names (its x category), or
+    None (no click, or a point off the candles)."""
+    points = (click or {}).get("points") or []
+    if not points or not bar_ts:
+        return None
+    x = points[0].get("x")
+    found = [i for i, lab in enumerate(figures.labels(bar_ts)) if lab == x]
+    return bar_ts[found[-1]] if found else None
+
+
+def picked_text(ts: str) -> str:
+    """Say which bar a fork starts after: ``fork after 08-07 10:15 ET``."""
+    return f"fork after the {figures.label(ts)} ET bar"
+
+
+def picked_line(x: str) -> dict:
+    """Return the dotted vertical line marking the picked bar (``x``: its category)."""
+    return {
+        "type": "line",
+        "xref": "x",
+        "yref": "paper",
+        "x0": x,
+        "x1": x,
+        "y0": 0,
+        "y1": 1,
+        "line": {"color": "#f0ad4e", "width": 1.5, "dash": "dot"},
+    }
+
+
+def chart_note(shown: int, played: int) -> str | None:
+    """Say that a long session's chart shows only its last bars (None when all are shown)."""
+    if played <= shown:
+        return None
+    return f"the last {shown:,} of {played:,} display bars; every trade is in the table"
+
+
 def session_bars(candles: list[dict], t_start: str | None, context: int = CONTEXT_BARS) -> list:
     """Return the candles from ``context`` bars before ``t_start`` on (the warm-up history
     before it only sets the indicators)."""
@@ -94,8 +173,21 @@ def review_figure(
     n = len(candles)
     if not n:
         return figures.empty_figure("No bars played yet")
+    fills = bar_fills(fills, tf)
     fig = figures.build_figure(candles, [], _FLAT, fills, tf, window=n, x_range=[-0.5, n - 0.5])
-    fig["data"] += trade_segments(trades, tf)
+    for trace in fig["data"]:  # a marker per bar and side: say how many fills it holds
+        if trace.get("name") in ("BUY fills", "SELL fills"):
+            trace["text"] = [
+                f"{f['side']} {f['qty']} @ {f['price']:.2f}"
+                + (f" ({f['count']} fills)" if f["count"] > 1 else "")
+                for f in fills
+                if f"{f['side']} fills" == trace["name"]
+            ]
+    for trace in fig["data"]:  # indicators carry 15 digits: 4 are plenty and halve the bytes
+        for key in ("open", "high", "low", "close", "y"):
+            if isinstance(trace.get(key), list):
+                trace[key] = [_round4(v) for v in trace[key]]
+    fig["data"] += trade_segments(clip_trades(trades, candles[0]["ts"]), tf)
     lows = [c["low"] for c in candles if c.get("low") is not None]
     highs = [c["high"] for c in candles if c.get("high") is not None]
     if lows and highs:
