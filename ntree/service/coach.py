@@ -23,12 +23,13 @@ from ntree import db
 from ntree.engine import EngineError
 from ntree.engine.aggregate import aggregate
 from ntree.engine.clock import data_fingerprint
-from ntree.engine.coach import UNTAGGED, SessionBundle, coach_report
+from ntree.engine.coach import TIME_BUCKET_MIN, UNTAGGED, SessionBundle, coach_report
 from ntree.engine.config import SessionConfig
 from ntree.engine.events import Event, EventType, parse_iso_utc
 from ntree.engine.indicators import add_indicators
+from ntree.engine.regime import UNKNOWN
 from ntree.engine.sensitivity import fill_sensitivity, total_sensitivity
-from ntree.market import DISP_TFS, EXCHANGE_TZ
+from ntree.market import DISP_TFS, EXCHANGE_TZ, sessions
 from ntree.runner import load_session_bars, restore_session
 from ntree.service.errors import ServiceError
 
@@ -42,6 +43,14 @@ BUNDLE_CACHE_SIZE = 256
 TAG_NOTE = "tag is accepted but not applied yet: sessions have no tags until the journal lands"
 _CANDLE_COLUMNS = ("high", "low", "atr14", "ch_lower", "ch_upper", "ch_slope")
 _TRUE = {"1", "true", "yes", "on"}
+#: A bucket gets a Drill button from this many trades on, when its expectancy is negative.
+DRILL_MIN_TRADES = 5
+#: The buckets that get Drill buttons: kind -> (report key, the trade row field it groups).
+DRILL_KINDS = {
+    "regime": ("by_regime", "regime"),
+    "hour": ("by_hour", "time_bucket"),
+    "setup": ("by_setup", "setup"),
+}
 
 
 def player_of(row: Mapping[str, Any]) -> str:
@@ -362,3 +371,121 @@ def coach(svc: Any, filters: Mapping[str, Any]) -> dict:
     if f.sensitivity:
         out["sensitivity"] = sensitivity(loaded)
     return out
+
+
+# --- drills from weak spots -------------------------------------------------------------------
+
+
+def weak_buckets(report: Mapping[str, Any], kind: str) -> list[tuple[str, dict]]:
+    """Return the ``kind`` buckets (see :data:`DRILL_KINDS`) of at least
+    :data:`DRILL_MIN_TRADES` trades whose expectancy (in R, else in $) is negative."""
+    out = []
+    for key, stats in report[DRILL_KINDS[kind][0]].items():
+        mean = stats.get("expectancy_r")
+        mean = stats.get("expectancy") if mean is None else mean
+        if stats["n"] >= DRILL_MIN_TRADES and mean is not None and mean < 0:
+            out.append((key, stats))
+    return out
+
+
+def _ny_day(ts: object) -> str:
+    stamp = pd.Timestamp(ts)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    return stamp.tz_convert(EXCHANGE_TZ).strftime("%Y-%m-%d")
+
+
+def played_days(rows: Iterable[Mapping[str, Any]]) -> set[str]:
+    """Return every New York date (``YYYY-MM-DD``) some session of ``rows`` spans."""
+    days: set[str] = set()
+    for row in rows:
+        first, last = _ny_day(row["t_start"]), _ny_day(row["t_end"])
+        days.update(d.strftime("%Y-%m-%d") for d in pd.date_range(first, last, freq="D"))
+    return days
+
+
+def drill_window(
+    trading_days: pd.DataFrame,
+    played: set[str],
+    start_hhmm: str,
+    data_last: pd.Timestamp,
+    minutes: int = TIME_BUCKET_MIN,
+) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """Pick the window of a drill: ``minutes`` from ``start_hhmm`` New York time on the most
+    recent trading day not in ``played`` whose session holds the whole window and whose bars
+    reach its end; None when no day is left.
+
+    ``trading_days``: one row per trading day (index: the day, oldest first) with its UTC
+    ``open`` and ``close``, as :func:`ntree.market.sessions` returns them. The newest day
+    goes first: it has warm-up history before it, and it is the market most like today's.
+    """
+    hours, mins = (int(x) for x in start_hhmm.split(":"))
+    for day, edges in trading_days.iloc[::-1].iterrows():
+        name = pd.Timestamp(day).strftime("%Y-%m-%d")
+        if name in played:
+            continue
+        local = pd.Timestamp(f"{name} {hours:02d}:{mins:02d}").tz_localize(EXCHANGE_TZ)
+        start = local.tz_convert("UTC")
+        end = start + pd.Timedelta(minutes=minutes)
+        if start < edges["open"] or end > edges["close"] or end > data_last + pd.Timedelta("1min"):
+            continue  # before the open, past a half day's close, or past the stored bars
+        return start, end
+    return None
+
+
+def _most_common(values: Iterable[str]) -> str:
+    counts: dict[str, int] = {}
+    for v in values:
+        counts[v] = counts.get(v, 0) + 1
+    return min(counts, key=lambda v: (-counts[v], v))  # ties: the first in sort order
+
+
+def drill_plan(
+    report: Mapping[str, Any], kind: str, key: str, rows: Iterable[Mapping[str, Any]]
+) -> dict:
+    """Return what a drill of bucket ``key`` of ``kind`` plays: the symbol and display frame
+    most of the bucket's trades were played on and the time bucket (``HH:MM``, New York) it
+    starts at: the bucket itself for ``hour``, else the one most of its trades entered in."""
+    if kind not in DRILL_KINDS:
+        raise ServiceError("bad_drill", f"kind must be one of {list(DRILL_KINDS)}", "kind")
+    field = DRILL_KINDS[kind][1]
+    trades = [t for t in report["trades"] if (t.get(field) or UNKNOWN) == key]
+    if not trades:
+        raise ServiceError("bad_drill", f"no trade of the selection is in {kind} {key!r}", "key")
+    by_id = {r["session_id"]: r for r in rows}
+    played = [by_id[t["session_id"]] for t in trades if t["session_id"] in by_id]
+    return {
+        "symbol": _most_common(r["symbol"] for r in played),
+        "disp_tf": _most_common(r["disp_tf"] for r in played),
+        "start": key if kind == "hour" else _most_common(t["time_bucket"] for t in trades),
+    }
+
+
+def start_drill(svc: Any, kind: str, key: str, filters: Mapping[str, Any]) -> dict:
+    """Start a drill of a weak bucket of the Coach report of ``filters``: a new session on a
+    day of the same symbol no session has played yet, for the time bucket the losses were in.
+    Return the new session's state; raise ``no_drill_window`` when every day was played."""
+    report = coach(svc, filters)
+    rows = svc.store.list_sessions(limit=None)
+    plan = drill_plan(report, kind, key, rows)
+    symbol = plan["symbol"]
+    data = svc.data_range(symbol)
+    if data is None:
+        raise ServiceError("unknown_symbol", f"no bars for symbol {symbol!r}", "symbol")
+    first, last = data
+    days = sessions(_ny_day(first), _ny_day(last))
+    done = played_days(r for r in rows if r["symbol"] == symbol)
+    window = drill_window(days, done, plan["start"], last)
+    if window is None:
+        raise ServiceError(
+            "no_drill_window",
+            f"every {symbol} trading day with bars at {plan['start']} has been played",
+            "key",
+        )
+    t_start, t_end = window
+    body = {
+        "symbol": symbol,
+        "t_start": t_start.isoformat(),
+        "t_end": t_end.isoformat(),
+        "disp_tf": plan["disp_tf"],
+    }
+    return svc.start(body)

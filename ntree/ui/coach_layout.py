@@ -165,7 +165,33 @@ def tile_values(report: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
             fmt.pct(report["stood_down_rate"]),
             f"n={bars} stand-down bars",
         ),
+        (
+            "trades_per_hour",
+            "Trades / hour",
+            _ratio(report["trades_per_hour"]),
+            f"n={n} in {_hours(report['played_minutes'])} played",
+        ),
+        (
+            "time_in_trade",
+            "Time in trade",
+            fmt.pct(report["time_in_trade"]),
+            f"avg hold {_minutes(report['avg_hold_minutes'])} · n={n}",
+        ),
+        (
+            "streaks",
+            "Longest streaks",
+            f"{report['streaks']['wins']}W / {report['streaks']['losses']}L",
+            f"n={n}",
+        ),
     ]
+
+
+def _hours(minutes: float | None) -> str:
+    return "—" if not minutes else f"{minutes / 60:.1f} h"
+
+
+def _minutes(minutes: float | None) -> str:
+    return "—" if minutes is None else f"{minutes:.0f} min"
 
 
 def tiles(report: Mapping[str, Any]) -> html.Div:
@@ -200,6 +226,11 @@ def captions(report: Mapping[str, Any]) -> dict[str, str]:
         "equity": "Cumulative PnL over the selection in exit order; red: the drawdown from "
         "its running peak.",
         "r_distribution": "How many trades ended in each half-R bin (beyond ±5R: the outer bins).",
+        "hold_pnl": "Per closed trade: minutes from entry fill to exit fill against its PnL; "
+        "winners green, losers red.",
+        "tilt": f"Tilt: {rules['tilt']}.",
+        "after_exit": f"After the exit: {rules['after_exit']}, in price points "
+        "(0: the exit was the best price).",
     }
 
 
@@ -274,6 +305,24 @@ def charts(report: Mapping[str, Any]) -> html.Div:
             "R distribution",
             figs.r_distribution(report["r_histogram"]),
             cap["r_distribution"],
+        ),
+        _chart(
+            "hold_pnl",
+            f"Hold time vs PnL (n={len(trades)})",
+            figs.hold_vs_pnl(trades),
+            cap["hold_pnl"],
+        ),
+        _chart(
+            "tilt",
+            f"After a loss (n={report['tilt']['n_after_loss']})",
+            figs.tilt(report["tilt"], report["n_trades"]),
+            cap["tilt"],
+        ),
+        _chart(
+            "after_exit",
+            f"After the exit (n={sum(t['after_exit'] is not None for t in trades)})",
+            figs.after_exit(trades),
+            cap["after_exit"],
         ),
     ]
     stand = html.Div(
