@@ -246,6 +246,7 @@ def after_exit(trades: Sequence[Mapping[str, Any]]) -> dict:
                 "type": "histogram",
                 "name": f"{name} ({len(xs)})",
                 "x": xs,
+                "xbins": {"size": 0.1},
                 "marker": {"color": color},
                 "opacity": 0.7,
                 "hovertemplate": "%{x} pts further: %{y} trades<extra></extra>",

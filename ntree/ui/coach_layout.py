@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from ntree.market import DISP_TFS
-from ntree.service.coach import HUMAN
+from ntree.service.coach import HUMAN, weak_buckets
 from ntree.ui import coach_figures as figs
 from ntree.ui import format as fmt
 from ntree.ui import ids
@@ -91,7 +91,9 @@ def page(symbols: Sequence[str], sessions: Sequence[Mapping[str, Any]]) -> dbc.C
     """The Coach: filters, tiles and charts (filled by the page's callback), sensitivity."""
     return dbc.Container(
         [
+            dcc.Location(id=ids.COACH_LOCATION, refresh=True),
             filter_bar(symbols, sessions),
+            html.Div(id=ids.COACH_DRILL_MESSAGE),
             dcc.Loading(
                 [html.Div(id=ids.COACH_TILES), html.Div(id=ids.COACH_CHARTS)],
                 type="dot",
@@ -209,6 +211,8 @@ def tiles(report: Mapping[str, Any]) -> html.Div:
             for key, label, value, n_text in tile_values(report)
         ],
         className="coach-tiles",
+        # Ten tiles: two rows of five (the stylesheet's seven columns would leave three alone).
+        style={"gridTemplateColumns": "repeat(5, minmax(0, 1fr))"},
     )
 
 
@@ -234,7 +238,36 @@ def captions(report: Mapping[str, Any]) -> dict[str, str]:
     }
 
 
-def _chart(key: str, title: str, figure: dict, caption: str, wide: int = 4) -> dbc.Col:
+def drill_buttons(report: Mapping[str, Any], kind: str) -> html.Div | None:
+    """A "Drill" button for each weak bucket of ``kind`` (5+ trades, negative expectancy):
+    it starts a session on a day not played yet, at that bucket's time."""
+    weak = weak_buckets(report, kind)
+    if not weak:
+        return None
+    buttons = [
+        dbc.Button(
+            f"Drill {key} (n={stats['n']}, {_bucket_mean(stats)})",
+            id=ids.coach_drill(kind, key),
+            size="sm",
+            color="warning",
+            outline=True,
+            className="me-1 mb-1 coach-drill",
+            title=f"Start a session on a day not played yet, at the time of {key}",
+        )
+        for key, stats in weak
+    ]
+    return html.Div(buttons, className="coach-drills mt-1")
+
+
+def _bucket_mean(stats: Mapping[str, Any]) -> str:
+    if stats.get("expectancy_r") is not None:
+        return _r(stats["expectancy_r"])
+    return fmt.money(stats.get("expectancy"))
+
+
+def _chart(
+    key: str, title: str, figure: dict, caption: str, wide: int = 4, extra: Any = None
+) -> dbc.Col:
     return dbc.Col(
         dbc.Card(
             dbc.CardBody(
@@ -247,6 +280,7 @@ def _chart(key: str, title: str, figure: dict, caption: str, wide: int = 4) -> d
                         style={"height": f"{figs.CHART_HEIGHT}px"},
                     ),
                     html.Div(caption, className="coach-caption"),
+                    extra,
                 ],
                 className="p-2",
             ),
@@ -277,12 +311,14 @@ def charts(report: Mapping[str, Any]) -> html.Div:
             "By regime",
             figs.bucket_bars(report["by_regime"], "regime"),
             cap["by_regime"],
+            extra=drill_buttons(report, "regime"),
         ),
         _chart(
             "by_hour",
             "By time of day (NY)",
             figs.bucket_bars(report["by_hour"], "entry time (NY)"),
             cap["by_hour"],
+            extra=drill_buttons(report, "hour"),
         ),
         _chart(
             "by_weekday",
@@ -291,7 +327,11 @@ def charts(report: Mapping[str, Any]) -> html.Div:
             cap["by_weekday"],
         ),
         _chart(
-            "by_setup", "By setup", figs.bucket_bars(report["by_setup"], "setup"), cap["by_setup"]
+            "by_setup",
+            "By setup",
+            figs.bucket_bars(report["by_setup"], "setup"),
+            cap["by_setup"],
+            extra=drill_buttons(report, "setup"),
         ),
         _chart(
             "equity",
