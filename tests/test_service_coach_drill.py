@@ -84,6 +84,8 @@ def test_drill_plan_plays_the_symbol_and_frame_of_most_of_the_buckets_trades():
     assert drill_plan(_report({}, trades), "hour", "10:00", rows)["start"] == "10:00"
     with pytest.raises(ServiceError):
         drill_plan(_report({}, trades), "weekday", "Mon", rows)
+    with pytest.raises(ServiceError):  # its sessions deleted since
+        drill_plan(_report({}, trades), "regime", "trend", [])
 
 
 def test_start_drill_opens_a_session_on_a_day_not_played_yet(replay_service):

@@ -453,6 +453,8 @@ def drill_plan(
         raise ServiceError("bad_drill", f"no trade of the selection is in {kind} {key!r}", "key")
     by_id = {r["session_id"]: r for r in rows}
     played = [by_id[t["session_id"]] for t in trades if t["session_id"] in by_id]
+    if not played:  # its sessions were deleted since the report was drawn
+        raise ServiceError("bad_drill", f"the sessions of {kind} {key!r} are gone", "key")
     return {
         "symbol": _most_common(r["symbol"] for r in played),
         "disp_tf": _most_common(r["disp_tf"] for r in played),
