@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from coach_helpers import play_brackets
+from coach_helpers import fresh_service, play_brackets
 
 from ntree.service import SERVICE_KEY
 from ntree.ui import coach_layout, ids
@@ -69,9 +69,21 @@ def play_tight_stops(svc, day: str, side: str, n: int) -> str:
     return sid
 
 
-def test_coach_drill_button_opens_a_new_session_on_a_day_not_played(dash_duo, dash_app):
+@pytest.fixture
+def fresh_app(dash_app, tmp_path):
+    """The app served on a database of its own for one test (the shared one is restored)."""
+    shared = dash_app.server.extensions[SERVICE_KEY]
+    svc = fresh_service(tmp_path)
+    dash_app.server.extensions[SERVICE_KEY] = svc
+    yield dash_app
+    dash_app.server.extensions[SERVICE_KEY] = shared
+    svc.cache.close()
+
+
+def test_coach_drill_button_opens_a_new_session_on_a_day_not_played(dash_duo, fresh_app):
     from ntree.service.coach import played_days, weak_buckets
 
+    dash_app = fresh_app
     svc = dash_app.server.extensions[SERVICE_KEY]
     played = [play_tight_stops(svc, "2024-08-06", "BUY", 14)]
     report = svc.coach({})

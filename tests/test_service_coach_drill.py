@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from coach_helpers import play_brackets
+from coach_helpers import fresh_service, play_brackets
 
 from ntree.market import sessions
 from ntree.service import ServiceError
@@ -88,8 +88,14 @@ def test_drill_plan_plays_the_symbol_and_frame_of_most_of_the_buckets_trades():
         drill_plan(_report({}, trades), "regime", "trend", [])
 
 
-def test_start_drill_opens_a_session_on_a_day_not_played_yet(replay_service):
-    svc = replay_service
+@pytest.fixture
+def svc(tmp_path):
+    svc = fresh_service(tmp_path)
+    yield svc
+    svc.cache.close()
+
+
+def test_start_drill_opens_a_session_on_a_day_not_played_yet(svc):
     sid = play_brackets(svc, "2024-08-06", "BUY", 2)
     report = svc.coach({"session_id": [sid]})
     hour = report["trades"][0]["time_bucket"]
