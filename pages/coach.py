@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
-from dash import Input, Output, callback, ctx
+from dash import ALL, Input, Output, State, callback, ctx, no_update
 
 from ntree.service import ServiceError
+from ntree.service.coach import start_drill
 from ntree.ui import coach_layout, ids
 from ntree.ui.service import service
 
@@ -24,6 +25,11 @@ FILTERS = dict(
     player=Input(ids.COACH_PLAYER, "value"),
     sessions=Input(ids.COACH_SESSIONS, "value"),
 )
+
+
+FILTER_STATES = {
+    name: State(dep.component_id, dep.component_property) for name, dep in FILTERS.items()
+}
 
 
 def layout(**_kwargs) -> dbc.Container:
@@ -83,3 +89,24 @@ def _sensitivity(_clicks, **values):
     except ServiceError as exc:
         return dict(table=coach_layout.error(exc.message))
     return dict(table=coach_layout.sensitivity_table(report["sensitivity"]))
+
+
+@callback(
+    output=dict(
+        href=Output(ids.COACH_LOCATION, "href"),
+        message=Output(ids.COACH_DRILL_MESSAGE, "children"),
+    ),
+    inputs=dict(_clicks=Input(ids.coach_drill(ALL, ALL), "n_clicks")),
+    state=FILTER_STATES,
+    prevent_initial_call=True,
+)
+def _drill(_clicks, **values):
+    """Start a drill of the bucket whose button was pressed and open it in the cockpit."""
+    pressed = ctx.triggered_id
+    if not pressed or not ctx.triggered[0]["value"]:
+        return dict(href=no_update, message=no_update)  # buttons drawn anew, none pressed
+    try:
+        new = start_drill(service(), pressed["kind"], pressed["key"], filters_of(**values))
+    except ServiceError as exc:
+        return dict(href=no_update, message=coach_layout.error(exc.message))
+    return dict(href=f"/?session={new['session_id']}", message=no_update)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from ntree.service import ReplayService
 
 
@@ -31,3 +33,14 @@ def play_brackets(
     if end:
         svc.command("end", {"session_id": sid})
     return sid
+
+
+def fresh_service(folder: Path) -> ReplayService:
+    """A service on a new seeded database in ``folder`` with no session played: a drill's
+    "days not played yet" must not depend on what other tests played on the shared one."""
+    from ntree import db
+    from ntree.seed import ensure_seeded
+
+    engine = db.connect(f"sqlite:///{folder / 'ntree.db'}")
+    ensure_seeded(engine)
+    return ReplayService.create(engine, folder / "cache")

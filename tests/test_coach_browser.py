@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import pytest
-from coach_helpers import play_brackets
+from coach_helpers import fresh_service, play_brackets
 
 from ntree.service import SERVICE_KEY
 from ntree.ui import coach_layout, ids
 
 pytestmark = pytest.mark.browser
-CHARTS = "mae_mfe band_distance by_regime by_hour by_weekday by_setup equity r_distribution".split()
+CHARTS = (
+    "mae_mfe band_distance by_regime by_hour by_weekday by_setup equity r_distribution "
+    "hold_pnl tilt after_exit"
+).split()
 
 
 def test_coach_page_draws_tiles_and_charts_that_agree_with_the_api(dash_duo, dash_app, tmp_path):
@@ -24,7 +27,8 @@ def test_coach_page_draws_tiles_and_charts_that_agree_with_the_api(dash_duo, das
     tile = f"#{ids.coach_tile('n_trades')}"
     dash_duo.wait_for_text_to_equal(tile, str(api["n_trades"]), timeout=15)
     values = {key: text for key, _, text, _ in coach_layout.tile_values(api)}
-    for key in ("win_rate", "expectancy_r", "profit_factor", "mfe_captured"):
+    tiles = ("win_rate", "expectancy_r", "profit_factor", "mfe_captured", "trades_per_hour")
+    for key in (*tiles, "time_in_trade", "streaks"):
         assert dash_duo.find_element(f"#{ids.coach_tile(key)}").text == values[key]
     assert dash_duo.find_element(f"#{ids.coach_tile('win_rate')}").text.endswith("%")
     for key in CHARTS:
@@ -46,3 +50,56 @@ def test_coach_page_of_a_symbol_never_played_says_to_play_a_session(dash_duo, da
     Select(dash_duo.find_element(f"#{ids.COACH_SYMBOL}")).select_by_value("QQQ")
     dash_duo.wait_for_contains_text(f"#{ids.COACH_CHARTS}", "No closed trades yet", timeout=10)
     assert not dash_duo.find_elements(f"#{ids.coach_chart('mae_mfe')}")
+
+
+def play_tight_stops(svc, day: str, side: str, n: int) -> str:
+    """Play ``n`` entries of 100 with a stop 0.20 and a target 0.60 away (mostly losers)."""
+    sign = 1 if side == "BUY" else -1
+    sid = svc.start({"symbol": "SPY", "t_start": day, "t_end": day, "disp_tf": "5m"})["session_id"]
+    view = svc.command("step", {"session_id": sid, "disp_steps": 3})
+    for _ in range(n):
+        last = view["last_price"]
+        bracket = {"tp": round(last + sign * 0.6, 2), "sl": round(last - sign * 0.2, 2)}
+        order = {"side": side, "type": "MARKET", "qty": 100, "bracket": bracket}
+        view = svc.command("place", {"session_id": sid, **order})
+        while view["position"]["qty"] or view["orders"]:
+            view = svc.command("step", {"session_id": sid, "disp_steps": 1})
+        view = svc.command("step", {"session_id": sid, "disp_steps": 1})
+    svc.command("end", {"session_id": sid})
+    return sid
+
+
+@pytest.fixture
+def fresh_app(dash_app, tmp_path):
+    """The app served on a database of its own for one test (the shared one is restored)."""
+    shared = dash_app.server.extensions[SERVICE_KEY]
+    svc = fresh_service(tmp_path)
+    dash_app.server.extensions[SERVICE_KEY] = svc
+    yield dash_app
+    dash_app.server.extensions[SERVICE_KEY] = shared
+    svc.cache.close()
+
+
+def test_coach_drill_button_opens_a_new_session_on_a_day_not_played(dash_duo, fresh_app):
+    from ntree.service.coach import played_days, weak_buckets
+
+    dash_app = fresh_app
+    svc = dash_app.server.extensions[SERVICE_KEY]
+    played = [play_tight_stops(svc, "2024-08-06", "BUY", 14)]
+    report = svc.coach({})
+    weak = weak_buckets(report, "regime")
+    assert weak, "the scenario must leave a losing regime bucket of 5+ trades"
+    key = weak[0][0]
+    dash_duo.start_server(dash_app)
+    dash_duo.driver.get(dash_duo.server_url + "/coach")
+    dash_duo.wait_for_element(".coach-drill", timeout=15)
+    label = f"Drill {key} (n={weak[0][1]['n']},"
+    [button] = [b for b in dash_duo.find_elements(".coach-drill") if b.text.startswith(label)]
+    dash_duo.driver.execute_script("arguments[0].click()", button)
+    dash_duo.wait_for_element(f"#{ids.CHART}", timeout=20)
+    url = dash_duo.driver.current_url
+    assert "?session=" in url
+    new_id = url.split("?session=")[1]
+    row = svc.store.get_session(new_id)
+    assert row is not None and row["symbol"] == "SPY" and new_id not in played
+    assert "2024-08-06" not in played_days([row])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pandas as pd
 import pytest
 from coach_helpers import play_brackets
 from test_openapi import assert_matches_spec
@@ -137,3 +138,54 @@ def test_coach_refuses_a_session_id_that_is_not_text(replay_service):
     with pytest.raises(ServiceError) as err:
         replay_service.coach({"session_id": [3]})
     assert err.value.field == "session_id"
+
+
+def test_coach_candles_built_from_the_bars_equal_the_restored_sessions(replay_service, played):
+    from ntree.runner import restore_session
+    from ntree.service.coach import _CANDLE_COLUMNS, direct_candles
+
+    a, _b = played
+    direct = direct_candles(replay_service.db_engine, replay_service.store.load_events(a))
+    assert direct is not None
+    restored = restore_session(replay_service.db_engine, a)
+    pd.testing.assert_frame_equal(
+        direct.bundle.candles, restored.disp.loc[:, list(_CANDLE_COLUMNS)], check_exact=True
+    )
+    pd.testing.assert_frame_equal(direct.bars_1m, restored.bars, check_exact=True)
+    assert direct.bundle.disp_tf == restored.disp_tf == 5
+
+
+def test_coach_restores_a_session_that_switched_display_frames(replay_service):
+    from ntree.runner import restore_session
+    from ntree.service.coach import direct_candles, load_session
+
+    svc = replay_service
+    sid = svc.start({"symbol": "SPY", "t_start": DAY_A, "t_end": DAY_A, "disp_tf": "5m"})[
+        "session_id"
+    ]
+    svc.command("step", {"session_id": sid, "disp_steps": 3})  # 09:45: a 15m boundary
+    svc.command("set_disp_tf", {"session_id": sid, "disp_tf": "15m"})
+    replay_service.command("end", {"session_id": sid})
+    events = replay_service.store.load_events(sid)
+    assert direct_candles(replay_service.db_engine, events) is None
+    loaded = load_session(replay_service, replay_service.store.get_session(sid))
+    restored = restore_session(replay_service.db_engine, sid)
+    assert loaded.bundle.disp_tf == restored.disp_tf == 15
+    assert len(loaded.bundle.candles) == len(restored.disp)
+
+
+def test_coach_reads_a_log_exactly_as_the_store_does(replay_service, played):
+    from ntree.service.coach import load_events
+
+    for sid in played:
+        assert load_events(replay_service.db_engine, sid) == replay_service.store.load_events(sid)
+
+
+@pytest.mark.parametrize(
+    "text", [None, "2024-07-01T13:30:00Z", "1999-12-31T23:59:59Z", "2024-02-29T00:00:00Z"]
+)
+def test_coach_parses_a_stored_time_as_the_engine_does(text):
+    from ntree.engine.events import parse_iso_utc
+    from ntree.service.coach import fast_iso_ns
+
+    assert fast_iso_ns(text) == parse_iso_utc(text)

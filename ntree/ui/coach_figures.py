@@ -182,3 +182,75 @@ def r_distribution(bins: Sequence[Mapping[str, Any]]) -> dict:
         "hovertemplate": "%{customdata[0]} to %{customdata[1]} R: %{y} trades<extra></extra>",
     }
     return {"data": [trace], "layout": _layout("R multiple", "trades")}
+
+
+def hold_vs_pnl(trades: Sequence[Mapping[str, Any]]) -> dict:
+    """Each trade at (minutes held, PnL $), winners green and losers red."""
+    traces = []
+    for name, keep, color in (
+        ("winners", lambda p: p > 0, BUY_COLOR),
+        ("losers", lambda p: p <= 0, SELL_COLOR),
+    ):
+        group = [t for t in trades if keep(t["pnl"])]
+        traces.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": f"{name} ({len(group)})",
+                "x": [t["hold_minutes"] for t in group],
+                "y": [t["pnl"] for t in group],
+                "marker": {"color": color, "size": 7, "opacity": 0.75},
+                "customdata": [[t["session_id"], t["trade_id"]] for t in group],
+                "hovertemplate": "held %{x:.0f} min: $%{y:.0f}<br>%{customdata[0]} "
+                "#%{customdata[1]}<extra></extra>",
+            }
+        )
+    layout = _layout("minutes held", "PnL $", **_legend())
+    return {"data": traces, "layout": layout}
+
+
+def tilt(tilt_stats: Mapping[str, Any], n_trades: int) -> dict:
+    """Two bars: the mean result of the trades that follow a loss, beside all trades' (in R
+    when the trades have one, else in $), ``n`` on each."""
+    in_r = tilt_stats.get("mean_r") is not None
+    after, every = ("mean_r_after_loss", "mean_r") if in_r else ("mean_pnl_after_loss", "mean_pnl")
+    unit = "R" if in_r else "$"
+    ys = [tilt_stats.get(after), tilt_stats.get(every)]
+    trace = {
+        "type": "bar",
+        "x": ["after a loss", "all trades"],
+        "y": [0 if y is None else y for y in ys],
+        "text": [f"n={tilt_stats['n_after_loss']}", f"n={n_trades}"],
+        "textposition": "outside",
+        "cliponaxis": False,
+        "marker": {"color": [_color(y) for y in ys]},
+        "hovertemplate": "%{x}: %{y:.2f} " + unit + " a trade<extra></extra>",
+    }
+    layout = _layout("", f"mean ({unit} / trade)")
+    layout["xaxis"]["type"] = "category"
+    layout["yaxis"]["rangemode"] = "tozero"
+    return {"data": [trace], "layout": layout}
+
+
+def after_exit(trades: Sequence[Mapping[str, Any]]) -> dict:
+    """Histograms of how far price went on in the trade's favour after its exit (points),
+    winners and losers overlaid."""
+    traces = []
+    for name, keep, color in (
+        ("winners", lambda p: p > 0, BUY_COLOR),
+        ("losers", lambda p: p <= 0, SELL_COLOR),
+    ):
+        xs = [t["after_exit"] for t in trades if keep(t["pnl"]) and t.get("after_exit") is not None]
+        traces.append(
+            {
+                "type": "histogram",
+                "name": f"{name} ({len(xs)})",
+                "x": xs,
+                "xbins": {"size": 0.1},
+                "marker": {"color": color},
+                "opacity": 0.7,
+                "hovertemplate": "%{x} pts further: %{y} trades<extra></extra>",
+            }
+        )
+    layout = _layout("points further in favour after the exit", "trades", barmode="overlay")
+    return {"data": traces, "layout": {**layout, **_legend()}}

@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from ntree.market import DISP_TFS
-from ntree.service.coach import HUMAN
+from ntree.service.coach import HUMAN, weak_buckets
 from ntree.ui import coach_figures as figs
 from ntree.ui import format as fmt
 from ntree.ui import ids
@@ -91,7 +91,9 @@ def page(symbols: Sequence[str], sessions: Sequence[Mapping[str, Any]]) -> dbc.C
     """The Coach: filters, tiles and charts (filled by the page's callback), sensitivity."""
     return dbc.Container(
         [
+            dcc.Location(id=ids.COACH_LOCATION, refresh=True),
             filter_bar(symbols, sessions),
+            html.Div(id=ids.COACH_DRILL_MESSAGE),
             dcc.Loading(
                 [html.Div(id=ids.COACH_TILES), html.Div(id=ids.COACH_CHARTS)],
                 type="dot",
@@ -165,7 +167,33 @@ def tile_values(report: Mapping[str, Any]) -> list[tuple[str, str, str, str]]:
             fmt.pct(report["stood_down_rate"]),
             f"n={bars} stand-down bars",
         ),
+        (
+            "trades_per_hour",
+            "Trades / hour",
+            _ratio(report["trades_per_hour"]),
+            f"n={n} in {_hours(report['played_minutes'])} played",
+        ),
+        (
+            "time_in_trade",
+            "Time in trade",
+            fmt.pct(report["time_in_trade"]),
+            f"avg hold {_minutes(report['avg_hold_minutes'])} · n={n}",
+        ),
+        (
+            "streaks",
+            "Longest streaks",
+            f"{report['streaks']['wins']}W / {report['streaks']['losses']}L",
+            f"n={n}",
+        ),
     ]
+
+
+def _hours(minutes: float | None) -> str:
+    return "—" if not minutes else f"{minutes / 60:.1f} h"
+
+
+def _minutes(minutes: float | None) -> str:
+    return "—" if minutes is None else f"{minutes:.0f} min"
 
 
 def tiles(report: Mapping[str, Any]) -> html.Div:
@@ -183,6 +211,8 @@ def tiles(report: Mapping[str, Any]) -> html.Div:
             for key, label, value, n_text in tile_values(report)
         ],
         className="coach-tiles",
+        # Ten tiles: two rows of five (the stylesheet's seven columns would leave three alone).
+        style={"gridTemplateColumns": "repeat(5, minmax(0, 1fr))"},
     )
 
 
@@ -200,10 +230,44 @@ def captions(report: Mapping[str, Any]) -> dict[str, str]:
         "equity": "Cumulative PnL over the selection in exit order; red: the drawdown from "
         "its running peak.",
         "r_distribution": "How many trades ended in each half-R bin (beyond ±5R: the outer bins).",
+        "hold_pnl": "Per closed trade: minutes from entry fill to exit fill against its PnL; "
+        "winners green, losers red.",
+        "tilt": f"Tilt: {rules['tilt']}.",
+        "after_exit": f"After the exit: {rules['after_exit']}, in price points "
+        "(0: the exit was the best price).",
     }
 
 
-def _chart(key: str, title: str, figure: dict, caption: str, wide: int = 4) -> dbc.Col:
+def drill_buttons(report: Mapping[str, Any], kind: str) -> html.Div | None:
+    """A "Drill" button for each weak bucket of ``kind`` (5+ trades, negative expectancy):
+    it starts a session on a day not played yet, at that bucket's time."""
+    weak = weak_buckets(report, kind)
+    if not weak:
+        return None
+    buttons = [
+        dbc.Button(
+            f"Drill {key} (n={stats['n']}, {_bucket_mean(stats)})",
+            id=ids.coach_drill(kind, key),
+            size="sm",
+            color="warning",
+            outline=True,
+            className="me-1 mb-1 coach-drill",
+            title=f"Start a session on a day not played yet, at the time of {key}",
+        )
+        for key, stats in weak
+    ]
+    return html.Div(buttons, className="coach-drills mt-1")
+
+
+def _bucket_mean(stats: Mapping[str, Any]) -> str:
+    if stats.get("expectancy_r") is not None:
+        return _r(stats["expectancy_r"])
+    return fmt.money(stats.get("expectancy"))
+
+
+def _chart(
+    key: str, title: str, figure: dict, caption: str, wide: int = 4, extra: Any = None
+) -> dbc.Col:
     return dbc.Col(
         dbc.Card(
             dbc.CardBody(
@@ -216,6 +280,7 @@ def _chart(key: str, title: str, figure: dict, caption: str, wide: int = 4) -> d
                         style={"height": f"{figs.CHART_HEIGHT}px"},
                     ),
                     html.Div(caption, className="coach-caption"),
+                    extra,
                 ],
                 className="p-2",
             ),
@@ -246,12 +311,14 @@ def charts(report: Mapping[str, Any]) -> html.Div:
             "By regime",
             figs.bucket_bars(report["by_regime"], "regime"),
             cap["by_regime"],
+            extra=drill_buttons(report, "regime"),
         ),
         _chart(
             "by_hour",
             "By time of day (NY)",
             figs.bucket_bars(report["by_hour"], "entry time (NY)"),
             cap["by_hour"],
+            extra=drill_buttons(report, "hour"),
         ),
         _chart(
             "by_weekday",
@@ -260,7 +327,11 @@ def charts(report: Mapping[str, Any]) -> html.Div:
             cap["by_weekday"],
         ),
         _chart(
-            "by_setup", "By setup", figs.bucket_bars(report["by_setup"], "setup"), cap["by_setup"]
+            "by_setup",
+            "By setup",
+            figs.bucket_bars(report["by_setup"], "setup"),
+            cap["by_setup"],
+            extra=drill_buttons(report, "setup"),
         ),
         _chart(
             "equity",
@@ -274,6 +345,24 @@ def charts(report: Mapping[str, Any]) -> html.Div:
             "R distribution",
             figs.r_distribution(report["r_histogram"]),
             cap["r_distribution"],
+        ),
+        _chart(
+            "hold_pnl",
+            f"Hold time vs PnL (n={len(trades)})",
+            figs.hold_vs_pnl(trades),
+            cap["hold_pnl"],
+        ),
+        _chart(
+            "tilt",
+            f"After a loss (n={report['tilt']['n_after_loss']})",
+            figs.tilt(report["tilt"], report["n_trades"]),
+            cap["tilt"],
+        ),
+        _chart(
+            "after_exit",
+            f"After the exit (n={sum(t['after_exit'] is not None for t in trades)})",
+            figs.after_exit(trades),
+            cap["after_exit"],
         ),
     ]
     stand = html.Div(

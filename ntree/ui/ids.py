@@ -177,3 +177,14 @@ def coach_tile(key: str) -> str:
 def coach_chart(key: str) -> str:
     """The id of a chart on the Coach page (``mae_mfe``, ``by_regime``...)."""
     return f"{COACH_CHART}-{key}"
+
+
+COACH_DRILL = "coach-drill"  # pattern type: a weak bucket's "Drill" button, see coach_drill()
+COACH_DRILL_MESSAGE = "coach-drill-message"  # why a drill could not start
+COACH_LOCATION = "coach-location"  # dcc.Location: where a drill goes (the cockpit)
+
+
+def coach_drill(kind: object, key: object) -> dict:
+    """The id of the Drill button of bucket ``key`` of ``kind`` (``regime``, ``hour`` or
+    ``setup``; ``dash.ALL`` for either in a callback's pattern)."""
+    return {"type": COACH_DRILL, "kind": kind, "key": key}
