@@ -172,20 +172,3 @@ def test_coach_restores_a_session_that_switched_display_frames(replay_service):
     restored = restore_session(replay_service.db_engine, sid)
     assert loaded.bundle.disp_tf == restored.disp_tf == 15
     assert len(loaded.bundle.candles) == len(restored.disp)
-
-
-def test_coach_reads_a_log_exactly_as_the_store_does(replay_service, played):
-    from ntree.service.coach import load_events
-
-    for sid in played:
-        assert load_events(replay_service.db_engine, sid) == replay_service.store.load_events(sid)
-
-
-@pytest.mark.parametrize(
-    "text", [None, "2024-07-01T13:30:00Z", "1999-12-31T23:59:59Z", "2024-02-29T00:00:00Z"]
-)
-def test_coach_parses_a_stored_time_as_the_engine_does(text):
-    from ntree.engine.events import parse_iso_utc
-    from ntree.service.coach import fast_iso_ns
-
-    assert fast_iso_ns(text) == parse_iso_utc(text)

@@ -73,9 +73,27 @@ def _iso_clock(sec: int) -> str:
 
 
 def parse_iso_utc(text: str | None) -> int | None:
-    """Parse an ISO 8601 UTC time written by :func:`iso_utc` back to epoch nanoseconds."""
+    """Parse an ISO 8601 UTC time written by :func:`iso_utc` back to epoch nanoseconds.
+
+    The day is parsed once (cached) and the clock by arithmetic: ~20x faster than
+    ``strptime``, which loading a long log (every event has two times) spent most of its
+    time in; anything not in :func:`iso_utc`'s exact form goes to ``strptime`` to decide."""
     if text is None:
         return None
+    if len(text) == 20 and text[10] == "T" and text[19] == "Z" and text[13] == text[16] == ":":
+        hh, mm, ss = text[11:13], text[14:16], text[17:19]
+        if hh.isdigit() and mm.isdigit() and ss.isdigit() and hh < "24" and mm < "60" and ss < "60":
+            sec = int(hh) * 3600 + int(mm) * 60 + int(ss)
+            return _day_ns(text[:10]) + sec * 1_000_000_000
+    return _strict_ns(text)
+
+
+@lru_cache(maxsize=4096)
+def _day_ns(day: str) -> int:
+    return _strict_ns(f"{day}T00:00:00Z")
+
+
+def _strict_ns(text: str) -> int:
     dt = datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     return int(dt.timestamp()) * 1_000_000_000
 

@@ -12,10 +12,8 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from functools import lru_cache
 from typing import Any
 
-import orjson
 import pandas as pd
 import sqlalchemy as sa
 
@@ -25,7 +23,7 @@ from ntree.engine.aggregate import aggregate
 from ntree.engine.clock import data_fingerprint
 from ntree.engine.coach import TIME_BUCKET_MIN, UNTAGGED, SessionBundle, coach_report
 from ntree.engine.config import SessionConfig
-from ntree.engine.events import Event, EventType, parse_iso_utc
+from ntree.engine.events import Event, EventType
 from ntree.engine.indicators import add_indicators
 from ntree.engine.regime import UNKNOWN
 from ntree.engine.sensitivity import fill_sensitivity, total_sensitivity
@@ -200,37 +198,6 @@ def last_seqs(db_engine: sa.Engine, session_ids: Iterable[str]) -> dict[str, int
     return out
 
 
-@lru_cache(maxsize=4096)
-def _day_ns(day: str) -> int:
-    return parse_iso_utc(f"{day}T00:00:00Z")
-
-
-def fast_iso_ns(text: str | None) -> int | None:
-    """Parse a stored ``2024-07-01T13:30:00Z`` as :func:`parse_iso_utc` does, ~20x faster
-    (the day once, the clock by arithmetic): loading a log is most of a cold Coach."""
-    if text is None:
-        return None
-    if len(text) != 20 or text[10] != "T" or text[19] != "Z":
-        return parse_iso_utc(text)  # not the form iso_utc writes: the strict parser decides
-    sec = int(text[11:13]) * 3600 + int(text[14:16]) * 60 + int(text[17:19])
-    return _day_ns(text[:10]) + sec * 1_000_000_000
-
-
-def load_events(db_engine: sa.Engine, session_id: str) -> list[Event]:
-    """Return a session's events, as ``SessionStore.load_events`` does (times parsed fast)."""
-    t = db.replay_events
-    q = (
-        sa.select(t.c.seq, t.c.ts_exec, t.c.ts_market, t.c.event_type, t.c.payload_json)
-        .where(t.c.session_id == session_id)
-        .order_by(t.c.seq)
-    )
-    with db_engine.connect() as conn:
-        return [
-            Event(seq, fast_iso_ns(ex), fast_iso_ns(mk), type_, orjson.loads(payload))
-            for seq, ex, mk, type_, payload in conn.execute(q)
-        ]
-
-
 @dataclass(frozen=True)
 class Loaded:
     """A session read for the Coach: its bundle and the 1m bars it was played on."""
@@ -292,7 +259,7 @@ def load_session(svc: Any, row: Mapping[str, Any]) -> Loaded:
     changed since it was played). The candles come straight from the bars unless the log
     switched display frames; then from the session restored from its log."""
     sid = row["session_id"]
-    events = load_events(svc.db_engine, sid)
+    events = svc.store.load_events(sid)
     trades = [t for t in svc.store.trades(sid) if t.get("status", "closed") == "closed"]
     candles = bars = disp_tf = None
     try:

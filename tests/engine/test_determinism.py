@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from functools import cache
 
 import numpy as np
@@ -397,3 +398,30 @@ def test_bulk_skip_agrees_with_the_plain_loop_on_any_script(actions: list[tuple]
     # The trigger book decides which bars the fast loop visits; the plain loop asks every
     # live order on every bar. Any script must give both the same log, drawdown and trades.
     play_fast_and_plain([*actions, ("step_disp", 12)], knobs)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024-07-01T13:30:00Z",
+        "1999-12-31T23:59:59Z",
+        "2024-02-29T00:00:00Z",
+        "1970-01-01T00:00:00Z",
+    ],
+)
+def test_a_logged_time_parses_back_to_the_instant_it_was_written_from(text: str) -> None:
+    ns = parse_iso_utc(text)
+    assert iso_utc(ns) == text
+    assert (
+        ns
+        == int(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+        * 10**9
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["2024-07-01T24:00:00Z", "2024-13-01T00:00:00Z", "2024-07-01 13:30:00", "x"]
+)
+def test_a_time_not_in_the_logs_form_is_refused(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_iso_utc(text)
