@@ -81,6 +81,19 @@ class SqlRecorder:
         # then cost ~3x less than through a compiled Core insert (the hot path of a run).
         self._sqlite = engine.dialect.name == "sqlite"
 
+    def last_seq(self, session_id: str, conn: sa.Connection | None = None) -> int | None:
+        """Return the seq of the session's last recorded event, None when it has none (one
+        lookup on the ``(session_id, seq)`` index; in ``conn``'s transaction when given)."""
+        if conn is None:
+            with self.engine.connect() as conn:
+                return self.last_seq(session_id, conn)
+        if self._sqlite:
+            return conn.exec_driver_sql(_SQLITE_LAST_SEQ, (session_id,)).scalar()
+        t = db.replay_events
+        return conn.execute(
+            sa.select(sa.func.max(t.c.seq)).where(t.c.session_id == session_id)
+        ).scalar()
+
     def append(
         self, session_id: str, events: list[Event], conn: sa.Connection | None = None
     ) -> None:
@@ -92,12 +105,7 @@ class SqlRecorder:
                 self.append(session_id, events, conn)
             return
         t = db.replay_events
-        if self._sqlite:
-            last = conn.exec_driver_sql(_SQLITE_LAST_SEQ, (session_id,)).scalar()
-        else:
-            q = sa.select(sa.func.max(t.c.seq)).where(t.c.session_id == session_id)
-            last = conn.execute(q).scalar()
-        check_sequence(session_id, last or 0, events)
+        check_sequence(session_id, self.last_seq(session_id, conn) or 0, events)
         try:  # the unique (session_id, seq) index still catches a concurrent writer
             if self._sqlite:
                 conn.exec_driver_sql(_SQLITE_INSERT, [event_tuple(session_id, ev) for ev in events])

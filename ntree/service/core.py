@@ -191,14 +191,16 @@ class ReplayService:
     ) -> ReplayService:
         """Build a service whose cache restores expired sessions from the event log."""
 
+        store = SessionStore(db_engine) if db_engine is not None else None
+
         def restore(session_id: str):
-            if db_engine is None or not _session_exists(db_engine, session_id):
+            if store is None or store.get_session(session_id) is None:
                 return None
             return restore_session(db_engine, session_id)
 
         kwargs: dict[str, Any] = {} if ttl_s is None else {"ttl_s": ttl_s}
         if db_engine is not None:  # every access checks the snapshot against the log
-            kwargs["log_head"] = lambda session_id: _log_head(db_engine, session_id)
+            kwargs["log_head"] = store.events.last_seq
             kwargs["event_id"] = _stored_event_id
         return cls(db_engine, SessionCache(cache_directory, restore, **kwargs))
 
@@ -733,23 +735,6 @@ class _Opened:
 
     def __exit__(self, *exc):
         return self._cm.__exit__(*exc)
-
-
-def _session_exists(db_engine: sa.Engine, session_id: str) -> bool:
-    q = sa.select(db.replay_sessions.c.session_id).where(
-        db.replay_sessions.c.session_id == session_id
-    )
-    with db_engine.connect() as conn:
-        return conn.execute(q).first() is not None
-
-
-def _log_head(db_engine: sa.Engine, session_id: str) -> int | None:
-    """Return the id (seq) of the session's last logged event, None when it has none (one
-    lookup on the ``(session_id, seq)`` index)."""
-    t = db.replay_events
-    q = sa.select(sa.func.max(t.c.seq)).where(t.c.session_id == session_id)
-    with db_engine.connect() as conn:
-        return conn.execute(q).scalar()
 
 
 def _logged_fills(db_engine: sa.Engine, session_id: str, ts_from: str | None) -> list[dict]:
