@@ -21,7 +21,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from ntree.openapi import openapi_spec
-from ntree.rest import GET_ROUTES, POST_ROUTES, status_of
+from ntree.rest import GET_ROUTES, OWN_POST_ROUTES, POST_ROUTES, status_of
 from ntree.service import SERVICE_KEY, ReplayService, ServiceError
 from ntree.service.storage import recover, storage_fault
 from ntree.store import EventConflict
@@ -179,7 +179,7 @@ def _api_error(exc: ServiceError):
 @bp.errorhandler(HTTPException)
 def _http_error(exc: HTTPException):
     action = request.path.removeprefix(bp.url_prefix + "/")
-    if exc.code == 405 and action not in (*POST_ROUTES, "start", *GET_ROUTES):
+    if exc.code == 405 and action not in (*POST_ROUTES, *OWN_POST_ROUTES, *GET_ROUTES):
         err = _unknown_route()  # e.g. a PUT on no route at all (it matched the catch-alls)
     elif exc.code == 405:
         err = ServiceError(
@@ -243,7 +243,7 @@ def _command_route(action: str):
 def _unknown_get_route(action: str):
     # In the app, Dash serves its page for any other GET path: without this, a typo in an
     # endpoint's name would answer 200 with HTML instead of saying what was wrong.
-    if action in POST_ROUTES or action == "start":
+    if action in POST_ROUTES or action in OWN_POST_ROUTES:
         raise ServiceError("method_not_allowed", f"GET is not allowed on /replay/{action}")
     raise _unknown_route()
 
@@ -300,3 +300,21 @@ def _journal_read_route():
 @bp.post("/journal")
 def _journal_write_route():
     return jsonify(service().add_journal(_json_body()))
+
+
+# --- the bar store: coverage, and deleting a symbol's bars ----------------------------------
+
+
+@bp.get("/data/coverage")
+def _data_coverage_route():
+    body = _query_body()
+    days = body.pop("days", "").lower() in ("1", "true", "yes")
+    unknown = sorted(set(body) - {"symbol"})
+    if unknown:
+        raise ServiceError("unknown_field", f"unknown query field {unknown[0]!r}", unknown[0])
+    return jsonify(service().data_coverage(body.get("symbol"), days=days))
+
+
+@bp.post("/data/delete")
+def _data_delete_route():
+    return jsonify(service().data_delete(_json_body()))

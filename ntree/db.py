@@ -323,3 +323,23 @@ def symbol_info(engine: sa.Engine, symbol: str) -> dict | None:
     with engine.connect() as conn:
         row = conn.execute(sa.select(symbol_meta).where(symbol_meta.c.symbol == symbol)).first()
     return None if row is None else dict(row._mapping)
+
+
+def delete_symbol(engine: sa.Engine, symbol: str) -> int:
+    """Delete every stored bar of ``symbol`` (all timeframes) and its metadata row, in one
+    transaction; return the bars deleted."""
+    with engine.begin() as conn:
+        done = conn.execute(bars.delete().where(bars.c.symbol == symbol))
+        conn.execute(symbol_meta.delete().where(symbol_meta.c.symbol == symbol))
+    return max(done.rowcount, 0)
+
+
+def count_bars(engine: sa.Engine, symbol: str, timeframe_s: int = 60) -> int:
+    """Return how many bars of ``symbol`` are stored."""
+    q = (
+        sa.select(sa.func.count())
+        .select_from(bars)
+        .where(bars.c.symbol == symbol, bars.c.timeframe_s == timeframe_s)
+    )
+    with engine.connect() as conn:
+        return int(conn.execute(q).scalar() or 0)

@@ -688,6 +688,90 @@ _PATHS["/replay/journal"] = {
 }
 
 
+# --- the bar store: coverage per symbol, deleting a symbol's bars ----------------------------
+
+_SYMBOL_IN = {
+    "type": "string",
+    "minLength": 1,
+    "maxLength": 16,
+    "description": "letters, digits or . - _ ^ / (any case: stored upper-case)",
+}
+_SCHEMAS |= {
+    "SymbolCoverage": _obj(
+        {
+            "symbol": _STR,
+            "exchange": {**_STR, "description": "exchange_calendars code, e.g. XNYS"},
+            "tick": _nullable("number"),
+            "source": _nullable("string", description="alpaca, file, sample; null: unrecorded"),
+            "feed": _nullable("string", description="the Alpaca feed used: sip, iex, ..."),
+            "adjustment": _nullable("string"),
+            "first": _nullable("string", format="date-time", description="first bar's open"),
+            "last": _nullable("string", format="date-time", description="last bar's open"),
+            "bars": _INT,
+            "trading_days": {
+                **_INT,
+                "description": "sessions from the first bar's day to the last's",
+            },
+            "days_with_data": _INT,
+            "minutes_missing": {**_INT, "description": "regular-session minutes with no bar"},
+            "days_without_data": {
+                **_array(_STR),
+                "description": "open days with no bar, YYYY-MM-DD",
+            },
+            "sessions": {**_INT, "description": "sessions played on this symbol's bars"},
+            "days": {
+                **_array(
+                    _obj({"date": _STR, "expected": _INT, "present": _INT}),
+                ),
+                "description": "with ?days=1: each session day's regular-session minutes",
+            },
+        },
+        required=[
+            "symbol",
+            "exchange",
+            "first",
+            "last",
+            "bars",
+            "trading_days",
+            "days_with_data",
+            "minutes_missing",
+            "days_without_data",
+            "sessions",
+        ],
+    ),
+    "DataCoverageResult": _obj({"symbols": _array(_ref("SymbolCoverage"))}),
+    "DataDeleteRequest": _obj({"symbol": _SYMBOL_IN}, additionalProperties=False),
+    "DataDeleteResult": _obj(
+        {
+            "symbol": _STR,
+            "bars_deleted": _INT,
+            "sessions": {
+                **_INT,
+                "description": "sessions played on these bars: they can no longer re-run",
+            },
+        }
+    ),
+}
+_PATHS["/replay/data/coverage"] = _get(
+    "Per symbol: first and last bar, trading days, regular-session minutes missing, open days "
+    "with no data (against its exchange calendar)",
+    "DataCoverageResult",
+    [
+        _query("symbol", _SYMBOL_IN, "only this symbol (default: every stored symbol)"),
+        _query("days", {"type": "string", "enum": ["0", "1"]}, "1: also each day's minutes"),
+    ],
+    e400="unknown_field, missing_field, bad_type",
+    e422="bad_symbol, unknown_symbol (no bars stored for it)",
+)
+_PATHS["/replay/data/delete"] = _post(
+    "Delete every bar of a symbol (sessions played on them can no longer re-run)",
+    "DataDeleteRequest",
+    "DataDeleteResult",
+    e400=f"{_BAD_BODY}, unknown_field",
+    e422="bad_symbol, unknown_symbol (no bars stored for it)",
+)
+
+
 _DESCRIPTION = """\
 JSON in, JSON out; the cockpit calls the same service. Every rejected request answers
 `{"error": {code, message, field}}` (schema Error) and leaves the session's state unchanged;

@@ -27,8 +27,11 @@ GET_ROUTES = (
     "sessions",
     "coach",
     "journal",
+    "data/coverage",
     "openapi.json",
 )
+#: The POST paths under /replay/ that are not commands (each a route of its own).
+OWN_POST_ROUTES = ("start", "data/delete")
 
 #: A refusal's code -> its HTTP status (every other code is a 422: a value refused).
 HTTP_STATUS = {

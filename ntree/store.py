@@ -297,6 +297,13 @@ class SessionStore:
         with self.engine.connect() as conn:
             return [_session_dict(r) for r in conn.execute(q).mappings()]
 
+    def session_ids_on(self, symbol: str) -> list[str]:
+        """Return the ids of the sessions played on ``symbol``'s bars."""
+        t = db.replay_sessions
+        q = sa.select(t.c.session_id).where(t.c.symbol == symbol).order_by(t.c.session_id)
+        with self.engine.connect() as conn:
+            return [r[0] for r in conn.execute(q)]
+
     def query_sessions(
         self,
         page: int = 0,

@@ -53,33 +53,64 @@ def exchange_of(engine: sa.Engine, symbol: str) -> str:
     return info["exchange"] if info else market.EXCHANGE
 
 
+def day_table(
+    ts_s: np.ndarray, exchange: str, start: pd.Timestamp, end: pd.Timestamp
+) -> pd.DataFrame:
+    """Return, per session from ``start``'s day to ``end``'s day (a ``date`` index of naive
+    days), the regular-session minutes ``expected`` and those ``present`` among the bar
+    times ``ts_s`` (epoch seconds)."""
+    cal = market.calendar(exchange)
+    tz = cal.tz
+    # Days outside the calendar's span (it is built for a bounded range) are not measured.
+    first_day = max(start.tz_convert(tz).tz_localize(None).normalize(), cal.first_session)
+    last_day = min(end.tz_convert(tz).tz_localize(None).normalize(), cal.last_session)
+    if first_day > last_day:
+        return _empty_days()
+    days = cal.sessions_in_range(first_day, last_day)
+    if len(days) == 0:
+        return _empty_days()
+    minutes = cal.sessions_minutes(days[0], days[-1])
+    have = np.isin(minutes.as_unit("s").asi8, ts_s)
+    by_day = pd.Series(have, index=cal.minutes_to_sessions(minutes)).groupby(level=0)
+    table = pd.DataFrame({"expected": by_day.size(), "present": by_day.sum()}).astype("int64")
+    return table.reindex(days, fill_value=0).rename_axis("date")
+
+
+def _empty_days() -> pd.DataFrame:
+    return pd.DataFrame(
+        {"expected": pd.Series(dtype="int64"), "present": pd.Series(dtype="int64")},
+        index=pd.DatetimeIndex([], name="date"),
+    )
+
+
 def measure(
     ts_s: np.ndarray, exchange: str, start: pd.Timestamp, end: pd.Timestamp
 ) -> tuple[int, int, int, list[str]]:
     """Return (trading days, days with data, minutes missing, empty days) for bar times
     ``ts_s`` (epoch seconds) on the sessions from ``start``'s day to ``end``'s day."""
-    cal = market.calendar(exchange)
-    tz = cal.tz
-    first_day = start.tz_convert(tz).tz_localize(None).normalize()
-    last_day = end.tz_convert(tz).tz_localize(None).normalize()
-    days = cal.sessions_in_range(first_day, last_day)
-    if len(days) == 0:
-        return 0, 0, 0, []
-    minutes = cal.sessions_minutes(days[0], days[-1])
-    want = minutes.as_unit("s").asi8
-    have = np.isin(want, ts_s)
-    per_day = pd.Series(have, index=cal.minutes_to_sessions(minutes)).groupby(level=0).sum()
-    empty = [f"{d:%Y-%m-%d}" for d, n in per_day.items() if n == 0]
-    return len(days), int((per_day > 0).sum()), int((~have).sum()), empty
+    return _totals(day_table(ts_s, exchange, start, end))
+
+
+def _totals(days: pd.DataFrame) -> tuple[int, int, int, list[str]]:
+    empty = [f"{d:%Y-%m-%d}" for d in days.index[days["present"] == 0]]
+    missing = int((days["expected"] - days["present"]).sum())
+    return len(days), int((days["present"] > 0).sum()), missing, empty
+
+
+def coverage_by_day(engine: sa.Engine, symbol: str) -> tuple[Coverage, pd.DataFrame]:
+    """Return ``symbol``'s coverage and its :func:`day_table` (one read of its bars)."""
+    exchange = exchange_of(engine, symbol)
+    span = db.bar_range(engine, symbol)
+    if span is None:
+        return Coverage(symbol, exchange, None, None, 0, 0, 0, 0), _empty_days()
+    first, last = span
+    bars = db.load_bars(engine, symbol)
+    days = day_table(bars.index.as_unit("s").asi8, exchange, first, last)
+    n_days, with_data, missing, empty = _totals(days)
+    cov = Coverage(symbol, exchange, first, last, len(bars), n_days, with_data, missing, empty)
+    return cov, days
 
 
 def coverage(engine: sa.Engine, symbol: str) -> Coverage:
     """Return ``symbol``'s coverage of its exchange calendar, first bar to last."""
-    exchange = exchange_of(engine, symbol)
-    span = db.bar_range(engine, symbol)
-    if span is None:
-        return Coverage(symbol, exchange, None, None, 0, 0, 0, 0)
-    first, last = span
-    bars = db.load_bars(engine, symbol)
-    days, with_data, missing, empty = measure(bars.index.as_unit("s").asi8, exchange, first, last)
-    return Coverage(symbol, exchange, first, last, len(bars), days, with_data, missing, empty)
+    return coverage_by_day(engine, symbol)[0]

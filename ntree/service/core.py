@@ -35,6 +35,7 @@ from ntree.runner import parse_time as runner_parse_time
 from ntree.runner import replay_check as runner_replay_check
 from ntree.service import coach as coach_service
 from ntree.service.contract import RESULT_KEYS, check_fields, parse_command
+from ntree.service.data import DataMethods
 from ntree.service.errors import ServiceError
 from ntree.store import FILTER_KEYS, SORT_KEYS, SessionStore
 
@@ -172,7 +173,7 @@ def parse_time(value: Any, name: str, *, edge: str) -> pd.Timestamp:
 # --- the service ---------------------------------------------------------------------------
 
 
-class ReplayService:
+class ReplayService(DataMethods):
     """Session commands on the shared cache, persisted to the event log after each one."""
 
     def __init__(self, db_engine: sa.Engine, cache: SessionCache) -> None:
@@ -731,6 +732,11 @@ class _Opened:
         except UnknownSession as exc:
             raise ServiceError(
                 "unknown_session", f"unknown session: {self._sid!r}", "session_id"
+            ) from exc
+        except EngineError as exc:  # its log no longer re-runs: its bars were deleted or changed
+            code = exc.code if exc.code == "bad_log" else "data_changed"
+            raise ServiceError(
+                code, f"session {self._sid!r} cannot re-run: {exc}", "session_id"
             ) from exc
 
     def __exit__(self, *exc):
