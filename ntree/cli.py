@@ -157,8 +157,43 @@ def cmd_data_coverage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_data_delete(args: argparse.Namespace) -> int:
+    """Delete every bar of a symbol, after saying how many sessions can then no longer re-run
+    (asked on a terminal; ``--yes`` elsewhere)."""
+    from ntree.service import ServiceError
+    from ntree.service.data import delete_plan, delete_symbol, rerun_warning
+    from ntree.store import SessionStore
+
+    engine = db.connect(args.db, create=False)
+    try:
+        store = SessionStore(engine)
+        try:
+            plan = delete_plan(engine, store, args.symbol)
+        except ServiceError as exc:
+            print(f"ntree: error: {exc.message}", file=sys.stderr)
+            return EXIT_ERROR
+        warning = f"{plan['symbol']}: {plan['bars']} bars; {rerun_warning(plan['sessions'])}"
+        if not args.yes:
+            if not sys.stdin.isatty():
+                print(f"ntree: error: {warning}; add --yes to delete them", file=sys.stderr)
+                return EXIT_ERROR
+            print(warning)
+            try:
+                answer = input(f"Delete {plan['symbol']}'s {plan['bars']} bars for good? [y/N] ")
+            except EOFError:  # the terminal closed: no answer is no
+                answer = ""
+            if answer.strip().lower() not in ("y", "yes"):
+                print("nothing deleted")
+                return EXIT_OK
+        done = delete_symbol(engine, store, plan["symbol"])
+    finally:
+        engine.dispose()
+    print(f"{done['symbol']}: {done['bars_deleted']} bars deleted")
+    return EXIT_OK
+
+
 def add_data_parser(subparsers: argparse._SubParsersAction) -> None:
-    """Add ``ntree data {seed,info,import,alpaca,coverage}``."""
+    """Add ``ntree data {seed,info,import,alpaca,coverage,delete}``."""
     data = subparsers.add_parser("data", help="the 1-minute bar store")
     data_sub = data.add_subparsers(dest="data_command", required=True)
 
@@ -220,6 +255,14 @@ def add_data_parser(subparsers: argparse._SubParsersAction) -> None:
     cov.add_argument("--symbol", default=None, help="one symbol (default: all)")
     add_db_option(cov)
     cov.set_defaults(handler=cmd_data_coverage)
+
+    dele = data_sub.add_parser(
+        "delete", help="delete every bar of a symbol (its sessions can no longer re-run)"
+    )
+    dele.add_argument("--symbol", required=True, help="the symbol whose bars go")
+    dele.add_argument("--yes", action="store_true", help="do not ask (needed off a terminal)")
+    add_db_option(dele)
+    dele.set_defaults(handler=cmd_data_delete)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

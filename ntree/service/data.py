@@ -86,6 +86,20 @@ def symbol_coverage(
     return row
 
 
+def rerun_warning(sessions: int) -> str:
+    """Say what deleting a symbol's bars does to the ``sessions`` played on them."""
+    if sessions == 0:
+        return "no session was played on them"
+    if sessions == 1:
+        return (
+            "1 session was played on them: it can no longer re-run (review, replay-check, rewind)"
+        )
+    return (
+        f"{sessions} sessions were played on them: they can no longer re-run "
+        "(review, replay-check, rewind)"
+    )
+
+
 def delete_plan(engine: sa.Engine, store: SessionStore, symbol: Any) -> dict:
     """Return what deleting ``symbol``'s bars would do: ``{symbol, bars, sessions}``
     (``sessions``: how many sessions were played on them and could no longer re-run).

@@ -188,3 +188,38 @@ def coach_drill(kind: object, key: object) -> dict:
     """The id of the Drill button of bucket ``key`` of ``kind`` (``regime``, ``hour`` or
     ``setup``; ``dash.ALL`` for either in a callback's pattern)."""
     return {"type": COACH_DRILL, "kind": kind, "key": key}
+
+
+# Data
+DATA_SUMMARY = "data-summary"  # "n symbols · n bars" beside the title
+DATA_OVERVIEW = "data-overview"  # the coverage table and the heatmaps (re-rendered on change)
+DATA_REFRESH = "data-refresh"  # dcc.Store: imports and deletions so far (re-reads coverage)
+DATA_TABLE = "data-table"  # coverage: one row per symbol
+DATA_HEATMAP = "data-heatmap"  # pattern type: a calendar heatmap per symbol, see data_heatmap()
+DATA_DELETE = "data-delete"  # pattern type: a symbol's "Delete bars" button, see data_delete()
+DATA_UPLOAD = "data-upload"  # dcc.Upload of CSV/Parquet files
+DATA_UPLOAD_NAMES = "data-upload-names"  # the files chosen, and their size
+DATA_SYMBOL = "data-symbol"
+DATA_TZ = "data-tz"
+DATA_LABEL = "data-label"
+DATA_EXCHANGE = "data-exchange"
+DATA_SKIP_BAD = "data-skip-bad"
+DATA_IMPORT = "data-import"  # the Import button
+DATA_REPORT = "data-report"  # what the import did: rows added, already present, bad lines
+DATA_DELETE_TARGET = "data-delete-target"  # dcc.Store: the symbol the dialog asks about
+DATA_DELETE_DIALOG = "data-delete-dialog"
+DATA_DELETE_TEXT = "data-delete-text"
+DATA_DELETE_CANCEL = "data-delete-cancel"
+DATA_DELETE_CONFIRM = "data-delete-confirm"
+DATA_MESSAGE = "data-message"  # what a deletion did
+
+
+def data_heatmap(symbol: object) -> dict:
+    """The id of a symbol's calendar heatmap on the Data page (a dict: symbols may hold dots,
+    which a string id may not)."""
+    return {"type": DATA_HEATMAP, "symbol": symbol}
+
+
+def data_delete(symbol: object) -> dict:
+    """The id of a symbol's "Delete bars" button (``dash.ALL`` for any in a pattern)."""
+    return {"type": DATA_DELETE, "symbol": symbol}
