@@ -73,6 +73,7 @@ def _import(_click, contents, names, symbol, tz, label, exchange, skip_bad, n):
 @callback(
     output=dict(
         overview=Output(ids.DATA_OVERVIEW, "children"),
+        heatmaps=Output(ids.DATA_HEATMAPS, "children"),
         summary=Output(ids.DATA_SUMMARY, "children"),
     ),
     inputs=dict(_n=Input(ids.DATA_REFRESH, "data")),
@@ -81,7 +82,11 @@ def _import(_click, contents, names, symbol, tz, label, exchange, skip_bad, n):
 def _overview(_n):
     """After an import or a deletion: the table and the heatmaps again."""
     rows = service().data_coverage(days=True)["symbols"]
-    return dict(overview=data_layout.overview(rows), summary=data_layout.summary(rows))
+    return dict(
+        overview=data_layout.overview(rows),
+        heatmaps=data_layout.heatmaps(rows),
+        summary=data_layout.summary(rows),
+    )
 
 
 @callback(

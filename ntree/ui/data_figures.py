@@ -12,6 +12,8 @@ from ntree.ui.figures import BG, BUY_COLOR, SELL_COLOR
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 ROW_PX = 17  # one weekday row
+CELL_PX = 30  # the widest a week's column gets (a few weeks of data stay a calendar)
+WEEK_MS = 7 * 86_400_000
 MARGIN = {"l": 34, "r": 8, "t": 4, "b": 22}
 #: Share of minutes present -> colour: no bar red, most of the day amber, every minute green.
 COLORSCALE = [[0.0, SELL_COLOR], [0.9, "#ffd54f"], [1.0, BUY_COLOR]]
@@ -38,7 +40,7 @@ def calendar_heatmap(days: Sequence[dict[str, Any]]) -> dict:
         text[r][c] = _hover(day, int(expected), int(present))
     heatmap = {
         "type": "heatmap",
-        "x": [f"{w:%Y-%m-%d}" for w in weeks],
+        "x": x_weeks(weeks),
         "y": [WEEKDAYS[d] for d in rows],
         "z": z,
         "text": text,
@@ -51,19 +53,36 @@ def calendar_heatmap(days: Sequence[dict[str, Any]]) -> dict:
         "xgap": 2,
         "ygap": 2,
     }
+    short = len(weeks) <= 12  # tick every week (a month label would repeat)
+    xaxis = {"type": "date", "showgrid": False, "ticks": "", "tickformat": "%b %Y"}
+    if short:
+        xaxis |= {
+            "tickformat": "%b %d",
+            "dtick": WEEK_MS,
+            "tick0": x_weeks(weeks[:1])[0] if weeks else None,
+        }
+    layout: dict[str, Any] = {}
+    if len(weeks) < 26:
+        layout["width"] = CELL_PX * max(len(weeks), 4) + MARGIN["l"] + MARGIN["r"]
     return {
         "data": [heatmap],
         "layout": {
+            **layout,
             "height": ROW_PX * len(rows) + MARGIN["t"] + MARGIN["b"],
             "margin": MARGIN,
             "paper_bgcolor": BG,
             "plot_bgcolor": BG,
             "font": {"color": "#c9d1d9", "size": 10},
-            "xaxis": {"type": "date", "showgrid": False, "ticks": "", "tickformat": "%b %Y"},
+            "xaxis": xaxis,
             "yaxis": {"autorange": "reversed", "showgrid": False, "fixedrange": True},
             "hoverlabel": {"font": {"size": 11}},
         },
     }
+
+
+def x_weeks(weeks: Sequence[pd.Timestamp]) -> list[str]:
+    """Each week's Monday as ``YYYY-MM-DD`` (the heatmap's x)."""
+    return [f"{w:%Y-%m-%d}" for w in weeks]
 
 
 def _hover(day: pd.Timestamp, expected: int, present: int) -> str:

@@ -40,10 +40,11 @@ def page(rows: list[dict]) -> dbc.Container:
             dcc.Store(id=ids.DATA_REFRESH, data=0),
             dcc.Store(id=ids.DATA_DELETE_TARGET),
             title,
+            html.Div(overview(rows), id=ids.DATA_OVERVIEW),
             dbc.Row(
                 [
-                    dbc.Col(html.Div(overview(rows), id=ids.DATA_OVERVIEW), lg=8, md=12),
-                    dbc.Col(import_card(), lg=4, md=12),
+                    dbc.Col(html.Div(heatmaps(rows), id=ids.DATA_HEATMAPS), xl=8, lg=7),
+                    dbc.Col(import_card(), xl=4, lg=5),
                 ],
                 className="g-3",
             ),
@@ -64,7 +65,7 @@ def summary(rows: list[dict]) -> str:
 
 
 def overview(rows: list[dict]) -> list:
-    """The coverage table and one heatmap per symbol (or what to do when nothing is stored)."""
+    """The coverage table (or what to do when nothing is stored)."""
     if not rows:
         return [
             dbc.Alert(
@@ -74,7 +75,19 @@ def overview(rows: list[dict]) -> list:
                 id=ids.DATA_TABLE,
             )
         ]
-    return [coverage_table(rows), *[heatmap_card(r) for r in rows]]
+    return [html.Div(coverage_table(rows), className="table-responsive")]
+
+
+def heatmaps(rows: list[dict]) -> list:
+    """One calendar heatmap per symbol, under what the colours mean."""
+    if not rows:
+        return []
+    legend = html.Div(
+        "A cell per session day, weeks across: the share of its regular-session minutes that "
+        "have a bar (green all, amber most, red none). Hover a day for its missing minutes.",
+        className="data-legend",
+    )
+    return [legend, *[heatmap_card(r) for r in rows]]
 
 
 def _local(ts: str | None, exchange: str) -> str:
@@ -172,11 +185,7 @@ def heatmap_card(row: dict) -> html.Div:
     caption = html.Div(
         [
             html.B(row["symbol"]),
-            html.Span(
-                f" {row['exchange']} · share of each session's regular minutes with a bar "
-                "(green: all, amber: most, red: none) · hover a day for its missing minutes",
-                className="text-muted",
-            ),
+            html.Span(f" {row['exchange']}", className="text-muted"),
         ],
         className="data-heatmap-caption",
     )
@@ -206,11 +215,22 @@ def import_card() -> dbc.Card:
         className="text-muted d-block mb-2",
     )
     fields = [
-        _field("Symbol", dbc.Input(id=ids.DATA_SYMBOL, placeholder="e.g. SPY", maxLength=16)),
-        _field(
-            "Exchange",
-            dbc.Input(id=ids.DATA_EXCHANGE, placeholder="XNYS (or the symbol's own)"),
-            "any exchange_calendars code: XNYS, XLON, XHKG, ...",
+        dbc.Row(
+            [
+                dbc.Col(
+                    _field(
+                        "Symbol",
+                        dbc.Input(id=ids.DATA_SYMBOL, placeholder="e.g. SPY", maxLength=16),
+                    )
+                ),
+                dbc.Col(
+                    _field(
+                        "Exchange",
+                        dbc.Input(id=ids.DATA_EXCHANGE, placeholder="XNYS, XLON, XHKG..."),
+                    )
+                ),
+            ],
+            className="g-2",
         ),
         _field(
             "Time zone",
@@ -231,7 +251,7 @@ def import_card() -> dbc.Card:
         ),
         dbc.Switch(
             id=ids.DATA_SKIP_BAD,
-            label="skip bad rows (import the good ones; off: all or nothing)",
+            label="skip bad rows (off: all or nothing)",
             value=False,
             className="mb-2",
         ),
@@ -294,7 +314,10 @@ def report(answer: dict) -> dbc.Alert:
     items = [html.Li(p) for p in problems]
     if more > 0:
         items.append(html.Li(f"... and {more} more problems"))
-    if answer["written"]:
+    if answer["written"] and not answer["added"]:
+        color = "info"
+        verdict = "Nothing new: every good row is already stored."
+    elif answer["written"]:
         color = "warning" if answer["bad_rows"] else "success"
         verdict = (
             f"Imported: {answer['added']:,} bars added"

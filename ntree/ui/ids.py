@@ -192,7 +192,8 @@ def coach_drill(kind: object, key: object) -> dict:
 
 # Data
 DATA_SUMMARY = "data-summary"  # "n symbols · n bars" beside the title
-DATA_OVERVIEW = "data-overview"  # the coverage table and the heatmaps (re-rendered on change)
+DATA_OVERVIEW = "data-overview"  # holds the coverage table (re-rendered on change)
+DATA_HEATMAPS = "data-heatmaps"  # holds the heatmaps (re-rendered on change)
 DATA_REFRESH = "data-refresh"  # dcc.Store: imports and deletions so far (re-reads coverage)
 DATA_TABLE = "data-table"  # coverage: one row per symbol
 DATA_HEATMAP = "data-heatmap"  # pattern type: a calendar heatmap per symbol, see data_heatmap()
