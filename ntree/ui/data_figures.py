@@ -25,9 +25,9 @@ def calendar_heatmap(days: Sequence[dict[str, Any]]) -> dict:
     minutes missing. Weekend rows appear only when the exchange opens on them."""
     frame = pd.DataFrame(list(days), columns=["date", "expected", "present"])
     dates = pd.to_datetime(frame["date"])
-    weekday = dates.dt.weekday.to_numpy()
+    weekday = dates.dt.day_of_week.to_numpy()
     rows = list(range(5)) + sorted({int(d) for d in weekday if d >= 5})
-    weeks = sorted({(d - pd.Timedelta(days=d.weekday())) for d in dates})
+    weeks = sorted({(d - pd.Timedelta(days=d.day_of_week)) for d in dates})
     col = {w: i for i, w in enumerate(weeks)}
     row = {d: i for i, d in enumerate(rows)}
     z: list[list[float | None]] = [[None] * len(weeks) for _ in rows]
