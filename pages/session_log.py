@@ -36,10 +36,16 @@ def layout(session_id: str | None = None, **_kwargs) -> dbc.Container:
     start = svc.event_page(session_id, types=["SESSION_START"], page_size=1)
     params = start["events"][0]["payload"].get("params", {}) if start["events"] else {}
     trades = svc.trades(session_id)
-    chart = svc.review_chart(session_id, n=review.REVIEW_BARS)
+    try:
+        chart = svc.review_chart(session_id, n=review.REVIEW_BARS)
+    except ServiceError as exc:  # its bars were deleted (Data page): trades and log still show
+        chart = {"candles": [], "fills": [], "disp_tf": row["disp_tf"], "bars_played": 0}
+        gone = exc.message
+    else:
+        gone = None
     candles = review.session_bars(chart["candles"], row["t_start"])
     figure = review.review_figure(candles, chart["fills"], trades, chart["disp_tf"])
-    note = review.chart_note(len(candles), chart["bars_played"])
+    note = gone or review.chart_note(len(candles), chart["bars_played"])
     journal = svc.journal(session_id)
     return log_layout.page(
         row,

@@ -661,7 +661,12 @@ class ReplayService(DataMethods):
             with self._open(session_id, write=False) as s:
                 return self._review_view(session_id, s, n)
         config = SessionConfig.from_params(start[0].payload["params"])
-        s = ReplaySession(config, load_session_bars(self.db_engine, config))
+        try:
+            s = ReplaySession(config, load_session_bars(self.db_engine, config))
+        except EngineError as exc:  # its bars were deleted since it was played
+            raise ServiceError(
+                "data_changed", f"session {session_id!r} cannot re-run: {exc}", "session_id"
+            ) from exc
         s.clock.move(self._logged_cursor(session_id, s.clock))
         return self._review_view(session_id, s, n)
 
