@@ -154,7 +154,10 @@ def test_deleting_a_symbol_says_how_many_sessions_lose_their_bars(svc):
     with pytest.raises(ServiceError) as err:
         svc.state({"session_id": sid})
     assert err.value.code == "data_changed" and "cannot re-run" in err.value.message
-    for call in (lambda: svc.review_chart(sid), lambda: svc.rewind({"session_id": sid, "disp_bars": 1})):
+    for call in (
+        lambda: svc.review_chart(sid),
+        lambda: svc.rewind({"session_id": sid, "disp_bars": 1}),
+    ):
         with pytest.raises(ServiceError) as err:
             call()
         assert err.value.code == "data_changed"
