@@ -433,6 +433,7 @@ _SCHEMAS |= {
 
 _BAD_BODY = "bad_json, missing_field, bad_type"
 _NO_SESSION = "unknown_session"
+_GONE = "data_changed (its bars were deleted or changed since: it cannot re-run)"
 
 
 def _error(codes: str) -> dict:
@@ -540,7 +541,7 @@ _PATHS: dict[str, dict] = {
         "RewindResult",
         e400=_BAD_BODY,
         e404=_NO_SESSION,
-        e422="bad_rewind (disp_bars < 1)",
+        e422=f"bad_rewind (disp_bars < 1), {_GONE}",
     ),
     "/replay/state": _get(
         "The session's state",
@@ -548,6 +549,7 @@ _PATHS: dict[str, dict] = {
         [_SID_QUERY],
         e400="missing_field, bad_type (session_id)",
         e404=_NO_SESSION,
+        e422=_GONE,
     ),
     "/replay/events": _get(
         "The session's event log",
@@ -573,7 +575,7 @@ _PATHS: dict[str, dict] = {
         ],
         e400="missing_field, bad_type (session_id, n)",
         e404=_NO_SESSION,
-        e422=f"out_of_range (n outside 1..{MAX_CANDLES})",
+        e422=f"out_of_range (n outside 1..{MAX_CANDLES}), {_GONE}",
     ),
     "/replay/trades": _get(
         "The session's trades: the closed ones and the open one (status open, no exit)",
