@@ -31,6 +31,8 @@ MAX_PROBLEMS = 200
 #: A symbol as the ``bars`` table stores it (String(16)): letters, digits and . - _ ^ /.
 SYMBOL_RE = re.compile(r"^[A-Z0-9][A-Z0-9._\-^/]{0,15}$")
 DELETE_FIELDS = ("symbol",)
+#: An import option's CLI flag -> its name on the Data page (refusals name the option).
+OPTION_LABELS = {"tz": "time zone", "label": "bar time", "exchange": "exchange"}
 
 
 def check_symbol(value: Any, field: str = "symbol") -> str:
@@ -163,11 +165,10 @@ def import_upload(
             skip_bad=skip_bad,
         )
     except FileImportError as exc:
-        message = str(exc)
-        field = next(
-            (name for name in ("tz", "label", "exchange") if message.startswith(f"--{name}")),
-            "file",
-        )
+        message, field = str(exc), "file"
+        for name, label in OPTION_LABELS.items():  # the CLI's flag names, as the page says them
+            if message.startswith(f"--{name}"):
+                message, field = label + message.removeprefix(f"--{name}"), name
         raise ServiceError("bad_file", message, field) from None
     return {
         "symbol": report.symbol,

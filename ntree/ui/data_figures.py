@@ -50,8 +50,9 @@ def calendar_heatmap(days: Sequence[dict[str, Any]]) -> dict:
         "zmax": 1.0,
         "colorscale": COLORSCALE,
         "showscale": False,
-        "xgap": 2,
-        "ygap": 2,
+        # Years of data: thinner gaps, or a gap would be wider than its week (zoom in on x).
+        "xgap": 2 if len(weeks) <= 80 else 1 if len(weeks) <= 160 else 0,
+        "ygap": 2 if len(weeks) <= 160 else 1,
     }
     short = len(weeks) <= 12  # tick every week (a month label would repeat)
     xaxis = {"type": "date", "showgrid": False, "ticks": "", "tickformat": "%b %Y"}
