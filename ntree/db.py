@@ -343,3 +343,15 @@ def count_bars(engine: sa.Engine, symbol: str, timeframe_s: int = 60) -> int:
     )
     with engine.connect() as conn:
         return int(conn.execute(q).scalar() or 0)
+
+
+def bar_times(engine: sa.Engine, symbol: str, timeframe_s: int = 60) -> np.ndarray:
+    """Return the open times (epoch seconds, int64, ascending) of ``symbol``'s stored bars:
+    what coverage needs, without reading their prices."""
+    q = (
+        sa.select(bars.c.ts)
+        .where(bars.c.symbol == symbol, bars.c.timeframe_s == timeframe_s)
+        .order_by(bars.c.ts)
+    )
+    with engine.connect() as conn:
+        return np.fromiter((r[0] for r in conn.execute(q)), dtype=np.int64)

@@ -69,11 +69,31 @@ def day_table(
     days = cal.sessions_in_range(first_day, last_day)
     if len(days) == 0:
         return _empty_days()
-    minutes = cal.sessions_minutes(days[0], days[-1])
-    have = np.isin(minutes.as_unit("s").asi8, ts_s)
-    by_day = pd.Series(have, index=cal.minutes_to_sessions(minutes)).groupby(level=0)
-    table = pd.DataFrame({"expected": by_day.size(), "present": by_day.sum()}).astype("int64")
-    return table.reindex(days, fill_value=0).rename_axis("date")
+    sched = cal.schedule.loc[days]
+    ts = np.unique(ts_s)
+    opens, closes = _seconds(sched["open"]), _seconds(sched["close"])
+    # A session's minutes are [open, close) without [break_start, break_end) (the calendar's
+    # "left" side): count bar times in those spans with two binary searches each, instead of
+    # listing every minute of every session.
+    expected = (closes - opens) // 60
+    present = _count(ts, opens, closes)
+    has_break = sched["break_start"].notna().to_numpy()
+    if has_break.any():
+        b_start = _seconds(sched["break_start"].where(has_break, sched["open"]))
+        b_end = _seconds(sched["break_end"].where(has_break, sched["open"]))
+        expected -= (b_end - b_start) // 60
+        present -= _count(ts, b_start, b_end)
+    table = pd.DataFrame({"expected": expected, "present": present}, index=days)
+    return table.astype("int64").rename_axis("date")
+
+
+def _seconds(times: pd.Series) -> np.ndarray:
+    return pd.DatetimeIndex(times).as_unit("s").asi8
+
+
+def _count(ts: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """Return how many of the sorted ``ts`` fall in each [lo, hi)."""
+    return np.searchsorted(ts, hi, "left") - np.searchsorted(ts, lo, "left")
 
 
 def _empty_days() -> pd.DataFrame:
@@ -104,10 +124,10 @@ def coverage_by_day(engine: sa.Engine, symbol: str) -> tuple[Coverage, pd.DataFr
     if span is None:
         return Coverage(symbol, exchange, None, None, 0, 0, 0, 0), _empty_days()
     first, last = span
-    bars = db.load_bars(engine, symbol)
-    days = day_table(bars.index.as_unit("s").asi8, exchange, first, last)
+    ts_s = db.bar_times(engine, symbol)
+    days = day_table(ts_s, exchange, first, last)
     n_days, with_data, missing, empty = _totals(days)
-    cov = Coverage(symbol, exchange, first, last, len(bars), n_days, with_data, missing, empty)
+    cov = Coverage(symbol, exchange, first, last, len(ts_s), n_days, with_data, missing, empty)
     return cov, days
 
 

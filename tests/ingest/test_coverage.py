@@ -71,3 +71,51 @@ def test_cli_coverage_prints_one_line_per_symbol(
         "QQQ (XNYS): 2024-03-01 14:30 .. 2024-03-01 14:39 UTC, 10 bars, 1/1 trading days, "
         "380 regular-session minutes missing, 0 open days with no data\n"
     )
+
+
+def _listed_minutes(ts_s, exchange: str, days: list[str]) -> dict[str, tuple[int, int]]:
+    """The naive reference: list every regular minute of each day and look each one up."""
+    have = set(ts_s.tolist())
+    out = {}
+    for day in days:
+        minutes = market.session_minutes(day, day, exchange).as_unit("s").asi8.tolist()
+        out[day] = (len(minutes), sum(m in have for m in minutes))
+    return out
+
+
+@pytest.mark.parametrize(
+    ("exchange", "days"),
+    [
+        # a half day (Black Friday), Thanksgiving skipped, a DST-free December week
+        ("XNYS", ["2023-11-22", "2023-11-24", "2023-11-27", "2023-12-29"]),
+        # lunch breaks, and Lunar New Year's half day
+        ("XHKG", ["2024-02-08", "2024-02-09", "2024-02-15"]),
+        ("XLON", ["2023-12-22", "2023-12-27"]),
+    ],
+)
+def test_day_table_counts_each_sessions_minutes_as_listing_them_would(exchange, days):
+    import numpy as np
+
+    from ntree.ingest.coverage import day_table
+
+    rng = np.random.default_rng(7)
+    minutes = market.session_minutes(days[0], days[-1], exchange).as_unit("s").asi8
+    kept = minutes[rng.random(len(minutes)) > 0.2]
+    cal = market.calendar(exchange)
+    extra = [int(cal.schedule.loc[d, "close"].timestamp()) + 60 for d in days]  # after hours
+    if exchange == "XHKG":  # a bar inside the lunch break is not a regular minute
+        extra.append(int(cal.schedule.loc[days[0], "break_start"].timestamp()) + 600)
+    ts = np.concatenate([kept, kept[:3], extra])  # duplicates count once
+
+    first = pd.Timestamp(int(ts.min()), unit="s", tz="UTC")
+    last = pd.Timestamp(int(ts.max()), unit="s", tz="UTC")
+    table = day_table(ts, exchange, first, last)
+
+    every_day = [f"{d:%Y-%m-%d}" for d in table.index]
+    reference = _listed_minutes(ts, exchange, every_day)
+    counted = {
+        d: (int(r.expected), int(r.present))
+        for d, r in zip(every_day, table.itertuples(), strict=True)
+    }
+    assert counted == reference
+    assert set(days) <= set(every_day)
