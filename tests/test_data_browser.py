@@ -88,3 +88,26 @@ def test_upload_report_heatmap_and_delete_through_the_dialog(dash_duo, dash_app,
         assert dash_duo.get_logs() == [], "browser console errors"
     finally:
         svc.delete_session(sid)  # the shared test database keeps only sessions that re-run
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1600, 1000)])
+def test_the_data_page_fits_the_width_of_the_window(dash_duo, dash_app, tmp_path, size):
+    dash_duo.driver.set_window_size(*size)
+    dash_duo.start_server(dash_app)
+    dash_duo.driver.get(dash_duo.server_url + "/data")
+    dash_duo.wait_for_element(f"#{ids.DATA_TABLE} button", timeout=30)
+    dash_duo.wait_for_element(".data-heatmap .main-svg", timeout=30)
+    dash_duo.driver.save_screenshot(str(tmp_path / f"data_{size[0]}x{size[1]}.png"))
+
+    width = dash_duo.driver.execute_script("return window.innerWidth")
+    right = dash_duo.driver.execute_script(
+        "return Math.max(...[...document.querySelectorAll("
+        f"'#{ids.DATA_TABLE} button, #{ids.DATA_IMPORT}, .data-heatmap .main-svg')]"
+        ".map(e => e.getBoundingClientRect().right))"
+    )
+    # every Delete button, the Import button and the heatmaps without scrolling sideways
+    assert right <= width, (right, width)
+    assert dash_duo.driver.execute_script(
+        "return document.scrollingElement.scrollWidth <= window.innerWidth + 1"
+    )
+    assert dash_duo.get_logs() == [], "browser console errors"
