@@ -24,7 +24,7 @@ import pandas as pd
 import sqlalchemy as sa
 from gymnasium import spaces
 
-from ntree.engine import EngineError, Event, ReplaySession, SessionConfig
+from ntree.engine import EngineError, Event, PreparedBars, ReplaySession, SessionConfig
 from ntree.engine.commands import Cancel as CancelCmd
 from ntree.engine.commands import (
     CancelAll,
@@ -170,7 +170,8 @@ class ReplayEnv(gymnasium.Env):
         self.max_orders = int(max_orders)
         self.session_params = dict(session_params or {})
         self._windows: list[tuple[pd.Timestamp, pd.Timestamp]] | None = None
-        self._bars: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+        self._bars: OrderedDict[tuple, PreparedBars] = OrderedDict()
+        self._days: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = {}
         self.session: ReplaySession | None = None
         self.observation_space = observation_space(self.max_orders)
         self.action_space = action_space()
@@ -217,21 +218,36 @@ class ReplayEnv(gymnasium.Env):
                 raise EngineError("no_data", f"no {self.symbol} trading day in {lo} .. {hi}")
         return self._windows
 
-    def prepared_bars(self, config: SessionConfig) -> pd.DataFrame:
-        """Return the 1m bars (warm-up history + window) of ``config``, loaded once per
-        symbol-window and reused by later episodes on it."""
+    def prepared_bars(self, config: SessionConfig) -> PreparedBars:
+        """Return the prepared window of ``config`` (warm-up history + window: the 1m bars,
+        the display bars and indicators of its ``disp_tf``), built once per symbol-window
+        and shared by later episodes on it."""
         from ntree.runner import load_session_bars
 
         key = (config.symbol, config.t_start.value, config.t_end.value)
-        bars = self._bars.get(key)
-        if bars is None:
+        prepared = self._bars.get(key)
+        if prepared is None:
             bars = load_session_bars(None, config, self.source)  # type: ignore[arg-type]
-            self._bars[key] = bars
+            prepared = PreparedBars(bars, config.t_end).prepare(config.disp_tf)
+            self._bars[key] = prepared
             if len(self._bars) > _BARS_CACHE:
                 self._bars.popitem(last=False)
         else:
             self._bars.move_to_end(key)
-        return bars
+        return prepared
+
+    def _day_window(self, day: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """Return the (open, close) UTC times of trading day ``day`` (looked up once)."""
+        window = self._days.get(day)
+        if window is None:
+            from ntree.runner import parse_time
+
+            window = (
+                parse_time(day, end=False, name="day"),
+                parse_time(day, end=True, name="day"),
+            )
+            self._days[day] = window
+        return window
 
     def _episode_config(self, seed: int | None, options: Mapping[str, Any]) -> SessionConfig:
         new_id = options.get("new_session_id")
@@ -245,10 +261,7 @@ class ReplayEnv(gymnasium.Env):
             t_start = parse_time(str(options["t_start"]), end=False, name="t_start")
             t_end = parse_time(str(options["t_end"]), end=True, name="t_end")
         elif options.get("day") is not None:
-            from ntree.runner import parse_time
-
-            t_start = parse_time(str(options["day"]), end=False, name="day")
-            t_end = parse_time(str(options["day"]), end=True, name="day")
+            t_start, t_end = self._day_window(str(options["day"]))
         else:
             days = self.trading_days()
             t_start, t_end = days[int(self.np_random.integers(len(days)))]
