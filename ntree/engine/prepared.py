@@ -114,6 +114,7 @@ class PreparedBars:
         self.day_codes = _frozen(day_codes)
         self._fingerprint: str | None = None
         self._frames: dict[int, DisplayFrame] = {}
+        self._day_bounds: tuple[np.ndarray, np.ndarray] | None = None
 
     def until(self, t_end_ns: int) -> PreparedBars:
         """Return the window cut before ``t_end_ns``: this one when no bar lies at or after
@@ -127,6 +128,18 @@ class PreparedBars:
         if self._fingerprint is None:
             self._fingerprint = data_fingerprint(self.bars)
         return self._fingerprint
+
+    @property
+    def day_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return, per 1m bar, the index of its trading day's first bar and one past its
+        last (computed once: a bot reads the market phase every step)."""
+        if self._day_bounds is None:
+            codes = self.day_codes
+            self._day_bounds = (
+                _frozen(np.searchsorted(codes, codes, side="left")),
+                _frozen(np.searchsorted(codes, codes, side="right")),
+            )
+        return self._day_bounds
 
     def display(self, disp_tf: int) -> DisplayFrame:
         """Return the display frame of ``disp_tf`` minutes (computed on first use, kept)."""

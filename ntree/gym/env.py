@@ -61,7 +61,6 @@ CHANNEL_FIELDS = ("ch_upper", "ch_mid", "ch_lower", "ch_slope", "ch_width_atr")
 INDICATOR_FIELDS = ("vwap", "ema9", "ema21", "atr14")
 DISTANCE_FIELDS = ("ema9", "ema21", "vwap", "ch_upper", "ch_lower", "ch_mid")  # last - each
 POSITION_FIELDS = ("qty", "avg_price", "unrealized_pnl", "realized_pnl", "equity")
-_READ_COLUMNS = tuple(dict.fromkeys((*BAR_FIELDS, *CHANNEL_FIELDS, *INDICATOR_FIELDS)))
 PRICE_MAX = 1e7
 QTY_MAX = 1_000_000
 _BARS_CACHE = 64  # prepared windows kept per env (one symbol-day is ~100 KB)
@@ -173,6 +172,7 @@ class ReplayEnv(gymnasium.Env):
         self._bars: OrderedDict[tuple, PreparedBars] = OrderedDict()
         self._days: dict[str, tuple[pd.Timestamp, pd.Timestamp]] = {}
         self.session: ReplaySession | None = None
+        self._table = _FeatureTable(None)
         self.observation_space = observation_space(self.max_orders)
         self.action_space = action_space()
 
@@ -348,11 +348,7 @@ class ReplayEnv(gymnasium.Env):
         assert session is not None
         clock = session.clock
         cur = clock.disp_index
-        cols = clock.disp_cols
-        if cur > 0:
-            row = {k: cols[k][cur - 1] for k in _READ_COLUMNS}
-        else:
-            row = dict.fromkeys(_READ_COLUMNS, np.nan)
+        table = self._table if self._table.cols is clock.disp_cols else self._new_table(clock)
         px = session.last_price
         pf = session.portfolio
         orders = np.zeros((self.max_orders, len(ORDER_FIELDS)), dtype=np.float64)
@@ -368,10 +364,10 @@ class ReplayEnv(gymnasium.Env):
             )
             mask[k] = 1
         obs = {
-            "bar": _clean([row[k] for k in BAR_FIELDS]),
-            "channel": _clean([row[k] for k in CHANNEL_FIELDS]),
-            "indicators": _clean([row[k] for k in INDICATOR_FIELDS]),
-            "distances": _clean([px - row[k] for k in DISTANCE_FIELDS]),
+            "bar": table.bar[cur].copy(),
+            "channel": table.channel[cur].copy(),
+            "indicators": table.indicators[cur].copy(),
+            "distances": (px - table.levels[cur]) * table.known[cur],
             "last_price": np.array([px], dtype=np.float64),
             "position": np.array(
                 [
@@ -390,6 +386,12 @@ class ReplayEnv(gymnasium.Env):
             "cursor_ts": np.array([clock.ts_exec(clock.i)], dtype=np.int64),
         }
         return obs
+
+    def _new_table(self, clock: Any) -> _FeatureTable:
+        # One table per display frame, kept while episodes play on it (the frame itself is
+        # shared through the prepared window).
+        self._table = _FeatureTable(clock.disp_cols)
+        return self._table
 
     def _info(self, events: list[Event], rejected: list[dict]) -> dict[str, Any]:
         session = self.session
@@ -413,9 +415,31 @@ class ReplayEnv(gymnasium.Env):
         self._engine = None
 
 
-def _clean(values: list[float]) -> np.ndarray:
-    # An indicator still warming up is NaN in the engine; a Box cannot hold NaN, so 0.
-    return np.nan_to_num(np.array(values, dtype=np.float64), nan=0.0)
+class _FeatureTable:
+    """The display bars' observation columns as one row per display index ``cur`` (row 0:
+    before the first bar; row ``k``: bar ``k - 1``, the last one complete), so a step reads
+    rows instead of building arrays value by value (4 ``nan_to_num`` calls cost ~80 µs a
+    step). Each observation gets copies of the rows: arrays of its own."""
+
+    def __init__(self, cols: Mapping[str, np.ndarray] | None) -> None:
+        self.cols = cols
+
+        def rows(names: Sequence[str]) -> np.ndarray:
+            n = len(next(iter(cols.values()))) if cols else 0
+            out = np.full((n + 1, len(names)), np.nan)
+            for j, name in enumerate(names):
+                if cols:
+                    out[1:, j] = cols[name]
+            return out
+
+        # An indicator still warming up is NaN in the engine; a Box cannot hold NaN, so 0
+        # (and 0 for a distance to it).
+        self.bar = np.nan_to_num(rows(BAR_FIELDS))
+        self.channel = np.nan_to_num(rows(CHANNEL_FIELDS))
+        self.indicators = np.nan_to_num(rows(INDICATOR_FIELDS))
+        levels = rows(DISTANCE_FIELDS)
+        self.known = (~np.isnan(levels)).astype(np.float64)
+        self.levels = np.nan_to_num(levels)
 
 
 def observation_space(max_orders: int) -> spaces.Dict:
