@@ -67,6 +67,16 @@ _BARS_CACHE = 64  # prepared windows kept per env (one symbol-day is ~100 KB)
 
 
 @dataclass(frozen=True, slots=True)
+class AdvanceTo:
+    """An action that plays 1m bars until the cursor stands at the 1m bar opening at
+    ``ts_exec`` (epoch ns), inside the display bar being played: the registry's
+    ``Step(exec_steps=n)``, logged as a human's exec step. Commands after it in the same
+    action list are given at that minute (where the session allows mid-bar edits)."""
+
+    ts_exec: int
+
+
+@dataclass(frozen=True, slots=True)
 class RewardContext:
     """What a reward function sees after one step."""
 
@@ -134,8 +144,9 @@ class ReplayEnv(gymnasium.Env):
     ``{"session_id": ID}`` (that stored session's window and settings; needs ``db``), and
     ``{"new_session_id": ID}`` for the id of the session played (default: one drawn from
     ``np_random``, so the same seed gives the same log). ``step`` also takes a command of
-    :mod:`ntree.engine.commands` or a list of actions/commands (applied in order, then one
-    bar): what :class:`~ntree.gym.policies.LogReplayPolicy` re-issues.
+    :mod:`ntree.engine.commands`, an :class:`AdvanceTo` (exec steps to a minute inside the
+    bar) or a list of these (applied in order, then on to the next display boundary): what
+    :class:`~ntree.gym.policies.LogReplayPolicy` re-issues.
     """
 
     metadata = {"render_modes": []}
@@ -312,7 +323,10 @@ class ReplayEnv(gymnasium.Env):
         rejected: list[dict] = []
         actions = action if isinstance(action, list | tuple) else [action]
         for item in actions:
-            command = item if isinstance(item, Command) else to_command(item)
+            if isinstance(item, AdvanceTo):
+                command = self._exec_steps_to(item.ts_exec, rejected)
+            else:
+                command = item if isinstance(item, Command) else to_command(item)
             if command is None:
                 continue
             if not isinstance(command, Step):
@@ -341,6 +355,28 @@ class ReplayEnv(gymnasium.Env):
         )
         self._equity, self._drawdown = equity, drawdown
         return self._observation(), reward, session.ended, False, self._info(events, rejected)
+
+    def _exec_steps_to(self, ts_exec: int, rejected: list[dict]) -> Step | None:
+        """Return the exec step that puts the cursor at ``ts_exec`` (None: it is there);
+        a minute behind the cursor, past the display bar or not in the bars is rejected."""
+        session = self.session
+        assert session is not None
+        clock = session.clock
+        target = int(np.searchsorted(clock.ts, ts_exec))
+        if target == clock.i:
+            return None
+        nxt = clock.disp_target(1)
+        if target < clock.i or target > nxt or (target < clock.n and clock.t[target] != ts_exec):
+            rejected.append(
+                {
+                    "code": "bad_step",
+                    "message": f"no 1m bar at ns {ts_exec} between the cursor and the next "
+                    "display boundary",
+                    "op": "step",
+                }
+            )
+            return None
+        return Step(exec_steps=target - clock.i)
 
     # --- observation and info ------------------------------------------------------------------
     def _observation(self) -> dict[str, np.ndarray]:
