@@ -13,7 +13,8 @@ frame 5m, so one trading day is 78 steps. Every figure is the median of 3 timed 
 3. ``gym-trading-env`` and ``gym-anytrading`` on the same 5m bars of the same day, features
    = ntree's observation columns, seeded random actions, ``env.step`` alone. Bench-only
    installs (not dependencies of ntree); the bench says how to install them when missing.
-   Target: ntree's steps/s at least gym-trading-env's (ntree does orders, fills and a log).
+   Target: ntree's steps/s at least gym-trading-env's (ntree does orders, fills and a log);
+   ntree with seeded random ``DiscreteActions`` is printed too (random actions, as theirs).
 4. ``workers``: N episodes (seeds 0..N-1, August 2024) on a persistent ``EpisodePool``
    with 1 worker (in this process) and 2 (processes). Each pool is started and warmed (one
    untimed run: every worker has prepared its windows) before the timed runs; each episode
@@ -34,7 +35,14 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ntree.gym.env import BAR_FIELDS, CHANNEL_FIELDS, INDICATOR_FIELDS, ReplayEnv
+from ntree.gym.env import (
+    BAR_FIELDS,
+    CHANNEL_FIELDS,
+    DISCRETE_ACTIONS,
+    INDICATOR_FIELDS,
+    DiscreteActions,
+    ReplayEnv,
+)
 from ntree.gym.episodes import EpisodePool, play_episode
 from ntree.gym.policies import BandFadePolicy
 from ntree.sources import SampleBarSource
@@ -101,6 +109,25 @@ def bench_ntree(source: SampleBarSource) -> tuple[float, float, float, int]:
     reset()
     steps_per_day = play()  # warm: the window is prepared
     return (*median_runs(reset, play), steps_per_day)
+
+
+def bench_ntree_random(source: SampleBarSource) -> tuple[float, ...]:
+    """Return :func:`median_runs` for seeded random ``DiscreteActions`` (limits at the bands
+    or the mid, flatten, cancel all, hold): random actions, as the other envs are given."""
+    env = DiscreteActions(ReplayEnv("SPY", "5m", days=DAY, source=source))
+    rng = np.random.default_rng(0)
+    actions = [int(a) for a in rng.integers(len(DISCRETE_ACTIONS), size=200)]
+
+    def play() -> int:
+        steps, done = 0, False
+        while not done:
+            _, _, done, _, _ = env.step(actions[steps])
+            steps += 1
+        return steps
+
+    env.reset(seed=0)
+    play()  # warm: the window is prepared
+    return median_runs(lambda: env.reset(seed=0), play)
 
 
 def bench_open(source: SampleBarSource) -> tuple[float, float]:
@@ -219,6 +246,11 @@ def main() -> None:
         f"ntree env, band-fade {DAY} 5m ({steps} steps): {ntree[0]:,.0f} steps/s "
         f"({ntree[1]:,.0f} per CPU second), {ntree[2]:.1f} episodes/s"
     )
+    rand = bench_ntree_random(source)
+    print(
+        f"ntree env, random DiscreteActions, same day: {rand[0]:,.0f} steps/s "
+        f"({rand[1]:,.0f} per CPU second)"
+    )
     cold, prepared = bench_open(source)
     print(f"episode open: new window {cold * 1e3:.1f} ms, prepared window {prepared * 1e3:.2f} ms")
     bars = day_bars(source)
@@ -243,7 +275,9 @@ def main() -> None:
     print("targets (wall clock; per CPU second in brackets):")
     for name, target in (("gym-trading-env", ">= 1x"), ("gym-anytrading", "no target")):
         shown = f"{ratio(ntree, others[name], 0)} ({ratio(ntree, others[name], 1)})"
-        print(f"  ntree env / {name} steps/s: {shown} ({target})")
+        print(f"  ntree env (band-fade) / {name} steps/s: {shown} ({target})")
+        shown = f"{ratio(rand, others[name], 0)} ({ratio(rand, others[name], 1)})"
+        print(f"  ntree env (random actions) / {name} steps/s: {shown}")
     print(
         f"  episode open on a prepared window: {prepared * 1e3:.2f} ms "
         f"({prepared * 1e3 / OPEN_TARGET_MS:.2f} of the {OPEN_TARGET_MS:.0f} ms target)"

@@ -408,13 +408,18 @@ def cmd_bot_run(args: argparse.Namespace) -> int:
         rows: list = []
         with pool:
             batch: list = []
-            for log in _progress(pool.run(jobs), len(jobs)):
-                batch.append(log)
-                if len(batch) >= _BOT_BATCH:
-                    store.save_records([item.record for item in batch])
-                    rows += batch
-                    batch = []
-            store.save_records([item.record for item in batch])
+            try:
+                for log in _progress(pool.run(jobs), len(jobs)):
+                    batch.append(log)
+                    if len(batch) >= _BOT_BATCH:
+                        store.save_records([item.record for item in batch])
+                        rows += batch
+                        batch = []
+            except EngineError as exc:  # an episode refused (an unknown symbol, no bars)
+                print(f"ntree: error: {exc.message}", file=sys.stderr)
+                return EXIT_ERROR
+            finally:  # what was played before a refusal or an interrupt is kept
+                store.save_records([item.record for item in batch])
             rows += batch
     finally:
         engine.dispose()

@@ -177,7 +177,10 @@ class EpisodePool:
             raise ValueError("--executor ray needs Ray (install ntree[ray])") from None
         if not ray.is_initialized():
             if address:  # a cluster's nodes have ntree installed (pip install ntree[ray])
-                ray.init(address=address, log_to_driver=False)
+                try:
+                    ray.init(address=address, log_to_driver=False)
+                except (ConnectionError, RuntimeError, ValueError) as exc:
+                    raise ValueError(f"cannot join the Ray cluster at {address}: {exc}") from None
             else:
                 ray.init(
                     num_cpus=self.workers,

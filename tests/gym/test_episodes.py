@@ -115,3 +115,11 @@ def test_episodes_on_a_local_ray_runtime_are_stored_and_replay_check_ok(db_url, 
     import ray
 
     assert not ray.is_initialized()  # the runtime the run started is shut down
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_episode_refused_in_a_worker_is_one_error_line(db_url, capsys, workers):
+    argv = ["bot", "run", "--policy", POLICY, "--symbol", "NOPE", "--workers", workers]
+    assert main([*argv, "--episodes", "2", "--db", db_url]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("ntree: error:") and "NOPE" in err and "Traceback" not in err
