@@ -183,6 +183,7 @@ class EpisodePool:
                     raise ValueError(f"cannot join the Ray cluster at {address}: {exc}") from None
             else:
                 ray.init(
+                    address="local",  # a runtime of our own, never a cluster found lying about
                     num_cpus=self.workers,
                     include_dashboard=False,
                     log_to_driver=False,
@@ -215,6 +216,17 @@ class EpisodePool:
         pool = ActorPool(self._actors)
         for logs in pool.map(lambda actor, chunk: actor.play_many.remote(chunk), chunks):
             yield from logs
+
+    def pids(self) -> list[int]:
+        """Return the ids of this machine's processes that play: this one for a single local
+        worker, the pool's processes, or none for Ray (its workers are Ray's)."""
+        import os
+
+        if self._local is not None:
+            return [os.getpid()]
+        if self._pool is not None:
+            return sorted(self._pool._processes)  # started on first use
+        return []
 
     def close(self) -> None:
         """Stop the workers (and the local Ray runtime this pool started)."""
