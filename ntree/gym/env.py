@@ -12,6 +12,7 @@ rather than from ``observe()``'s dicts, which cost ~200 µs a call (pandas row r
 
 from __future__ import annotations
 
+import math
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
@@ -626,6 +627,6 @@ class DiscreteActions(gymnasium.ActionWrapper):
 
 def snap(price: float, tick: float, side: str) -> float:
     """Return ``price`` on the ``tick`` grid: down for a buy, up for a sell."""
-    steps = price / tick
-    k = np.floor(steps + 1e-9) if side == "BUY" else np.ceil(steps - 1e-9)
+    steps = float(price) / tick  # math on floats: numpy's scalar floor costs ~1 µs a call
+    k = math.floor(steps + 1e-9) if side == "BUY" else math.ceil(steps - 1e-9)
     return round(float(k) * tick, 10)
