@@ -170,7 +170,7 @@ class EpisodePool:
                 initargs=(env_kwargs, policy_spec),
             )
 
-    def _start_ray(self, env_kwargs: dict[str, Any], policy_spec: str, address: str | None):
+    def _start_ray(self, env_kwargs: dict[str, Any], policy_spec: str, address: str | None) -> None:
         try:
             import ray
         except ImportError:

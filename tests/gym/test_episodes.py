@@ -34,10 +34,10 @@ def test_two_worker_processes_return_the_logs_one_worker_plays_run_after_run(db_
     with EpisodePool(env_kwargs(db_url), POLICY, workers=1) as pool:
         alone = list(pool.run(JOBS))
     with EpisodePool(env_kwargs(db_url), POLICY, workers=2) as pool:
-        workers = pool._pool._processes
         first = list(pool.run(JOBS))
+        workers = pool.pids()
         again = list(pool.run(JOBS))  # the same workers, their windows already prepared
-        assert pool._pool._processes == workers
+        assert pool.pids() == workers and len(workers) == 2
     assert [log.index for log in first] == [0, 1, 2, 3]
     for a, b, c in zip(alone, first, again, strict=True):
         assert a.record == b.record == c.record
