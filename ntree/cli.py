@@ -401,7 +401,7 @@ def cmd_bot_run(args: argparse.Namespace) -> int:
     """Play episodes of a policy headless, store each as a session, print a summary table."""
     try:
         from ntree.gym.env import parse_days
-        from ntree.gym.episodes import load_policy, policy_name, run_episodes
+        from ntree.gym.episodes import EpisodePool, load_policy, policy_name
     except ImportError as exc:  # gymnasium is the optional extra ntree[gym]
         print(f"ntree: error: {exc} (install ntree[gym])", file=sys.stderr)
         return EXIT_ERROR
@@ -420,6 +420,9 @@ def cmd_bot_run(args: argparse.Namespace) -> int:
     if args.episodes < 1 or args.workers < 1:
         print("ntree: error: --episodes and --workers must be at least 1", file=sys.stderr)
         return EXIT_ERROR
+    if args.address and args.executor != "ray":
+        print("ntree: error: --address needs --executor ray", file=sys.stderr)
+        return EXIT_ERROR
     url = args.db or db.db_url()
     engine = db.connect(url, create=True)
     try:
@@ -434,17 +437,42 @@ def cmd_bot_run(args: argparse.Namespace) -> int:
             (args.seed + k, {**window, "new_session_id": new_session_id()})
             for k in range(args.episodes)
         ]
-        done = _progress(
-            run_episodes(env_kwargs, args.policy, jobs, workers=args.workers), len(jobs)
-        )
-        rows = []
-        for _, session in sorted(done, key=lambda pair: pair[0]):
-            store.save(session, player=name)
-            rows.append(session)
+        try:
+            pool = EpisodePool(
+                env_kwargs,
+                args.policy,
+                workers=args.workers,
+                executor=args.executor,
+                address=args.address,
+            )
+        except ValueError as exc:
+            print(f"ntree: error: {exc}", file=sys.stderr)
+            return EXIT_ERROR
+        rows: list = []
+        with pool:
+            batch: list = []
+            try:
+                for log in _progress(pool.run(jobs), len(jobs)):
+                    batch.append(log)
+                    if len(batch) >= _BOT_BATCH:
+                        store.save_records([item.record for item in batch])
+                        rows += batch
+                        batch = []
+            except EngineError as exc:  # an episode refused (an unknown symbol, no bars)
+                print(f"ntree: error: {exc.message}", file=sys.stderr)
+                return EXIT_ERROR
+            finally:  # what was played before a refusal or an interrupt is kept
+                store.save_records([item.record for item in batch])
+            rows += batch
     finally:
         engine.dispose()
     _print_bot_summary(name, rows)
     return EXIT_OK
+
+
+#: Episodes written per transaction by ``bot run`` (one commit per episode would cost more
+#: than the episode on SQLite).
+_BOT_BATCH = 32
 
 
 def _progress(items, total: int):
@@ -459,18 +487,18 @@ def _progress(items, total: int):
     yield from tqdm(items, total=total, unit="episode", file=sys.stderr)
 
 
-def _print_bot_summary(player: str, sessions: list) -> None:
+def _print_bot_summary(player: str, logs: list) -> None:
     print(f"{'session':<14}{'day':<12}{'pnl':>12}{'max_dd':>11}{'trades':>8}{'win_rate':>10}")
-    for s in sessions:
-        m = s.summary()
+    for log in logs:
+        m = log.summary
         print(
-            f"{s.config.session_id:<14}{s.config.t_start:%Y-%m-%d}  {m['pnl']:>12.2f}"
+            f"{log.record.session_id:<14}{log.day}  {m['pnl']:>12.2f}"
             f"{m['max_dd']:>11.2f}{m['num_trades']:>8}{_fmt(m['win_rate']):>10}"
         )
-    pnls = [s.summary()["pnl"] for s in sessions]
-    trades = sum(s.summary()["num_trades"] for s in sessions)
+    pnls = [log.summary["pnl"] for log in logs]
+    trades = sum(log.summary["num_trades"] for log in logs)
     print(
-        f"{player}: {len(sessions)} episodes stored, total pnl {sum(pnls):.2f}, "
+        f"{player}: {len(logs)} episodes stored, total pnl {sum(pnls):.2f}, "
         f"mean {sum(pnls) / max(len(pnls), 1):.2f}, {trades} trades"
     )
 
@@ -487,7 +515,18 @@ def add_bot_parser(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--days", default=None, help="YYYY-MM-DD or YYYY-MM-DD:YYYY-MM-DD")
     run.add_argument("--disp-tf", default="5m")
     run.add_argument("--episodes", type=int, default=1)
-    run.add_argument("--workers", type=int, default=1, help="processes (default 1)")
+    run.add_argument("--workers", type=int, default=1, help="processes or Ray actors (default 1)")
+    run.add_argument(
+        "--executor",
+        choices=("process", "ray"),
+        default="process",
+        help="where workers run: processes here, or Ray actors (needs ntree[ray])",
+    )
+    run.add_argument(
+        "--address",
+        default=None,
+        help="with --executor ray: the Ray cluster to join (default: start a local one)",
+    )
     run.add_argument("--seed", type=int, default=0, help="episode k uses seed + k")
     run.add_argument(
         "--against",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -44,10 +45,15 @@ def check_sequence(session_id: str, last: int, events: list[Event]) -> None:
     Both recorders apply this rule before writing anything, so a conflicting batch records
     none of its events.
     """
-    for ev in events:
-        if ev.seq <= last:
-            raise EventConflict(f"event {session_id}#{ev.seq} is already recorded or out of order")
-        last = ev.seq
+    check_seqs(session_id, last, [ev.seq for ev in events])
+
+
+def check_seqs(session_id: str, last: int, seqs: list[int]) -> None:
+    """:func:`check_sequence` on the seqs alone."""
+    for seq in seqs:
+        if seq <= last:
+            raise EventConflict(f"event {session_id}#{seq} is already recorded or out of order")
+        last = seq
 
 
 class InMemoryRecorder:
@@ -112,6 +118,25 @@ class SqlRecorder:
             else:
                 rows = [event_row(session_id, ev) for ev in events]
                 conn.execute(t.insert(), rows)
+        except sa.exc.IntegrityError as exc:
+            raise EventConflict(
+                f"an event of {session_id} is already recorded: {exc.orig}"
+            ) from exc
+
+    def append_rows(self, session_id: str, rows: list[tuple], conn: sa.Connection) -> None:
+        """Record events given as :func:`~ntree.codec.event_tuple` rows (serialised where
+        they were made), in ``conn``'s transaction, under the same sequence rule."""
+        if not rows:
+            return
+        check_seqs(session_id, self.last_seq(session_id, conn) or 0, [row[1] for row in rows])
+        try:
+            if self._sqlite:
+                conn.exec_driver_sql(_SQLITE_INSERT, rows)
+            else:
+                conn.execute(
+                    db.replay_events.insert(),
+                    [dict(zip(EVENT_COLUMNS, row, strict=True)) for row in rows],
+                )
         except sa.exc.IntegrityError as exc:
             raise EventConflict(
                 f"an event of {session_id} is already recorded: {exc.orig}"
@@ -207,42 +232,40 @@ class SessionStore:
         player: str | None = None,
         events: list[Event] | None = None,
     ) -> None:
-        cfg = session.config
-        summary = session.summary()
-        values = {
-            "disp_tf": session.state()["disp_tf"],
-            "status": "ended" if session.ended else "active",
-            "result_pnl": summary["pnl"],
-            "max_dd": summary["max_dd"],
-            "num_trades": summary["num_trades"],
-            "win_rate": summary["win_rate"],
-            "avg_r": summary["avg_r"],
-        }
+        values = _result_values(session)
         if notes is not None:
             values["notes"] = notes
         t = db.replay_sessions
+        cfg = session.config
         updated = conn.execute(t.update().where(t.c.session_id == cfg.session_id).values(values))
         if updated.rowcount:
             return
         if not events or events[0].seq != 1:
             # A deleted session that a client still holds must not come back as half a log.
             raise EventConflict(f"session {cfg.session_id} is not stored (deleted?)")
-        params = cfg.to_params()
-        conn.execute(
-            t.insert().values(
-                session_id=cfg.session_id,
-                symbol=cfg.symbol,
-                exec_tf="1m",
-                t_start=params["t_start"],
-                t_end=params["t_end"],
-                created_at=self._clock(),
-                params=canonical_json(params),
-                data_fingerprint=session.fingerprint,
-                parent_session_id=cfg.parent_session_id,
-                player=player or "human",
-                **values,
-            )
-        )
+        row = {**_new_session_row(session, player), **values, "created_at": self._clock()}
+        conn.execute(t.insert().values(**row))
+
+    def save_records(self, records: list[SessionRecord]) -> None:
+        """Store finished sessions that were played elsewhere (a bot's workers), in one
+        transaction: each one's row, whole log and trades. A session id already stored is
+        an EventConflict, and then none of the batch lands."""
+        if not records:
+            return
+        ids = [r.session_id for r in records]
+        t = db.replay_sessions
+        with self.engine.begin() as conn:
+            taken = conn.execute(sa.select(t.c.session_id).where(t.c.session_id.in_(ids)))
+            clash = sorted({row[0] for row in taken} | {i for i in ids if ids.count(i) > 1})
+            if clash:
+                raise EventConflict(f"session(s) already stored: {', '.join(clash)}")
+            now = self._clock()
+            conn.execute(t.insert(), [{**r.row, "created_at": now} for r in records])
+            for r in records:
+                self.events.append_rows(r.session_id, r.events, conn)
+            trades = [row for r in records for row in r.trades]
+            if trades:
+                conn.execute(db.replay_trades.insert(), trades)
 
     def load_events(self, session_id: str, since: int | None = None) -> list[Event]:
         """Return the session's events with seq > ``since`` (all when None)."""
@@ -418,6 +441,66 @@ def _session_filters(filters: dict) -> list[sa.ColumnElement[bool]]:
         cols = (t.c.session_id, t.c.label, t.c.tags, t.c.notes, t.c.symbol)
         where.append(sa.or_(*(c.like(pattern, escape="\\") for c in cols)))
     return where
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRecord:
+    """A session ready to store, built where it was played (no database needed there):
+    its ``replay_sessions`` row (less ``created_at``), its events as ``replay_events`` rows
+    (:func:`~ntree.codec.event_tuple`) and its ``replay_trades`` rows."""
+
+    session_id: str
+    row: dict
+    events: list[tuple]
+    trades: list[dict]
+
+
+def session_record(session: ReplaySession, player: str | None = None) -> SessionRecord:
+    """Return ``session`` (its log still pending, from SESSION_START) as a SessionRecord."""
+    sid = session.config.session_id
+    events = session.pending_events()
+    if not events or events[0].seq != 1:
+        raise EventConflict(f"session {sid}: a record needs its whole log")
+    trades = [_trade_row(sid, d, "closed") for d in session.trades]
+    if session.portfolio.open_trade is not None:
+        trades.append(_open_trade_row(sid, session))
+    return SessionRecord(
+        session_id=sid,
+        row={**_new_session_row(session, player), **_result_values(session)},
+        events=[event_tuple(sid, ev) for ev in events],
+        trades=trades,
+    )
+
+
+def _result_values(session: ReplaySession) -> dict:
+    """Return the ``replay_sessions`` columns that change as the session plays."""
+    summary = session.summary()
+    return {
+        "disp_tf": session.state()["disp_tf"],
+        "status": "ended" if session.ended else "active",
+        "result_pnl": summary["pnl"],
+        "max_dd": summary["max_dd"],
+        "num_trades": summary["num_trades"],
+        "win_rate": summary["win_rate"],
+        "avg_r": summary["avg_r"],
+    }
+
+
+def _new_session_row(session: ReplaySession, player: str | None) -> dict:
+    """Return the ``replay_sessions`` columns fixed when the session is first stored."""
+    cfg = session.config
+    params = cfg.to_params()
+    return {
+        "session_id": cfg.session_id,
+        "symbol": cfg.symbol,
+        "exec_tf": "1m",
+        "t_start": params["t_start"],
+        "t_end": params["t_end"],
+        "params": canonical_json(params),
+        "data_fingerprint": session.fingerprint,
+        "parent_session_id": cfg.parent_session_id,
+        "player": player or "human",
+    }
 
 
 _TRADE_KEYS = tuple(c.name for c in db.replay_trades.columns if c.name != "session_id")

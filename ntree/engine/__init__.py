@@ -5,6 +5,7 @@ from ntree.engine.config import FILL_MODEL_DEFAULTS, MAX_SPEED, SessionConfig
 from ntree.engine.errors import DataChangedError, EngineError
 from ntree.engine.events import Event, EventType
 from ntree.engine.fills import FILL_MODEL_KNOBS, FillModel
+from ntree.engine.prepared import PreparedBars
 from ntree.engine.session import ReplaySession, StepResult
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "FillModel",
     "MAX_SPEED",
     "EventType",
+    "PreparedBars",
     "ReplaySession",
     "SessionConfig",
     "StepResult",

@@ -10,28 +10,15 @@ allows it.
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 import pandas as pd
 
-from ntree.engine.aggregate import aggregate, bucket_codes, local_days
 from ntree.engine.args import positive_int
-from ntree.engine.errors import EngineError
-from ntree.engine.indicators import INDICATOR_COLUMNS, add_indicators
+from ntree.engine.prepared import CANDLE_COLUMNS, PreparedBars, data_fingerprint
+
+__all__ = ["CANDLE_COLUMNS", "NS_PER_MIN", "Clock", "data_fingerprint"]
 
 NS_PER_MIN = 60_000_000_000
-CANDLE_COLUMNS = ("open", "high", "low", "close", "volume", *INDICATOR_COLUMNS)
-
-
-def data_fingerprint(bars: pd.DataFrame) -> str:
-    """Return a SHA-256 of the bars' times and OHLCV (what a re-run must see unchanged)."""
-    h = hashlib.sha256()
-    h.update(np.ascontiguousarray(bars.index.as_unit("ns").asi8).tobytes())
-    for col in ("open", "high", "low", "close"):
-        h.update(np.ascontiguousarray(bars[col].to_numpy(np.float64)).tobytes())
-    h.update(np.ascontiguousarray(bars["volume"].to_numpy(np.int64)).tobytes())
-    return h.hexdigest()
 
 
 class Clock:
@@ -41,18 +28,15 @@ class Clock:
     before are history); ``i_start >= n`` when no bar is left to trade.
     """
 
-    def __init__(self, bars: pd.DataFrame, disp_tf: int, t_start_ns: int) -> None:
-        self.bars = bars
-        # Read-only views of the caller's bars (no copies: the engine never writes to them).
-        self.ts = np.ascontiguousarray(bars.index.as_unit("ns").asi8)
-        self.open = np.ascontiguousarray(bars["open"].to_numpy(np.float64))
-        self.high = np.ascontiguousarray(bars["high"].to_numpy(np.float64))
-        self.low = np.ascontiguousarray(bars["low"].to_numpy(np.float64))
-        self.close = np.ascontiguousarray(bars["close"].to_numpy(np.float64))
-        self.n = len(self.ts)
-        if self.n > 1 and not bool((self.ts[1:] > self.ts[:-1]).all()):
-            raise EngineError("bad_bars", "1m bars must be in strictly increasing time order")
-        self.day_codes, _ = pd.factorize(local_days(bars.index))  # trading day of each bar
+    def __init__(self, bars: pd.DataFrame | PreparedBars, disp_tf: int, t_start_ns: int) -> None:
+        # A prepared window is shared with other sessions as it is (see ntree.engine.prepared);
+        # plain bars are prepared here, through the same code, for this session alone.
+        self.prepared = prepared = bars if isinstance(bars, PreparedBars) else PreparedBars(bars)
+        self.bars = prepared.bars
+        self.ts, self.open, self.high = prepared.ts, prepared.open, prepared.high
+        self.low, self.close = prepared.low, prepared.close
+        self.n = prepared.n
+        self.day_codes = prepared.day_codes  # trading day of each bar
         self.set_disp_tf(disp_tf)
         i0 = int(np.searchsorted(self.ts, t_start_ns))
         while 0 < i0 < self.n and self.codes[i0] == self.codes[i0 - 1]:
@@ -62,20 +46,12 @@ class Clock:
 
     def set_disp_tf(self, disp_tf: int) -> None:
         """Bucket the bars into display bars of ``disp_tf`` minutes (with their indicators)."""
+        frame = self.prepared.display(disp_tf)
         self.disp_tf = disp_tf
-        self.codes, disp_ts = bucket_codes(self.bars.index, disp_tf)
-        disp = add_indicators(aggregate(self.bars, disp_tf, (self.codes, disp_ts)))
-        assert len(disp) == len(disp_ts)
-        self.disp = disp
-        self.disp_ts = disp_ts.as_unit("ns").asi8
-        self.disp_cols = {c: disp[c].to_numpy(np.float64) for c in CANDLE_COLUMNS}
-        self._ts_market_arr = self.disp_ts[self.codes]
-        self._is_boundary = np.empty(self.n, dtype=bool)
-        if self.n:
-            self._is_boundary[0] = True
-            np.not_equal(self.codes[1:], self.codes[:-1], out=self._is_boundary[1:])
-        # First 1m index of each display bar, for O(1) step targets.
-        self.disp_first = np.searchsorted(self.codes, np.arange(len(disp_ts) + 1))
+        self.codes, self.disp_ts, self.disp = frame.codes, frame.disp_ts, frame.disp
+        self.disp_cols = frame.disp_cols
+        self._ts_market_arr, self._is_boundary = frame.ts_market, frame.is_boundary
+        self.disp_first = frame.disp_first
         self._bind_views()
 
     def _bind_views(self) -> None:

@@ -12,6 +12,11 @@ class EngineError(ValueError):
         self.message = message
         self.field = field  # the setting or argument at fault, when it is one
 
+    def __reduce__(self) -> tuple:
+        # Whole across processes (a bot's worker raises it in the parent): pickle's default
+        # would call the class with the message alone.
+        return (type(self), (self.code, self.message, self.field))
+
 
 class DataChangedError(EngineError):
     """The stored bars differ from those the session was played on."""

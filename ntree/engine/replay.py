@@ -12,6 +12,7 @@ from ntree.engine.config import SessionConfig
 from ntree.engine.errors import DataChangedError, EngineError
 from ntree.engine.eventlog import EventLog
 from ntree.engine.events import LOG_FORMATS, Event, EventType, iso_utc
+from ntree.engine.prepared import PreparedBars
 
 
 class Replayable(Protocol):
@@ -34,7 +35,7 @@ S = TypeVar("S", bound=Replayable)
 def rebuild(
     cls: type[S],
     events: list[Event],
-    bars_1m: pd.DataFrame,
+    bars_1m: pd.DataFrame | PreparedBars,
     *,
     session_id: str | None = None,
     upto_exec_index: int | None = None,
@@ -65,7 +66,7 @@ def rebuild(
 
 def _fork_config(
     config: SessionConfig,
-    bars_1m: pd.DataFrame,
+    bars_1m: pd.DataFrame | PreparedBars,
     session_id: str | None,
     upto_exec_index: int | None,
 ) -> SessionConfig:
@@ -74,6 +75,8 @@ def _fork_config(
         return config
     forked_at = None
     if upto_exec_index is not None:
+        if isinstance(bars_1m, PreparedBars):
+            bars_1m = bars_1m.bars
         in_range = bars_1m.index[bars_1m.index < config.t_end]
         forked_at = iso_utc(in_range[min(upto_exec_index, len(in_range) - 1)].value)
     return replace(

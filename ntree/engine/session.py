@@ -44,6 +44,7 @@ from ntree.engine.errors import EngineError
 from ntree.engine.eventlog import EventLog
 from ntree.engine.events import LOG_FORMAT, LOG_FORMATS, Event, EventType, iso_utc
 from ntree.engine.portfolio import Portfolio, _money
+from ntree.engine.prepared import PreparedBars
 from ntree.engine.replay import rebuild
 from ntree.engine.ticks import EXCHANGE_TZ, disp_tf_label, parse_disp_tf
 from ntree.engine.views import SessionViews
@@ -82,20 +83,24 @@ class ReplaySession(SessionCommands, SessionViews):
     def __init__(
         self,
         config: SessionConfig,
-        bars_1m: pd.DataFrame,
+        bars_1m: pd.DataFrame | PreparedBars,
         *,
         bulk_skip: bool = True,
         log_format: int = LOG_FORMAT,
     ):
-        """``log_format`` names the rules to play by (see :data:`LOG_FORMAT`): a new session
-        the newest, a rebuild the stored log's."""
+        """``bars_1m``: the 1m bars, or a :class:`~ntree.engine.prepared.PreparedBars` of them
+        that sessions share (the display bars and indicators computed once; the same session
+        either way). ``log_format`` names the rules to play by (see :data:`LOG_FORMAT`): a
+        new session the newest, a rebuild the stored log's."""
         if log_format not in LOG_FORMATS:
             raise EngineError(
                 "bad_log_format", f"log_format must be one of {LOG_FORMATS}, got {log_format!r}"
             )
         config = checked_config(config)
-        n_in = int(bars_1m.index.searchsorted(config.t_end))  # the index is sorted
-        bars = bars_1m if n_in == len(bars_1m) else bars_1m.iloc[:n_in]
+        if isinstance(bars_1m, PreparedBars):
+            bars = bars_1m.until(config.t_end.value)  # a window shared across sessions
+        else:
+            bars = PreparedBars(bars_1m, config.t_end)
         self.config = config
         self.fill_model = config.fill_model
         self.clock = clock = Clock(bars, config.disp_tf, config.t_start.value)
@@ -113,7 +118,7 @@ class ReplaySession(SessionCommands, SessionViews):
             clock, self.portfolio, self.log, self.fill_model, bulk_skip, log_format
         )
         self.equity_curve: list[tuple[int, float]] = []
-        self.fingerprint = data_fingerprint(bars)
+        self.fingerprint = bars.fingerprint
         start = {
             "log_format": log_format,
             "params": config.to_params(),
@@ -382,7 +387,7 @@ class ReplaySession(SessionCommands, SessionViews):
     def from_events(
         cls,
         events: list[Event],
-        bars_1m: pd.DataFrame,
+        bars_1m: pd.DataFrame | PreparedBars,
         *,
         session_id: str | None = None,
         upto_exec_index: int | None = None,

@@ -162,10 +162,8 @@ class SessionViews:
         """Return where the cursor stands in the trading day."""
         if self.ended or self.i >= self.n:
             return "closed"
-        day = self.clock.day_codes[self.i]
-        day_start = int(np.searchsorted(self.clock.day_codes, day, side="left"))
-        day_end = int(np.searchsorted(self.clock.day_codes, day, side="right"))
-        into, left = self.i - day_start, day_end - self.i
+        first, end = self.clock.prepared.day_bounds
+        into, left = self.i - int(first[self.i]), int(end[self.i]) - self.i
         if into < 30:
             return "opening"
         if left <= 30:

@@ -12,9 +12,16 @@ from __future__ import annotations
 
 import gymnasium
 
-from ntree.gym.env import ACTION_KINDS, ENV_ID, DiscreteActions, ReplayEnv, RewardContext
+from ntree.gym.env import (
+    ACTION_KINDS,
+    ENV_ID,
+    AdvanceTo,
+    DiscreteActions,
+    ReplayEnv,
+    RewardContext,
+)
 
-__all__ = ["ACTION_KINDS", "ENV_ID", "DiscreteActions", "ReplayEnv", "RewardContext"]
+__all__ = ["ACTION_KINDS", "ENV_ID", "AdvanceTo", "DiscreteActions", "ReplayEnv", "RewardContext"]
 
 if ENV_ID not in gymnasium.registry:
     gymnasium.register(id=ENV_ID, entry_point="ntree.gym.env:ReplayEnv")

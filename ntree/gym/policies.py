@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ntree.engine import EngineError, Event
 from ntree.engine.commands import Command, Flatten, Place, ReplaceOrders, command_from_log
-from ntree.gym.env import CHANNEL_FIELDS, snap
+from ntree.gym.env import CHANNEL_FIELDS, AdvanceTo, snap
 
 
 @runtime_checkable
@@ -93,16 +93,17 @@ class RandomPolicy:
 
 
 class LogReplayPolicy:
-    """Re-issue a stored session's commands at the display bars they were given.
+    """Re-issue a stored session's commands at the 1m bars they were given.
 
     Played on that session's window and settings (``reset(options=policy.options())`` on an
     env with the session's database) it reproduces the human's fills and PnL exactly: both
     go through the same commands. ``step`` commands are the env's; everything else (orders,
-    brackets, notes, pacing, a frame switch, an early end) is re-issued as logged.
-
-    Limitation: the env moves one *display* bar per step, so a command a human gave
-    mid-bar (after an ``exec_steps`` step, with ``edit_on_disp_boundary`` off) cannot be
-    re-issued at its minute: :meth:`act` raises ValueError naming it instead of drifting.
+    brackets, notes, pacing, a frame switch, an early end) is re-issued as logged. A command
+    the human gave mid-bar (after an ``exec_steps`` step) is re-issued at its minute: the
+    env step that starts its display bar carries ``AdvanceTo(minute)`` (an ``exec_steps``
+    step of the registry, as the human took) before it, then the env plays on to the next
+    boundary. The display bar is each command's ``ts_market``, so a frame switch is
+    followed too.
     """
 
     name = "log-replay"
@@ -111,13 +112,14 @@ class LogReplayPolicy:
         if not events or events[0].type != "SESSION_START":
             raise ValueError("a session log must begin with SESSION_START")
         self.session_id = events[0].payload["params"]["session_id"]
-        self.by_ts: dict[int, list[Command]] = defaultdict(list)
+        # Per display bar (its open, ts_market): the commands given in it, with their minute.
+        self.by_bar: dict[int, list[tuple[int, Command]]] = defaultdict(list)
         for ev in events[1:]:
             cmd = ev.payload.get("cmd")
             if cmd is None or cmd.get("op") == "step":
                 continue  # a consequence (the commands make it again) or the env's own step
-            self.by_ts[ev.ts_exec].append(command_from_log(cmd, ev.seq))
-        self.pending = sorted(self.by_ts)
+            self.by_bar[ev.ts_market].append((ev.ts_exec, command_from_log(cmd, ev.seq)))
+        self.pending = sorted(self.by_bar)
         self._next = 0
 
     @classmethod
@@ -137,16 +139,23 @@ class LogReplayPolicy:
     def reset(self, seed: int | None = None) -> None:
         self._next = 0
 
-    def act(self, obs: dict[str, np.ndarray]) -> list[Command]:
-        """Return the commands logged at the cursor's minute."""
+    def act(self, obs: dict[str, np.ndarray]) -> list[Command | AdvanceTo]:
+        """Return the commands of the display bar that begins at the cursor, each preceded
+        by an ``AdvanceTo`` its minute when it was given later in the bar."""
         now = int(obs["cursor_ts"][0])
-        if self._next < len(self.pending) and self.pending[self._next] < now:
-            missed = self.by_ts[self.pending[self._next]]
-            raise ValueError(
-                f"session {self.session_id}: {missed[0].op!r} was given mid-bar (at ns "
-                f"{self.pending[self._next]}); the env steps whole display bars"
-            )
-        if self._next < len(self.pending) and self.pending[self._next] == now:
+        out: list[Command | AdvanceTo] = []
+        cursor = now
+        # A bar whose first minutes are missing opens before its first 1m bar: <= now.
+        while self._next < len(self.pending) and self.pending[self._next] <= now:
+            for ts_exec, command in self.by_bar[self.pending[self._next]]:
+                if ts_exec < now:
+                    raise ValueError(
+                        f"session {self.session_id}: {command.op!r} at ns {ts_exec} lies before "
+                        f"the cursor (ns {now}): this is not the session's window or frame"
+                    )
+                if ts_exec > cursor:
+                    out.append(AdvanceTo(ts_exec))
+                    cursor = ts_exec
+                out.append(command)
             self._next += 1
-            return list(self.by_ts[now])
-        return []
+        return out

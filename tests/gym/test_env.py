@@ -160,3 +160,25 @@ def test_sync_and_async_vector_envs_run_it(source):
             obs, rewards, *_ = vec.step(np.array([1, 2]))
         assert rewards.shape == (2,)
         vec.close()
+
+
+def test_an_episode_on_a_prepared_window_is_the_episode_on_freshly_loaded_bars(source):
+    from ntree.engine import ReplaySession
+    from ntree.gym.episodes import play_episode
+    from ntree.gym.policies import BandFadePolicy
+    from ntree.runner import load_session_bars
+
+    env = ReplayEnv("SPY", "5m", days=DAYS, source=source)
+    options = {"day": "2024-08-06", "new_session_id": "p"}
+    first = play_episode(env, BandFadePolicy(), seed=3, options=options)
+    again = play_episode(env, BandFadePolicy(), seed=3, options=options)  # the window reused
+    assert again.clock.prepared is first.clock.prepared
+    bars = load_session_bars(None, first.config, source)  # a DataFrame: built from scratch
+    fresh = ReplaySession.from_events(first.pending_events(), bars)
+    for s in (first, again):
+        assert [event_line(e) for e in s.pending_events()] == [
+            event_line(e) for e in fresh.pending_events()
+        ]
+        assert s.state() == fresh.state() and s.summary() == fresh.summary()
+        assert s.trades == fresh.trades and s.equity_curve == fresh.equity_curve
+    assert any(e.type == "FILL" for e in fresh.pending_events())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ntree import db
+from ntree.engine import EngineError
 from ntree.engine.commands import Note, Step
 from ntree.engine.events import iso_utc
 from ntree.gym.env import ReplayEnv
@@ -87,14 +88,97 @@ def test_a_human_session_replayed_by_log_replay_gives_the_same_fills_and_pnl(see
     assert len(rejected) == 1
 
 
-def test_log_replay_refuses_a_command_given_mid_bar(source):
+def play_mid_bar_human(engine) -> object:
+    """Play and store a human session that gives commands between display boundaries."""
+    from ntree.engine.commands import Cancel, Modify, Place, SetBracket, SetDispTf
+    from ntree.runner import open_session
+
+    human = open_session(
+        engine, "SPY", "2024-08-07", "2024-08-07", "5m", edit_on_disp_boundary=False
+    )
+
+    def do(command):  # a refusal is logged and re-issued like any command
+        try:
+            return human.execute(command)
+        except EngineError:
+            return None
+
+    do(Step(disp_steps=3))
+    do(Step(exec_steps=2))  # mid-bar from here
+    px = round(human.last_price, 2)
+    do(Place(side="BUY", type="MARKET", qty=40))
+    do(Step(exec_steps=1))
+    do(SetBracket(tp=round(px + 5, 2), sl=round(px - 0.3, 2)))
+    do(Note(text="bracket set mid-bar"))
+    do(Step(exec_steps=4))  # across a boundary, still mid-bar
+    resting = do(Place(side="BUY", type="LIMIT", qty=10, price=round(px - 0.2, 2)))
+    do(Step(exec_steps=3))
+    do(Modify(order_id=resting, price=round(px - 0.1, 2)))  # refused if it has filled
+    do(Step(disp_steps=1))  # to the boundary
+    do(SetDispTf(disp_tf="15m"))  # at 09:45, a boundary both frames share
+    do(Step(exec_steps=7))
+    do(Cancel(order_id=resting))
+    do(Place(side="SELL", type="MARKET", qty=25))
+    do(Step(exec_steps=1))
+    do(Place(side="SELL", type="LIMIT", qty=20, price=round(px + 0.5, 2)))
+    do(Step(disp_steps=6))
+    do(Step(exec_steps=5))
+    do(Place(side="BUY", type="MARKET", qty=15))
+    do(Step(disp_steps=2))
+    do(Step(exec_steps=2))
+    human.end()
+    SessionStore(engine).save(human)
+    return human
+
+
+def test_a_human_session_with_mid_bar_commands_replays_exactly(seeded_db_url):
+    engine = db.connect(seeded_db_url)
+    try:
+        human = play_mid_bar_human(engine)
+        logged = SessionStore(engine).load_events(human.config.session_id)
+        policy = LogReplayPolicy.from_store(engine, human.config.session_id)
+        bot = play_episode(ReplayEnv("SPY", db=engine), policy, options=policy.options())
+    finally:
+        engine.dispose()
+    mid_bar = [e for e in logged if "cmd" in e.payload and e.ts_exec != e.ts_market]
+    assert len(mid_bar) >= 8  # the session does give commands between boundaries
+    human_fills, bot_fills = fill_list(logged), fill_list(bot.pending_events())
+    assert len(human_fills) >= 4 and bot_fills == human_fills
+    assert bot.summary() == human.summary() and bot.summary()["num_trades"] >= 1
+    assert bot.trades == human.trades
+    commands = [(e.ts_exec, e.type, e.payload["cmd"]) for e in logged if "cmd" in e.payload]
+    replayed = [
+        (e.ts_exec, e.type, e.payload["cmd"]) for e in bot.pending_events() if "cmd" in e.payload
+    ]
+    no_steps = [c for c in commands if c[2]["op"] != "step"]
+    assert [c for c in replayed if c[2]["op"] != "step"] == no_steps
+
+
+def test_log_replay_refuses_a_log_from_another_window(source):
     env = ReplayEnv("SPY", days="2024-08-05", source=source)
     env.reset(seed=0, options={"day": "2024-08-05"})
     session = env.session
     session.execute(Step(exec_steps=2))
     session.execute(Note(text="mid-bar"))
     policy = LogReplayPolicy(session.pending_events())
-    obs, _ = env.reset(seed=0, options={"day": "2024-08-05"})
-    obs, *_ = env.step(policy.act(obs))
-    with pytest.raises(ValueError, match="mid-bar"):
+    obs, _ = env.reset(seed=0, options={"day": "2024-08-06"})  # a later day: the note is past
+    with pytest.raises(ValueError, match="not the session's window"):
         policy.act(obs)
+
+
+def test_advance_to_a_minute_outside_the_display_bar_is_a_rejected_entry(source):
+    from ntree.gym.env import AdvanceTo
+
+    env = ReplayEnv("SPY", days="2024-08-05", source=source)
+    obs, _ = env.reset(seed=0, options={"day": "2024-08-05"})
+    now = int(obs["cursor_ts"][0])
+    minute = 60_000_000_000
+    obs, _, _, _, info = env.step([AdvanceTo(now + 2 * minute), Note(text="at 09:32")])
+    assert not info["rejected"]
+    note = next(e for e in info["events"] if e.type == "NOTE")
+    assert note.ts_exec == now + 2 * minute
+    later = int(obs["cursor_ts"][0])
+    _, _, _, _, info = env.step([AdvanceTo(later + 9 * minute)])  # past this 5m bar
+    assert [r["code"] for r in info["rejected"]] == ["bad_step"]
+    _, _, _, _, info = env.step([AdvanceTo(later)])  # behind the cursor now
+    assert [r["code"] for r in info["rejected"]] == ["bad_step"]
