@@ -355,3 +355,40 @@ def reveal_card(sid: str, facts: dict) -> dbc.Card:
         color="warning",
         outline=True,
     )
+
+
+# --- the History and Coach markers ----------------------------------------------------------
+
+
+def is_blind(row: dict) -> bool:
+    """True for a session row (or SESSION_START params) of a blind session."""
+    return bool((row.get("params") or row).get("blind"))
+
+
+def hidden_in_play(row: dict) -> bool:
+    """True while a blind session plays: the History shows neither its symbol nor its dates."""
+    return is_blind(row) and row.get("status") == "active"
+
+
+def blind_badge(params: dict) -> dbc.Badge | None:
+    """The badge of a blind session (None for any other)."""
+    if not params.get("blind"):
+        return None
+    return dbc.Badge("blind", color="warning", className="ms-1", title="a blind replay")
+
+
+def in_play_notice(session_id: str) -> dbc.Container:
+    """The History detail of a blind session still in play: nothing to see until it ends."""
+    return dbc.Container(
+        [
+            html.H5(["Session ", session_id, blind_badge({"blind": True})]),
+            html.P(
+                "A blind session in play: its symbol, dates and prices show here once it ends.",
+                className="text-muted",
+                id=ids.LOG_HEAD,
+            ),
+            dcc.Link("Resume in the cockpit ▶", href=f"/?session={session_id}"),
+        ],
+        fluid=True,
+        className="pt-2",
+    )
