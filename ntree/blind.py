@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -59,7 +60,7 @@ class Rebase:
     tick: float = 0.01  # the real tick
     initial_cash: float = 100_000.0
 
-    @property
+    @cached_property
     def factor(self) -> Decimal:
         """Shown per real: prices and money are multiplied by it."""
         return Decimal(PRICE_BASE) / _dec(self.price_anchor)

@@ -69,6 +69,7 @@ DROPPED_KEYS = frozenset(
     {"blind_rebase", "blind_price_anchor", "blind_volume_anchor", "data_fingerprint"}
 )
 
+_MISSING = object()
 _ISO = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?")
 _CLOCK = re.compile(r"\b\d{1,2}:\d{2}\b")
 _DECIMAL = re.compile(r"(?<![\w.])\d[\d,]*\.\d+")
@@ -77,10 +78,42 @@ _DECIMAL = re.compile(r"(?<![\w.])\d[\d,]*\.\d+")
 class SessionMask:
     """The mask of one blind session: its rebase and its fictional calendar."""
 
+    #: Mapped values remembered (a tick re-sends the same candles): at most this many.
+    _MEMO = 50_000
+
     def __init__(self, rebase: Rebase, clock: BlindClock, symbol: str) -> None:
         self.rebase = rebase
         self.clock = clock
         self.symbol = symbol
+        self._memo: dict[tuple[str, Any], Any] = {}
+        self._kinds = {
+            **dict.fromkeys(PRICE_KEYS, rebase.price),
+            **dict.fromkeys(POINT_KEYS, rebase.points),
+            **dict.fromkeys(MONEY_KEYS, rebase.money),
+            **dict.fromkeys(EQUITY_KEYS, rebase.equity),
+            **dict.fromkeys(VOLUME_KEYS, rebase.volume),
+        }
+
+    def _mapped(self, kind: str, value: Any, fn) -> Any:
+        key = (kind, value)
+        hit = self._memo.get(key, _MISSING)
+        return self._remember(key, fn(value)) if hit is _MISSING else hit
+
+    def _remember(self, key: tuple, value: Any) -> Any:
+        if len(self._memo) >= self._MEMO:
+            self._memo.clear()
+        self._memo[key] = value
+        return value
+
+    def _times(self, values: list) -> list:
+        """The fictional times of ISO times (one pandas pass for those not seen yet)."""
+        new = [v for v in values if ("t", v) not in self._memo]
+        if new:
+            if len(self._memo) >= self._MEMO:
+                self._memo.clear()
+            for v, f in zip(new, self.clock.fake(new), strict=True):
+                self._memo["t", v] = f
+        return [self._memo["t", v] for v in values]
 
     @classmethod
     def of(cls, state: dict) -> SessionMask | None:
@@ -116,45 +149,50 @@ class SessionMask:
         return out
 
     def _mask_rows(self, rows: list[dict]) -> list[dict]:
-        """Mask a list of dicts, its times in one vectorised pass per key."""
-        times: dict[str, list] = {}
-        for key in TIME_KEYS:
-            if any(key in r for r in rows):
-                times[key] = self.clock.fake([r.get(key) for r in rows])
-        out = []
+        """Mask a list of dicts: a flat row seen before (a candle a tick sends again) from
+        memory, the others with their times in one vectorised pass per key."""
+        out: list[dict | None] = []
+        todo: list[tuple[int, dict, Any]] = []
         for i, row in enumerate(rows):
+            try:
+                key = ("row", tuple(row.items()))
+                hit = self._memo.get(key, _MISSING)
+            except TypeError:  # a nested value (an order's bracket): no memory
+                key, hit = None, _MISSING
+            out.append(None if hit is _MISSING else dict(hit))  # a copy: callers may edit it
+            if hit is _MISSING:
+                todo.append((i, row, key))
+        if not todo:
+            return out
+        present = set().union(*(r.keys() for _, r, _ in todo)) & TIME_KEYS
+        times = {k: self._times([r.get(k) for _, r, _ in todo]) for k in present}
+        for n, (i, row, key) in enumerate(todo):
             masked = {}
-            for key, v in row.items():
-                if key in DROPPED_KEYS:
+            for k, v in row.items():
+                if k in DROPPED_KEYS:
                     continue
-                masked[key] = times[key][i] if key in times else self._field(key, v)
-            out.append(masked)
+                masked[k] = times[k][n] if k in times else self._field(k, v)
+            out[i] = masked
+            if key is not None:
+                self._remember(key, masked)
         return out
 
     def _field(self, key: str, v: Any) -> Any:
-        if isinstance(v, dict | list):
+        kind = type(v)  # bool is no int here: a switch is never a price
+        if kind is float or kind is int:
+            fn = self._kinds.get(key)
+            if fn is None:
+                return v
+            hit = self._memo.get((key, v), _MISSING)
+            return self._mapped(key, v, fn) if hit is _MISSING else hit
+        if kind is dict or kind is list:
             return self.mask(v)
-        if isinstance(v, bool) or v is None:
-            return v
-        if key == "symbol":
-            return HIDDEN_SYMBOL
-        if isinstance(v, str):
+        if kind is str:
+            if key == "symbol":
+                return HIDDEN_SYMBOL
             if key in TIME_KEYS:
-                return self.clock.fake([v])[0]
+                return self._times([v])[0]
             return self.text(v) if key in ("message", "text", "reason") else v
-        if not isinstance(v, int | float):
-            return v
-        r = self.rebase
-        if key in PRICE_KEYS:
-            return r.price(v)
-        if key in POINT_KEYS:
-            return r.points(v)
-        if key in MONEY_KEYS:
-            return r.money(v)
-        if key in EQUITY_KEYS:
-            return r.equity(v)
-        if key in VOLUME_KEYS:
-            return r.volume(v)
         return v
 
     def text(self, message: str) -> str:
@@ -330,7 +368,10 @@ def reveal_card(sid: str, facts: dict) -> dbc.Card:
             dbc.CardBody(
                 [
                     html.Div(
-                        [html.Span(facts["symbol"], className="reveal-symbol"), facts["dates"]],
+                        [
+                            html.Span(facts["symbol"], className="reveal-symbol"),
+                            html.Span(facts["dates"], className="reveal-dates"),
+                        ],
                         id=ids.BLIND_REVEAL,
                         className="reveal-what",
                     ),
@@ -338,8 +379,8 @@ def reveal_card(sid: str, facts: dict) -> dbc.Card:
                     html.Table([html.Thead(head), html.Tbody(rows)], className="reveal-table"),
                     html.Div(
                         f"Trades {facts['num_trades']} · win rate {facts['win_rate']} · "
-                        f"avg {facts['avg_r']} (the same both ways)",
-                        className="small",
+                        f"avg R {facts['avg_r']} (the same both ways)",
+                        className="small text-muted",
                     ),
                     dcc.Link(
                         "Open in History →",
