@@ -114,3 +114,34 @@ def test_a_blind_session_hides_everything_real_until_it_ends(dash_duo, dash_app,
     assert day in reveal
     dash_duo.driver.save_screenshot(str(tmp_path / "blind_reveal.png"))
     assert svc.replay_check(sid).ok
+
+    # the History detail of the ended blind session: the real values, marked blind
+    dash_duo.find_element(f"#{ids.SUMMARY_LINK}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.LOG_HEAD}", symbol, timeout=10)
+    assert day in dash_duo.find_element(f"#{ids.LOG_HEAD}").text
+    assert "blind" in dash_duo.find_element("h5").text
+    dash_duo.driver.save_screenshot(str(tmp_path / "blind_history_detail.png"))
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (1600, 1000)])
+def test_a_blind_cockpit_fits_the_window(dash_duo, dash_app, tmp_path, size):
+    dash_duo.driver.set_window_size(*size)
+    dash_duo.start_server(dash_app)
+    dash_duo.wait_for_contains_text(f"#{ids.START_RANGE_NOTE}", "data", timeout=10)
+    dash_duo.driver.save_screenshot(str(tmp_path / f"blind_form_{size[0]}x{size[1]}.png"))
+    dash_duo.find_element(f"label[for='{ids.START_BLIND}']").click()
+    dash_duo.find_element(f"#{ids.START_BUTTON}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.SESSION_LABEL}", "BLIND · 5m", timeout=10)
+    until(
+        lambda: "folded" in dash_duo.find_element(f"#{ids.START_PANEL}").get_attribute("class"), 10
+    )
+    dash_duo.find_element(f"#{ids.STEP_1}").click()
+    dash_duo.wait_for_text_to_equal(f"#{ids.BAR_TIME}", "Day 1 09:35", timeout=5)
+    dash_duo.driver.save_screenshot(str(tmp_path / f"blind_{size[0]}x{size[1]}.png"))
+    inner = dash_duo.driver.execute_script("return window.innerHeight")
+    bottom = dash_duo.driver.execute_script(
+        f"return document.querySelector('#{ids.CHART} .main-svg').getBoundingClientRect().bottom"
+    )
+    assert bottom <= inner, (bottom, inner)
+    assert dash_duo.find_element(f"#{ids.START_PANEL}").size["height"] < 40
+    assert dash_duo.find_element(f"#{ids.START_FOLDED}").text.startswith("BLIND · 5m · Day 1 09:30")

@@ -156,3 +156,23 @@ def test_the_cockpit_start_picks_a_random_symbol_and_day(replay_service):
     real = replay_service.state({"session_id": res.session_id})
     assert real["blind"] is True and real["symbol"] in replay_service.symbols()
     assert res.state["symbol"] == "BLIND"
+
+
+def test_history_and_coach_mark_blind_sessions_and_hide_one_in_play(replay_service):
+    from ntree.ui.coach_layout import session_label
+    from ntree.ui.history_grid import grid_row
+
+    sid = replay_service.start(dict(BODY))["session_id"]
+    row = replay_service.session(sid)
+    shown = grid_row(row)
+    assert shown["symbol"] == "BLIND" and "2024" not in shown["dates"]
+    assert shown["status"] == "active · blind"
+    assert "SPY" not in session_label(row)
+    replay_service.command("end", {"session_id": sid})
+    row = replay_service.session(sid)
+    shown = grid_row(row)
+    assert shown["symbol"] == "SPY" and DAY in shown["dates"]
+    assert shown["status"] == "ended · blind"
+    assert session_label(row).startswith("SPY ") and session_label(row).endswith(" · blind")
+    plain = replay_service.start({**BODY, "blind": False})["session_id"]
+    assert grid_row(replay_service.session(plain))["status"] == "active"
