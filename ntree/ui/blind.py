@@ -12,6 +12,7 @@ values; the reveal (:func:`reveal_card`) shows both once the session has ended.
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -107,13 +108,14 @@ class SessionMask:
 
     def _times(self, values: list) -> list:
         """The fictional times of ISO times (one pandas pass for those not seen yet)."""
-        new = [v for v in values if ("t", v) not in self._memo]
-        if new:
-            if len(self._memo) >= self._MEMO:
-                self._memo.clear()
-            for v, f in zip(new, self.clock.fake(new), strict=True):
-                self._memo["t", v] = f
-        return [self._memo["t", v] for v in values]
+        out = [self._memo.get(("t", v), _MISSING) for v in values]
+        new = [v for v, o in zip(values, out, strict=True) if o is _MISSING]
+        if not new:
+            return out
+        mapped = dict(zip(new, self.clock.fake(new), strict=True))
+        for v, f in mapped.items():
+            self._remember(("t", v), f)
+        return [mapped[v] if o is _MISSING else o for v, o in zip(values, out, strict=True)]
 
     @classmethod
     def of(cls, state: dict) -> SessionMask | None:
@@ -249,6 +251,7 @@ class CockpitService:
     def __init__(self, svc: ReplayService) -> None:
         self._svc = svc
         self._masks: OrderedDict[str, SessionMask | None] = OrderedDict()
+        self._lock = threading.Lock()  # the app's request threads share this one
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._svc, name)
@@ -257,17 +260,19 @@ class CockpitService:
         """The session's mask (None when it is not blind); read once per session."""
         if not session_id:
             return None
-        if session_id not in self._masks:
+        known = self._masks.get(session_id, _MISSING)
+        if known is _MISSING:
             return self._remember(session_id, self._svc.state({"session_id": session_id}))
-        return self._masks[session_id]
+        return known
 
     def _remember(self, session_id: str, state: dict) -> SessionMask | None:
-        if session_id in self._masks:
-            return self._masks[session_id]
-        self._masks[session_id] = mask = SessionMask.of(state)
-        while len(self._masks) > self._MAX_MASKS:
-            self._masks.popitem(last=False)
-        return mask
+        with self._lock:
+            if session_id in self._masks:
+                return self._masks[session_id]
+            self._masks[session_id] = mask = SessionMask.of(state)
+            while len(self._masks) > self._MAX_MASKS:
+                self._masks.popitem(last=False)
+            return mask
 
     def _answer(self, session_id: str, view: dict) -> dict:
         mask = self._remember(session_id, view)
