@@ -24,6 +24,18 @@ _CHART_TEXT = (
 )
 
 
+@pytest.fixture(autouse=True)
+def _forget_blind_sessions(dash_app):
+    """Delete the sessions a test plays here: the cockpit picks a random symbol, and the
+    shared test database must not gain trades other tests do not expect (the Coach's)."""
+    svc = dash_app.server.extensions[SERVICE_KEY]
+    before = {s["session_id"] for s in svc.list_sessions()}
+    yield
+    for s in svc.list_sessions():
+        if s["session_id"] not in before:
+            svc.delete_session(s["session_id"])
+
+
 def _page_text(dash_duo) -> str:
     body = dash_duo.driver.execute_script("return document.body.innerText")
     chart = dash_duo.driver.execute_script(_CHART_TEXT)
