@@ -176,7 +176,7 @@ class SessionMask:
                 masked[k] = times[k][n] if k in times else self._field(k, v)
             out[i] = masked
             if key is not None:
-                self._remember(key, masked)
+                self._remember(key, dict(masked))
         return out
 
     def _field(self, key: str, v: Any) -> Any:
