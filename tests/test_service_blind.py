@@ -80,3 +80,13 @@ def test_the_engine_refuses_a_blind_config_without_anchors():
         assert exc.code == "bad_param" and exc.field == "blind_price_anchor"
     else:
         raise AssertionError("a blind config without anchors was accepted")
+
+
+def test_the_coach_leaves_out_a_blind_session_until_it_ends(replay_service):
+    from ntree.service.coach import parse_filters, select_sessions
+
+    sid = replay_service.start({**START, "blind": True})["session_id"]
+    chosen = parse_filters({"session_id": [sid]})
+    assert select_sessions(replay_service, chosen) == []
+    replay_service.command("end", {"session_id": sid})
+    assert [r["session_id"] for r in select_sessions(replay_service, chosen)] == [sid]
