@@ -176,3 +176,22 @@ def test_history_and_coach_mark_blind_sessions_and_hide_one_in_play(replay_servi
     assert session_label(row).startswith("SPY ") and session_label(row).endswith(" · blind")
     plain = replay_service.start({**BODY, "blind": False})["session_id"]
     assert grid_row(replay_service.session(plain))["status"] == "active"
+
+
+def test_the_history_detail_of_a_blind_session_in_play_shows_nothing_of_it(dash_app):
+    import importlib
+
+    from ntree.service import SERVICE_KEY
+
+    page = importlib.import_module("pages.session_log")
+    svc = dash_app.server.extensions[SERVICE_KEY]
+    sid = svc.start(dict(BODY))["session_id"]
+    try:
+        with dash_app.server.app_context():
+            in_play = json.dumps(page.layout(session_id=sid).to_plotly_json(), default=str)
+            assert "SPY" not in in_play and DAY not in in_play and "blind" in in_play
+            svc.command("end", {"session_id": sid})
+            ended = json.dumps(page.layout(session_id=sid).to_plotly_json(), default=str)
+            assert "SPY" in ended and DAY in ended
+    finally:
+        svc.delete_session(sid)
