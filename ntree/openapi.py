@@ -219,7 +219,19 @@ _SCHEMAS |= {
             },
             "overlays": _ref("Overlays"),
             "fills": {**_array(_ref("Fill")), "description": "every fill of the session"},
-        }
+            "blind": {
+                "type": "boolean",
+                "enum": [True],
+                "description": "present for a blind session only; every value here stays real "
+                "(the cockpit masks them; bots see the market as it was)",
+            },
+            "blind_rebase": _obj(
+                {"price_anchor": _NUM, "volume_anchor": _NUM, "tick": _NUM, "initial_cash": _NUM},
+                description="a blind session's rebase (with blind): shown price = real x 100 / "
+                "price_anchor, shown volume = real x 1000 / volume_anchor",
+            ),
+        },
+        required=[],  # all but the blind ones: set below
     ),
     "PlaceResult": {"allOf": [_ref("State"), _obj({"order_id": _INT})]},
     "ReplaceOrdersResult": {
@@ -374,6 +386,9 @@ _SCHEMAS |= {
         ],
     ),
 }
+_SCHEMAS["State"]["required"] = [
+    k for k in _SCHEMAS["State"]["properties"] if not k.startswith("blind")
+]
 
 
 # --- request bodies ---------------------------------------------------------------------------
@@ -414,6 +429,12 @@ _SCHEMAS |= {
             "seed": {"type": "integer", "minimum": 0, "default": 0},
             "constraints": _obj({"edit_on_disp_boundary": {**_BOOL, "default": True}}, required=[]),
             "fill_model": _ref("FillModel"),
+            "blind": {
+                **_BOOL,
+                "default": False,
+                "description": "blind replay: the cockpit hides the symbol and dates and rebases "
+                "prices; the log, the engine and the API keep the real values",
+            },
         },
         required=["symbol", "t_start", "t_end", "disp_tf"],
     ),

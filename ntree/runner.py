@@ -11,13 +11,14 @@ from __future__ import annotations
 import contextlib
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 import sqlalchemy as sa
 import yaml
 
+from ntree.blind import anchors as blind_anchors
 from ntree.codec import event_line, log_hash
 from ntree.engine import (
     COMMANDS,
@@ -120,10 +121,12 @@ def open_session(
     session_id: str | None = None,
     seed: int = 0,
     source: BarSource | None = None,
+    blind: bool = False,
     **params: object,
 ) -> ReplaySession:
     """Start a session on the bars of ``source`` (default: those stored in ``engine``); raise
-    EngineError for an unknown symbol or bad range."""
+    EngineError for an unknown symbol or bad range. ``blind``: a blind replay, whose anchors
+    (:func:`ntree.blind.anchors`) are read from its bars and recorded in SESSION_START."""
     source = source or SqlBarSource(engine)
     unknown = set(params) - set(_FILL_MODEL_KEYS)
     if unknown:
@@ -163,7 +166,10 @@ def open_session(
         seed=seed,
         **params,
     )
-    return ReplaySession(config, load_session_bars(engine, config, source))
+    bars = load_session_bars(engine, config, source)
+    if blind is not False:  # anything but the default: the engine checks it is a bool
+        config = replace(config, blind=blind, **blind_anchors(bars, start) if len(bars) else {})
+    return ReplaySession(config, bars)
 
 
 def restore_session(engine: sa.Engine, session_id: str) -> ReplaySession:

@@ -29,7 +29,7 @@ from ntree.ui import format as fmt
 from ntree.ui.cockpit import handle
 from ntree.ui.cockpit_inputs import fresh_ticket, to_action
 from ntree.ui.cockpit_view import folded_text, render
-from ntree.ui.service import service
+from ntree.ui.service import cockpit_service as service  # blind sessions masked
 
 dash.register_page(__name__, path="/", name="Cockpit", title="ntree · Cockpit", order=0)
 
@@ -331,6 +331,7 @@ _ACTION_STATE = dict(
         seed=State(ids.START_SEED, "value"),
         boundary=State(ids.START_BOUNDARY, "value"),
         fill_model=State(ids.START_FILL_MODEL, "data"),
+        blind=State(ids.START_BLIND, "value"),
     ),
     ticket=dict(
         side=State(ids.ORDER_SIDE, "value"),

@@ -15,7 +15,7 @@ from dash import Input, Output, Patch, State, callback, ctx, no_update
 from dash.exceptions import PreventUpdate
 
 from ntree.service import ServiceError
-from ntree.ui import ids, log_layout, review
+from ntree.ui import blind, ids, log_layout, review
 from ntree.ui.service import service
 from ntree.ui.tables import log_events_table
 
@@ -35,6 +35,8 @@ def layout(session_id: str | None = None, **_kwargs) -> dbc.Container:
         return log_layout.unknown(session_id)
     start = svc.event_page(session_id, types=["SESSION_START"], page_size=1)
     params = start["events"][0]["payload"].get("params", {}) if start["events"] else {}
+    if blind.hidden_in_play(row):
+        return blind.in_play_notice(session_id)
     trades = svc.trades(session_id)
     try:
         chart = svc.review_chart(session_id, n=review.REVIEW_BARS)

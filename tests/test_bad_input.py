@@ -28,6 +28,7 @@ VALID = {
     "market_slippage_ticks": 0,
     "direction_lock": True,
     "commission_per_share": 0.0,
+    "blind": False,
     **ORDER,
     "tag": "t",
     "oco_group": "g",

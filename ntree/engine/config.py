@@ -41,6 +41,12 @@ class SessionConfig:
     direction_lock: bool = True
     parent_session_id: str | None = None
     forked_at: str | None = None
+    #: Blind replay (presentation only, see ``ntree/blind.py``): the cockpit shows rebased
+    #: prices and "Day N" times; the anchors are the real first open and mean 1m volume.
+    #: Recorded only when on, so every log from before it re-runs unchanged.
+    blind: bool = False
+    blind_price_anchor: float | None = None
+    blind_volume_anchor: float | None = None
 
     @property
     def fill_model(self) -> FillModel:
@@ -53,6 +59,9 @@ class SessionConfig:
         d["t_start"] = iso_utc(pd.Timestamp(self.t_start).value)
         d["t_end"] = iso_utc(pd.Timestamp(self.t_end).value)
         d["disp_tf"] = disp_tf_label(self.disp_tf)
+        if not self.blind:
+            for name in _BLIND_FIELDS:
+                del d[name]
         return d
 
     @classmethod
@@ -64,6 +73,8 @@ class SessionConfig:
         d["disp_tf"] = parse_disp_tf(d["disp_tf"])
         return cls(**d)
 
+
+_BLIND_FIELDS = ("blind", "blind_price_anchor", "blind_volume_anchor")
 
 #: The fill model's defaults, the v1 "perfect fill" (read from SessionConfig, not restated).
 FILL_MODEL_DEFAULTS = {
@@ -121,6 +132,21 @@ def checked_settings(config: SessionConfig) -> dict:
             "bad_param", f"speed must be a number in (0, {MAX_SPEED}], got {speed!r}", "speed"
         )
     out["speed"] = _plain_number(speed)
+    out.update(_checked_blind(config))
+    return out
+
+
+def _checked_blind(config: SessionConfig) -> dict:
+    """Return the blind settings checked: a switch, and when on two positive anchors."""
+    if not isinstance(config.blind, bool | np.bool_):
+        raise EngineError(
+            "bad_param", f"blind must be true or false, got {config.blind!r}", "blind"
+        )
+    if not config.blind:
+        return {"blind": False, "blind_price_anchor": None, "blind_volume_anchor": None}
+    out: dict = {"blind": True}
+    for name in _BLIND_FIELDS[1:]:
+        out[name] = _amount(getattr(config, name), name, False, 10**15)
     return out
 
 

@@ -48,6 +48,9 @@ class SessionParams(TypedDict):
     direction_lock: bool
     parent_session_id: str | None
     forked_at: str | None
+    blind: NotRequired[bool]  # present (true) only for a blind session, with its anchors
+    blind_price_anchor: NotRequired[float]
+    blind_volume_anchor: NotRequired[float]
 
 
 class OrderRecord(TypedDict):

@@ -152,6 +152,8 @@ def parse_filters(filters: Mapping[str, Any]) -> CoachFilters:
 
 
 def _matches(row: Mapping[str, Any], f: CoachFilters) -> bool:
+    if (row.get("params") or {}).get("blind") and row.get("status") == "active":
+        return False  # a blind session in play: nothing about it until it ends (its reveal)
     if f.symbol is not None and row["symbol"] != f.symbol:
         return False
     if f.disp_tf is not None and row["disp_tf"] != f.disp_tf:

@@ -53,6 +53,7 @@ START_FIELDS = (
     "seed",
     "constraints",
     "fill_model",
+    "blind",
 )
 JOURNAL_FIELDS = ("session_id", "trade_id", "setup", "text", "tags", "mistakes", "rating")
 
@@ -533,6 +534,7 @@ class ReplayService(DataMethods):
                     f"fill_model has no {key!r}; its knobs are {list(FILL_MODEL_KNOBS)}",
                     f"fill_model.{key}",
                 )
+        blind = req_bool(body, "blind", False)
         sid = uuid.uuid4().hex[:12]
         try:
             s = open_session(
@@ -545,6 +547,7 @@ class ReplayService(DataMethods):
                 session_id=sid,
                 speed=speed,
                 edit_on_disp_boundary=boundary,
+                blind=blind,
                 **fill_model,
             )
         except EngineError as exc:
@@ -638,6 +641,9 @@ class ReplayService(DataMethods):
             else {}
         )
         view["fills"] = [f.to_dict() for f in s.fills]
+        if s.config.blind:  # the values stay real: the cockpit masks them (ntree/ui/blind.py)
+            view["blind"] = True
+            view["blind_rebase"] = blind_rebase(s.config)
         return view
 
     # the session review (film room) --------------------------------------------------
@@ -713,6 +719,17 @@ class ReplayService(DataMethods):
                 "bad_rewind", "pick a bar of the session (from the bar before its start)", "ts"
             )
         return self.rewind({"session_id": session_id, "disp_bars": back})
+
+
+def blind_rebase(config: SessionConfig) -> dict:
+    """Return what a client needs to show a blind session as the cockpit does: the anchors,
+    the real tick and the starting cash (see :class:`ntree.blind.Rebase`)."""
+    return {
+        "price_anchor": config.blind_price_anchor,
+        "volume_anchor": config.blind_volume_anchor,
+        "tick": config.tick,
+        "initial_cash": config.initial_cash,
+    }
 
 
 def bars_back(picked: int, cursor: int) -> int:

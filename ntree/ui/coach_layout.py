@@ -15,6 +15,7 @@ from ntree.service.coach import HUMAN, weak_buckets
 from ntree.ui import coach_figures as figs
 from ntree.ui import format as fmt
 from ntree.ui import ids
+from ntree.ui.blind import hidden_in_play, is_blind
 
 ANY = "any"  # the "any" choice of a filter select (the service gets None)
 SCENARIO_LABELS = {
@@ -40,11 +41,14 @@ def _select(id_: str, choices: Sequence[tuple[str, str]], value: str = ANY) -> d
 
 def session_label(row: Mapping[str, Any]) -> str:
     """A session as the multi-select names it: ``SPY Tue 08-06 09:30 5m · 3 trades · id``."""
+    if hidden_in_play(row):  # a blind session in play: nothing that tells what it is
+        return f"blind session in play · {row['session_id']}"
     when = fmt.et_time(row.get("t_start"), year=False, zone=False)
     trades = row.get("num_trades") or 0
-    return f"{row['symbol']} {when} {row['disp_tf']} · {fmt.count(trades, 'trade')} · " + str(
+    text = f"{row['symbol']} {when} {row['disp_tf']} · {fmt.count(trades, 'trade')} · " + str(
         row["session_id"]
     )
+    return text + " · blind" if is_blind(row) else text
 
 
 def filter_bar(symbols: Sequence[str], sessions: Sequence[Mapping[str, Any]]) -> dbc.Card:

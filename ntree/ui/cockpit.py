@@ -9,9 +9,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 from ntree.engine.ticks import TICK, round_to_tick
 from ntree.service import FILL_EVENTS, ReplayService, ServiceError
-from ntree.ui import figures
+from ntree.ui import figures, start_form
 from ntree.ui.format import count
 
 #: Playback speeds offered (display bars per minute): the slider's marks and the start menu.
@@ -66,7 +68,17 @@ Handler = Callable[[ReplayService, str | None, dict[str, Any]], Outcome]
 
 
 def _start(svc: ReplayService, _sid: str | None, a: dict) -> Outcome:
-    return svc.start(a["body"])["session_id"], None, "info"
+    body = a["body"]
+    if body.get("blind"):  # the cockpit hides the symbol and the day even from its trader
+        days = {}
+        for symbol in svc.symbols():
+            rng = svc.data_range(symbol)
+            if rng is not None:
+                days[symbol] = start_form.trading_days(rng)
+        body = {**body, **start_form.blind_pick(days, np.random.default_rng(a.get("pick_seed")))}
+        sid = svc.start(body)["session_id"]
+        return sid, "Blind session: symbol and dates hidden until it ends", "info"
+    return svc.start(body)["session_id"], None, "info"
 
 
 def _init(svc: ReplayService, sid: str | None, a: dict) -> Outcome:

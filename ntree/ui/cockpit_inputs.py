@@ -52,6 +52,8 @@ def _start(form: Form) -> Action:
         "constraints": {"edit_on_disp_boundary": bool(s["boundary"])},
         "fill_model": s["fill_model"] or {},
     }
+    if s.get("blind"):
+        body["blind"] = True
     return Action("start", {"body": body})
 
 

@@ -200,6 +200,20 @@ def start_panel(symbols: list[str]) -> dbc.Card:
                                     className="px-2 align-self-end",
                                 ),
                                 dbc.Col(
+                                    html.Div(
+                                        dbc.Switch(
+                                            id=ids.START_BLIND,
+                                            label="Blind",
+                                            value=False,
+                                            className="mb-0 small",
+                                        ),
+                                        title="Blind replay: a random symbol and day, prices "
+                                        "rebased to 100, times as Day 1 09:30; revealed at the end",
+                                    ),
+                                    width="auto",
+                                    className="px-2 align-self-end",
+                                ),
+                                dbc.Col(
                                     dbc.Button(
                                         "Fills: perfect",
                                         id=ids.START_FILL_TOGGLE,

@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 import dash
-import pandas as pd
 from dash import no_update
 
-from ntree.engine.ticks import EXCHANGE_TZ
 from ntree.ui import format as fmt
+from ntree.ui.blind import reveal_card
 from ntree.ui.cockpit import SPEEDS, Action, Result
 from ntree.ui.cockpit_panels import summary_card
 from ntree.ui.tables import orders_table, trades_table
@@ -46,7 +45,11 @@ def render(res: Result, action: Action, meta: dict | None) -> dict[str, Any]:
         "position": _position(st),
         "tables": _tables(res, full),
         "alert": alert,
-        "summary": summary_card(res.session_id, st["summary"])
+        "summary": (
+            reveal_card(res.session_id, st["reveal"])
+            if st.get("reveal")  # a blind session (ntree/ui/blind.py)
+            else summary_card(res.session_id, st["summary"])
+        )
         if ended
         else (None if full else no_update),
     }
@@ -91,9 +94,8 @@ def _playback(st: dict, full: bool) -> dict[str, Any]:
 
 
 def _clock(st: dict, sid: str, full: bool) -> dict[str, Any]:
-    cur = pd.Timestamp(st["cursor"]["ts_market"]).tz_convert(EXCHANGE_TZ)
     return {
-        "bar_time": cur.strftime("%a %Y-%m-%d %H:%M ET"),
+        "bar_time": fmt.et_time(st["cursor"]["ts_market"]),
         "phase": st["market_phase"],
         "time_left": _time_left(st),
         "label": session_label(st, sid) if full else no_update,

@@ -33,6 +33,7 @@ from typing import Any
 import pandas as pd
 from dash import Patch
 
+from ntree.blind import day_labels, is_blind_time
 from ntree.engine.aggregate import bucket_open
 from ntree.engine.ticks import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick
 from ntree.ui.format import ORDER_KIND, pending_legs
@@ -61,13 +62,15 @@ TRACE["fills_sell"] = len(TRACE)
 
 def label(ts: str | pd.Timestamp) -> str:
     """Return the x category of a candle: its open time in exchange time, ``MM-DD HH:MM``."""
-    return pd.Timestamp(ts).tz_convert(EXCHANGE_TZ).strftime("%m-%d %H:%M")
+    return labels([ts])[0]
 
 
 def labels(ts_list: list[str]) -> list[str]:
     if not ts_list:
         return []
     idx = pd.DatetimeIndex(pd.to_datetime(ts_list, utc=True)).tz_convert(EXCHANGE_TZ)
+    if is_blind_time(idx):  # a blind session's fictional calendar: "Day 2 09:30"
+        return day_labels(idx)
     return list(idx.strftime("%m-%d %H:%M"))
 
 
@@ -92,13 +95,18 @@ def _columns(candles: list[dict]) -> dict[str, list]:
 
 def _session_starts(xs: list[str]) -> list[int]:
     """Return the positions (after the first) whose candle opens a new session day."""
-    return [i for i in range(1, len(xs)) if xs[i][:5] != xs[i - 1][:5]]
+    return [i for i in range(1, len(xs)) if _day(xs[i]) != _day(xs[i - 1])]
 
 
 def _opens_session(candles: list[dict]) -> bool:
     """Return True when the last candle is the first of its session (its VWAP is a break)."""
     xs = labels([c["ts"] for c in candles[-2:]])
-    return len(xs) == 2 and xs[0][:5] != xs[1][:5]
+    return len(xs) == 2 and _day(xs[0]) != _day(xs[1])
+
+
+def _day(x: str) -> str:
+    """The day part of an x category (``12-31`` of ``12-31 09:30``, ``Day 2`` of a blind one)."""
+    return x.rsplit(" ", 1)[0]
 
 
 def _fill_points(fills: list[dict], disp_tf_min: int) -> dict[str, dict[str, list]]:

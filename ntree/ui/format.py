@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ntree.blind import day_label, is_blind_time
 from ntree.engine import FILL_MODEL_DEFAULTS
 from ntree.engine.metrics import average_r, net_pnl, win_rate
 from ntree.engine.ticks import EXCHANGE_TZ
@@ -38,6 +39,8 @@ def et_time(ts: str | None, *, year: bool = True, zone: bool = True) -> str:
         return ""
     t = pd.Timestamp(ts)
     t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(EXCHANGE_TZ)
+    if is_blind_time(t):  # a blind session's fictional calendar (ntree/blind.py)
+        return day_label(t)
     text = t.strftime("%a %Y-%m-%d %H:%M" if year else "%a %m-%d %H:%M")
     return f"{text} ET" if zone else text
 

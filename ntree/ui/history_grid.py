@@ -7,6 +7,7 @@ Pure functions of plain dicts: sorting, filtering and paging happen in the datab
 from __future__ import annotations
 
 from ntree.ui import format as fmt
+from ntree.ui.blind import HIDDEN_SYMBOL, hidden_in_play, is_blind
 
 PAGE_SIZE = 100
 
@@ -132,13 +133,18 @@ def grid_row(s: dict) -> dict:
     """Return one session as the grid shows it (texts for people, numbers for the rules)."""
     sid = s["session_id"]
     status = s["status"] + (" · fork" if s.get("parent_session_id") else "")
+    status += " · blind" if is_blind(s) else ""
     trades = s.get("num_trades")
     return {
         "session_id": sid,
         "link": f"[{sid}](/history/{sid})",
         "resume": f"[▶](/?session={sid})" if s["status"] == "active" else "",
-        "symbol": s["symbol"],
-        "dates": fmt.et_range(s.get("t_start"), s.get("t_end")),
+        # a blind session in play hides what it is; once ended it shows it, marked
+        **(
+            {"symbol": HIDDEN_SYMBOL, "dates": "hidden until it ends"}
+            if hidden_in_play(s)
+            else {"symbol": s["symbol"], "dates": fmt.et_range(s.get("t_start"), s.get("t_end"))}
+        ),
         "disp_tf": s["disp_tf"],
         "player": s.get("player") or "human",
         "status": status,

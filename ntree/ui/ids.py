@@ -15,6 +15,7 @@ START_DISP_TF = "start-disp-tf"
 START_SPEED = "start-speed"
 START_SEED = "start-seed"
 START_BOUNDARY = "start-boundary"
+START_BLIND = "start-blind"  # blind replay: a random symbol and day, rebased, revealed at end
 START_PRESET = "start-preset"
 START_BUTTON = "start-button"
 START_RANGE_NOTE = "start-range-note"
@@ -88,6 +89,7 @@ POS_MAXDD = "pos-maxdd"
 ALERT = "alert"
 SUMMARY = "summary"
 SUMMARY_LINK = "summary-link"  # "Open in History →" on the session-ended card
+BLIND_REVEAL = "blind-reveal"  # the reveal card's symbol and dates (a blind session ended)
 HOTKEY = "hotkey"  # dcc.Store written by assets/cockpit.js: {"key": ..., "n": ...}
 
 # History

@@ -11,6 +11,7 @@ from dash import dcc, html
 
 from ntree.ui import format as fmt
 from ntree.ui import ids, review
+from ntree.ui.blind import blind_badge
 from ntree.ui.tables import log_trades_table
 
 
@@ -264,6 +265,7 @@ def _head(row: dict, start_params: dict) -> html.Div:
                         color="success" if row["status"] == "active" else "secondary",
                         className="ms-1",
                     ),
+                    blind_badge(start_params),
                 ]
             ),
             html.Div(

@@ -33,6 +33,20 @@ def preset_range(
     return start, end
 
 
+def blind_pick(days_by_symbol: dict[str, pd.DatetimeIndex], rng: np.random.Generator) -> dict:
+    """Pick a blind session's symbol and day at random, so the trader cannot know them: the
+    start request's ``symbol``, ``t_start`` and ``t_end`` (one trading day, one with some
+    warm-up history before it when the data allows)."""
+    symbols = sorted(s for s, days in days_by_symbol.items() if len(days))
+    if not symbols:
+        return {}
+    symbol = symbols[int(rng.integers(len(symbols)))]
+    days = days_by_symbol[symbol]
+    days = days[3:] if len(days) > 3 else days
+    day = days[int(rng.integers(len(days)))].strftime("%Y-%m-%d")
+    return {"symbol": symbol, "t_start": day, "t_end": day}
+
+
 def fill_model(values: dict[str, Any]) -> dict[str, Any]:
     """The knobs set away from their defaults (cleared or not yet a number: the default)."""
     return {
