@@ -10,8 +10,8 @@ when its session's log grew: :class:`BundleCache` keys it by (session id, last e
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -21,9 +21,17 @@ from ntree import db
 from ntree.engine import EngineError
 from ntree.engine.aggregate import aggregate
 from ntree.engine.clock import data_fingerprint
-from ntree.engine.coach import TIME_BUCKET_MIN, UNTAGGED, SessionBundle, coach_report
+from ntree.engine.coach import (
+    TIME_BUCKET_MIN,
+    UNTAGGED,
+    SessionBundle,
+    coach_report,
+    session_rows,
+)
+from ntree.engine.coach_compare import Window, compare_players
+from ntree.engine.coach_trades import to_ns
 from ntree.engine.config import SessionConfig
-from ntree.engine.events import Event, EventType
+from ntree.engine.events import Event, EventType, iso_utc
 from ntree.engine.indicators import add_indicators
 from ntree.engine.regime import UNKNOWN
 from ntree.engine.sensitivity import fill_sensitivity, total_sensitivity
@@ -37,8 +45,6 @@ HUMAN = "human"
 MAX_SENSITIVITY_SESSIONS = 20
 #: Bundles (one per session and log length) kept in memory.
 BUNDLE_CACHE_SIZE = 256
-#: What the filters the service takes but cannot apply yet do.
-TAG_NOTE = "tag is accepted but not applied yet: sessions have no tags until the journal lands"
 _CANDLE_COLUMNS = ("high", "low", "atr14", "ch_lower", "ch_upper", "ch_slope")
 _TRUE = {"1", "true", "yes", "on"}
 #: A bucket gets a Drill button from this many trades on, when its expectancy is negative.
@@ -62,7 +68,8 @@ class CoachFilters:
 
     session_id: tuple[str, ...] = ()
     symbol: str | None = None
-    player: str | None = None
+    player: tuple[str, ...] = ()
+    compare: tuple[str, ...] = ()
     setup: str | None = None
     tag: str | None = None
     t_from: pd.Timestamp | None = None
@@ -77,7 +84,8 @@ class CoachFilters:
         return {
             "session_id": list(self.session_id),
             "symbol": self.symbol,
-            "player": self.player,
+            "player": list(self.player),
+            "compare": list(self.compare),
             "setup": self.setup,
             "tag": self.tag,
             "from": self.raw_from,
@@ -98,12 +106,16 @@ def _text(filters: Mapping[str, Any], name: str) -> str | None:
     return value.strip() or None
 
 
-def _ids(value: Any) -> tuple[str, ...]:
+def _ids(value: Any, name: str = "session_id", *, commas: bool = False) -> tuple[str, ...]:
+    """Return the names of a repeatable parameter (with ``commas``, each may list several
+    split by commas), stripped, blanks and repeats dropped."""
     if value is None or value == "":
         return ()
     items = [value] if isinstance(value, str) else list(value)
     if not all(isinstance(v, str) for v in items):
-        raise ServiceError("bad_type", "session_id must be text (repeatable)", "session_id")
+        raise ServiceError("bad_type", f"{name} must be text (repeatable)", name)
+    if commas:
+        items = [part for v in items for part in v.split(",")]
     return tuple(dict.fromkeys(v.strip() for v in items if v.strip()))
 
 
@@ -125,6 +137,22 @@ def parse_day_edge(text: str | None, name: str, *, end: bool) -> pd.Timestamp | 
     return ts.tz_convert("UTC")
 
 
+def _compared(filters: Mapping[str, Any]) -> tuple[str, ...]:
+    """Return the players to compare: ``compare`` (comma separated), else ``player`` when it
+    names two or more; one player alone is no comparison (``bad_compare``)."""
+    named = _ids(filters.get("compare"), "compare", commas=True)
+    if not named:
+        players = _ids(filters.get("player"), "player", commas=True)
+        return players if len(players) > 1 else ()
+    if len(named) < 2:
+        raise ServiceError(
+            "bad_compare",
+            f"compare needs two players or more, e.g. human,band-fade; got {named}",
+            "compare",
+        )
+    return named
+
+
 def parse_filters(filters: Mapping[str, Any]) -> CoachFilters:
     """Check the filters (as query parameters or a page gives them)."""
     disp_tf = _text(filters, "disp_tf")
@@ -139,7 +167,8 @@ def parse_filters(filters: Mapping[str, Any]) -> CoachFilters:
     return CoachFilters(
         session_id=_ids(filters.get("session_id")),
         symbol=_text(filters, "symbol"),
-        player=_text(filters, "player"),
+        player=_ids(filters.get("player"), "player", commas=True),
+        compare=_compared(filters),
         setup=_text(filters, "setup"),
         tag=_text(filters, "tag"),
         t_from=t_from,
@@ -156,7 +185,8 @@ def _matches(row: Mapping[str, Any], f: CoachFilters) -> bool:
         return False
     if f.disp_tf is not None and row["disp_tf"] != f.disp_tf:
         return False
-    if f.player is not None and player_of(row) != f.player:
+    players = f.compare or f.player
+    if players and player_of(row) not in players:
         return False
     if f.t_from is not None or f.t_to is not None:
         start = pd.Timestamp(row["t_start"])
@@ -290,6 +320,60 @@ def _loaded(svc: Any, rows: list[dict]) -> list[Loaded]:
     return out
 
 
+@dataclass(frozen=True)
+class Marks:
+    """What the trader wrote about one session: tags on the whole session (History's and its
+    session note's) and, by trade id, each trade note's tags and setup."""
+
+    session_tags: frozenset[str] = frozenset()
+    trade_tags: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    setups: Mapping[int, str] = field(default_factory=dict)
+
+
+def _folded(tags: Iterable[str]) -> frozenset[str]:
+    return frozenset(t.strip().casefold() for t in tags if t and t.strip())
+
+
+def session_marks(svc: Any, rows: Sequence[Mapping[str, Any]]) -> dict[str, Marks]:
+    """Return the :class:`Marks` of each session row, from its tags and the latest version of
+    each journal note (one query per 500 sessions). Tags are compared case-folded."""
+    notes = svc.journal_store.latest_by_session([r["session_id"] for r in rows])
+    out = {}
+    for row in rows:
+        sid = row["session_id"]
+        tags = set(_folded(row.get("tags") or []))
+        trade_tags: dict[int, frozenset[str]] = {}
+        setups: dict[int, str] = {}
+        for note in notes.get(sid, []):
+            if note["trade_id"] is None:
+                tags |= _folded(note["tags"])
+                continue
+            trade_tags[int(note["trade_id"])] = _folded(note["tags"])
+            if note["setup"]:
+                setups[int(note["trade_id"])] = note["setup"]
+        out[sid] = Marks(frozenset(tags), trade_tags, setups)
+    return out
+
+
+def with_marks(bundle: SessionBundle, marks: Marks | None) -> SessionBundle:
+    """Return the bundle with the journal's setups of its trades."""
+    return bundle if marks is None or not marks.setups else replace(bundle, setups=marks.setups)
+
+
+def with_tag(bundle: SessionBundle, marks: Marks | None, tag: str | None) -> SessionBundle | None:
+    """Return the bundle as the ``tag`` filter keeps it: whole when the session carries the tag
+    (History or its session note), else only the trades whose note does; None when nothing
+    of it carries the tag. ``tag`` None keeps every bundle whole."""
+    if tag is None:
+        return bundle
+    want = tag.strip().casefold()
+    marks = marks or Marks()
+    if want in marks.session_tags:
+        return bundle
+    kept = [t for t in bundle.trades if want in marks.trade_tags.get(int(t["trade_id"]), ())]
+    return replace(bundle, trades=kept) if kept else None
+
+
 def _setup_of(bundle: SessionBundle, trade: Mapping[str, Any]) -> str:
     return bundle.setups.get(int(trade["trade_id"])) or trade.get("setup") or UNTAGGED
 
@@ -299,6 +383,25 @@ def with_setup(bundle: SessionBundle, setup: str | None) -> SessionBundle:
     if setup is None:
         return bundle
     return replace(bundle, trades=[t for t in bundle.trades if _setup_of(bundle, t) == setup])
+
+
+def window_of(row: Mapping[str, Any]) -> Window:
+    """Return the window a session row played (times as ISO UTC, so spellings agree)."""
+    return Window(
+        row["symbol"], iso_utc(to_ns(row["t_start"])), iso_utc(to_ns(row["t_end"])), row["disp_tf"]
+    )
+
+
+def compare(
+    rows: Sequence[Mapping[str, Any]], bundles: Sequence[SessionBundle], players: Sequence[str]
+) -> dict:
+    """Return :func:`~ntree.engine.coach_compare.compare_players` of ``players`` over the
+    sessions ``rows`` (``bundles``: theirs, filtered, in the same order)."""
+    played: dict[Window, dict[str, list]] = {}
+    for row, bundle in zip(rows, bundles, strict=True):
+        by_player = played.setdefault(window_of(row), {})
+        by_player.setdefault(player_of(row), []).append(session_rows(bundle))
+    return compare_players(played, players)
 
 
 def sensitivity(loaded: list[Loaded]) -> dict:
@@ -327,16 +430,30 @@ def sensitivity(loaded: list[Loaded]) -> dict:
 
 def coach(svc: Any, filters: Mapping[str, Any]) -> dict:
     """Return the Coach report of the sessions ``filters`` select, with the filters echoed,
-    ``n_sessions``, and (``sensitivity`` set) the fill sensitivity of up to 20 sessions."""
+    ``n_sessions``, (``sensitivity`` set) the fill sensitivity of up to 20 sessions and
+    (``compare``, or ``player`` twice or more) the players side by side on shared windows."""
     f = parse_filters(filters or {})
     rows = select_sessions(svc, f)
     loaded = _loaded(svc, rows)
-    report = coach_report([with_setup(x.bundle, f.setup) for x in loaded])
-    out = {**report, "filters": f.echo(), "n_sessions": len(rows), "notes": []}
-    if f.tag is not None:
-        out["notes"].append(TAG_NOTE)
+    marks = session_marks(svc, rows)
+    kept_rows, kept, bundles = [], [], []
+    for row, item in zip(rows, loaded, strict=True):
+        bundle = with_tag(
+            with_marks(item.bundle, marks.get(row["session_id"])),
+            marks.get(row["session_id"]),
+            f.tag,
+        )
+        if bundle is None:
+            continue  # nothing of this session carries the tag
+        kept_rows.append(row)
+        kept.append(item)
+        bundles.append(with_setup(bundle, f.setup))
+    report = coach_report(bundles)
+    out = {**report, "filters": f.echo(), "n_sessions": len(kept_rows), "notes": []}
     if f.sensitivity:
-        out["sensitivity"] = sensitivity(loaded)
+        out["sensitivity"] = sensitivity(kept)
+    if f.compare:
+        out["compare"] = compare(kept_rows, bundles, f.compare)
     return out
 
 
