@@ -10,7 +10,7 @@ when its session's log grew: :class:`BundleCache` keys it by (session id, last e
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -33,11 +33,13 @@ from ntree.engine.coach_trades import to_ns
 from ntree.engine.config import SessionConfig
 from ntree.engine.events import Event, EventType, iso_utc
 from ntree.engine.indicators import add_indicators
-from ntree.engine.regime import UNKNOWN
+from ntree.engine.regime import RANGE, TREND, UNKNOWN, regime_holds
 from ntree.engine.sensitivity import fill_sensitivity, total_sensitivity
+from ntree.engine.ticks import parse_disp_tf
 from ntree.market import DISP_TFS, EXCHANGE_TZ, sessions
-from ntree.runner import load_session_bars, restore_session
+from ntree.runner import history_start, load_session_bars, restore_session
 from ntree.service.errors import ServiceError
+from ntree.sources import SqlBarSource
 
 #: Who played a session when its row does not say (every session until sessions get a player).
 HUMAN = "human"
@@ -493,10 +495,12 @@ def drill_window(
     start_hhmm: str,
     data_last: pd.Timestamp,
     minutes: int = TIME_BUCKET_MIN,
+    accept: Callable[[pd.Timestamp, pd.Timestamp], bool] | None = None,
 ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """Pick the window of a drill: ``minutes`` from ``start_hhmm`` New York time on the most
-    recent trading day not in ``played`` whose session holds the whole window and whose bars
-    reach its end; None when no day is left.
+    recent trading day not in ``played`` whose session holds the whole window, whose bars
+    reach its end and (``accept`` given) that ``accept(start, end)`` takes; None when no day
+    is left.
 
     ``trading_days``: one row per trading day (index: the day, oldest first) with its UTC
     ``open`` and ``close``, as :func:`ntree.market.sessions` returns them. The newest day
@@ -512,8 +516,44 @@ def drill_window(
         end = start + pd.Timedelta(minutes=minutes)
         if start < edges["open"] or end > edges["close"] or end > data_last + pd.Timedelta("1min"):
             continue  # before the open, past a half day's close, or past the stored bars
+        if accept is not None and not accept(start, end):
+            continue
         return start, end
     return None
+
+
+def drill_starts(first: str, minutes: int = TIME_BUCKET_MIN) -> list[str]:
+    """Return the New York bucket starts a regime drill tries: ``first``, then every other
+    bucket of the regular session (09:30 to the last before 16:00), nearest first."""
+    hours, mins = (int(x) for x in first.split(":"))
+    at = hours * 60 + mins
+    others = [m for m in range(9 * 60 + 30, 16 * 60, minutes) if m != at]
+    others.sort(key=lambda m: (abs(m - at), m))
+    return [first] + [f"{m // 60:02d}:{m % 60:02d}" for m in others]
+
+
+class RegimeCheck:
+    """Whether a window of ``symbol`` is of ``regime`` (:func:`regime_holds`), from the
+    display candles a session on it would build: the day's bars from its warm-up history on,
+    aggregated to ``disp_tf`` with the indicators (causal, so the bars after the window change
+    nothing). Each day's candles are built once."""
+
+    def __init__(self, db_engine: sa.Engine, symbol: str, disp_tf: str, regime: str) -> None:
+        self.source = SqlBarSource(db_engine)
+        self.symbol, self.tf, self.regime = symbol, parse_disp_tf(disp_tf), regime
+        self._days: dict[str, pd.DataFrame] = {}
+
+    def candles(self, start: pd.Timestamp) -> pd.DataFrame:
+        """Return the display candles of the New York day of ``start`` (with its history)."""
+        day = _ny_day(start)
+        if day not in self._days:
+            day_end = pd.Timestamp(day).tz_localize(EXCHANGE_TZ) + pd.Timedelta(days=1)
+            bars = self.source.load(self.symbol, history_start(start), day_end.tz_convert("UTC"))
+            self._days[day] = add_indicators(aggregate(bars, self.tf))
+        return self._days[day]
+
+    def __call__(self, start: pd.Timestamp, end: pd.Timestamp) -> bool:
+        return regime_holds(self.candles(start), start.value, end.value, self.regime)
 
 
 def _most_common(values: Iterable[str]) -> str:
@@ -548,8 +588,10 @@ def drill_plan(
 
 def start_drill(svc: Any, kind: str, key: str, filters: Mapping[str, Any]) -> dict:
     """Start a drill of a weak bucket of the Coach report of ``filters``: a new session on a
-    day of the same symbol no session has played yet, for the time bucket the losses were in.
-    Return the new session's state; raise ``no_drill_window`` when every day was played."""
+    day of the same symbol no session has played yet, for the time bucket the losses were in;
+    for a regime bucket, on a window where the regime rule holds (:class:`RegimeCheck`), at
+    that time when a day allows, else at the nearest time that does. Return the new session's
+    state; raise ``no_drill_window`` when no day is left."""
     report = coach(svc, filters)
     rows = svc.store.list_sessions(limit=None)
     plan = drill_plan(report, kind, key, rows)
@@ -560,13 +602,22 @@ def start_drill(svc: Any, kind: str, key: str, filters: Mapping[str, Any]) -> di
     first, last = data
     days = sessions(_ny_day(first), _ny_day(last))
     done = played_days(r for r in rows if r["symbol"] == symbol)
-    window = drill_window(days, done, plan["start"], last)
+    if kind == "regime" and key in (
+        TREND,
+        RANGE,
+    ):  # a day and time where the regime rule holds, the losses' time first
+        check = RegimeCheck(svc.db_engine, symbol, plan["disp_tf"], key)
+        window = None
+        for start in drill_starts(plan["start"]):
+            window = drill_window(days, done, start, last, accept=check)
+            if window is not None:
+                break
+        missing = f"no {symbol} trading day left unplayed whose bars are {key} at any time"
+    else:
+        window = drill_window(days, done, plan["start"], last)
+        missing = f"every {symbol} trading day with bars at {plan['start']} has been played"
     if window is None:
-        raise ServiceError(
-            "no_drill_window",
-            f"every {symbol} trading day with bars at {plan['start']} has been played",
-            "key",
-        )
+        raise ServiceError("no_drill_window", missing, "key")
     t_start, t_end = window
     body = {
         "symbol": symbol,
