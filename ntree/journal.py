@@ -151,6 +151,13 @@ class JournalStore:
                     out.setdefault(row["session_id"], {})[row["trade_id"]] = _entry(row)
         return {sid: list(notes.values()) for sid, notes in out.items()}
 
+    def tags(self) -> set[str]:
+        """Return every tag some version of some note carries."""
+        t = db.journal_entries
+        q = sa.select(t.c.tags).where(t.c.tags.is_not(None)).distinct()
+        with self.engine.connect() as conn:
+            return {tag for (text,) in conn.execute(q) for tag in json.loads(text)}
+
     def delete_session(self, conn: sa.Connection, session_id: str) -> None:
         """Delete every note on the session (in ``conn``'s transaction)."""
         t = db.journal_entries

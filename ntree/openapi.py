@@ -309,6 +309,8 @@ _SCHEMAS |= {
             "win_rate": _nullable("number"),
             "avg_mae_r": _nullable("number"),
             "avg_mfe_r": _nullable("number"),
+            "avg_mae": _nullable("number", description="mean MAE x qty ($), every trade"),
+            "avg_mfe": _nullable("number", description="mean MFE x qty ($), every trade"),
             "entry_band_distance_atr": _nullable("number", description="mean, in ATR(14)"),
             "n_trades": _INT,
             "n_sessions": _INT,

@@ -21,17 +21,6 @@ COMPARE_RULE = (
     "mean), win rate and the averages over their trades pooled; total: the windows' PnL "
     "summed, the largest drawdown, the trades of every window pooled"
 )
-#: The figures of one player, in the order the page shows them.
-FIGURES = (
-    "pnl",
-    "max_dd",
-    "win_rate",
-    "avg_mae_r",
-    "avg_mfe_r",
-    "entry_band_distance_atr",
-    "n_trades",
-)
-
 TradeRows = Sequence[Mapping[str, Any]]
 
 
@@ -69,6 +58,8 @@ def _pooled(rows: TradeRows) -> dict:
         "win_rate": _round(win_rate(rows)),
         "avg_mae_r": _round(_mean([r.get("mae_r") for r in rows])),
         "avg_mfe_r": _round(_mean([r.get("mfe_r") for r in rows])),
+        "avg_mae": _round(_mean([r.get("mae_usd") for r in rows])),
+        "avg_mfe": _round(_mean([r.get("mfe_usd") for r in rows])),
         "entry_band_distance_atr": _round(_mean([r.get("entry_band_distance_atr") for r in rows])),
         "n_trades": len(rows),
     }

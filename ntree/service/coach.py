@@ -357,6 +357,16 @@ def session_marks(svc: Any, rows: Sequence[Mapping[str, Any]]) -> dict[str, Mark
     return out
 
 
+def known_tags(svc: Any, rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Return the tags the ``tag`` filter can pick: those of the sessions ``rows`` (History)
+    and of every journal note, sorted case-insensitively, one spelling per tag."""
+    tags = {t for r in rows for t in r.get("tags") or []} | svc.journal_store.tags()
+    by_fold: dict[str, str] = {}
+    for t in sorted(tags):
+        by_fold.setdefault(t.casefold(), t)
+    return sorted(by_fold.values(), key=str.casefold)
+
+
 def with_marks(bundle: SessionBundle, marks: Marks | None) -> SessionBundle:
     """Return the bundle with the journal's setups of its trades."""
     return bundle if marks is None or not marks.setups else replace(bundle, setups=marks.setups)

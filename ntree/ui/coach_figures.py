@@ -254,3 +254,29 @@ def after_exit(trades: Sequence[Mapping[str, Any]]) -> dict:
         )
     layout = _layout("points further in favour after the exit", "trades", barmode="overlay")
     return {"data": traces, "layout": {**layout, **_legend()}}
+
+
+#: One colour per compared player, in the order they are named (the first: usually human).
+PLAYER_COLORS = ("#4f9de0", "#f0ad4e", "#b38cf0", "#5fd0c2", "#e07a9c")
+
+
+def compare_pnl(compare: Mapping[str, Any], window_label: Any) -> dict:
+    """Each shared window's PnL per player, bars side by side (``window_label(window)`` names
+    a window on the x axis)."""
+    windows = compare["windows"]
+    labels = [window_label(w) for w in windows]
+    traces = [
+        {
+            "type": "bar",
+            "name": name,
+            "x": labels,
+            "y": [w["players"][name]["pnl"] for w in windows],
+            "marker": {"color": PLAYER_COLORS[k % len(PLAYER_COLORS)]},
+            "customdata": [w["players"][name]["n_trades"] for w in windows],
+            "hovertemplate": name + " %{x}: $%{y:,.0f} (n=%{customdata})<extra></extra>",
+        }
+        for k, name in enumerate(compare["players"])
+    ]
+    layout = _layout("window", "PnL ($)", barmode="group", **_legend())
+    layout["height"] = 200
+    return {"data": traces, "layout": layout}

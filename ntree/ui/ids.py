@@ -168,6 +168,8 @@ COACH_SESSIONS = "coach-sessions"  # multi-select: only these sessions
 COACH_TAG = "coach-tag"  # select: only what carries this tag
 COACH_SETUP = "coach-setup"  # select: only the trades of this setup
 COACH_COMPARE = "coach-compare"  # the players side by side (two players or more chosen)
+COACH_COMPARE_CARD = "coach-compare-card"
+COACH_COMPARE_ROW = "coach-compare-row"  # prefix: one compared figure each, see coach_compare_row()
 COACH_SUMMARY = "coach-summary"  # "n sessions · n trades" beside the filters
 COACH_TILES = "coach-tiles"
 COACH_TILE = "coach-tile"  # prefix: one headline figure each, see coach_tile()
@@ -185,6 +187,11 @@ def coach_tile(key: str) -> str:
 def coach_chart(key: str) -> str:
     """The id of a chart on the Coach page (``mae_mfe``, ``by_regime``...)."""
     return f"{COACH_CHART}-{key}"
+
+
+def coach_compare_row(key: str) -> str:
+    """The id of a compared figure's row in the players' total table (``pnl``, ``max_dd``...)."""
+    return f"{COACH_COMPARE_ROW}-{key}"
 
 
 COACH_DRILL = "coach-drill"  # pattern type: a weak bucket's "Drill" button, see coach_drill()
