@@ -472,13 +472,24 @@ def coach(svc: Any, filters: Mapping[str, Any]) -> dict:
 # --- drills from weak spots -------------------------------------------------------------------
 
 
+def bucket_mean(stats: Mapping[str, Any]) -> tuple[float | None, str]:
+    """Return a bucket's mean result and its unit: in R when at least half its trades have
+    an R (a stop at entry), else in $ (every trade has a PnL)."""
+    n, n_r = stats["n"], stats.get("n_r", stats["n"])
+    if stats.get("expectancy_r") is not None and 2 * n_r >= n:
+        return stats["expectancy_r"], "R"
+    return stats.get("expectancy"), "$"
+
+
 def weak_buckets(report: Mapping[str, Any], kind: str) -> list[tuple[str, dict]]:
     """Return the ``kind`` buckets (see :data:`DRILL_KINDS`) of at least
-    :data:`DRILL_MIN_TRADES` trades whose expectancy (in R, else in $) is negative."""
+    :data:`DRILL_MIN_TRADES` trades whose mean result (:func:`bucket_mean`) is negative; the
+    ``unknown`` regime (the indicators' warm-up) is no kind of market to drill."""
     out = []
     for key, stats in report[DRILL_KINDS[kind][0]].items():
-        mean = stats.get("expectancy_r")
-        mean = stats.get("expectancy") if mean is None else mean
+        if kind == "regime" and key == UNKNOWN:
+            continue
+        mean, _ = bucket_mean(stats)
         if stats["n"] >= DRILL_MIN_TRADES and mean is not None and mean < 0:
             out.append((key, stats))
     return out

@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from ntree.market import DISP_TFS
-from ntree.service.coach import HUMAN, weak_buckets
+from ntree.service.coach import HUMAN, bucket_mean, weak_buckets
 from ntree.ui import coach_figures as figs
 from ntree.ui import format as fmt
 from ntree.ui import ids
@@ -252,6 +252,10 @@ def tiles(report: Mapping[str, Any]) -> html.Div:
     )
 
 
+#: How the bucket charts choose their unit (see :func:`ntree.ui.coach_figures.bucket_bars`).
+_UNIT = " (in R when at least half the trades had a stop, else in $; n=a/b: a of b have an R)"
+
+
 def captions(report: Mapping[str, Any]) -> dict[str, str]:
     """One line per chart saying how it is computed (the rules from the report)."""
     rules = report["rules"]
@@ -259,10 +263,11 @@ def captions(report: Mapping[str, Any]) -> dict[str, str]:
         "mae_mfe": "Per closed trade: worst move against (MAE) and best move in favour (MFE) "
         "while open, on the 1m bars, in R of its initial stop; winners green, losers red.",
         "band_distance": f"Entry distance to the band: {rules['entry_band_distance_atr']}.",
-        "by_regime": f"Mean R per trade by regime; {rules['regime']}.",
-        "by_hour": "Mean R per trade by entry time, 30-minute buckets, New York time.",
-        "by_weekday": "Mean R per trade by the New York weekday of the entry.",
-        "by_setup": "Mean R per trade by setup (journal reason; untagged until one is set).",
+        "by_regime": f"Mean result per trade{_UNIT} by regime; {rules['regime']}.",
+        "by_hour": f"Mean result per trade{_UNIT} by entry time, 30-minute buckets, New York time.",
+        "by_weekday": f"Mean result per trade{_UNIT} by the New York weekday of the entry.",
+        "by_setup": f"Mean result per trade{_UNIT} by setup (journal reason; untagged until one "
+        "is set).",
         "equity": "Cumulative PnL over the selection in exit order; red: the drawdown from "
         "its running peak.",
         "r_distribution": "How many trades ended in each half-R bin (beyond ±5R: the outer bins).",
@@ -298,9 +303,8 @@ def drill_buttons(report: Mapping[str, Any], kind: str) -> html.Div | None:
 
 
 def _bucket_mean(stats: Mapping[str, Any]) -> str:
-    if stats.get("expectancy_r") is not None:
-        return _r(stats["expectancy_r"])
-    return fmt.money(stats.get("expectancy"))
+    mean, unit = bucket_mean(stats)
+    return _r(mean) if unit == "R" else f"{fmt.money(mean)} $/trade"
 
 
 def _chart(

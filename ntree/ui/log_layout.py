@@ -113,7 +113,9 @@ def _trades(found: dict, journal: dict) -> html.Div:
     return html.Div(
         [
             html.Div([html.H6("Trades", className="mb-0"), pager], className="d-flex mb-1"),
-            html.Div(trades_view(found["trades"], journal), id=ids.TRADES_VIEW),
+            html.Div(
+                trades_view(found["trades"], journal), id=ids.TRADES_VIEW, className="log-trades"
+            ),
         ]
     )
 
@@ -157,6 +159,7 @@ def _journal_card(trades: list[dict], journal: dict) -> dbc.Card:
             options=[{"label": "Setup: none", "value": ""}]
             + [{"label": n, "value": n} for n in journal["setups"]],
             value=session_note.get("setup") or "",
+            placeholder="Setup: none",  # the select's own blank choice, shown for ""
             size="sm",
             className="mb-1",
         ),
@@ -235,7 +238,7 @@ def _timeline(counts: dict[str, int], shown: list[str]) -> html.Div:
         [
             html.Div(
                 [
-                    html.H6("Event log", className="mb-0 me-2"),
+                    html.H6("Event log", className="mb-0 me-2 text-nowrap"),
                     dbc.Checklist(
                         id=ids.EVENTS_TYPES,
                         options=review.type_options(counts),
@@ -248,11 +251,15 @@ def _timeline(counts: dict[str, int], shown: list[str]) -> html.Div:
                         id=ids.EVENTS_PREV,
                         size="sm",
                         color="secondary",
-                        className="ms-2 py-0",
+                        className="ms-2 py-0 text-nowrap",
                     ),
                     html.Small(id=ids.EVENTS_PAGER, className="text-muted mx-2 text-nowrap"),
                     dbc.Button(
-                        "next ›", id=ids.EVENTS_NEXT, size="sm", color="secondary", className="py-0"
+                        "next ›",
+                        id=ids.EVENTS_NEXT,
+                        size="sm",
+                        color="secondary",
+                        className="py-0 text-nowrap",
                     ),
                 ],
                 className="d-flex align-items-center my-2",
