@@ -261,7 +261,8 @@ def captions(report: Mapping[str, Any]) -> dict[str, str]:
     rules = report["rules"]
     return {
         "mae_mfe": "Per closed trade: worst move against (MAE) and best move in favour (MFE) "
-        "while open, on the 1m bars, in R of its initial stop; winners green, losers red.",
+        "while open, on the 1m bars, in R of its initial stop (in $ when fewer than half the "
+        "trades had a stop); winners green, losers red.",
         "band_distance": f"Entry distance to the band: {rules['entry_band_distance_atr']}.",
         "by_regime": f"Mean result per trade{_UNIT} by regime; {rules['regime']}.",
         "by_hour": f"Mean result per trade{_UNIT} by entry time, 30-minute buckets, New York time.",
