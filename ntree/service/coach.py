@@ -450,11 +450,8 @@ def coach(svc: Any, filters: Mapping[str, Any]) -> dict:
     marks = session_marks(svc, rows)
     kept_rows, kept, bundles = [], [], []
     for row, item in zip(rows, loaded, strict=True):
-        bundle = with_tag(
-            with_marks(item.bundle, marks.get(row["session_id"])),
-            marks.get(row["session_id"]),
-            f.tag,
-        )
+        mark = marks.get(row["session_id"])
+        bundle = with_tag(with_marks(item.bundle, mark), mark, f.tag)
         if bundle is None:
             continue  # nothing of this session carries the tag
         kept_rows.append(row)
