@@ -277,6 +277,7 @@ def _sessions_route():
 def _coach_route():
     filters: dict[str, Any] = request.args.to_dict()
     filters["session_id"] = request.args.getlist("session_id")  # repeatable
+    filters["player"] = request.args.getlist("player")  # repeatable
     return jsonify(service().coach(filters))
 
 

@@ -134,6 +134,30 @@ class JournalStore:
                     latest["history"].append(entry)
         return list(out.values())
 
+    def latest_by_session(self, session_ids: Sequence[str]) -> dict[str, list[dict]]:
+        """Return, by session, the latest version of each of its notes (the session's own
+        and one per trade), one query per 500 sessions; a session without notes is absent."""
+        t = db.journal_entries
+        ids = list(dict.fromkeys(session_ids))
+        out: dict[str, dict[int | None, dict]] = {}
+        with self.engine.connect() as conn:
+            for k in range(0, len(ids), 500):
+                q = (
+                    sa.select(t)
+                    .where(t.c.session_id.in_(ids[k : k + 500]))
+                    .order_by(t.c.session_id, t.c.trade_id, t.c.version)
+                )
+                for row in conn.execute(q).mappings():  # later versions overwrite earlier
+                    out.setdefault(row["session_id"], {})[row["trade_id"]] = _entry(row)
+        return {sid: list(notes.values()) for sid, notes in out.items()}
+
+    def tags(self) -> set[str]:
+        """Return every tag some version of some note carries."""
+        t = db.journal_entries
+        q = sa.select(t.c.tags).where(t.c.tags.is_not(None)).distinct()
+        with self.engine.connect() as conn:
+            return {tag for (text,) in conn.execute(q) for tag in json.loads(text)}
+
     def delete_session(self, conn: sa.Connection, session_id: str) -> None:
         """Delete every note on the session (in ``conn``'s transaction)."""
         t = db.journal_entries

@@ -312,6 +312,48 @@ _SCHEMAS |= {
             "profit_factor": _nullable("number", description="null without a loss"),
         }
     ),
+    "ComparePlayer": _obj(
+        {
+            "pnl": _nullable("number", description="closed-trade PnL (several sessions: mean)"),
+            "max_dd": _nullable(
+                "number", description="max drawdown of closed-trade PnL (several: mean)"
+            ),
+            "win_rate": _nullable("number"),
+            "avg_mae_r": _nullable("number"),
+            "avg_mfe_r": _nullable("number"),
+            "avg_mae": _nullable("number", description="mean MAE x qty ($), every trade"),
+            "avg_mfe": _nullable("number", description="mean MFE x qty ($), every trade"),
+            "entry_band_distance_atr": _nullable("number", description="mean, in ATR(14)"),
+            "n_trades": _INT,
+            "n_sessions": _INT,
+        }
+    ),
+    "CoachCompare": _obj(
+        {
+            "players": _array(_STR),
+            "rule": _STR,
+            "windows": _array(
+                _obj(
+                    {
+                        "symbol": _STR,
+                        "start": _TIME,
+                        "end": _TIME,
+                        "disp_tf": _DISP_TF,
+                        "players": {
+                            "type": "object",
+                            "additionalProperties": _ref("ComparePlayer"),
+                        },
+                    }
+                )
+            ),
+            "total": _obj(
+                {
+                    "n_windows": _INT,
+                    "players": {"type": "object", "additionalProperties": _ref("ComparePlayer")},
+                }
+            ),
+        }
+    ),
     "CoachTrade": _obj(
         {
             "session_id": _STR,
@@ -353,7 +395,12 @@ _SCHEMAS |= {
             "rules": {"type": "object", "description": "each rule the Coach applies, in words"},
             "trades": _array(_ref("CoachTrade")),
             "filters": {"type": "object", "description": "the filters applied, as understood"},
-            "notes": {**_array(_STR), "description": "filters taken but not applied yet"},
+            "notes": {**_array(_STR), "description": "remarks on the selection"},
+            "compare": {
+                **_ref("CoachCompare"),
+                "description": "with compare (or player twice): the players side by side on "
+                "the windows (symbol, start, end, display frame) every one of them played",
+            },
             "sensitivity": {
                 "type": "object",
                 "description": "with sensitivity=1: {n_sessions, capped, limit, note, "
@@ -616,9 +663,28 @@ _PATHS: dict[str, dict] = {
                 "explode": True,
             },
             _query("symbol", _STR, "only this symbol's sessions"),
-            _query("player", _STR, "human, or a bot's name (every session is human for now)"),
-            _query("setup", _STR, "only the trades of this setup"),
-            _query("tag", _STR, "accepted, not applied yet (no tags before the journal)"),
+            {
+                **_query(
+                    "player",
+                    _array(_STR),
+                    "human, or a bot's name (repeatable or comma separated; two or more: "
+                    "compared as with compare)",
+                ),
+                "style": "form",
+                "explode": True,
+            },
+            _query(
+                "compare",
+                _STR,
+                "players to compare, comma separated (e.g. human,band-fade): adds compare",
+            ),
+            _query("setup", _STR, "only the trades of this setup (journal setup)"),
+            _query(
+                "tag",
+                _STR,
+                "only sessions tagged so (History or session note: all their trades) and "
+                "trades whose note has the tag; case-insensitive",
+            ),
             _query("from", _TIME_IN, "sessions starting on or after (a date: that NY day)"),
             _query("to", _TIME_IN, "sessions starting before the end of (a date: that NY day)"),
             _query("disp_tf", _DISP_TF, "only sessions shown at this display timeframe"),
@@ -626,7 +692,7 @@ _PATHS: dict[str, dict] = {
         ],
         e400="bad_time (from, to), bad_type",
         e404=f"{_NO_SESSION} (session_id)",
-        e422="bad_tf (disp_tf)",
+        e422="bad_tf (disp_tf), bad_compare (compare: fewer than two players)",
     ),
     "/replay/openapi.json": {
         "get": {

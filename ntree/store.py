@@ -401,6 +401,29 @@ class SessionStore:
         with self.engine.connect() as conn:
             return [dict(r) for r in conn.execute(q).mappings()]
 
+    def trade_page(
+        self,
+        session_id: str,
+        offset: int,
+        limit: int,
+        *,
+        exit_from: str | None = None,
+        newest_first: bool = False,
+    ) -> tuple[list[dict], int]:
+        """Return ``limit`` of the session's trades from ``offset`` (by trade id, the newest
+        first when asked) and how many there are; with ``exit_from`` (ISO UTC) only those still
+        open or closed at or after it (a chart window's trades)."""
+        t = db.replay_trades
+        where = [t.c.session_id == session_id]
+        if exit_from is not None:  # ISO UTC text of one format: compared as text, any dialect
+            where.append(sa.or_(t.c.exit_ts.is_(None), t.c.exit_ts >= exit_from))
+        order = t.c.trade_id.desc() if newest_first else t.c.trade_id
+        q = sa.select(t).where(*where).order_by(order).limit(limit).offset(offset)
+        n = sa.select(sa.func.count()).select_from(t).where(*where)
+        with self.engine.connect() as conn:
+            rows = [dict(r) for r in conn.execute(q).mappings()]
+            return rows, int(conn.execute(n).scalar_one())
+
 
 #: The columns History may sort on.
 SORT_KEYS = (

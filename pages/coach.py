@@ -10,8 +10,9 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, no_update
 
+from ntree.engine.coach import UNTAGGED
 from ntree.service import ServiceError
-from ntree.service.coach import start_drill
+from ntree.service.coach import known_tags, start_drill
 from ntree.ui import coach_layout, ids
 from ntree.ui.service import service
 
@@ -23,6 +24,8 @@ FILTERS = dict(
     t_to=Input(ids.COACH_TO, "value"),
     disp_tf=Input(ids.COACH_DISP_TF, "value"),
     player=Input(ids.COACH_PLAYER, "value"),
+    setup=Input(ids.COACH_SETUP, "value"),
+    tag=Input(ids.COACH_TAG, "value"),
     sessions=Input(ids.COACH_SESSIONS, "value"),
 )
 
@@ -32,15 +35,27 @@ FILTER_STATES = {
 }
 
 
-def layout(**_kwargs) -> dbc.Container:
+def layout(compare: str | None = None, **_kwargs) -> dbc.Container:
+    """The Coach; ``/coach?compare=human,band-fade`` opens with those players compared."""
     svc = service()
-    return coach_layout.page(svc.symbols(), svc.list_sessions())
+    rows = svc.list_sessions()
+    setups = [*svc.journal_lists()["setups"], UNTAGGED]
+    players = [p.strip() for p in (compare or "").split(",") if p.strip()]
+    return coach_layout.page(svc.symbols(), rows, known_tags(svc, rows), setups, players)
 
 
 def filters_of(
-    symbol=None, t_from=None, t_to=None, disp_tf=None, player=None, sessions=None
+    symbol=None,
+    t_from=None,
+    t_to=None,
+    disp_tf=None,
+    player=None,
+    setup=None,
+    tag=None,
+    sessions=None,
 ) -> dict:
-    """The page's filter values as the service takes them (empty: any)."""
+    """The page's filter values as the service takes them (empty: any; two players or more
+    are compared)."""
 
     def chosen(value: str | None) -> str | None:
         return None if value in (None, "", coach_layout.ANY) else value
@@ -50,13 +65,16 @@ def filters_of(
         "from": chosen(t_from),
         "to": chosen(t_to),
         "disp_tf": chosen(disp_tf),
-        "player": chosen(player),
+        "player": [player] if isinstance(player, str) else list(player or []),
+        "setup": chosen(setup),
+        "tag": chosen(tag),
         "session_id": list(sessions or []),
     }
 
 
 @callback(
     output=dict(
+        compare=Output(ids.COACH_COMPARE, "children"),
         tiles=Output(ids.COACH_TILES, "children"),
         charts=Output(ids.COACH_CHARTS, "children"),
         summary=Output(ids.COACH_SUMMARY, "children"),
@@ -68,8 +86,9 @@ def _draw(**values):
     try:
         report = service().coach(filters_of(**values))
     except ServiceError as exc:
-        return dict(tiles=None, charts=coach_layout.error(exc.message), summary="")
+        return dict(compare=None, tiles=None, charts=coach_layout.error(exc.message), summary="")
     return dict(
+        compare=coach_layout.compare_view(report.get("compare")),
         tiles=coach_layout.tiles(report) if report["n_trades"] else None,
         charts=coach_layout.charts(report),
         summary=coach_layout.summary(report),

@@ -37,7 +37,7 @@ def layout(session_id: str | None = None, **_kwargs) -> dbc.Container:
     params = start["events"][0]["payload"].get("params", {}) if start["events"] else {}
     if blind.hidden_in_play(row):
         return blind.in_play_notice(session_id)
-    trades = svc.trades(session_id)
+    trades = svc.trade_page(session_id, page_size=review.TRADES_PAGE_SIZE)
     try:
         chart = svc.review_chart(session_id, n=review.REVIEW_BARS)
     except ServiceError as exc:  # its bars were deleted (Data page): trades and log still show
@@ -46,8 +46,17 @@ def layout(session_id: str | None = None, **_kwargs) -> dbc.Container:
     else:
         gone = None
     candles = review.session_bars(chart["candles"], row["t_start"])
-    figure = review.review_figure(candles, chart["fills"], trades, chart["disp_tf"])
-    note = gone or review.chart_note(len(candles), chart["bars_played"])
+    # Only the newest trades of the chart's window are drawn; the list pages through them all.
+    drawn = svc.trade_page(
+        session_id,
+        page_size=review.CHART_TRADES,
+        exit_from=review.window_start(candles),
+        newest_first=True,
+    )
+    figure = review.review_figure(candles, chart["fills"], drawn["trades"][::-1], chart["disp_tf"])
+    note = gone or review.chart_note(
+        len(candles), chart["bars_played"], len(drawn["trades"]), drawn["total"]
+    )
     journal = svc.journal(session_id)
     return log_layout.page(
         row,
@@ -112,6 +121,42 @@ def _timeline(types, _prev, _next, session_id, page):
         page=page,
         no_prev=page == 0,
         no_next=last,
+    )
+
+
+@callback(
+    output=dict(
+        view=Output(ids.TRADES_VIEW, "children"),
+        pager=Output(ids.TRADES_PAGER, "children"),
+        page=Output(ids.TRADES_PAGE, "data"),
+        no_prev=Output(ids.TRADES_PREV, "disabled"),
+        no_next=Output(ids.TRADES_NEXT, "disabled"),
+        targets=Output(ids.JOURNAL_TARGET, "options"),
+    ),
+    inputs=dict(_prev=Input(ids.TRADES_PREV, "n_clicks"), _next=Input(ids.TRADES_NEXT, "n_clicks")),
+    state=dict(
+        session_id=State(ids.LOG_SESSION, "data"),
+        page=State(ids.TRADES_PAGE, "data"),
+        target=State(ids.JOURNAL_TARGET, "value"),
+        shown=State(ids.JOURNAL_TARGET, "options"),
+    ),
+    prevent_initial_call=True,
+)
+def _trade_list(_prev, _next, session_id, page, target, shown):
+    """One page of the trade list from the server; the journal can be about its trades."""
+    page = review.page_turn(page or 0, ctx.triggered_id, ids.TRADES_PREV, ids.TRADES_NEXT)
+    svc, size = service(), review.TRADES_PAGE_SIZE
+    found = svc.trade_page(session_id, page=page, page_size=size)
+    if not found["trades"] and page > 0:  # past the end: stay on the last page
+        page = max(0, (found["total"] - 1) // size)
+        found = svc.trade_page(session_id, page=page, page_size=size)
+    return dict(
+        view=log_layout.trades_view(found["trades"], svc.journal(session_id)),
+        pager=review.pager_text(found, "trades"),
+        page=page,
+        no_prev=page == 0,
+        no_next=(page + 1) * size >= found["total"],
+        targets=review.merged_targets(found["trades"], target, shown),
     )
 
 

@@ -103,3 +103,34 @@ def test_coach_drill_button_opens_a_new_session_on_a_day_not_played(dash_duo, fr
     row = svc.store.get_session(new_id)
     assert row is not None and row["symbol"] == "SPY" and new_id not in played
     assert "2024-08-06" not in played_days([row])
+
+
+def test_coach_shows_a_human_session_and_a_bot_run_on_its_window_side_by_side(
+    dash_duo, fresh_app, tmp_path
+):
+    from ntree.cli import main
+
+    svc = fresh_app.server.extensions[SERVICE_KEY]
+    human = play_brackets(svc, "2024-08-06", "BUY", 3)
+    argv = ["bot", "run", "--policy", "ntree.gym.policies:BandFadePolicy"]
+    assert main([*argv, "--against", human, "--db", str(svc.db_engine.url)]) == 0
+    with fresh_app.server.test_client() as client:
+        api = client.get("/replay/coach?compare=human,band-fade").get_json()["compare"]
+    assert api["total"]["n_windows"] == 1
+    dash_duo.start_server(fresh_app)
+    dash_duo.driver.get(dash_duo.server_url + "/coach?compare=human,band-fade")
+    card = f"#{ids.COACH_COMPARE_CARD}"
+    dash_duo.wait_for_contains_text(card, "Side by side: human vs band-fade", timeout=15)
+    dash_duo.wait_for_contains_text(card, "n=1 shared window")
+    total = api["total"]["players"]
+    for key, label, show in coach_layout.COMPARE_ROWS:
+        cells = dash_duo.find_element(f"#{ids.coach_compare_row(key)}").text.split("\n")
+        want = [label, show(total["human"]), show(total["band-fade"])]
+        assert " ".join(cells).split() == " ".join(want).split(), key
+    bars = "return document.querySelectorAll('#{} .bars .point').length"
+    dash_duo.wait_for_element(f"#{ids.coach_chart('compare')} .main-svg", timeout=10)
+    assert dash_duo.driver.execute_script(bars.format(ids.coach_chart("compare"))) == 2
+    for size in ((1366, 768), (1600, 1000)):
+        dash_duo.driver.set_window_size(*size)
+        dash_duo.driver.save_screenshot(str(tmp_path / f"coach-compare-{size[0]}.png"))
+    assert dash_duo.get_logs() == [], "browser console errors"

@@ -15,6 +15,7 @@ from ntree.engine.regime import (
     TREND_SLOPE_ATR,
     classify_regime,
     exposure_at_close,
+    regime_holds,
     regimes,
     stand_down,
     stand_down_counts,
@@ -118,3 +119,22 @@ def test_exposure_of_a_played_session_follows_its_orders_and_position() -> None:
     exposure = exposure_at_close(s.drain_events(), times)
     played = exposure[12:]  # the 12 history bars first
     assert played == [True, True, True, False, False, False]
+
+
+def _five_minute_candles(slopes: list[float]) -> pd.DataFrame:
+    index = pd.date_range("2024-08-06 14:00", periods=len(slopes), freq="5min", tz="UTC")
+    return pd.DataFrame({"ch_slope": slopes, "atr14": [1.0] * len(slopes)}, index=index)
+
+
+def test_a_window_is_of_a_regime_when_most_of_its_bars_are():
+    # bars at 14:00 .. 14:35: trend, trend, range, trend, range, range, nan, range
+    candles = _five_minute_candles([0.5, 0.2, 0.0, 0.3, 0.05, 0.0, math.nan, 0.0])
+    at = pd.Timestamp("2024-08-06 14:00", tz="UTC").value
+    m = pd.Timedelta(minutes=1).value
+    assert regime_holds(candles, at, at + 20 * m, "trend")  # 3 of 4
+    assert not regime_holds(candles, at, at + 30 * m, "trend")  # 3 of 6: not most
+    assert not regime_holds(candles, at, at + 30 * m, "range")
+    assert not regime_holds(candles, at + 25 * m, at + 35 * m, "range")  # unknown counts against
+    assert regime_holds(candles, at + 25 * m, at + 40 * m, "range")  # 2 of 3
+    assert regime_holds(candles, at + 27 * m, at + 28 * m, "range")  # inside the 14:25 bar
+    assert not regime_holds(candles, at - 60 * m, at - 30 * m, "range")  # before every bar

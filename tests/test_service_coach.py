@@ -10,7 +10,7 @@ from coach_helpers import play_brackets
 from test_openapi import assert_matches_spec
 
 from ntree.service import ServiceError
-from ntree.service.coach import MAX_SENSITIVITY_SESSIONS, TAG_NOTE
+from ntree.service.coach import MAX_SENSITIVITY_SESSIONS
 
 DAY_A, DAY_B = "2024-08-06", "2024-08-07"
 
@@ -89,10 +89,48 @@ def test_coach_of_an_empty_selection_is_empty_not_an_error(replay_service, playe
     json.dumps(report, allow_nan=False)
 
 
-def test_coach_takes_a_tag_but_says_it_is_not_applied_yet(replay_service, played):
-    report = replay_service.coach({"session_id": list(played), "tag": "a-plus"})
-    assert report["n_trades"] == 6 and report["notes"] == [TAG_NOTE]
-    assert report["filters"]["tag"] == "a-plus"
+def test_coach_tag_filter_keeps_a_tagged_session_whole_and_only_the_tagged_trades_else(
+    replay_service, played
+):
+    a, b = played
+    replay_service.set_session_tags(a, ["A-plus"])  # History's tag on the whole session
+    replay_service.add_journal({"session_id": b, "trade_id": 2, "tags": ["fomo"]})
+    replay_service.add_journal({"session_id": b, "trade_id": 3, "tags": ["fomo", "late"]})
+    replay_service.add_journal({"session_id": b, "trade_id": 3, "tags": ["late"]})  # an edit
+
+    def picked(tag: str) -> list[tuple[str, int]]:
+        report = replay_service.coach({"session_id": [a, b], "tag": tag})
+        assert report["filters"]["tag"] == tag and report["notes"] == []
+        return [(t["session_id"], t["trade_id"]) for t in report["trades"]]
+
+    assert sorted(picked("a-plus")) == [(a, 1), (a, 2), (a, 3)]  # case does not matter
+    assert picked("fomo") == [(b, 2)]  # trade 3's latest note dropped fomo
+    assert sorted(picked("late")) == [(b, 3)]
+    assert picked("nobody-used-this") == []
+    report = replay_service.coach({"session_id": [a, b], "tag": "fomo"})
+    assert report["n_sessions"] == 1 and report["n_trades"] == 1
+    replay_service.add_journal({"session_id": b, "tags": ["late"]})  # the session's own note
+    assert sorted(picked("LATE")) == [(b, 1), (b, 2), (b, 3)]
+
+
+def test_api_coach_applies_the_tag_filter(api_client, replay_service, played):
+    a, b = played
+    replay_service.add_journal({"session_id": a, "trade_id": 1, "tags": ["a-plus"]})
+    r = api_client.get(f"/replay/coach?session_id={a}&session_id={b}&tag=a-plus")
+    assert r.status_code == 200
+    assert [(t["session_id"], t["trade_id"]) for t in r.get_json()["trades"]] == [(a, 1)]
+
+
+def test_coach_setup_filter_reads_each_trades_journal_setup(replay_service, played):
+    a, b = played
+    replay_service.add_journal({"session_id": a, "trade_id": 2, "setup": "band fade"})
+    report = replay_service.coach({"session_id": [a, b], "setup": "band fade"})
+    assert [(t["session_id"], t["trade_id"], t["setup"]) for t in report["trades"]] == [
+        (a, 2, "band fade")
+    ]
+    everything = replay_service.coach({"session_id": [a, b]})
+    assert everything["by_setup"]["band fade"]["n"] == 1
+    assert everything["by_setup"]["untagged"]["n"] == 5
 
 
 @pytest.mark.parametrize(
@@ -172,3 +210,53 @@ def test_coach_restores_a_session_that_switched_display_frames(replay_service):
     restored = restore_session(replay_service.db_engine, sid)
     assert loaded.bundle.disp_tf == restored.disp_tf == 15
     assert len(loaded.bundle.candles) == len(restored.disp)
+
+
+def test_coach_compares_a_human_session_and_a_bot_run_on_its_window(tmp_path):
+    from coach_helpers import fresh_service
+
+    from ntree.cli import main
+
+    svc = fresh_service(tmp_path)
+    try:
+        human = play_brackets(svc, DAY_A, "BUY", 3)
+        other = play_brackets(svc, DAY_B, "SELL", 2)  # no bot played this one
+        url = str(svc.db_engine.url)
+        argv = ["bot", "run", "--policy", "ntree.gym.policies:BandFadePolicy", "--db", url]
+        assert main([*argv, "--against", human]) == 0
+        report = svc.coach({"compare": "human,band-fade"})
+        assert report["n_sessions"] == 3  # both humans and the bot: compare selects players
+        cmp = report["compare"]
+        assert cmp["players"] == ["human", "band-fade"]
+        [window] = cmp["windows"]
+        row = svc.session(human)
+        assert (window["symbol"], window["disp_tf"]) == ("SPY", "5m")
+        assert window["start"][:16] == pd.Timestamp(row["t_start"]).strftime("%Y-%m-%dT%H:%M")
+        me, bot = window["players"]["human"], window["players"]["band-fade"]
+        assert me["pnl"] == sum(t["pnl"] for t in svc.trades(human))
+        assert me["n_trades"] == 3 and me["n_sessions"] == 1
+        bots = [r for r in svc.store.list_sessions(limit=None) if r["player"] == "band-fade"]
+        assert bot["pnl"] == pytest.approx(sum(t["pnl"] for t in svc.trades(bots[0]["session_id"])))
+        assert bot["n_trades"] == len(svc.trades(bots[0]["session_id"])) > 0
+        assert cmp["total"]["n_windows"] == 1
+        assert cmp["total"]["players"]["human"]["pnl"] == me["pnl"]
+        assert {human, other} <= {t["session_id"] for t in report["trades"]}
+        # player given twice compares too; one player alone just filters
+        assert svc.coach({"player": ["human", "band-fade"]})["compare"] == cmp
+        assert "compare" not in svc.coach({"player": "band-fade"})
+    finally:
+        svc.cache.close()
+
+
+def test_api_coach_compare_fits_the_spec_and_refuses_a_single_player(api_client):
+    from ntree.openapi import openapi_spec
+
+    r = api_client.get("/replay/coach?compare=human,band-fade&symbol=QQQ")
+    body = assert_matches_spec(openapi_spec(), r, "/replay/coach", "get")
+    assert body["compare"]["windows"] == [] and body["filters"]["compare"] == ["human", "band-fade"]
+    r = api_client.get("/replay/coach?player=human&player=band-fade&symbol=QQQ")
+    assert r.get_json()["filters"]["player"] == ["human", "band-fade"] and "compare" in r.get_json()
+    r = api_client.get("/replay/coach?compare=human")
+    assert r.status_code == 422
+    assert r.get_json()["error"]["code"] == "bad_compare"
+    assert r.get_json()["error"]["field"] == "compare"

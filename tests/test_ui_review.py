@@ -112,6 +112,25 @@ def test_pager_text_says_which_events_a_page_shows():
         "events 201-400 of 7,367"
     )
     assert review.pager_text({"total": 0, "page": 0, "page_size": 200}) == "no events"
+    assert review.pager_text({"total": 2100, "page": 41, "page_size": 50}, "trades") == (
+        "trades 2,051-2,100 of 2,100"
+    )
+
+
+def test_page_turn_steps_back_never_below_the_first_and_a_new_trigger_starts_over():
+    assert review.page_turn(3, "prev", "prev", "next") == 2
+    assert review.page_turn(0, "prev", "prev", "next") == 0
+    assert review.page_turn(3, "next", "prev", "next") == 4
+    assert review.page_turn(3, "filter", "prev", "next") == 0
+
+
+def test_merged_targets_keep_the_chosen_trade_when_its_page_is_left():
+    page = [{"trade_id": 51, "side": "LONG", "qty": 1, "pnl": 2.0}]
+    shown = [{"label": "The whole session", "value": "session"}, {"label": "#7", "value": "7"}]
+    values = [o["value"] for o in review.merged_targets(page, "7", shown)]
+    assert values == ["session", "7", "51"]
+    assert [o["value"] for o in review.merged_targets(page, "session", shown)] == ["session", "51"]
+    assert [o["value"] for o in review.merged_targets(page, "51", shown)] == ["session", "51"]
 
 
 def test_note_body_leaves_blank_fields_out_and_splits_tags():
@@ -250,4 +269,8 @@ def test_chart_note_speaks_only_when_the_window_cuts_the_session():
     assert review.chart_note(1_000, 800) is None
     assert review.chart_note(1_000, 7_000) == (
         "the last 1,000 of 7,000 display bars; every trade is in the table"
+    )
+    assert review.chart_note(1_000, 800, 300, 300) is None
+    assert review.chart_note(1_000, 800, 300, 2_100) == (
+        "the newest 300 of 2,100 trades in view; every trade is in the table"
     )

@@ -134,3 +134,33 @@ def stood_down_rate(flags: Sequence[bool], exposure: Sequence[bool | None]) -> f
     order, None when no played bar was flagged."""
     flagged, stood = stand_down_counts(flags, exposure)
     return stood / flagged if flagged else None
+
+
+#: A regime drill plays a window in which the regime rule holds (see :func:`regime_holds`).
+WINDOW_REGIME_RULE = (
+    "a window is of a regime when most of its display bars are (the bar holding its start "
+    "when none opens in it), by the regime rule on that day's bars"
+)
+
+
+def window_bars(candles: pd.DataFrame, start_ns: int, end_ns: int) -> list[int]:
+    """Return the positions of the display candles opening in [start, end) (epoch ns), else
+    the one holding ``start`` (a window shorter than a display bar), else none."""
+    times = candle_times(candles)
+    lo, hi = np.searchsorted(times, start_ns, "left"), np.searchsorted(times, end_ns, "left")
+    if hi > lo:
+        return list(range(int(lo), int(hi)))
+    held = int(np.searchsorted(times, start_ns, "right")) - 1
+    return [held] if held >= 0 else []
+
+
+def regime_holds(candles: pd.DataFrame, start_ns: int, end_ns: int, regime: str) -> bool:
+    """Return whether a window [start, end) is of ``regime`` by :data:`WINDOW_REGIME_RULE`:
+    more than half of its display bars are (a bar of unknown regime counts against)."""
+    picked = window_bars(candles, start_ns, end_ns)
+    if not picked:
+        return False
+    slope = candles["ch_slope"].to_numpy(np.float64)
+    atr = candles["atr14"].to_numpy(np.float64)
+    same = sum(classify_regime(float(slope[j]), float(atr[j])) == regime for j in picked)
+    return 2 * same > len(picked)

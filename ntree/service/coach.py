@@ -10,8 +10,8 @@ when its session's log grew: :class:`BundleCache` keys it by (session id, last e
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
@@ -21,15 +21,25 @@ from ntree import db
 from ntree.engine import EngineError
 from ntree.engine.aggregate import aggregate
 from ntree.engine.clock import data_fingerprint
-from ntree.engine.coach import TIME_BUCKET_MIN, UNTAGGED, SessionBundle, coach_report
+from ntree.engine.coach import (
+    TIME_BUCKET_MIN,
+    UNTAGGED,
+    SessionBundle,
+    coach_report,
+    session_rows,
+)
+from ntree.engine.coach_compare import Window, compare_players
+from ntree.engine.coach_trades import to_ns
 from ntree.engine.config import SessionConfig
-from ntree.engine.events import Event, EventType
+from ntree.engine.events import Event, EventType, iso_utc
 from ntree.engine.indicators import add_indicators
-from ntree.engine.regime import UNKNOWN
+from ntree.engine.regime import RANGE, TREND, UNKNOWN, regime_holds
 from ntree.engine.sensitivity import fill_sensitivity, total_sensitivity
+from ntree.engine.ticks import parse_disp_tf
 from ntree.market import DISP_TFS, EXCHANGE_TZ, sessions
-from ntree.runner import load_session_bars, restore_session
+from ntree.runner import history_start, load_session_bars, restore_session
 from ntree.service.errors import ServiceError
+from ntree.sources import SqlBarSource
 
 #: Who played a session when its row does not say (every session until sessions get a player).
 HUMAN = "human"
@@ -37,8 +47,6 @@ HUMAN = "human"
 MAX_SENSITIVITY_SESSIONS = 20
 #: Bundles (one per session and log length) kept in memory.
 BUNDLE_CACHE_SIZE = 256
-#: What the filters the service takes but cannot apply yet do.
-TAG_NOTE = "tag is accepted but not applied yet: sessions have no tags until the journal lands"
 _CANDLE_COLUMNS = ("high", "low", "atr14", "ch_lower", "ch_upper", "ch_slope")
 _TRUE = {"1", "true", "yes", "on"}
 #: A bucket gets a Drill button from this many trades on, when its expectancy is negative.
@@ -62,7 +70,8 @@ class CoachFilters:
 
     session_id: tuple[str, ...] = ()
     symbol: str | None = None
-    player: str | None = None
+    player: tuple[str, ...] = ()
+    compare: tuple[str, ...] = ()
     setup: str | None = None
     tag: str | None = None
     t_from: pd.Timestamp | None = None
@@ -77,7 +86,8 @@ class CoachFilters:
         return {
             "session_id": list(self.session_id),
             "symbol": self.symbol,
-            "player": self.player,
+            "player": list(self.player),
+            "compare": list(self.compare),
             "setup": self.setup,
             "tag": self.tag,
             "from": self.raw_from,
@@ -98,12 +108,16 @@ def _text(filters: Mapping[str, Any], name: str) -> str | None:
     return value.strip() or None
 
 
-def _ids(value: Any) -> tuple[str, ...]:
+def _ids(value: Any, name: str = "session_id", *, commas: bool = False) -> tuple[str, ...]:
+    """Return the names of a repeatable parameter (with ``commas``, each may list several
+    split by commas), stripped, blanks and repeats dropped."""
     if value is None or value == "":
         return ()
     items = [value] if isinstance(value, str) else list(value)
     if not all(isinstance(v, str) for v in items):
-        raise ServiceError("bad_type", "session_id must be text (repeatable)", "session_id")
+        raise ServiceError("bad_type", f"{name} must be text (repeatable)", name)
+    if commas:
+        items = [part for v in items for part in v.split(",")]
     return tuple(dict.fromkeys(v.strip() for v in items if v.strip()))
 
 
@@ -125,6 +139,22 @@ def parse_day_edge(text: str | None, name: str, *, end: bool) -> pd.Timestamp | 
     return ts.tz_convert("UTC")
 
 
+def _compared(filters: Mapping[str, Any]) -> tuple[str, ...]:
+    """Return the players to compare: ``compare`` (comma separated), else ``player`` when it
+    names two or more; one player alone is no comparison (``bad_compare``)."""
+    named = _ids(filters.get("compare"), "compare", commas=True)
+    if not named:
+        players = _ids(filters.get("player"), "player", commas=True)
+        return players if len(players) > 1 else ()
+    if len(named) < 2:
+        raise ServiceError(
+            "bad_compare",
+            f"compare needs two players or more, e.g. human,band-fade; got {named}",
+            "compare",
+        )
+    return named
+
+
 def parse_filters(filters: Mapping[str, Any]) -> CoachFilters:
     """Check the filters (as query parameters or a page gives them)."""
     disp_tf = _text(filters, "disp_tf")
@@ -139,7 +169,8 @@ def parse_filters(filters: Mapping[str, Any]) -> CoachFilters:
     return CoachFilters(
         session_id=_ids(filters.get("session_id")),
         symbol=_text(filters, "symbol"),
-        player=_text(filters, "player"),
+        player=_ids(filters.get("player"), "player", commas=True),
+        compare=_compared(filters),
         setup=_text(filters, "setup"),
         tag=_text(filters, "tag"),
         t_from=t_from,
@@ -158,7 +189,8 @@ def _matches(row: Mapping[str, Any], f: CoachFilters) -> bool:
         return False
     if f.disp_tf is not None and row["disp_tf"] != f.disp_tf:
         return False
-    if f.player is not None and player_of(row) != f.player:
+    players = f.compare or f.player
+    if players and player_of(row) not in players:
         return False
     if f.t_from is not None or f.t_to is not None:
         start = pd.Timestamp(row["t_start"])
@@ -292,6 +324,70 @@ def _loaded(svc: Any, rows: list[dict]) -> list[Loaded]:
     return out
 
 
+@dataclass(frozen=True)
+class Marks:
+    """What the trader wrote about one session: tags on the whole session (History's and its
+    session note's) and, by trade id, each trade note's tags and setup."""
+
+    session_tags: frozenset[str] = frozenset()
+    trade_tags: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    setups: Mapping[int, str] = field(default_factory=dict)
+
+
+def _folded(tags: Iterable[str]) -> frozenset[str]:
+    return frozenset(t.strip().casefold() for t in tags if t and t.strip())
+
+
+def session_marks(svc: Any, rows: Sequence[Mapping[str, Any]]) -> dict[str, Marks]:
+    """Return the :class:`Marks` of each session row, from its tags and the latest version of
+    each journal note (one query per 500 sessions). Tags are compared case-folded."""
+    notes = svc.journal_store.latest_by_session([r["session_id"] for r in rows])
+    out = {}
+    for row in rows:
+        sid = row["session_id"]
+        tags = set(_folded(row.get("tags") or []))
+        trade_tags: dict[int, frozenset[str]] = {}
+        setups: dict[int, str] = {}
+        for note in notes.get(sid, []):
+            if note["trade_id"] is None:
+                tags |= _folded(note["tags"])
+                continue
+            trade_tags[int(note["trade_id"])] = _folded(note["tags"])
+            if note["setup"]:
+                setups[int(note["trade_id"])] = note["setup"]
+        out[sid] = Marks(frozenset(tags), trade_tags, setups)
+    return out
+
+
+def known_tags(svc: Any, rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """Return the tags the ``tag`` filter can pick: those of the sessions ``rows`` (History)
+    and of every journal note, sorted case-insensitively, one spelling per tag."""
+    tags = {t for r in rows for t in r.get("tags") or []} | svc.journal_store.tags()
+    by_fold: dict[str, str] = {}
+    for t in sorted(tags):
+        by_fold.setdefault(t.casefold(), t)
+    return sorted(by_fold.values(), key=str.casefold)
+
+
+def with_marks(bundle: SessionBundle, marks: Marks | None) -> SessionBundle:
+    """Return the bundle with the journal's setups of its trades."""
+    return bundle if marks is None or not marks.setups else replace(bundle, setups=marks.setups)
+
+
+def with_tag(bundle: SessionBundle, marks: Marks | None, tag: str | None) -> SessionBundle | None:
+    """Return the bundle as the ``tag`` filter keeps it: whole when the session carries the tag
+    (History or its session note), else only the trades whose note does; None when nothing
+    of it carries the tag. ``tag`` None keeps every bundle whole."""
+    if tag is None:
+        return bundle
+    want = tag.strip().casefold()
+    marks = marks or Marks()
+    if want in marks.session_tags:
+        return bundle
+    kept = [t for t in bundle.trades if want in marks.trade_tags.get(int(t["trade_id"]), ())]
+    return replace(bundle, trades=kept) if kept else None
+
+
 def _setup_of(bundle: SessionBundle, trade: Mapping[str, Any]) -> str:
     return bundle.setups.get(int(trade["trade_id"])) or trade.get("setup") or UNTAGGED
 
@@ -301,6 +397,25 @@ def with_setup(bundle: SessionBundle, setup: str | None) -> SessionBundle:
     if setup is None:
         return bundle
     return replace(bundle, trades=[t for t in bundle.trades if _setup_of(bundle, t) == setup])
+
+
+def window_of(row: Mapping[str, Any]) -> Window:
+    """Return the window a session row played (times as ISO UTC, so spellings agree)."""
+    return Window(
+        row["symbol"], iso_utc(to_ns(row["t_start"])), iso_utc(to_ns(row["t_end"])), row["disp_tf"]
+    )
+
+
+def compare(
+    rows: Sequence[Mapping[str, Any]], bundles: Sequence[SessionBundle], players: Sequence[str]
+) -> dict:
+    """Return :func:`~ntree.engine.coach_compare.compare_players` of ``players`` over the
+    sessions ``rows`` (``bundles``: theirs, filtered, in the same order)."""
+    played: dict[Window, dict[str, list]] = {}
+    for row, bundle in zip(rows, bundles, strict=True):
+        by_player = played.setdefault(window_of(row), {})
+        by_player.setdefault(player_of(row), []).append(session_rows(bundle))
+    return compare_players(played, players)
 
 
 def sensitivity(loaded: list[Loaded]) -> dict:
@@ -329,29 +444,51 @@ def sensitivity(loaded: list[Loaded]) -> dict:
 
 def coach(svc: Any, filters: Mapping[str, Any]) -> dict:
     """Return the Coach report of the sessions ``filters`` select, with the filters echoed,
-    ``n_sessions``, and (``sensitivity`` set) the fill sensitivity of up to 20 sessions."""
+    ``n_sessions``, (``sensitivity`` set) the fill sensitivity of up to 20 sessions and
+    (``compare``, or ``player`` twice or more) the players side by side on shared windows."""
     f = parse_filters(filters or {})
     rows = select_sessions(svc, f)
     loaded = _loaded(svc, rows)
-    report = coach_report([with_setup(x.bundle, f.setup) for x in loaded])
-    out = {**report, "filters": f.echo(), "n_sessions": len(rows), "notes": []}
-    if f.tag is not None:
-        out["notes"].append(TAG_NOTE)
+    marks = session_marks(svc, rows)
+    kept_rows, kept, bundles = [], [], []
+    for row, item in zip(rows, loaded, strict=True):
+        mark = marks.get(row["session_id"])
+        bundle = with_tag(with_marks(item.bundle, mark), mark, f.tag)
+        if bundle is None:
+            continue  # nothing of this session carries the tag
+        kept_rows.append(row)
+        kept.append(item)
+        bundles.append(with_setup(bundle, f.setup))
+    report = coach_report(bundles)
+    out = {**report, "filters": f.echo(), "n_sessions": len(kept_rows), "notes": []}
     if f.sensitivity:
-        out["sensitivity"] = sensitivity(loaded)
+        out["sensitivity"] = sensitivity(kept)
+    if f.compare:
+        out["compare"] = compare(kept_rows, bundles, f.compare)
     return out
 
 
 # --- drills from weak spots -------------------------------------------------------------------
 
 
+def bucket_mean(stats: Mapping[str, Any]) -> tuple[float | None, str]:
+    """Return a bucket's mean result and its unit: in R when at least half its trades have
+    an R (a stop at entry), else in $ (every trade has a PnL)."""
+    n, n_r = stats["n"], stats.get("n_r", stats["n"])
+    if stats.get("expectancy_r") is not None and 2 * n_r >= n:
+        return stats["expectancy_r"], "R"
+    return stats.get("expectancy"), "$"
+
+
 def weak_buckets(report: Mapping[str, Any], kind: str) -> list[tuple[str, dict]]:
     """Return the ``kind`` buckets (see :data:`DRILL_KINDS`) of at least
-    :data:`DRILL_MIN_TRADES` trades whose expectancy (in R, else in $) is negative."""
+    :data:`DRILL_MIN_TRADES` trades whose mean result (:func:`bucket_mean`) is negative; the
+    ``unknown`` regime (the indicators' warm-up) is no kind of market to drill."""
     out = []
     for key, stats in report[DRILL_KINDS[kind][0]].items():
-        mean = stats.get("expectancy_r")
-        mean = stats.get("expectancy") if mean is None else mean
+        if kind == "regime" and key == UNKNOWN:
+            continue
+        mean, _ = bucket_mean(stats)
         if stats["n"] >= DRILL_MIN_TRADES and mean is not None and mean < 0:
             out.append((key, stats))
     return out
@@ -378,10 +515,12 @@ def drill_window(
     start_hhmm: str,
     data_last: pd.Timestamp,
     minutes: int = TIME_BUCKET_MIN,
+    accept: Callable[[pd.Timestamp, pd.Timestamp], bool] | None = None,
 ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
     """Pick the window of a drill: ``minutes`` from ``start_hhmm`` New York time on the most
-    recent trading day not in ``played`` whose session holds the whole window and whose bars
-    reach its end; None when no day is left.
+    recent trading day not in ``played`` whose session holds the whole window, whose bars
+    reach its end and (``accept`` given) that ``accept(start, end)`` takes; None when no day
+    is left.
 
     ``trading_days``: one row per trading day (index: the day, oldest first) with its UTC
     ``open`` and ``close``, as :func:`ntree.market.sessions` returns them. The newest day
@@ -397,8 +536,44 @@ def drill_window(
         end = start + pd.Timedelta(minutes=minutes)
         if start < edges["open"] or end > edges["close"] or end > data_last + pd.Timedelta("1min"):
             continue  # before the open, past a half day's close, or past the stored bars
+        if accept is not None and not accept(start, end):
+            continue
         return start, end
     return None
+
+
+def drill_starts(first: str, minutes: int = TIME_BUCKET_MIN) -> list[str]:
+    """Return the New York bucket starts a regime drill tries: ``first``, then every other
+    bucket of the regular session (09:30 to the last before 16:00), nearest first."""
+    hours, mins = (int(x) for x in first.split(":"))
+    at = hours * 60 + mins
+    others = [m for m in range(9 * 60 + 30, 16 * 60, minutes) if m != at]
+    others.sort(key=lambda m: (abs(m - at), m))
+    return [first] + [f"{m // 60:02d}:{m % 60:02d}" for m in others]
+
+
+class RegimeCheck:
+    """Whether a window of ``symbol`` is of ``regime`` (:func:`regime_holds`), from the
+    display candles a session on it would build: the day's bars from its warm-up history on,
+    aggregated to ``disp_tf`` with the indicators (causal, so the bars after the window change
+    nothing). Each day's candles are built once."""
+
+    def __init__(self, db_engine: sa.Engine, symbol: str, disp_tf: str, regime: str) -> None:
+        self.source = SqlBarSource(db_engine)
+        self.symbol, self.tf, self.regime = symbol, parse_disp_tf(disp_tf), regime
+        self._days: dict[str, pd.DataFrame] = {}
+
+    def candles(self, start: pd.Timestamp) -> pd.DataFrame:
+        """Return the display candles of the New York day of ``start`` (with its history)."""
+        day = _ny_day(start)
+        if day not in self._days:
+            day_end = pd.Timestamp(day).tz_localize(EXCHANGE_TZ) + pd.Timedelta(days=1)
+            bars = self.source.load(self.symbol, history_start(start), day_end.tz_convert("UTC"))
+            self._days[day] = add_indicators(aggregate(bars, self.tf))
+        return self._days[day]
+
+    def __call__(self, start: pd.Timestamp, end: pd.Timestamp) -> bool:
+        return regime_holds(self.candles(start), start.value, end.value, self.regime)
 
 
 def _most_common(values: Iterable[str]) -> str:
@@ -433,8 +608,10 @@ def drill_plan(
 
 def start_drill(svc: Any, kind: str, key: str, filters: Mapping[str, Any]) -> dict:
     """Start a drill of a weak bucket of the Coach report of ``filters``: a new session on a
-    day of the same symbol no session has played yet, for the time bucket the losses were in.
-    Return the new session's state; raise ``no_drill_window`` when every day was played."""
+    day of the same symbol no session has played yet, for the time bucket the losses were in;
+    for a regime bucket, on a window where the regime rule holds (:class:`RegimeCheck`), at
+    that time when a day allows, else at the nearest time that does. Return the new session's
+    state; raise ``no_drill_window`` when no day is left."""
     report = coach(svc, filters)
     rows = svc.store.list_sessions(limit=None)
     plan = drill_plan(report, kind, key, rows)
@@ -445,13 +622,22 @@ def start_drill(svc: Any, kind: str, key: str, filters: Mapping[str, Any]) -> di
     first, last = data
     days = sessions(_ny_day(first), _ny_day(last))
     done = played_days(r for r in rows if r["symbol"] == symbol)
-    window = drill_window(days, done, plan["start"], last)
+    if kind == "regime" and key in (
+        TREND,
+        RANGE,
+    ):  # a day and time where the regime rule holds, the losses' time first
+        check = RegimeCheck(svc.db_engine, symbol, plan["disp_tf"], key)
+        window = None
+        for start in drill_starts(plan["start"]):
+            window = drill_window(days, done, start, last, accept=check)
+            if window is not None:
+                break
+        missing = f"no {symbol} trading day left unplayed whose bars are {key} at any time"
+    else:
+        window = drill_window(days, done, plan["start"], last)
+        missing = f"every {symbol} trading day with bars at {plan['start']} has been played"
     if window is None:
-        raise ServiceError(
-            "no_drill_window",
-            f"every {symbol} trading day with bars at {plan['start']} has been played",
-            "key",
-        )
+        raise ServiceError("no_drill_window", missing, "key")
     t_start, t_end = window
     body = {
         "symbol": symbol,

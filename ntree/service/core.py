@@ -268,6 +268,31 @@ class ReplayService(DataMethods):
         sid = req_str(body, "session_id")
         return {"session_id": sid, "trades": self.trades(sid)}
 
+    def trade_page(
+        self,
+        session_id: str,
+        *,
+        page: int = 0,
+        page_size: int = 50,
+        exit_from: str | None = None,
+        newest_first: bool = False,
+    ) -> dict:
+        """Return one page of a session's trades by id (the newest first when asked):
+        ``{trades, total, page, page_size}``; with ``exit_from`` (ISO UTC) only those open or
+        closed at or after it. The open trade carries its excursions so far (see :meth:`trades`)."""
+        self._known(session_id)
+        page = req_int({"page": page}, "page", minimum=0)
+        page_size = req_int({"page_size": page_size}, "page_size", minimum=1, maximum=1_000)
+        rows, total = self.store.trade_page(
+            session_id, page * page_size, page_size, exit_from=exit_from, newest_first=newest_first
+        )
+        live = [k for k, r in enumerate(rows) if r["status"] == "open"]
+        if live and self.cache.contains(session_id):
+            with self._open(session_id, write=False) as s:
+                mae, mfe = s.portfolio.open_excursions()
+            rows[live[0]] = {**rows[live[0]], "mae": round(mae, 6), "mfe": round(mfe, 6)}
+        return {"trades": rows, "total": total, "page": page, "page_size": page_size}
+
     def trades(self, session_id: str) -> list[dict]:
         """Return a session's trades as stored: the closed ones (``"status": "closed"``) and
         the open one, if any (``"status": "open"``, no exit; its excursions so far when the

@@ -42,7 +42,9 @@ def _color(x: float | None) -> str:
 
 
 def _has_r(trades: Sequence[Mapping[str, Any]]) -> bool:
-    return any(t.get("mae_r") is not None for t in trades)
+    """Whether to draw in R: at least half the trades had a stop (else every trade in $)."""
+    with_r = sum(t.get("mae_r") is not None for t in trades)
+    return with_r > 0 and 2 * with_r >= len(trades)
 
 
 def mae_mfe(trades: Sequence[Mapping[str, Any]]) -> dict:
@@ -104,12 +106,18 @@ def band_distance(trades: Sequence[Mapping[str, Any]]) -> dict:
 
 
 def bucket_bars(buckets: Mapping[str, Mapping[str, Any]], x_title: str) -> dict:
-    """Bars of each bucket's expectancy in R (in $ when no trade has an R), ``n`` on each."""
-    in_r = any(b.get("expectancy_r") is not None for b in buckets.values())
+    """Bars of each bucket's expectancy in R when at least half the trades have an R (else in
+    $), the trades it is the mean of on each: ``n=3`` (``n=3/882``: 3 of 882 have an R)."""
+    n_all = sum(b["n"] for b in buckets.values())
+    n_r = sum(b.get("n_r", b["n"]) for b in buckets.values())
+    in_r = n_r > 0 and 2 * n_r >= n_all
     key, unit = ("expectancy_r", "R") if in_r else ("expectancy", "$")
     keys = list(buckets)
     ys = [buckets[k].get(key) for k in keys]
-    texts = [f"n={buckets[k]['n']}" for k in keys]
+    texts = []
+    for k in keys:
+        n, with_r = buckets[k]["n"], buckets[k].get("n_r", buckets[k]["n"])
+        texts.append(f"n={n}" if not in_r or with_r == n else f"n={with_r}/{n}")
     trace = {
         "type": "bar",
         "x": keys,
@@ -254,3 +262,29 @@ def after_exit(trades: Sequence[Mapping[str, Any]]) -> dict:
         )
     layout = _layout("points further in favour after the exit", "trades", barmode="overlay")
     return {"data": traces, "layout": {**layout, **_legend()}}
+
+
+#: One colour per compared player, in the order they are named (the first: usually human).
+PLAYER_COLORS = ("#4f9de0", "#f0ad4e", "#b38cf0", "#5fd0c2", "#e07a9c")
+
+
+def compare_pnl(compare: Mapping[str, Any], window_label: Any) -> dict:
+    """Each shared window's PnL per player, bars side by side (``window_label(window)`` names
+    a window on the x axis)."""
+    windows = compare["windows"]
+    labels = [window_label(w) for w in windows]
+    traces = [
+        {
+            "type": "bar",
+            "name": name,
+            "x": labels,
+            "y": [w["players"][name]["pnl"] for w in windows],
+            "marker": {"color": PLAYER_COLORS[k % len(PLAYER_COLORS)]},
+            "customdata": [w["players"][name]["n_trades"] for w in windows],
+            "hovertemplate": name + " %{x}: $%{y:,.0f} (n=%{customdata})<extra></extra>",
+        }
+        for k, name in enumerate(compare["players"])
+    ]
+    layout = _layout("window", "PnL ($)", barmode="group", **_legend())
+    layout["height"] = 200
+    return {"data": traces, "layout": layout}

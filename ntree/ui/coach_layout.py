@@ -11,7 +11,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from ntree.market import DISP_TFS
-from ntree.service.coach import HUMAN, weak_buckets
+from ntree.service.coach import HUMAN, bucket_mean, weak_buckets
 from ntree.ui import coach_figures as figs
 from ntree.ui import format as fmt
 from ntree.ui import ids
@@ -51,9 +51,22 @@ def session_label(row: Mapping[str, Any]) -> str:
     return text + " · blind" if is_blind(row) else text
 
 
-def filter_bar(symbols: Sequence[str], sessions: Sequence[Mapping[str, Any]]) -> dbc.Card:
-    """Symbol, date range, display frame, player and specific sessions."""
-    players = sorted({str(s.get("player") or HUMAN) for s in sessions} | {HUMAN})
+def players_of(sessions: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Who played the sessions: ``human`` first, then the bots by name."""
+    bots = {str(s.get("player") or HUMAN) for s in sessions} - {HUMAN}
+    return [HUMAN, *sorted(bots)]
+
+
+def filter_bar(
+    symbols: Sequence[str],
+    sessions: Sequence[Mapping[str, Any]],
+    tags: Sequence[str] = (),
+    setups: Sequence[str] = (),
+    chosen: Sequence[str] = (),
+) -> dbc.Card:
+    """Symbol, date range, display frame, players (two or more: compared; ``chosen`` at
+    first), setup, tag and specific sessions."""
+    players = list(dict.fromkeys([*players_of(sessions), *chosen]))
     return dbc.Card(
         dbc.CardBody(
             dbc.Row(
@@ -62,7 +75,19 @@ def filter_bar(symbols: Sequence[str], sessions: Sequence[Mapping[str, Any]]) ->
                     _field("From", dbc.Input(id=ids.COACH_FROM, type="date", size="sm")),
                     _field("To", dbc.Input(id=ids.COACH_TO, type="date", size="sm")),
                     _field("Display", _select(ids.COACH_DISP_TF, [(k, k) for k in DISP_TFS])),
-                    _field("Player", _select(ids.COACH_PLAYER, [(p, p) for p in players])),
+                    _field(
+                        "Players",
+                        dcc.Dropdown(
+                            id=ids.COACH_PLAYER,
+                            options=[{"label": p, "value": p} for p in players],
+                            value=list(chosen),
+                            multi=True,
+                            placeholder="any (2+: compare)",
+                            className="coach-players",
+                        ),
+                    ),
+                    _field("Setup", _select(ids.COACH_SETUP, [(s, s) for s in setups])),
+                    _field("Tag", _select(ids.COACH_TAG, [(t, t) for t in tags])),
                     _field(
                         "Sessions",
                         dcc.Dropdown(
@@ -91,15 +116,26 @@ def filter_bar(symbols: Sequence[str], sessions: Sequence[Mapping[str, Any]]) ->
     )
 
 
-def page(symbols: Sequence[str], sessions: Sequence[Mapping[str, Any]]) -> dbc.Container:
-    """The Coach: filters, tiles and charts (filled by the page's callback), sensitivity."""
+def page(
+    symbols: Sequence[str],
+    sessions: Sequence[Mapping[str, Any]],
+    tags: Sequence[str] = (),
+    setups: Sequence[str] = (),
+    players: Sequence[str] = (),
+) -> dbc.Container:
+    """The Coach: filters (``players`` chosen at first), the players compared, tiles and
+    charts (filled by the page's callback), sensitivity."""
     return dbc.Container(
         [
             dcc.Location(id=ids.COACH_LOCATION, refresh=True),
-            filter_bar(symbols, sessions),
+            filter_bar(symbols, sessions, tags, setups, players),
             html.Div(id=ids.COACH_DRILL_MESSAGE),
             dcc.Loading(
-                [html.Div(id=ids.COACH_TILES), html.Div(id=ids.COACH_CHARTS)],
+                [
+                    html.Div(id=ids.COACH_COMPARE),
+                    html.Div(id=ids.COACH_TILES),
+                    html.Div(id=ids.COACH_CHARTS),
+                ],
                 type="dot",
                 color="#26a69a",
                 delay_show=300,
@@ -220,17 +256,23 @@ def tiles(report: Mapping[str, Any]) -> html.Div:
     )
 
 
+#: How the bucket charts choose their unit (see :func:`ntree.ui.coach_figures.bucket_bars`).
+_UNIT = " (in R when at least half the trades had a stop, else in $; n=a/b: a of b have an R)"
+
+
 def captions(report: Mapping[str, Any]) -> dict[str, str]:
     """One line per chart saying how it is computed (the rules from the report)."""
     rules = report["rules"]
     return {
         "mae_mfe": "Per closed trade: worst move against (MAE) and best move in favour (MFE) "
-        "while open, on the 1m bars, in R of its initial stop; winners green, losers red.",
+        "while open, on the 1m bars, in R of its initial stop (in $ when fewer than half the "
+        "trades had a stop); winners green, losers red.",
         "band_distance": f"Entry distance to the band: {rules['entry_band_distance_atr']}.",
-        "by_regime": f"Mean R per trade by regime; {rules['regime']}.",
-        "by_hour": "Mean R per trade by entry time, 30-minute buckets, New York time.",
-        "by_weekday": "Mean R per trade by the New York weekday of the entry.",
-        "by_setup": "Mean R per trade by setup (journal reason; untagged until one is set).",
+        "by_regime": f"Mean result per trade{_UNIT} by regime; {rules['regime']}.",
+        "by_hour": f"Mean result per trade{_UNIT} by entry time, 30-minute buckets, New York time.",
+        "by_weekday": f"Mean result per trade{_UNIT} by the New York weekday of the entry.",
+        "by_setup": f"Mean result per trade{_UNIT} by setup (journal reason; untagged until one "
+        "is set).",
         "equity": "Cumulative PnL over the selection in exit order; red: the drawdown from "
         "its running peak.",
         "r_distribution": "How many trades ended in each half-R bin (beyond ±5R: the outer bins).",
@@ -256,7 +298,9 @@ def drill_buttons(report: Mapping[str, Any], kind: str) -> html.Div | None:
             color="warning",
             outline=True,
             className="me-1 mb-1 coach-drill",
-            title=f"Start a session on a day not played yet, at the time of {key}",
+            title=f"Start a session on a day not played yet where the bars are {key}"
+            if kind == "regime"
+            else f"Start a session on a day not played yet, at the time of {key}",
         )
         for key, stats in weak
     ]
@@ -264,9 +308,8 @@ def drill_buttons(report: Mapping[str, Any], kind: str) -> html.Div | None:
 
 
 def _bucket_mean(stats: Mapping[str, Any]) -> str:
-    if stats.get("expectancy_r") is not None:
-        return _r(stats["expectancy_r"])
-    return fmt.money(stats.get("expectancy"))
+    mean, unit = bucket_mean(stats)
+    return _r(mean) if unit == "R" else f"{fmt.money(mean)} $/trade"
 
 
 def _chart(
@@ -444,4 +487,160 @@ def sensitivity_table(sens: Mapping[str, Any] | None) -> html.Div:
             dbc.Table([head, html.Tbody(rows)], size="sm", className="coach-sens mb-1"),
             html.Div(note, className="coach-caption"),
         ]
+    )
+
+
+# --- bot vs human -----------------------------------------------------------------------------
+
+
+def _r_and_usd(r_key: str, usd_key: str):
+    """Show an excursion in R (trades with a stop) and in $ (every trade)."""
+
+    def show(figures: Mapping[str, Any]) -> str:
+        r, usd = figures.get(r_key), figures.get(usd_key)
+        r_text = "—" if r is None else f"{r:.2f}R"
+        return r_text if usd is None else f"{r_text} · ${usd:,.2f}"
+
+    return show
+
+
+def _shown(key: str, show):
+    return lambda figures: show(figures.get(key))
+
+
+#: The compared figures: (key, row label, how to show it from a player's figures).
+COMPARE_ROWS = (
+    ("pnl", "PnL", _shown("pnl", fmt.money)),
+    ("max_dd", "Max DD", _shown("max_dd", lambda v: fmt.money(v, signed=False))),
+    ("win_rate", "Win rate", _shown("win_rate", fmt.pct)),
+    ("avg_mae_r", "Avg MAE", _r_and_usd("avg_mae_r", "avg_mae")),
+    ("avg_mfe_r", "Avg MFE", _r_and_usd("avg_mfe_r", "avg_mfe")),
+    (
+        "entry_band_distance_atr",
+        "Entry to band",
+        _shown("entry_band_distance_atr", lambda v: "—" if v is None else f"{v:+.2f} ATR"),
+    ),
+    ("n_trades", "Trades", _shown("n_trades", str)),
+)
+#: The figures each window's row shows per player.
+WINDOW_KEYS = ("pnl", "max_dd", "win_rate", "n_trades")
+
+
+def window_label(window: Mapping[str, Any]) -> str:
+    """A compared window in a few characters: ``SPY Tue 08-06 09:30 5m``."""
+    when = fmt.et_time(window["start"], year=False, zone=False)
+    return f"{window['symbol']} {when} {window['disp_tf']}"
+
+
+def _cell(key: str, figures: Mapping[str, Any], show) -> html.Td:
+    cls = f"num {fmt.pnl_class(figures.get(key))}" if key == "pnl" else "num"
+    return html.Td(show(figures), className=cls)
+
+
+def compare_total_table(compare: Mapping[str, Any]) -> dbc.Table:
+    """Every figure of each player over the shared windows, players side by side."""
+    players = compare["players"]
+    total = compare["total"]["players"]
+    head = html.Thead(html.Tr([html.Th("")] + [html.Th(p, className="num") for p in players]))
+    rows = [
+        html.Tr(
+            [html.Td(label)] + [_cell(key, total[p], show) for p in players],
+            id=ids.coach_compare_row(key),
+        )
+        for key, label, show in COMPARE_ROWS
+    ]
+    return dbc.Table([head, html.Tbody(rows)], size="sm", className="coach-sens coach-compare mb-1")
+
+
+def compare_window_table(compare: Mapping[str, Any]) -> dbc.Table:
+    """Per shared window: each player's PnL, max DD, win rate and trades side by side."""
+    players = compare["players"]
+    rows = [r for r in COMPARE_ROWS if r[0] in WINDOW_KEYS]
+    head = html.Thead(
+        [
+            html.Tr(
+                [html.Th("Window", rowSpan=2)]
+                + [html.Th(p, colSpan=len(rows), className="text-center") for p in players]
+            ),
+            html.Tr(
+                [
+                    html.Th(label, className="num text-nowrap")
+                    for _ in players
+                    for _, label, _ in rows
+                ]
+            ),
+        ]
+    )
+    body = [
+        html.Tr(
+            [html.Td(window_label(w), className="text-nowrap")]
+            + [_cell(k, w["players"][p], show) for p in players for k, _, show in rows]
+        )
+        for w in compare["windows"]
+    ]
+    return dbc.Table([head, html.Tbody(body)], size="sm", className="coach-sens coach-compare mb-1")
+
+
+def compare_view(compare: Mapping[str, Any] | None) -> dbc.Card | None:
+    """Bot vs human: the players' figures over the windows all of them played, in total and
+    per window, and each window's PnL as bars side by side; None when nothing is compared."""
+    if not compare:
+        return None
+    n = compare["total"]["n_windows"]
+    header = dbc.CardHeader(
+        [
+            html.Span(
+                f"Side by side: {' vs '.join(compare['players'])}", className="fw-semibold me-2"
+            ),
+            html.Small(f"n={fmt.count(n, 'shared window')}", className="text-muted"),
+        ],
+        className="py-1",
+    )
+    if not n:
+        body: Any = html.Div(
+            "No window was played by all of them: run a bot on a session's window "
+            "(ntree bot run --policy ... --against SESSION_ID), or widen the filters.",
+            className="text-muted small",
+        )
+    else:
+        body = [
+            dbc.Row(
+                [
+                    dbc.Col(
+                        [
+                            html.Div("Total", className="coach-chart-title"),
+                            compare_total_table(compare),
+                        ],
+                        xs=12,
+                        lg=5,
+                    ),
+                    dbc.Col(
+                        [
+                            html.Div("PnL per window", className="coach-chart-title"),
+                            dcc.Graph(
+                                id=ids.coach_chart("compare"),
+                                figure=figs.compare_pnl(compare, window_label),
+                                config=_GRAPH_CONFIG,
+                                style={"height": "200px", "width": "100%"},
+                            ),
+                        ],
+                        xs=12,
+                        lg=7,
+                        className="coach-compare-chart",
+                    ),
+                ],
+                className="g-2",
+            ),
+            html.Div("Per window", className="coach-chart-title mt-1"),
+            html.Div(compare_window_table(compare), className="coach-compare-windows"),
+        ]
+    rule = compare["rule"]
+    caption = html.Div(rule[:1].upper() + rule[1:] + ".", className="coach-caption")
+    return dbc.Card(
+        [
+            header,
+            dbc.CardBody([*(body if isinstance(body, list) else [body]), caption], className="p-2"),
+        ],
+        className="mb-2",
+        id=ids.COACH_COMPARE_CARD,
     )

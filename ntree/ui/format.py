@@ -33,7 +33,7 @@ EVENT_COLORS = {
 }
 
 
-def et_time(ts: str | None, *, year: bool = True, zone: bool = True) -> str:
+def et_time(ts: str | None, *, year: bool = True, zone: bool = True, weekday: bool = True) -> str:
     """Format an ISO UTC time in exchange time: ``Tue 2024-12-31 10:45 ET`` ("" for None)."""
     if not ts:
         return ""
@@ -41,13 +41,31 @@ def et_time(ts: str | None, *, year: bool = True, zone: bool = True) -> str:
     t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(EXCHANGE_TZ)
     if is_blind_time(t):  # a blind session's fictional calendar (ntree/blind.py)
         return day_label(t)
-    text = t.strftime("%a %Y-%m-%d %H:%M" if year else "%a %m-%d %H:%M")
+    text = t.strftime(("%a " if weekday else "") + ("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M"))
     return f"{text} ET" if zone else text
 
 
 def et_range(t_start: str | None, t_end: str | None) -> str:
     """Format a session's range: ``Mon 2024-12-30 09:30 → Tue 2024-12-31 16:00 ET``."""
     return f"{et_time(t_start, zone=False)} → {et_time(t_end)}"
+
+
+def et_span(t_start: str | None, t_end: str | None) -> str:
+    """Format a session's range in few characters (History's column): ``Tue 2024-08-06
+    09:30–16:00`` within a day, else ``Mon 2024-07-01 09:30 → 12-31 16:00`` (the end's year
+    only when it differs)."""
+    if not t_start or not t_end:
+        return et_range(t_start, t_end)
+    start, end = (
+        (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(EXCHANGE_TZ)
+        for t in (pd.Timestamp(t_start), pd.Timestamp(t_end))
+    )
+    first = start.strftime("%a %Y-%m-%d %H:%M")
+    if start.date() == end.date():
+        return f"{first}–{end:%H:%M}"
+    return (
+        f"{first} → {end.strftime('%m-%d %H:%M' if start.year == end.year else '%Y-%m-%d %H:%M')}"
+    )
 
 
 def duration(t0: str | None, t1: str | None) -> str:

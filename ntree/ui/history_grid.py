@@ -69,7 +69,7 @@ def column_defs() -> list[dict]:
             "headerTooltip": "double-click to rename; the filter searches id, label, tags, notes",
             **_CONTAINS,
         },
-        {"field": "dates", "colId": "t_start", "headerName": "Dates (New York)", "width": 230},
+        {"field": "dates", "colId": "t_start", "headerName": "Dates (New York)", "width": 250},
         {"field": "disp_tf", "headerName": "TF", "width": 80, **_EQUALS},
         {"field": "player", "headerName": "Player", "width": 100, **_EQUALS},
         {
@@ -143,7 +143,7 @@ def grid_row(s: dict) -> dict:
         **(
             {"symbol": HIDDEN_SYMBOL, "dates": "hidden until it ends"}
             if hidden_in_play(s)
-            else {"symbol": s["symbol"], "dates": fmt.et_range(s.get("t_start"), s.get("t_end"))}
+            else {"symbol": s["symbol"], "dates": fmt.et_span(s.get("t_start"), s.get("t_end"))}
         ),
         "disp_tf": s["disp_tf"],
         "player": s.get("player") or "human",

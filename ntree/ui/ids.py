@@ -135,6 +135,11 @@ EVENTS_PREV = "events-prev"
 EVENTS_NEXT = "events-next"
 EVENTS_PAGER = "events-pager"  # "events 1-200 of 7,367"
 EVENTS_VIEW = "events-view"  # the timeline's page of events
+TRADES_PAGE = "trades-page"  # dcc.Store: the trade list's page number (from 0)
+TRADES_PREV = "trades-prev"
+TRADES_NEXT = "trades-next"
+TRADES_PAGER = "trades-pager"  # "trades 1-50 of 2,400"
+TRADES_VIEW = "trades-view"  # the trade list's page of trades
 JOURNAL_TARGET = "journal-target"  # dropdown: the session or one of its trades
 JOURNAL_SETUP = "journal-setup"
 JOURNAL_TEXT = "journal-text"
@@ -162,6 +167,11 @@ COACH_TO = "coach-to"
 COACH_DISP_TF = "coach-disp-tf"
 COACH_PLAYER = "coach-player"
 COACH_SESSIONS = "coach-sessions"  # multi-select: only these sessions
+COACH_TAG = "coach-tag"  # select: only what carries this tag
+COACH_SETUP = "coach-setup"  # select: only the trades of this setup
+COACH_COMPARE = "coach-compare"  # the players side by side (two players or more chosen)
+COACH_COMPARE_CARD = "coach-compare-card"
+COACH_COMPARE_ROW = "coach-compare-row"  # prefix: one compared figure each, see coach_compare_row()
 COACH_SUMMARY = "coach-summary"  # "n sessions · n trades" beside the filters
 COACH_TILES = "coach-tiles"
 COACH_TILE = "coach-tile"  # prefix: one headline figure each, see coach_tile()
@@ -179,6 +189,11 @@ def coach_tile(key: str) -> str:
 def coach_chart(key: str) -> str:
     """The id of a chart on the Coach page (``mae_mfe``, ``by_regime``...)."""
     return f"{COACH_CHART}-{key}"
+
+
+def coach_compare_row(key: str) -> str:
+    """The id of a compared figure's row in the players' total table (``pnl``, ``max_dd``...)."""
+    return f"{COACH_COMPARE_ROW}-{key}"
 
 
 COACH_DRILL = "coach-drill"  # pattern type: a weak bucket's "Drill" button, see coach_drill()

@@ -31,20 +31,21 @@ def unknown(session_id: str | None) -> dbc.Container:
 
 def page(
     row: dict,
-    trades: list[dict],
+    trades: dict,
     journal: dict,
     chart: Chart,
     counts: dict[str, int],
     params: dict,
 ) -> dbc.Container:
-    """The review of the session ``row`` (its stored record): the chart, its trades, the
-    journal and the event timeline (its pages come from the server, see the page module)."""
-    setups = review.setups_by_trade(journal["entries"])
+    """The review of the session ``row`` (its stored record): the chart, the first page of
+    its trades (``trades``: a ``trade_page`` answer), the journal and the event timeline (the
+    pages of both come from the server, see the page module)."""
     shown_types = [k for k in sorted(counts) if k != "STEP"]
     return dbc.Container(
         [
             dcc.Store(id=ids.LOG_SESSION, data=row["session_id"]),
             dcc.Store(id=ids.EVENTS_PAGE, data=0),
+            dcc.Store(id=ids.TRADES_PAGE, data=0),
             dcc.Store(id=ids.JOURNAL_SAVED, data=0),
             dcc.Location(id=ids.REVIEW_LOCATION, refresh=True),
             dcc.Download(id=ids.REVIEW_DOWNLOAD),
@@ -61,22 +62,62 @@ def page(
             _fork_bar(chart.note),
             dbc.Row(
                 [
-                    dbc.Col(
-                        [
-                            html.H6("Trades"),
-                            log_trades_table(trades, setups)
-                            if trades
-                            else html.P("No trades.", className="text-muted small"),
-                        ],
-                        lg=8,
-                    ),
-                    dbc.Col(_journal_card(trades, journal), lg=4),
+                    dbc.Col(_trades(trades, journal), lg=8),
+                    dbc.Col(_journal_card(trades["trades"], journal), lg=4),
                 ],
                 className="g-3 mt-1",
             ),
             _timeline(counts, shown_types),
         ],
         fluid=True,
+    )
+
+
+def trades_view(trades: list[dict], journal: dict) -> html.Div | dbc.Table:
+    """One page of the trade list, with each trade's journal setup."""
+    if not trades:
+        return html.P("No trades.", className="text-muted small")
+    return log_trades_table(trades, review.setups_by_trade(journal["entries"]))
+
+
+def _trades(found: dict, journal: dict) -> html.Div:
+    last = (found["page"] + 1) * found["page_size"] >= found["total"]
+    pager = html.Div(
+        [
+            dbc.Button(
+                "‹ prev",
+                id=ids.TRADES_PREV,
+                size="sm",
+                color="secondary",
+                className="py-0",
+                disabled=True,
+            ),
+            html.Small(
+                review.pager_text(found, "trades"),
+                id=ids.TRADES_PAGER,
+                className="text-muted mx-2 text-nowrap",
+            ),
+            dbc.Button(
+                "next ›",
+                id=ids.TRADES_NEXT,
+                size="sm",
+                color="secondary",
+                className="py-0",
+                disabled=last,
+            ),
+        ],
+        # One page only: no pager (the buttons stay in the page for its callback).
+        className="d-flex align-items-center ms-auto"
+        if found["total"] > found["page_size"]
+        else "d-none",
+    )
+    return html.Div(
+        [
+            html.Div([html.H6("Trades", className="mb-0"), pager], className="d-flex mb-1"),
+            html.Div(
+                trades_view(found["trades"], journal), id=ids.TRADES_VIEW, className="log-trades"
+            ),
+        ]
     )
 
 
@@ -119,6 +160,7 @@ def _journal_card(trades: list[dict], journal: dict) -> dbc.Card:
             options=[{"label": "Setup: none", "value": ""}]
             + [{"label": n, "value": n} for n in journal["setups"]],
             value=session_note.get("setup") or "",
+            placeholder="Setup: none",  # the select's own blank choice, shown for ""
             size="sm",
             className="mb-1",
         ),
@@ -197,7 +239,7 @@ def _timeline(counts: dict[str, int], shown: list[str]) -> html.Div:
         [
             html.Div(
                 [
-                    html.H6("Event log", className="mb-0 me-2"),
+                    html.H6("Event log", className="mb-0 me-2 text-nowrap"),
                     dbc.Checklist(
                         id=ids.EVENTS_TYPES,
                         options=review.type_options(counts),
@@ -210,11 +252,15 @@ def _timeline(counts: dict[str, int], shown: list[str]) -> html.Div:
                         id=ids.EVENTS_PREV,
                         size="sm",
                         color="secondary",
-                        className="ms-2 py-0",
+                        className="ms-2 py-0 text-nowrap",
                     ),
                     html.Small(id=ids.EVENTS_PAGER, className="text-muted mx-2 text-nowrap"),
                     dbc.Button(
-                        "next ›", id=ids.EVENTS_NEXT, size="sm", color="secondary", className="py-0"
+                        "next ›",
+                        id=ids.EVENTS_NEXT,
+                        size="sm",
+                        color="secondary",
+                        className="py-0 text-nowrap",
                     ),
                 ],
                 className="d-flex align-items-center my-2",

@@ -10,6 +10,8 @@ from dash import html
 
 from ntree.engine import FILL_MODEL_KNOBS
 from ntree.engine.aggregate import bucket_open
+from ntree.engine.coach_trades import to_ns
+from ntree.engine.events import iso_utc
 from ntree.ui import figures
 from ntree.ui import format as fmt
 
@@ -18,6 +20,10 @@ LOSS_COLOR = figures.SELL_COLOR
 #: The names of the two trade-segment traces (winners, losers): tests and legends read them.
 TRADE_TRACES = ("Trades won", "Trades lost")
 EVENTS_PAGE_SIZE = 200
+#: Trades per page of the trade list (a ladder session closes thousands: paged on the server).
+TRADES_PAGE_SIZE = 50
+#: The most trades the chart draws: the newest of those in its window (~150 bytes each).
+CHART_TRADES = 300
 #: The most display bars the review draws: a long session shows its last ones (~200 bytes a
 #: candle with its overlays, so 1,000 keep the page under 500 KB); the trades before them
 #: are in the table, and a trade open across the window's start is drawn from its first bar.
@@ -142,11 +148,27 @@ def picked_line(x: str) -> dict:
     }
 
 
-def chart_note(shown: int, played: int) -> str | None:
-    """Say that a long session's chart shows only its last bars (None when all are shown)."""
-    if played <= shown:
+def chart_note(
+    shown: int, played: int, trades_drawn: int = 0, trades_in_view: int = 0
+) -> str | None:
+    """Say that a long session's chart shows only its last bars, or only the newest of the
+    trades in view (None when everything is drawn)."""
+    parts = []
+    if played > shown:
+        parts.append(f"the last {shown:,} of {played:,} display bars")
+    if trades_in_view > trades_drawn:
+        parts.append(f"the newest {trades_drawn:,} of {trades_in_view:,} trades in view")
+    if not parts:
         return None
-    return f"the last {shown:,} of {played:,} display bars; every trade is in the table"
+    return "; ".join(parts) + "; every trade is in the table"
+
+
+def window_start(candles: list[dict]) -> str | None:
+    """Return the chart's first candle time as ISO UTC text (as trades store theirs), None
+    for no candle."""
+    if not candles:
+        return None
+    return iso_utc(to_ns(candles[0]["ts"]))
 
 
 def session_bars(candles: list[dict], t_start: str | None, context: int = CONTEXT_BARS) -> list:
@@ -210,14 +232,32 @@ def practice_body(params: dict) -> dict:
     return body
 
 
-def pager_text(page: dict) -> str:
-    """Say which events a timeline page shows: ``events 201-400 of 7,367``."""
+def pager_text(page: dict, noun: str = "events") -> str:
+    """Say which items a page shows: ``events 201-400 of 7,367`` (``trades 1-50 of 2,400``)."""
     total = page["total"]
     if not total:
-        return "no events"
+        return f"no {noun}"
     first = page["page"] * page["page_size"] + 1
     last = min(total, first + page["page_size"] - 1)
-    return f"events {first:,}-{last:,} of {total:,}"
+    return f"{noun} {first:,}-{last:,} of {total:,}"
+
+
+def page_turn(page: int, pressed: str | None, prev_id: str, next_id: str) -> int:
+    """Return the page a pager's button press leads to (any other trigger: the first)."""
+    if pressed == prev_id:
+        return max(0, page - 1)
+    if pressed == next_id:
+        return page + 1
+    return 0
+
+
+def merged_targets(page_trades: list[dict], current: str | None, shown: list[dict]) -> list:
+    """Return the journal's targets for a new trade page: the session and the page's trades,
+    keeping the target chosen now (from the options ``shown``) when it is not on the page."""
+    options = target_options(page_trades)
+    values = {o["value"] for o in options}
+    kept = [o for o in shown or [] if o["value"] == current and current not in values]
+    return options[:1] + kept + options[1:]
 
 
 def type_options(counts: dict[str, int]) -> list[dict]:
