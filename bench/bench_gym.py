@@ -23,7 +23,9 @@ frame 5m, so one trading day is 78 steps. Every figure is the median of 3 timed 
    it: the 2-core machine is shared, and another process on a core takes it from a worker.
    So is the CPU each episode costs, workers and parent together (psutil): twice the one-
    worker figure over the two-worker one bounds what 2 workers can give on two idle cores
-   (the pool's overhead: pickling logs, the parent's share, a second copy of the windows).
+   (the pool's overhead: pickling logs, the parent's share, a second copy of the windows);
+   and a control, 2 processes / 1 on a fixed pure-Python loop in the same run: what the
+   machine gave two processes at that moment.
 """
 
 from __future__ import annotations
@@ -247,6 +249,35 @@ def bench_workers(
     return episodes / wall, cpu_s / episodes, startup
 
 
+def _spin(n: int) -> int:
+    total = 0
+    for k in range(n):
+        total += k & 7
+    return total
+
+
+def machine_scaling(n: int = 3_000_000) -> float:
+    """Return how much faster 2 processes run 4 fixed pure-Python loops than 1 does, now:
+    the control for the workers' ratio (what the shared machine gives two processes)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    ctx = multiprocessing.get_context("spawn")
+
+    def timed(workers: int) -> float:
+        with ProcessPoolExecutor(workers, mp_context=ctx) as pool:
+            list(pool.map(_spin, [1000] * workers))  # started
+
+            def run() -> float:
+                t0 = time.perf_counter()
+                list(pool.map(_spin, [n] * 4))
+                return time.perf_counter() - t0
+
+            return median_of_3(run)
+
+    return timed(1) / timed(2)
+
+
 def ratio(a: tuple[float, ...], b: tuple[float, ...] | str, k: int) -> str:
     return f"{a[k] / b[k]:.2f}x" if isinstance(b, tuple) else "n/a"
 
@@ -295,6 +326,8 @@ def main() -> None:
         f"{cpu_two * 1e3:.2f} ms: on two idle cores 2 workers could give at most "
         f"{2 * cpu_one / cpu_two:.2f}x"
     )
+    control = machine_scaling()
+    print(f"control: 2 processes / 1 on a pure-Python loop, now: {control:.2f}x")
     print(f"load average at end: {os.getloadavg()[0]:.2f}")
     print("targets (wall clock; per CPU second in brackets):")
     for name, target in (("gym-trading-env", ">= 1x"), ("gym-anytrading", "no target")):
@@ -308,7 +341,7 @@ def main() -> None:
     )
     print(
         f"  2 workers / 1: {two / one:.2f}x (>= {WORKERS_TARGET}x; the CPU bound on idle "
-        f"cores: {2 * cpu_one / cpu_two:.2f}x)"
+        f"cores: {2 * cpu_one / cpu_two:.2f}x; the machine gave 2 processes {control:.2f}x)"
     )
 
 
