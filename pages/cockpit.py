@@ -248,6 +248,14 @@ clientside_callback(
     prevent_initial_call=True,
 )
 
+# A pan that reaches the figure's first candles asks for older ones (cockpit_playback.js).
+clientside_callback(
+    ClientsideFunction(namespace="ntree_playback", function_name="moreHistory"),
+    Output(ids.CHART_MORE, "data"),
+    Input(ids.CHART, "relayoutData"),
+    prevent_initial_call=True,
+)
+
 # One callback writes every widget an action changes: one service call gives the one state they
 # all show, in one round trip (split, they would need a second request per tick, or several
 # writers of the same output racing each other).
@@ -298,6 +306,7 @@ _ACTION_INPUTS = dict(
     hotkey=Input(ids.HOTKEY, "data"),
     speed_idx=Input(ids.SPEED_SLIDER, "value"),
     drag=Input(ids.ORDER_DRAG, "data"),
+    more=Input(ids.CHART_MORE, "data"),
     clicks=dict(
         start=Input(ids.START_BUTTON, "n_clicks"),
         play=Input(ids.PLAY, "n_clicks"),

@@ -25,6 +25,7 @@ from ntree.engine import FILL_MODEL_KNOBS, MAX_SPEED, EngineError, ReplaySession
 from ntree.engine.ticks import DISP_TFS
 from ntree.journal import JournalError, JournalStore, check_names
 from ntree.runner import (
+    CONTEXT_SESSIONS,
     CheckResult,
     fork_session,
     load_session_bars,
@@ -544,6 +545,7 @@ class ReplayService:
                 session_id=sid,
                 speed=speed,
                 edit_on_disp_boundary=boundary,
+                context_sessions=CONTEXT_SESSIONS,  # 200 bars of context on every frame
                 **fill_model,
             )
         except EngineError as exc:

@@ -81,6 +81,12 @@ def _live(_svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
     return sid, None, "info"  # only the view changes (handle() redraws at the live edge)
 
 
+#: Candles one "more history" adds to the figure (a pan reached its first candles), and the
+#: most a figure holds (every tick reads the window's candles).
+MORE_STEP = 300
+MAX_WINDOW = 1500
+
+
 def _toggle_play(svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
     st = svc.state({"session_id": sid})
     svc.command("play" if st["paused"] else "pause", {"session_id": sid})
@@ -229,6 +235,7 @@ ACTIONS: dict[str, Handler] = {
     "set_disp_tf": _set_disp_tf,
     "rewind": _rewind,
     "note": _note,
+    "more_history": _live,  # only the figure changes: handle() widens its window
 }
 #: Kinds that make sense before a session exists (the others say "start a session first").
 _WITHOUT_SESSION = frozenset({"start", "init", "tick"})
@@ -287,6 +294,7 @@ def handle(
         message, color = exc.message, "danger"
     if sid is None:
         return Result(None, figures.empty_figure(), None, None, message, color)
+    window, more = _window(meta, sid, action, window)
     try:
         snap = svc.snapshot(sid, window)
     except ServiceError as exc:  # e.g. the stored id of a session that no longer exists
@@ -297,7 +305,7 @@ def handle(
     ntrades = len(snap["trades"])
     if meta:
         meta = figures.follow_view(meta, relayout, window)
-    if not figures.needs_rebuild(meta, sid, snap["disp_tf"], window):
+    if not more and not figures.needs_rebuild(meta, sid, snap["disp_tf"], window):
         out = figures.patch_figure(
             meta,
             candles,
@@ -346,4 +354,18 @@ def handle(
     # The graph's last event describes the old figure: count it as seen.
     new_meta["rl"] = figures.relayout_sig(relayout)
     new_meta["ntrades"] = ntrades
+    if window != figures.DEFAULT_WINDOW:
+        new_meta["window"] = window
     return Result(sid, fig, new_meta, snap, message, color)
+
+
+def _window(meta: dict | None, sid: str, action: Action, window: int) -> tuple[int, bool]:
+    """Return (candles the figure holds, whether to rebuild it with older ones): the
+    figure's own window for the same session, :data:`MORE_STEP` more after a pan reached
+    its first candle, unless it already holds all there are (fewer than its window)."""
+    if not meta or meta.get("sid") != sid or action.kind == "set_disp_tf":
+        return window, False
+    held = meta.get("window", window)
+    if action.kind != "more_history" or meta["n"] < held or held >= MAX_WINDOW:
+        return held, False
+    return min(held + MORE_STEP, MAX_WINDOW), True

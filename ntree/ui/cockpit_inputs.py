@@ -131,6 +131,7 @@ BUILDERS: dict[str, Builder] = {
     ids.SPEED_SLIDER: _speed,
     ids.HOTKEY: _hotkey,
     ids.NOTE_BUTTON: _note,
+    ids.CHART_MORE: _simple("more_history"),
 }
 
 

@@ -40,6 +40,7 @@ def page(session: str | None, symbols: list[str]) -> html.Div:
             dcc.Store(id=ids.CHART_META),
             dcc.Store(id=ids.MODIFY_TARGET),
             dcc.Store(id=ids.ORDER_DRAG),
+            dcc.Store(id=ids.CHART_MORE),
             dcc.Store(id=ids.HOTKEY),
             dcc.Store(id=ids.COCKPIT_INIT, data=session or 0),
             dbc.Row(

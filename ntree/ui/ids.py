@@ -56,6 +56,7 @@ CHART = "chart"
 CHART_META = "chart-meta"  # dcc.Store: what the browser's figure holds (for Patch)
 CHART_LIVE = "chart-live"  # "⇥ Live" button (and double-click): back to the live edge
 ORDER_DRAG = "order-drag"  # dcc.Store: {"rl": relayoutData of an order line drop, "n": count}
+CHART_MORE = "chart-more"  # dcc.Store: a pan reached the figure's first candles: load older
 
 # Cockpit: order panel
 ORDER_SIDE = "order-side"
