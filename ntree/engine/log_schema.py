@@ -48,6 +48,7 @@ class SessionParams(TypedDict):
     direction_lock: bool
     parent_session_id: str | None
     forked_at: str | None
+    context_sessions: NotRequired[int]  # sessions of history; absent: the old 3
 
 
 class OrderRecord(TypedDict):
