@@ -24,7 +24,7 @@ from dash.exceptions import PreventUpdate
 
 from ntree.engine.ticks import TICK, round_to_tick
 from ntree.service import ServiceError
-from ntree.ui import cockpit_layout, ids, start_form
+from ntree.ui import cockpit_layout, faults, ids, start_form
 from ntree.ui import format as fmt
 from ntree.ui.cockpit import handle
 from ntree.ui.cockpit_inputs import fresh_ticket, to_action
@@ -256,6 +256,18 @@ clientside_callback(
     prevent_initial_call=True,
 )
 
+
+@callback(
+    output=dict(health=Output(ids.HEALTH, "data")),
+    inputs=dict(_tick=Input(ids.HEALTH_TICK, "n_intervals")),
+    state=dict(sid=State(ids.SESSION_ID, "data")),
+    prevent_initial_call=True,
+)
+def _health(_tick, sid):
+    """Answer the page's health check (cockpit_playback.js reads whether it got through)."""
+    return dict(health=faults.health(sid))
+
+
 # One callback writes every widget an action changes: one service call gives the one state they
 # all show, in one round trip (split, they would need a second request per tick, or several
 # writers of the same output racing each other).
@@ -307,6 +319,7 @@ _ACTION_INPUTS = dict(
     speed_idx=Input(ids.SPEED_SLIDER, "value"),
     drag=Input(ids.ORDER_DRAG, "data"),
     more=Input(ids.CHART_MORE, "data"),
+    back=Input(ids.SERVER_BACK, "data"),
     clicks=dict(
         start=Input(ids.START_BUTTON, "n_clicks"),
         play=Input(ids.PLAY, "n_clicks"),

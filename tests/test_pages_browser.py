@@ -179,7 +179,10 @@ def test_errors_timeframe_switch_and_rewind(dash_duo, dash_app):
     until(lambda: "away" in dash_duo.find_element(f"#{ids.CHART_LIVE}").get_attribute("class"), 5)
     assert x_range() == [panned, n + 1]
     dash_duo.find_element(f"#{ids.CHART_LIVE}").click()
-    until(lambda: x_range()[0][1] == n + 2.5, 5)  # the live edge: last candle + 2 slots
+    from ntree.ui.figures import RIGHT_ROOM
+
+    # the live edge: the last candle (index n) and the empty room right of it
+    until(lambda: x_range()[0][1] == n + 0.5 + RIGHT_ROOM, 5)
 
     from selenium.webdriver.support.select import Select
 

@@ -81,6 +81,16 @@ def _live(_svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
     return sid, None, "info"  # only the view changes (handle() redraws at the live edge)
 
 
+def _server_back(svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
+    """The server answers again after a failure: the page stopped playing, so the session
+    pauses too (the Play button and the session agree), and the whole page is redrawn."""
+    if sid is None:
+        return None, None, "info"
+    if not svc.state({"session_id": sid})["paused"]:
+        svc.command("pause", {"session_id": sid})
+    return sid, "The server answers again: playback paused (Space or ▶ Play goes on)", "info"
+
+
 #: Candles one "more history" adds to the figure (a pan reached its first candles), and the
 #: most a figure holds (every tick reads the window's candles).
 MORE_STEP = 300
@@ -236,9 +246,10 @@ ACTIONS: dict[str, Handler] = {
     "rewind": _rewind,
     "note": _note,
     "more_history": _live,  # only the figure changes: handle() widens its window
+    "server_back": _server_back,
 }
 #: Kinds that make sense before a session exists (the others say "start a session first").
-_WITHOUT_SESSION = frozenset({"start", "init", "tick"})
+_WITHOUT_SESSION = frozenset({"start", "init", "tick", "server_back"})
 
 
 def run(svc: ReplayService, sid: str | None, action: Action) -> Outcome:

@@ -132,6 +132,7 @@ BUILDERS: dict[str, Builder] = {
     ids.HOTKEY: _hotkey,
     ids.NOTE_BUTTON: _note,
     ids.CHART_MORE: _simple("more_history"),
+    ids.SERVER_BACK: _simple("server_back"),
 }
 
 

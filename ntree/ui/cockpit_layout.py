@@ -20,6 +20,7 @@ PRESETS = {
     "last20": "Last 20 days",
     "rth": "Regular session of the start day",
 }
+HEALTH_POLL_MS = 3000  # how often the page checks that the server answers
 #: The fill model's knobs and the start panel's input for each.
 FILL_KNOB_IDS = {
     "limit_fill_ticks_worse": ids.START_FILL_THROUGH,
@@ -41,6 +42,7 @@ def page(session: str | None, symbols: list[str]) -> html.Div:
             dcc.Store(id=ids.MODIFY_TARGET),
             dcc.Store(id=ids.ORDER_DRAG),
             dcc.Store(id=ids.CHART_MORE),
+            *health_parts(),
             dcc.Store(id=ids.HOTKEY),
             dcc.Store(id=ids.COCKPIT_INIT, data=session or 0),
             dbc.Row(
@@ -53,6 +55,17 @@ def page(session: str | None, symbols: list[str]) -> html.Div:
         ],
         className="cockpit",
     )
+
+
+def health_parts() -> list:
+    """The banner shown while the server does not answer (or its storage fails), and the
+    health check that notices it is back (assets/cockpit_playback.js runs both)."""
+    return [
+        dbc.Alert(id=ids.SERVER_BANNER, is_open=False, color="danger", className="server-banner"),
+        dcc.Interval(id=ids.HEALTH_TICK, interval=HEALTH_POLL_MS),
+        dcc.Store(id=ids.HEALTH),
+        dcc.Store(id=ids.SERVER_BACK),
+    ]
 
 
 def chart_column() -> list:

@@ -19,7 +19,7 @@ from ntree.ui.cockpit_panels import summary_card
 from ntree.ui.tables import orders_table, trades_table
 
 #: Actions after which every widget is drawn again (a new chart, frame or session).
-_FULL_KINDS = frozenset({"init", "start", "rewind", "set_disp_tf"})
+_FULL_KINDS = frozenset({"init", "start", "rewind", "set_disp_tf", "server_back"})
 _NO_STAT = "—"
 
 

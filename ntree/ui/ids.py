@@ -56,6 +56,10 @@ CHART = "chart"
 CHART_META = "chart-meta"  # dcc.Store: what the browser's figure holds (for Patch)
 CHART_LIVE = "chart-live"  # "⇥ Live" button (and double-click): back to the live edge
 ORDER_DRAG = "order-drag"  # dcc.Store: {"rl": relayoutData of an order line drop, "n": count}
+SERVER_BANNER = "server-banner"  # the banner: the server does not answer, or a storage fault
+HEALTH_TICK = "health-tick"  # dcc.Interval: a health check, so the page sees the server back
+HEALTH = "health"  # dcc.Store: the health check's answer
+SERVER_BACK = "server-back"  # dcc.Store: written by cockpit_playback.js when it answers again
 CHART_MORE = "chart-more"  # dcc.Store: a pan reached the figure's first candles: load older
 
 # Cockpit: order panel

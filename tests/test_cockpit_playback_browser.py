@@ -1,0 +1,80 @@
+"""Cockpit playback in headless Chromium: failures shown and recovered from, 1-minute steps,
+the end of a session confirmed. Run with ``python -m pytest --headless``."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from dash.testing.wait import until
+
+from ntree.ui import ids
+from tests.test_pages_browser import _start
+
+pytestmark = pytest.mark.browser
+
+
+class Outage:
+    """A WSGI hook in front of the app: while ``answer`` is set, every page callback gets
+    that (status, JSON body) instead of reaching the app: the server "stops answering"."""
+
+    def __init__(self, server):
+        self.server, self.app, self.answer = server, server.wsgi_app, None
+        server.wsgi_app = self
+
+    def __call__(self, environ, start_response):
+        if self.answer and "_dash-update-component" in environ.get("PATH_INFO", ""):
+            status, body = self.answer
+            start_response(status, [("Content-Type", "application/json")])
+            return [json.dumps(body).encode()]
+        return self.app(environ, start_response)
+
+    def close(self) -> None:
+        self.server.wsgi_app = self.app
+
+
+def _paused(dash_app, sid: str) -> bool:
+    from ntree.ui.service import service
+
+    with dash_app.server.app_context():
+        return service().state({"session_id": sid})["paused"]
+
+
+def _banner(dash_duo) -> str:
+    """The banner's text, "" while it is closed (read in one go: it comes and goes)."""
+    return dash_duo.driver.execute_script(
+        f"const e = document.getElementById({ids.SERVER_BANNER!r});"
+        "return e && e.getClientRects().length ? e.innerText : '';"
+    )
+
+
+def test_a_server_that_stops_answering_raises_a_banner_and_pauses_until_it_is_back(
+    dash_duo, dash_app, tmp_path
+):
+    sid = _start(dash_duo, dash_app)
+    outage = Outage(dash_app.server)
+    try:
+        dash_duo.find_element(f"#{ids.PLAY}").click()
+        dash_duo.wait_for_contains_text(f"#{ids.PLAY}", "Pause", timeout=5)
+        assert not _paused(dash_app, sid)
+        # a storage fault: the page says what broke, in plain words, and stops playing
+        full = {"error": {"code": "storage_full", "message": "the database's disk is full"}}
+        outage.answer = ("503 Service Unavailable", full)
+        until(lambda: "disk is full" in _banner(dash_duo), 10)
+        assert "storage_full" in _banner(dash_duo) and "Playback paused" in _banner(dash_duo)
+        dash_duo.wait_for_contains_text(f"#{ids.PLAY}", "Play", timeout=5)
+        dash_duo.driver.save_screenshot(str(tmp_path / "server_down.png"))
+        # the server answers again: the banner clears and the session is paused, as shown
+        outage.answer = None
+        until(lambda: _banner(dash_duo) == "", 10)
+        dash_duo.wait_for_contains_text(f"#{ids.ALERT}", "answers again", timeout=10)
+        assert _paused(dash_app, sid)
+        assert "Play" in dash_duo.find_element(f"#{ids.PLAY}").text
+        # a plain server error (no JSON): said as such, and recovered from the same way
+        outage.answer = ("500 Internal Server Error", None)
+        dash_duo.find_element(f"#{ids.STEP_1}").click()
+        until(lambda: "HTTP 500" in _banner(dash_duo) or "(500)" in _banner(dash_duo), 10)
+        outage.answer = None
+        until(lambda: _banner(dash_duo) == "", 10)
+    finally:
+        outage.close()
