@@ -268,6 +268,20 @@ def _health(_tick, sid):
     return dict(health=faults.health(sid))
 
 
+@callback(
+    output=dict(is_open=Output(ids.END_DIALOG, "is_open")),
+    inputs=dict(
+        _end=Input(ids.END, "n_clicks"),
+        _keep=Input(ids.END_KEEP, "n_clicks"),
+        _confirm=Input(ids.END_CONFIRM, "n_clicks"),
+    ),
+    prevent_initial_call=True,
+)
+def _end_dialog(**_clicks):
+    """ "End session" asks first: the end flattens the position and cannot be undone."""
+    return dict(is_open=ctx.triggered_id == ids.END)
+
+
 # One callback writes every widget an action changes: one service call gives the one state they
 # all show, in one round trip (split, they would need a second request per tick, or several
 # writers of the same output racing each other).
@@ -325,13 +339,16 @@ _ACTION_INPUTS = dict(
         play=Input(ids.PLAY, "n_clicks"),
         step_1=Input(ids.STEP_1, "n_clicks"),
         step_n=Input(ids.STEP_N, "n_clicks"),
+        step_1m=Input(ids.STEP_1M, "n_clicks"),
+        jump=Input(ids.JUMP, "n_clicks"),
+        next_open=Input(ids.JUMP_NEXT_OPEN, "n_clicks"),
         tick=Input(ids.TICKER, "n_intervals"),
         place=Input(ids.PLACE, "n_clicks"),
         cancel_all=Input(ids.CANCEL_ALL, "n_clicks"),
         flatten=Input(ids.FLATTEN, "n_clicks"),
         cancel=Input({"type": ids.ORDER_CANCEL, "oid": ALL}, "n_clicks"),
         rewind=Input(ids.REWIND, "n_clicks"),
-        end=Input(ids.END, "n_clicks"),
+        end=Input(ids.END_CONFIRM, "n_clicks"),
         live=Input(ids.CHART_LIVE, "n_clicks"),
         note=Input(ids.NOTE_BUTTON, "n_clicks"),
     ),
@@ -341,6 +358,7 @@ _ACTION_STATE = dict(
     meta=State(ids.CHART_META, "data"),
     relayout=State(ids.CHART, "relayoutData"),
     n=State(ids.STEP_N_COUNT, "value"),
+    jump_to=State(ids.JUMP_TO, "value"),
     rewind_n=State(ids.REWIND_COUNT, "value"),
     auto_pause=State(ids.AUTO_PAUSE, "value"),
     note=State(ids.NOTE_TEXT, "value"),
@@ -349,7 +367,7 @@ _ACTION_STATE = dict(
         t_from=State(ids.START_FROM, "value"),
         t_to=State(ids.START_TO, "value"),
         disp_tf=State(ids.START_DISP_TF, "value"),
-        speed=State(ids.START_SPEED, "value"),
+        speed=State(ids.SPEED_SLIDER, "value"),  # the one speed control, the toolbar's
         seed=State(ids.START_SEED, "value"),
         boundary=State(ids.START_BOUNDARY, "value"),
         fill_model=State(ids.START_FILL_MODEL, "data"),

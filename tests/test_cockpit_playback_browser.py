@@ -78,3 +78,54 @@ def test_a_server_that_stops_answering_raises_a_banner_and_pauses_until_it_is_ba
         until(lambda: _banner(dash_duo) == "", 10)
     finally:
         outage.close()
+
+
+def test_with_boundary_editing_off_a_1m_step_lets_the_trader_act_inside_a_bar(
+    dash_duo, dash_app, tmp_path
+):
+    from tests.test_pages_browser import _type
+
+    dash_duo.start_server(dash_app)
+    dash_duo.wait_for_contains_text(f"#{ids.START_RANGE_NOTE}", "data", timeout=10)
+    dash_duo.find_element(f"#{ids.START_BOUNDARY}").click()  # "Edit on bar boundary" off
+    assert not dash_duo.find_element(f"#{ids.START_BOUNDARY}").is_selected()
+    dash_duo.find_element(f"#{ids.START_BUTTON}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "09:30", timeout=10)
+
+    dash_duo.find_element(f"#{ids.STEP_1M}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "09:31", timeout=5)  # inside the bar
+    from selenium.webdriver.support.select import Select
+
+    Select(dash_duo.find_element(f"#{ids.ORDER_TYPE}")).select_by_value("MARKET")
+    dash_duo.find_element(f"#{ids.PLACE}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.ALERT}", "placed", timeout=5)  # mid-bar: taken
+    # the M hotkey steps a minute too, with Caps Lock on (an "M" without Shift) and while
+    # a menu has the focus; the fill comes in that minute
+    dash_duo.find_element(f"#{ids.SPEED_SLIDER}").click()
+    dash_duo.driver.execute_script(
+        "document.activeElement.dispatchEvent(new KeyboardEvent('keydown',"
+        " {key: 'M', shiftKey: false, bubbles: true}));"
+    )
+    dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "09:32", timeout=5)
+    dash_duo.wait_for_text_to_equal(f"#{ids.POS_QTY}", "+100", timeout=5)
+    dash_duo.driver.save_screenshot(str(tmp_path / "one_minute_step.png"))
+
+    # a jump to a New York time plays up to it
+    dash_duo.find_element(f"#{ids.JUMP_TO}").send_keys("10:07")
+    dash_duo.find_element(f"#{ids.JUMP}").click()
+    dash_duo.wait_for_contains_text(f"#{ids.BAR_TIME}", "10:07", timeout=5)
+    assert dash_duo.get_logs() == [], "browser console errors"
+
+
+def test_end_session_asks_first_and_keep_playing_leaves_it_running(dash_duo, dash_app):
+    sid = _start(dash_duo, dash_app)
+    dash_duo.find_element(f"#{ids.END}").click()
+    dash_duo.wait_for_element(f"#{ids.END_KEEP}", timeout=5).click()
+    until(lambda: not dash_duo.find_elements(f"#{ids.END_CONFIRM}"), 5)
+    from ntree.ui.service import service
+
+    with dash_app.server.app_context():
+        assert service().state({"session_id": sid})["status"] == "active"
+    dash_duo.find_element(f"#{ids.END}").click()
+    dash_duo.wait_for_element(f"#{ids.END_CONFIRM}", timeout=5).click()
+    dash_duo.wait_for_contains_text(f"#{ids.SUMMARY}", "Session ended", timeout=5)

@@ -122,7 +122,8 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
     row = dash_duo.find_element(f"#{ids.TRADES_TABLE} tbody tr").text
     assert row.startswith("#1 LONG 100") and row.endswith("flatten")
 
-    dash_duo.find_element(f"#{ids.END}").click()
+    dash_duo.find_element(f"#{ids.END}").click()  # it asks first
+    dash_duo.wait_for_element(f"#{ids.END_CONFIRM}", timeout=5).click()
     dash_duo.wait_for_contains_text(f"#{ids.SUMMARY}", "Session ended", timeout=5)
     dash_duo.wait_for_contains_text(f"#{ids.SUMMARY}", "TRADES")
     dash_duo.driver.save_screenshot(str(tmp_path / "ended.png"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dash import no_update
 
-from ntree.ui.cockpit import Action, handle
+from ntree.ui.cockpit import SPEEDS, Action, bars_per_tick, handle, speed_label, tick_interval_ms
 from ntree.ui.cockpit_view import render, speed_index
 
 
@@ -53,5 +53,10 @@ def test_no_session_blanks_the_widgets_and_says_why(replay_service) -> None:
     assert out["alert"]["is_open"] is True and out["alert"]["color"] == "danger"
 
 
-def test_the_speed_slider_takes_the_nearest_speed() -> None:
-    assert [speed_index(s) for s in (1, 10, 11, 50, 500)] == [0, 3, 3, 6, 7]
+def test_the_speed_menu_takes_the_nearest_speed_and_says_it_in_bars_per_second() -> None:
+    assert [SPEEDS[speed_index(s)] for s in (1, 60, 70, 600, 5000)] == [6, 60, 60, 600, 1200]
+    assert speed_label(600) == "10 bars/s" and speed_label(6) == "0.1 bars/s"
+    # 10 bars a second: two bars every 200 ms; 1 bar a second: one a second
+    assert (bars_per_tick(600), tick_interval_ms(600)) == (2, 200)
+    assert (bars_per_tick(60), tick_interval_ms(60)) == (1, 1000)
+    assert max(SPEEDS) / 60 >= 10

@@ -14,14 +14,37 @@ from ntree.service import FILL_EVENTS, ReplayService, ServiceError
 from ntree.ui import figures
 from ntree.ui.format import count
 
-#: Playback speeds offered (display bars per minute): the slider's marks and the start menu.
-SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120)
+#: Playback speeds offered, in the engine's unit (display bars per minute); the page shows
+#: them as bars per second (``speed_label``): 0.1 .. 20 bars/s.
+SPEEDS = (6, 12, 30, 60, 120, 300, 600, 1200)
+DEFAULT_SPEED = 60  # one display bar a second
+TICK_MS = 200  # the playback timer's shortest period: faster speeds step more bars a tick
+
+
+def speed_label(speed: float) -> str:
+    """Say a speed (display bars per minute) as the page shows it: ``2 bars/s``."""
+    return f"{speed / 60:g} bars/s"
+
+
+def bars_per_tick(speed: float) -> int:
+    """Return the display bars each playback tick steps at ``speed`` (bars per minute)."""
+    return max(1, round(speed * TICK_MS / 60_000))
+
+
+def tick_interval_ms(speed: float) -> int:
+    """Return the playback timer's period at ``speed``: one bar a tick down to
+    :data:`TICK_MS`, then several bars a tick (a browser round trip per bar is too many)."""
+    return max(int(60_000 * bars_per_tick(speed) / speed), TICK_MS)
+
 
 #: Hotkeys handled by the cockpit (assets/cockpit.js forwards them); shown on the page.
 HOTKEYS = (
     ("Space", "play / pause"),
     ("→ or .", "step 1 bar"),
     ("N", "step N bars"),
+    ("M", "step 1 minute (1m bar)"),
+    ("R", "rewind N bars"),
+    ("+ / −", "faster / slower"),
     ("B", "buy limit at the lower band"),
     ("S", "sell limit at the upper band"),
     ("Shift+B", "buy limit at the channel mid"),
@@ -104,23 +127,47 @@ def _toggle_play(svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
 
 
 def _tick(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
-    """The playback timer: a step, or nothing while no session runs."""
-    return (None, None, "info") if sid is None else _step(svc, sid, a)
+    """The playback timer: a step, or nothing while no session runs. With auto-pause, it
+    stops at the 1m bar of a fill (not at the display bar's end) and pauses there."""
+    if sid is None:
+        return None, None, "info"
+    if not a.get("auto_pause"):
+        return _step(svc, sid, a)
+    view = svc.step_to_fill({"session_id": sid, "disp_steps": a.get("n", 1)})
+    return _paused_on_fill(svc, sid, view, pause=True)
 
 
-def _step(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
-    """Step ``n`` display bars; say what filled (pausing if asked) or that the data ran out."""
-    view = svc.command("step", {"session_id": sid, "disp_steps": a.get("n", 1)})
+def _step_1m(svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
+    """One 1-minute bar: act between display boundaries (when the session lets edits in)."""
+    view = svc.command("step", {"session_id": sid, "exec_steps": 1})
+    return _paused_on_fill(svc, sid, view, pause=False)
+
+
+def _jump(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    """Play up to a time or the next session open, stopping at a fill when auto-pause is on."""
+    body = {"session_id": sid, "to": a.get("to"), "stop_on_fill": bool(a.get("auto_pause"))}
+    view = svc.jump(body)
+    return _paused_on_fill(svc, sid, view, pause=bool(a.get("auto_pause")))
+
+
+def _paused_on_fill(svc: ReplayService, sid: str, view: dict, *, pause: bool) -> Outcome:
+    """Say what a step filled (pausing a playing session when asked) or that it ended."""
     fills = [e for e in view["events"] if e["type"] in FILL_EVENTS]
     if fills and view["status"] == "active":
         text = _fill_text(fills)
-        if a.get("auto_pause") and not view["paused"]:
+        if pause and not view["paused"]:
             svc.command("pause", {"session_id": sid})
             return sid, f"Auto-paused: {text}", "warning"
         return sid, text, "info"
     if view["status"] == "ended":
         return sid, "Session ended: no more data in the range", "info"
     return sid, None, "info"
+
+
+def _step(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    """Step ``n`` display bars; say what filled (pausing if asked) or that the data ran out."""
+    view = svc.command("step", {"session_id": sid, "disp_steps": a.get("n", 1)})
+    return _paused_on_fill(svc, sid, view, pause=bool(a.get("auto_pause")))
 
 
 def _place(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
@@ -247,6 +294,8 @@ ACTIONS: dict[str, Handler] = {
     "note": _note,
     "more_history": _live,  # only the figure changes: handle() widens its window
     "server_back": _server_back,
+    "step_1m": _step_1m,
+    "jump": _jump,
 }
 #: Kinds that make sense before a session exists (the others say "start a session first").
 _WITHOUT_SESSION = frozenset({"start", "init", "tick", "server_back"})

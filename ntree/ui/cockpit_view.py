@@ -14,7 +14,7 @@ from dash import no_update
 
 from ntree.engine.ticks import EXCHANGE_TZ
 from ntree.ui import format as fmt
-from ntree.ui.cockpit import SPEEDS, Action, Result
+from ntree.ui.cockpit import SPEEDS, Action, Result, tick_interval_ms
 from ntree.ui.cockpit_panels import summary_card
 from ntree.ui.tables import orders_table, trades_table
 
@@ -83,15 +83,16 @@ def _playback(st: dict, full: bool) -> dict[str, Any]:
     speed = float(st["speed"] or 1)
     return {
         "ticker_off": not playing,
-        "interval": max(int(60_000 / speed), 100),
+        "interval": tick_interval_ms(speed),
         "play": "❚❚ Pause" if playing else "▶ Play",
         "disp_tf": st["disp_tf"] if full else no_update,
-        "speed_idx": speed_index(speed) if full else no_update,
+        "speed_idx": str(SPEEDS[speed_index(speed)]) if full else no_update,
     }
 
 
 def _clock(st: dict, sid: str, full: bool) -> dict[str, Any]:
-    cur = pd.Timestamp(st["cursor"]["ts_market"]).tz_convert(EXCHANGE_TZ)
+    # the 1m bar about to play: a display bar's open at a boundary, its minute inside one
+    cur = pd.Timestamp(st["cursor"]["ts_exec"]).tz_convert(EXCHANGE_TZ)
     return {
         "bar_time": cur.strftime("%a %Y-%m-%d %H:%M ET"),
         "phase": st["market_phase"],

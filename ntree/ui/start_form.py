@@ -48,7 +48,7 @@ def fill_button(model: dict[str, Any]) -> dict[str, str]:
     if text == "perfect":
         return {
             "text": "Fills: perfect",
-            "color": "secondary",
+            "color": "info",  # outlined grey read as disabled
             "summary": "every touch fills, nothing added",
         }
     return {"text": "Fills: custom", "color": "warning", "summary": text}
