@@ -83,7 +83,6 @@ def test_a_server_that_stops_answering_raises_a_banner_and_pauses_until_it_is_ba
 def test_with_boundary_editing_off_a_1m_step_lets_the_trader_act_inside_a_bar(
     dash_duo, dash_app, tmp_path
 ):
-    from tests.test_pages_browser import _type
 
     dash_duo.start_server(dash_app)
     dash_duo.wait_for_contains_text(f"#{ids.START_RANGE_NOTE}", "data", timeout=10)
