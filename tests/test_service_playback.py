@@ -71,3 +71,16 @@ def test_a_jump_goes_to_a_new_york_time_or_the_next_session_open(replay_service)
         svc.jump({"session_id": sid, "to": "next_open"})  # the range's last day
     assert err.value.code == "bad_jump"
     assert svc.replay_check(sid).ok
+
+
+def test_a_rewound_parent_reads_forked_until_it_is_played_on(replay_service):
+    svc = replay_service
+    sid = _start(svc)
+    svc.command("step", {"session_id": sid, "disp_steps": 3})
+
+    fork = svc.rewind({"session_id": sid, "disp_bars": 1})["session_id"]
+
+    assert svc.get_session(sid)["status"] == "forked"
+    assert svc.get_session(fork)["status"] == "active"
+    svc.command("step", {"session_id": sid})  # the trader goes back to the parent
+    assert svc.get_session(sid)["status"] == "active"

@@ -638,6 +638,7 @@ class ReplayService:
         new_id = fork.config.session_id
         events = self.store.save(fork)
         self.cache.put(fork, new_id)
+        self.store.mark_forked(sid)  # the trader left it for the fork
         return {
             "session_id": new_id,
             "parent_session_id": sid,

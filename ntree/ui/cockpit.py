@@ -12,7 +12,7 @@ from typing import Any
 from ntree.engine.ticks import TICK, round_to_tick
 from ntree.service import FILL_EVENTS, ReplayService, ServiceError
 from ntree.ui import figures
-from ntree.ui.format import count
+from ntree.ui.format import count, et_times
 
 #: Playback speeds offered, in the engine's unit (display bars per minute); the page shows
 #: them as bars per second (``speed_label``): 0.1 .. 20 bars/s.
@@ -351,7 +351,7 @@ def handle(
     try:
         sid, message, color = run(svc, sid, action)
     except ServiceError as exc:
-        message, color = exc.message, "danger"
+        message, color = et_times(exc.message), "danger"  # New York times, as the page
     if sid is None:
         return Result(None, figures.empty_figure(), None, None, message, color)
     window, more = _window(meta, sid, action, window)

@@ -13,6 +13,7 @@ import pandas as pd
 from dash import no_update
 
 from ntree.engine.ticks import EXCHANGE_TZ
+from ntree.market import sessions
 from ntree.ui import format as fmt
 from ntree.ui.cockpit import SPEEDS, Action, Result, tick_interval_ms
 from ntree.ui.cockpit_panels import summary_card
@@ -95,17 +96,43 @@ def _clock(st: dict, sid: str, full: bool) -> dict[str, Any]:
     cur = pd.Timestamp(st["cursor"]["ts_exec"]).tz_convert(EXCHANGE_TZ)
     return {
         "bar_time": cur.strftime("%a %Y-%m-%d %H:%M ET"),
-        "phase": st["market_phase"],
+        "phase": exchange_phase(st["cursor"]["ts_exec"], ended=st["status"] == "ended"),
         "time_left": _time_left(st),
         "label": session_label(st, sid) if full else no_update,
     }
 
 
+def exchange_phase(ts: str, *, ended: bool = False) -> str:
+    """Return where ``ts`` (ISO UTC, the 1m bar about to play) stands in the exchange's
+    trading day, by its calendar (a range that stops at noon is still "midday" at 11:45):
+    ``opening`` (first 30 minutes), ``morning``, ``midday``, ``afternoon``, ``closing``
+    (last 30), ``pre-market`` or ``closed``."""
+    if ended:
+        return "closed"
+    t = pd.Timestamp(ts)
+    day = t.tz_convert(EXCHANGE_TZ).tz_localize(None).normalize()
+    sched = sessions(day, day)
+    if sched.empty:
+        return "closed"
+    open_, close = (pd.Timestamp(sched[k].iloc[0]) for k in ("open", "close"))
+    if t < open_:
+        return "pre-market"
+    if t >= close:
+        return "closed"
+    into, left = (t - open_).total_seconds() / 60, (close - t).total_seconds() / 60
+    if into < 30:
+        return "opening"
+    if left <= 30:
+        return "closing"
+    if into < 120:
+        return "morning"
+    return "afternoon" if left <= 120 else "midday"
+
+
 def _time_left(st: dict) -> str:
     if st["status"] == "ended":
         return "session ended"
-    left = st["time_remaining_min"]
-    return f"{left // 60}h{left % 60:02d}m left" if left >= 60 else f"{left}m left"
+    return f"{fmt.time_left(st['time_remaining_min'])} left"
 
 
 def _position(st: dict) -> dict[str, str]:

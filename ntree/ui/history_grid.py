@@ -136,7 +136,7 @@ def grid_row(s: dict) -> dict:
     return {
         "session_id": sid,
         "link": f"[{sid}](/history/{sid})",
-        "resume": f"[▶](/?session={sid})" if s["status"] == "active" else "",
+        "resume": f"[▶](/?session={sid})" if s["status"] in ("active", "forked") else "",
         "symbol": s["symbol"],
         "dates": fmt.et_range(s.get("t_start"), s.get("t_end")),
         "disp_tf": s["disp_tf"],
