@@ -55,9 +55,13 @@ def layout(session: str | None = None, **_kwargs) -> html.Div:
         note=Output(ids.START_RANGE_NOTE, "children"),
     ),
     inputs=dict(symbol=Input(ids.START_SYMBOL, "value"), preset=Input(ids.START_PRESET, "value")),
-    state=dict(seed=State(ids.START_SEED, "value"), current_from=State(ids.START_FROM, "value")),
+    state=dict(
+        seed=State(ids.START_SEED, "value"),
+        current_from=State(ids.START_FROM, "value"),
+        current_to=State(ids.START_TO, "value"),
+    ),
 )
-def _date_range(symbol, preset, seed, current_from):
+def _date_range(symbol, preset, seed, current_from, current_to):
     """Limit the date inputs to the symbol's data; apply a preset."""
     if not symbol:
         raise PreventUpdate
@@ -69,12 +73,44 @@ def _date_range(symbol, preset, seed, current_from):
     days = start_form.trading_days(rng)
     lo, hi = days[0].strftime("%Y-%m-%d"), days[-1].strftime("%Y-%m-%d")
     start, end = start_form.preset_range(days, preset, seed, current_from)
+    t_from, t_to = start.strftime("%Y-%m-%d"), end.strftime("%Y-%m-%d")
+    if (
+        ctx.triggered_id == ids.START_SYMBOL
+        and lo <= (current_from or "") <= (current_to or "") <= hi
+    ):
+        t_from, t_to = current_from, current_to  # another symbol: the dates still fit
     return dict(
         bounds=(lo, hi, lo, hi),
-        t_from=start.strftime("%Y-%m-%d"),
-        t_to=end.strftime("%Y-%m-%d"),
+        t_from=t_from,
+        t_to=t_to,
         note=f"{symbol}: data {lo} → {hi} · regular session 09:30–16:00 ET",
     )
+
+
+@callback(
+    output=dict(
+        symbol=Output(ids.START_SYMBOL, "value"),
+        t_from=Output(ids.START_FROM, "value", allow_duplicate=True),
+        t_to=Output(ids.START_TO, "value", allow_duplicate=True),
+        disp_tf=Output(ids.START_DISP_TF, "value"),
+        boundary=Output(ids.START_BOUNDARY, "value"),
+        knobs={knob: Output(id_, "value") for knob, id_ in cockpit_layout.FILL_KNOB_IDS.items()},
+    ),
+    inputs=dict(sid=Input(ids.SESSION_ID, "data"), _tf=Input(ids.DISP_TF, "value")),
+    prevent_initial_call=True,
+)
+def _form_in_play(sid, _tf):
+    """The start form shows the session in play (a resume, a rewind, a start, a switch of
+    its display frame)."""
+    try:
+        st = service().state({"session_id": sid}) if sid else None
+    except ServiceError:
+        st = None
+    if st is None:
+        raise PreventUpdate
+    form = start_form.session_form(st)
+    form["knobs"] = {k: form["knobs"][k] for k in cockpit_layout.FILL_KNOB_IDS}
+    return form
 
 
 @callback(

@@ -128,3 +128,35 @@ def test_end_session_asks_first_and_keep_playing_leaves_it_running(dash_duo, das
     dash_duo.find_element(f"#{ids.END}").click()
     dash_duo.wait_for_element(f"#{ids.END_CONFIRM}", timeout=5).click()
     dash_duo.wait_for_contains_text(f"#{ids.SUMMARY}", "Session ended", timeout=5)
+
+
+def test_a_resumed_session_shows_its_own_settings_in_the_start_panel(dash_duo, dash_app):
+    from ntree.ui.service import service
+
+    body = {
+        "symbol": "QQQ",
+        "t_start": "2024-10-08",
+        "t_end": "2024-10-09",
+        "disp_tf": "15m",
+        "fill_model": {"market_slippage_ticks": 2},
+    }
+    with dash_app.server.app_context():
+        sid = service().start(body)["session_id"]
+    dash_duo.start_server(dash_app)
+    dash_duo.wait_for_contains_text(f"#{ids.START_RANGE_NOTE}", "data", timeout=10)
+    dash_duo.driver.get(f"{dash_duo.server_url}/?session={sid}")
+    dash_duo.wait_for_contains_text(f"#{ids.SESSION_LABEL}", sid, timeout=10)
+    dash_duo.wait_for_contains_text(f"#{ids.START_FOLDED}", "QQQ · 15m", timeout=10)
+
+    def form() -> tuple:
+        values = [
+            dash_duo.find_element(f"#{i}").get_attribute("value")
+            for i in (ids.START_SYMBOL, ids.START_FROM, ids.START_TO, ids.START_DISP_TF)
+        ]
+        toggle = dash_duo.find_element(f"#{ids.START_FILL_TOGGLE}")  # folded: read, not seen
+        return (*values, toggle.get_attribute("textContent"))
+
+    want = ("QQQ", "2024-10-08", "2024-10-09", "15m", "Fills: custom")
+    until(lambda: form() == want, 10)
+    summary = dash_duo.find_element(f"#{ids.START_FILL_SUMMARY}").get_attribute("textContent")
+    assert summary == "slip 2t"

@@ -33,6 +33,26 @@ def preset_range(
     return start, end
 
 
+def session_form(st: dict) -> dict[str, Any]:
+    """The start panel's values of the session in play (its state): symbol, New York dates,
+    display frame, boundary editing and each fill-model knob, so the form shows that session
+    (after a resume too) and a new session starts from it."""
+    days = [
+        pd.Timestamp(st[k]).tz_convert(EXCHANGE_TZ).strftime("%Y-%m-%d")
+        for k in ("t_start", "t_end")
+    ]
+    return {
+        "symbol": st["symbol"],
+        "t_from": days[0],
+        "t_to": days[1],
+        "disp_tf": st["disp_tf"],
+        "boundary": bool(st.get("edit_on_disp_boundary", True)),
+        "knobs": {
+            k: (st.get("fill_model") or {}).get(k, v) for k, v in FILL_MODEL_DEFAULTS.items()
+        },
+    }
+
+
 def fill_model(values: dict[str, Any]) -> dict[str, Any]:
     """The knobs set away from their defaults (cleared or not yet a number: the default)."""
     return {
