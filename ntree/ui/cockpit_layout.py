@@ -420,14 +420,21 @@ def toolbar() -> html.Div:
                 className="rewind-group",
             ),
             jump_group(),
-            dbc.Switch(
-                id=ids.AUTO_PAUSE,
-                label="Auto-pause on fill",
-                value=True,
-                className="mb-0 small ms-2",
+            html.Div(
+                dbc.Switch(
+                    id=ids.AUTO_PAUSE, label="Auto-pause", value=True, className="mb-0 small"
+                ),
+                title="Pause at the 1-minute bar of a fill",
+                className="ms-1",
             ),
             dbc.Button(
-                "End session", id=ids.END, color="danger", outline=True, size="sm", className="ms-2"
+                "End",
+                id=ids.END,
+                color="danger",
+                outline=True,
+                size="sm",
+                className="ms-1",
+                title="End the session (asks first)",
             ),
             html.Div(
                 [

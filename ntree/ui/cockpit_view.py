@@ -95,7 +95,7 @@ def _clock(st: dict, sid: str, full: bool) -> dict[str, Any]:
     # the 1m bar about to play: a display bar's open at a boundary, its minute inside one
     cur = pd.Timestamp(st["cursor"]["ts_exec"]).tz_convert(EXCHANGE_TZ)
     return {
-        "bar_time": cur.strftime("%a %Y-%m-%d %H:%M ET"),
+        "bar_time": cur.strftime("%a %m-%d %H:%M ET"),  # the year is in the session line
         "phase": exchange_phase(st["cursor"]["ts_exec"], ended=st["status"] == "ended"),
         "time_left": _time_left(st),
         "label": session_label(st, sid) if full else no_update,
