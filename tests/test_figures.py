@@ -363,3 +363,14 @@ def test_average_price_and_vwap_never_share_a_style() -> None:
 
     assert (shapes[-1]["line"]["color"], shapes[-1]["line"]["dash"]) != (vwap[2], vwap[3])
     assert shapes[-1]["line"]["dash"] != vwap[3]
+
+
+def test_the_candles_hover_row_carries_the_volume_in_the_figure_and_the_patch() -> None:
+    candles = day_candles(3)
+    fig = figures.build_figure(candles, [], {}, [], 5)
+    assert fig["data"][0]["text"] == ["volume: 10"] * 3
+
+    meta = figures.meta_for("s", "5m", candles[:2], [], [], {})
+    p, _ = figures.patch_figure(meta, candles[1:], [], {}, [])
+    ops = [o for o in p.to_plotly_json()["operations"] if o["location"] == ["data", 0, "text"]]
+    assert ops and ops[0]["params"]["value"] == ["volume: 10"]

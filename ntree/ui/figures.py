@@ -97,6 +97,8 @@ def _columns(candles: list[dict]) -> dict[str, list]:
         cols["vwap"][i] = None
         cols["sessions"][i] = 1.0
     cols["stand_down"] = [1.0 if stand_down(candle_regime(c)) else None for c in candles]
+    # the volume in the candle's own hover row: the unified box shows the hovered pane only
+    cols["vtext"] = [f"volume: {v:,.0f}" if v is not None else "" for v in cols["volume"]]
     cols["vcolor"] = [
         BUY_COLOR if (c["close"] or 0) >= (c["open"] or 0) else SELL_COLOR for c in candles
     ]
@@ -520,6 +522,8 @@ def build_figure(
             "high": cols["high"],
             "low": cols["low"],
             "close": cols["close"],
+            "text": cols["vtext"],
+            "hoverinfo": "x+y+text",
             "xaxis": "x",
             "yaxis": "y",
             "whiskerwidth": 0,
@@ -745,7 +749,14 @@ def patch_figure(
     n = meta["n"]
     p = Patch()
     arrays = {
-        "candles": {"x": "x", "open": "open", "high": "high", "low": "low", "close": "close"},
+        "candles": {
+            "x": "x",
+            "open": "open",
+            "high": "high",
+            "low": "low",
+            "close": "close",
+            "text": "vtext",
+        },
         "volume": {"x": "x", "y": "volume"},
     }
     for key in (*(k for k, *_ in OVERLAYS), "stand_down", "sessions"):
