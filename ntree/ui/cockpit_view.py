@@ -6,6 +6,7 @@ Only what changed is sent: ``no_update`` leaves a widget as the browser has it.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import dash
@@ -110,11 +111,10 @@ def exchange_phase(ts: str, *, ended: bool = False) -> str:
     if ended:
         return "closed"
     t = pd.Timestamp(ts)
-    day = t.tz_convert(EXCHANGE_TZ).tz_localize(None).normalize()
-    sched = sessions(day, day)
-    if sched.empty:
+    hours = _exchange_hours(t.tz_convert(EXCHANGE_TZ).strftime("%Y-%m-%d"))
+    if hours is None:
         return "closed"
-    open_, close = (pd.Timestamp(sched[k].iloc[0]) for k in ("open", "close"))
+    open_, close = hours
     if t < open_:
         return "pre-market"
     if t >= close:
@@ -127,6 +127,16 @@ def exchange_phase(ts: str, *, ended: bool = False) -> str:
     if into < 120:
         return "morning"
     return "afternoon" if left <= 120 else "midday"
+
+
+@lru_cache(maxsize=512)
+def _exchange_hours(day: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """Return the exchange's (open, close) on ``day`` (New York date), None when closed (a
+    calendar slice costs milliseconds: every tick asks, a day's answer never changes)."""
+    sched = sessions(day, day)
+    if sched.empty:
+        return None
+    return pd.Timestamp(sched["open"].iloc[0]), pd.Timestamp(sched["close"].iloc[0])
 
 
 def _time_left(st: dict) -> str:

@@ -77,7 +77,9 @@ def label(ts: str | pd.Timestamp) -> str:
 def labels(ts_list: list[str]) -> list[str]:
     if not ts_list:
         return []
-    idx = pd.DatetimeIndex(pd.to_datetime(ts_list, utc=True)).tz_convert(EXCHANGE_TZ)
+    # format="ISO8601": no per-call format guessing (a tick's two candles took milliseconds)
+    idx = pd.DatetimeIndex(pd.to_datetime(ts_list, utc=True, format="ISO8601"))
+    idx = idx.tz_convert(EXCHANGE_TZ)
     return list(idx.strftime("%m-%d %H:%M"))
 
 
