@@ -160,3 +160,16 @@ def test_a_resumed_session_shows_its_own_settings_in_the_start_panel(dash_duo, d
     until(lambda: form() == want, 10)
     summary = dash_duo.find_element(f"#{ids.START_FILL_SUMMARY}").get_attribute("textContent")
     assert summary == "slip 2t"
+
+
+def test_a_pan_to_the_charts_first_candles_loads_older_ones_in_place(dash_duo, dash_app):
+    _start(dash_duo, dash_app)
+    graph = "document.querySelector('#chart .js-plotly-plot')"
+    held = f"return {graph}.data[0].x.length"
+    assert dash_duo.driver.execute_script(held) == 300
+    # the trader pans back to the figure's first candles (as a drag ends: a relayout)
+    dash_duo.driver.execute_script(f"Plotly.relayout({graph}, {{'xaxis.range': [2, 150]}})")
+    until(lambda: dash_duo.driver.execute_script(held) == 600, 10)
+    # 300 older candles in front: the same candles stay in view
+    assert dash_duo.driver.execute_script(f"return {graph}._fullLayout.xaxis.range") == [302, 450]
+    assert dash_duo.get_logs() == [], "browser console errors"
