@@ -72,11 +72,12 @@
   window.dash_clientside = Object.assign({}, window.dash_clientside, {
     ntree_playback: {
       moreHistory: function (relayout) {
-        const x0 = relayout && (relayout["xaxis.range[0]"] !== undefined
-          ? relayout["xaxis.range[0]"] : (relayout["xaxis.range"] || [])[0]);
+        const pair = relayout && (relayout["xaxis.range[0]"] !== undefined
+          ? [relayout["xaxis.range[0]"], relayout["xaxis.range[1]"]] : relayout["xaxis.range"]);
+        const x0 = pair && pair[0];
         if (typeof x0 !== "number" || x0 > EDGE_CANDLES) return window.dash_clientside.no_update;
         more += 1;
-        return { n: more, x0: x0 };
+        return { n: more, xr: [x0, pair[1]] }; // the view it asks for, to keep in place
       },
     },
   });

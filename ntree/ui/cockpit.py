@@ -365,6 +365,9 @@ def handle(
     ntrades = len(snap["trades"])
     if meta:
         meta = figures.follow_view(meta, relayout, window)
+        xr = action.args.get("xr") if action.kind == "more_history" else None
+        if xr and len(xr) == 2:  # the pan that asked for more: the view to keep
+            meta = dict(meta, follow=figures.at_live_edge(xr, meta["n"]), xr=xr)
     if not more and not figures.needs_rebuild(meta, sid, snap["disp_tf"], window):
         out = figures.patch_figure(
             meta,

@@ -102,6 +102,11 @@ def _speed_step(form: Form, by: int) -> Action:
     return Action("set_speed", {"speed": float(SPEEDS[min(max(at + by, 0), len(SPEEDS) - 1)])})
 
 
+def _more(form: Form) -> Action:
+    """A pan reached the chart's first candles: load older ones, keeping the view it set."""
+    return Action("more_history", {"xr": (form.get("more") or {}).get("xr")})
+
+
 def _jump(form: Form) -> Action:
     """Jump to the time typed (New York), or to the next session's open."""
     to = "next_open" if form["trigger"] == ids.JUMP_NEXT_OPEN else (form.get("jump_to") or "")
@@ -157,7 +162,7 @@ BUILDERS: dict[str, Builder] = {
     ids.SPEED_SLIDER: _speed,
     ids.HOTKEY: _hotkey,
     ids.NOTE_BUTTON: _note,
-    ids.CHART_MORE: _simple("more_history"),
+    ids.CHART_MORE: _more,
     ids.SERVER_BACK: _simple("server_back"),
     ids.STEP_1M: _simple("step_1m"),
     ids.JUMP: _jump,
