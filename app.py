@@ -19,7 +19,7 @@ from ntree.api import install
 from ntree.cache import cache_dir
 from ntree.seed import ensure_seeded
 from ntree.service import ReplayService
-from ntree.ui import ids
+from ntree.ui import faults, ids
 
 
 def navbar() -> dbc.Navbar:
@@ -60,6 +60,7 @@ def create_app(db_url: str | None = None) -> Dash:
     ttl = os.environ.get("NTREE_CACHE_TTL_S")
     service = ReplayService.create(engine, cache_dir(), ttl_s=float(ttl) if ttl else None)
     install(app.server, service)
+    faults.install(app.server)  # a storage fault in a page callback: a 503 the page shows
     crash_op = os.environ.get("NTREE_TEST_KILL_AFTER_COMMIT")
     if crash_op:  # crash tests only: die between a command's commit and its snapshot write
         service.after_commit = lambda op: op == crash_op and os.kill(os.getpid(), signal.SIGKILL)

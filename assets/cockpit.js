@@ -3,23 +3,37 @@
 // callbacks.
 (function () {
   "use strict";
-  const HOTKEYS = new Set([" ", "ArrowRight", ".", "n", "N", "b", "s", "B", "S", "f", "x"]);
+  const HOTKEYS = new Set([" ", "ArrowRight", ".", "n", "N", "b", "s", "B", "S", "f", "x",
+    "m", "M", "r", "R", "+", "=", "-"]);
   let count = 0;
 
+  // Only text boxes keep their keys: a focused button, menu or checkbox does not stop them.
+  const TEXT_TYPES = new Set(["text", "number", "search", "email", "password", "tel", "url",
+    "date", "time", "datetime-local"]);
   function typing(el) {
     if (!el) return false;
     const tag = el.tagName;
-    return tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || el.isContentEditable;
+    if (tag === "INPUT") return TEXT_TYPES.has((el.type || "text").toLowerCase());
+    return tag === "TEXTAREA" || el.isContentEditable;
+  }
+
+  // Caps Lock must not change a hotkey: a letter is lower case unless Shift is held.
+  function keyOf(ev) {
+    const k = ev.key;
+    if (k.length !== 1 || k.toLowerCase() === k.toUpperCase()) return k;
+    return ev.shiftKey ? k.toUpperCase() : k.toLowerCase();
   }
 
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
-    if (!HOTKEYS.has(ev.key) || !document.getElementById("chart")) return;
+    const key = keyOf(ev);
+    if (!HOTKEYS.has(key) || !document.getElementById("chart")) return;
     if (!window.dash_clientside || !window.dash_clientside.set_props) return;
     ev.preventDefault();
+    if (ev.target && ev.target.blur && ev.target !== document.body) ev.target.blur();
     count += 1;
-    window.dash_clientside.set_props("hotkey", { data: { key: ev.key, n: count } });
-  });
+    window.dash_clientside.set_props("hotkey", { data: { key: key, n: count } });
+  }, true);
 
   // A click inside the plot area puts that price (rounded to the 0.01 tick) in the ticket.
   // Only a click: the mouse-up of a pan, a box zoom or a line drag is a "click" to the

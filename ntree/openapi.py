@@ -289,7 +289,11 @@ _SCHEMAS |= {
             "params": {"type": "object", "description": "seed, fill model, ... as started"},
             "data_fingerprint": _STR,
             "parent_session_id": _nullable("string"),
-            "status": {"type": "string", "enum": ["active", "ended"]},
+            "status": {
+                "type": "string",
+                "enum": ["active", "ended", "forked"],
+                "description": "forked: left for a rewind's fork (active again if played on)",
+            },
             "result_pnl": _nullable("number"),
             "max_dd": _nullable("number"),
             "num_trades": _nullable("integer"),

@@ -37,8 +37,12 @@ from ntree.market import calendar, sessions
 from ntree.sources import SqlBarSource
 from ntree.store import SessionStore
 
-#: Trading sessions of history loaded before t_start to warm up indicators.
+#: Trading sessions of history loaded before t_start to warm up indicators, for a session
+#: whose log sets no ``context_sessions`` (every log written before that setting).
 WARMUP_SESSIONS = 3
+#: What the service gives a new session: 200 display bars of context on every frame (a
+#: full session has 7 one-hour bars; 30 sessions give 210), or all the data that exists.
+CONTEXT_SESSIONS = 30
 _FILL_MODEL_KEYS = (
     "tick",
     "initial_cash",
@@ -49,6 +53,7 @@ _FILL_MODEL_KEYS = (
     "direction_lock",
     "edit_on_disp_boundary",
     "speed",
+    "context_sessions",
 )
 
 
@@ -90,11 +95,21 @@ def parse_time(value: object, *, end: bool, name: str) -> pd.Timestamp:
     return ts.tz_convert("UTC")
 
 
-def history_start(t_start: pd.Timestamp) -> pd.Timestamp:
-    """Return where the warm-up history of a session starting at ``t_start`` begins."""
+def history_start(t_start: pd.Timestamp, context_sessions: int | None = None) -> pd.Timestamp:
+    """Return where the warm-up history of a session starting at ``t_start`` begins:
+    ``context_sessions`` trading sessions before it (as many as the calendar has, when
+    fewer), or, for None, the :data:`WARMUP_SESSIONS` of the logs that predate the setting
+    (none at all when fewer exist: those logs re-run on exactly the bars they had)."""
     cal = calendar()
     day = t_start.tz_convert(EXCHANGE_TZ).tz_localize(None).normalize()
     first = cal.first_session
+    if context_sessions is not None:
+        if context_sessions == 0:
+            return cal.session_open(day) if cal.is_session(day) else t_start
+        span = pd.Timedelta(days=14 + context_sessions * 3 // 2)  # weekends and holidays
+        prior = cal.sessions_in_range(max(first, day - span), day)
+        prior = prior[prior < day]
+        return cal.session_open(prior[-context_sessions:][0]) if len(prior) else t_start
     prior = cal.sessions_in_range(max(first, day - pd.Timedelta(days=14)), day)
     prior = prior[prior < day]
     start = prior[-WARMUP_SESSIONS] if len(prior) >= WARMUP_SESSIONS else day
@@ -108,7 +123,8 @@ def load_session_bars(
     (default: the bars stored in ``engine``)."""
     source = source or SqlBarSource(engine)
     t_start = pd.Timestamp(config.t_start)
-    return source.load(config.symbol, history_start(t_start), pd.Timestamp(config.t_end))
+    start = history_start(t_start, config.context_sessions)
+    return source.load(config.symbol, start, pd.Timestamp(config.t_end))
 
 
 def open_session(

@@ -64,7 +64,9 @@ def export_session(engine: sa.Engine, session_id: str) -> dict[str, Any] | None:
         "bars": {
             "symbol": config.symbol,
             "timeframe_s": 60,
-            "from": history_start(pd.Timestamp(config.t_start)).isoformat(),
+            "from": history_start(
+                pd.Timestamp(config.t_start), config.context_sessions
+            ).isoformat(),
             "to": pd.Timestamp(config.t_end).isoformat(),
             "fingerprint": data_fingerprint(bars),
             "columns": list(BAR_COLUMNS),

@@ -372,6 +372,14 @@ class SessionStore:
             done = conn.execute(t.update().where(t.c.session_id == session_id).values(label=label))
         return bool(done.rowcount)
 
+    def mark_forked(self, session_id: str) -> None:
+        """Say that an active session was left for a fork of it (a rewind): its status reads
+        ``forked``; a later save of it (played on after all) makes it ``active`` again."""
+        t = db.replay_sessions
+        with self.engine.begin() as conn:
+            mine = (t.c.session_id == session_id) & (t.c.status == "active")
+            conn.execute(t.update().where(mine).values(status="forked"))
+
     def set_tags(self, session_id: str, tags: list[str] | None) -> bool:
         """Set the session's tags (a list of short strings); return False for an unknown id."""
         t = db.replay_sessions
@@ -454,8 +462,8 @@ def _session_filters(filters: dict) -> list[sa.ColumnElement[bool]]:
         if filters.get(key):
             where.append(t.c[key] == filters[key])
     status = filters.get("status")
-    if status == "forked":
-        where.append(t.c.parent_session_id.is_not(None))
+    if status == "forked":  # the forks, and the sessions left for one
+        where.append(sa.or_(t.c.parent_session_id.is_not(None), t.c.status == "forked"))
     elif status:
         where.append(t.c.status == status)
     text = filters.get("text")

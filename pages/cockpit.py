@@ -24,7 +24,7 @@ from dash.exceptions import PreventUpdate
 
 from ntree.engine.ticks import TICK, round_to_tick
 from ntree.service import ServiceError
-from ntree.ui import cockpit_layout, ids, start_form
+from ntree.ui import cockpit_layout, faults, ids, start_form
 from ntree.ui import format as fmt
 from ntree.ui.cockpit import handle
 from ntree.ui.cockpit_inputs import fresh_ticket, to_action
@@ -55,9 +55,13 @@ def layout(session: str | None = None, **_kwargs) -> html.Div:
         note=Output(ids.START_RANGE_NOTE, "children"),
     ),
     inputs=dict(symbol=Input(ids.START_SYMBOL, "value"), preset=Input(ids.START_PRESET, "value")),
-    state=dict(seed=State(ids.START_SEED, "value"), current_from=State(ids.START_FROM, "value")),
+    state=dict(
+        seed=State(ids.START_SEED, "value"),
+        current_from=State(ids.START_FROM, "value"),
+        current_to=State(ids.START_TO, "value"),
+    ),
 )
-def _date_range(symbol, preset, seed, current_from):
+def _date_range(symbol, preset, seed, current_from, current_to):
     """Limit the date inputs to the symbol's data; apply a preset."""
     if not symbol:
         raise PreventUpdate
@@ -69,12 +73,44 @@ def _date_range(symbol, preset, seed, current_from):
     days = start_form.trading_days(rng)
     lo, hi = days[0].strftime("%Y-%m-%d"), days[-1].strftime("%Y-%m-%d")
     start, end = start_form.preset_range(days, preset, seed, current_from)
+    t_from, t_to = start.strftime("%Y-%m-%d"), end.strftime("%Y-%m-%d")
+    if (
+        ctx.triggered_id == ids.START_SYMBOL
+        and lo <= (current_from or "") <= (current_to or "") <= hi
+    ):
+        t_from, t_to = current_from, current_to  # another symbol: the dates still fit
     return dict(
         bounds=(lo, hi, lo, hi),
-        t_from=start.strftime("%Y-%m-%d"),
-        t_to=end.strftime("%Y-%m-%d"),
+        t_from=t_from,
+        t_to=t_to,
         note=f"{symbol}: data {lo} → {hi} · regular session 09:30–16:00 ET",
     )
+
+
+@callback(
+    output=dict(
+        symbol=Output(ids.START_SYMBOL, "value"),
+        t_from=Output(ids.START_FROM, "value", allow_duplicate=True),
+        t_to=Output(ids.START_TO, "value", allow_duplicate=True),
+        disp_tf=Output(ids.START_DISP_TF, "value"),
+        boundary=Output(ids.START_BOUNDARY, "value"),
+        knobs={knob: Output(id_, "value") for knob, id_ in cockpit_layout.FILL_KNOB_IDS.items()},
+    ),
+    inputs=dict(sid=Input(ids.SESSION_ID, "data"), _tf=Input(ids.DISP_TF, "value")),
+    prevent_initial_call=True,
+)
+def _form_in_play(sid, _tf):
+    """The start form shows the session in play (a resume, a rewind, a start, a switch of
+    its display frame)."""
+    try:
+        st = service().state({"session_id": sid}) if sid else None
+    except ServiceError:
+        st = None
+    if st is None:
+        raise PreventUpdate
+    form = start_form.session_form(st)
+    form["knobs"] = {k: form["knobs"][k] for k in cockpit_layout.FILL_KNOB_IDS}
+    return form
 
 
 @callback(
@@ -248,6 +284,40 @@ clientside_callback(
     prevent_initial_call=True,
 )
 
+# A pan that reaches the figure's first candles asks for older ones (cockpit_playback.js).
+clientside_callback(
+    ClientsideFunction(namespace="ntree_playback", function_name="moreHistory"),
+    Output(ids.CHART_MORE, "data"),
+    Input(ids.CHART, "relayoutData"),
+    prevent_initial_call=True,
+)
+
+
+@callback(
+    output=dict(health=Output(ids.HEALTH, "data")),
+    inputs=dict(_tick=Input(ids.HEALTH_TICK, "n_intervals")),
+    state=dict(sid=State(ids.SESSION_ID, "data")),
+    prevent_initial_call=True,
+)
+def _health(_tick, sid):
+    """Answer the page's health check (cockpit_playback.js reads whether it got through)."""
+    return dict(health=faults.health(sid))
+
+
+@callback(
+    output=dict(is_open=Output(ids.END_DIALOG, "is_open")),
+    inputs=dict(
+        _end=Input(ids.END, "n_clicks"),
+        _keep=Input(ids.END_KEEP, "n_clicks"),
+        _confirm=Input(ids.END_CONFIRM, "n_clicks"),
+    ),
+    prevent_initial_call=True,
+)
+def _end_dialog(**_clicks):
+    """ "End session" asks first: the end flattens the position and cannot be undone."""
+    return dict(is_open=ctx.triggered_id == ids.END)
+
+
 # One callback writes every widget an action changes: one service call gives the one state they
 # all show, in one round trip (split, they would need a second request per tick, or several
 # writers of the same output racing each other).
@@ -298,18 +368,23 @@ _ACTION_INPUTS = dict(
     hotkey=Input(ids.HOTKEY, "data"),
     speed_idx=Input(ids.SPEED_SLIDER, "value"),
     drag=Input(ids.ORDER_DRAG, "data"),
+    more=Input(ids.CHART_MORE, "data"),
+    back=Input(ids.SERVER_BACK, "data"),
     clicks=dict(
         start=Input(ids.START_BUTTON, "n_clicks"),
         play=Input(ids.PLAY, "n_clicks"),
         step_1=Input(ids.STEP_1, "n_clicks"),
         step_n=Input(ids.STEP_N, "n_clicks"),
+        step_1m=Input(ids.STEP_1M, "n_clicks"),
+        jump=Input(ids.JUMP, "n_clicks"),
+        next_open=Input(ids.JUMP_NEXT_OPEN, "n_clicks"),
         tick=Input(ids.TICKER, "n_intervals"),
         place=Input(ids.PLACE, "n_clicks"),
         cancel_all=Input(ids.CANCEL_ALL, "n_clicks"),
         flatten=Input(ids.FLATTEN, "n_clicks"),
         cancel=Input({"type": ids.ORDER_CANCEL, "oid": ALL}, "n_clicks"),
         rewind=Input(ids.REWIND, "n_clicks"),
-        end=Input(ids.END, "n_clicks"),
+        end=Input(ids.END_CONFIRM, "n_clicks"),
         live=Input(ids.CHART_LIVE, "n_clicks"),
         note=Input(ids.NOTE_BUTTON, "n_clicks"),
     ),
@@ -319,6 +394,7 @@ _ACTION_STATE = dict(
     meta=State(ids.CHART_META, "data"),
     relayout=State(ids.CHART, "relayoutData"),
     n=State(ids.STEP_N_COUNT, "value"),
+    jump_to=State(ids.JUMP_TO, "value"),
     rewind_n=State(ids.REWIND_COUNT, "value"),
     auto_pause=State(ids.AUTO_PAUSE, "value"),
     note=State(ids.NOTE_TEXT, "value"),
@@ -327,7 +403,7 @@ _ACTION_STATE = dict(
         t_from=State(ids.START_FROM, "value"),
         t_to=State(ids.START_TO, "value"),
         disp_tf=State(ids.START_DISP_TF, "value"),
-        speed=State(ids.START_SPEED, "value"),
+        speed=State(ids.SPEED_SLIDER, "value"),  # the one speed control, the toolbar's
         seed=State(ids.START_SEED, "value"),
         boundary=State(ids.START_BOUNDARY, "value"),
         fill_model=State(ids.START_FILL_MODEL, "data"),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ntree.ui import figures
@@ -68,7 +70,8 @@ def test_live_edge_shows_a_readable_window_of_candles() -> None:
 
     assert len(candles) > figures.VISIBLE_BARS
     lo, hi = fig["layout"]["xaxis"]["range"]
-    assert hi - lo <= figures.VISIBLE_BARS + 2
+    assert hi - lo <= figures.VISIBLE_BARS + figures.RIGHT_ROOM
+    assert hi >= len(candles) - 0.5 + figures.RIGHT_ROOM  # room for the labels, right
     assert len(fig["data"][0]["x"]) == len(candles)  # the rest stays loaded for panning back
 
 
@@ -111,7 +114,8 @@ def test_panned_back_view_stays_put_while_candles_keep_coming() -> None:
 
     assert meta["follow"] is False
     assert meta["n"] == 42
-    assert layout_ops(p) == {}  # candles appended, ranges untouched
+    ops = layout_ops(p)
+    assert not [k for k in ops if "range" in k]  # candles appended, ranges untouched
     assert p.to_plotly_json()["operations"]  # ... but the candles were sent
 
 
@@ -247,3 +251,126 @@ def test_a_pending_bracket_shows_as_fixed_dashed_lines_until_its_parent_fills() 
     # a market entry's offsets have no price before the fill: nothing to draw
     market = {**by_offset, "type": "MARKET", "price": None}
     assert figures.order_overlays([market], {"qty": 0}) == ([], [])
+
+
+def regime_candle(ts: str, slope: float | None, close: float = 1.5) -> dict:
+    return {**candle(ts, 1.0), "close": close, "ch_slope": slope, "atr14": 1.0}
+
+
+def test_last_price_tag_sits_on_the_axis_at_the_last_close_coloured_by_its_direction() -> None:
+    candles = day_candles(3)
+    candles[-1] = {**candles[-1], "open": 2.0, "close": 1.25}  # closed down
+    fig = figures.build_figure(candles, [], {}, [], 5)
+
+    tag = fig["layout"]["annotations"][figures.LAST_TAG]
+    assert (tag["xref"], tag["x"], tag["xanchor"]) == ("paper", 1.0, "left")  # the margin
+    assert (tag["y"], tag["text"], tag["bgcolor"]) == (1.25, "1.25", figures.SELL_COLOR)
+    assert figures.build_figure([], [], {}, [], 5)["layout"]["annotations"][0]["visible"] is False
+
+
+def test_the_last_price_tag_follows_a_new_close_in_the_patch() -> None:
+    candles = day_candles(4)
+    meta = figures.meta_for("s", "5m", candles[:3], [], [], {})
+    moved = [candles[2], {**candles[3], "close": 1.75}]
+
+    p, meta = figures.patch_figure(meta, moved, [], {}, [])
+
+    ops = layout_ops(p)
+    assert ops["annotations.0.y"] == 1.75 and ops["annotations.0.text"] == "1.75"
+    p, _ = figures.patch_figure(meta, moved[1:], [], {}, [])
+    assert "annotations.0.y" not in layout_ops(p)  # unchanged: not sent again
+
+
+def test_a_session_open_draws_a_separator_line_in_the_figure_and_in_a_patch() -> None:
+    candles = [
+        candle("2024-12-30T20:50:00Z", 5.0),
+        candle("2024-12-30T20:55:00Z", 5.0),
+        candle("2024-12-31T14:30:00Z", 2.0),  # 09:30 New York: a new session
+        candle("2024-12-31T14:35:00Z", 2.0),
+    ]
+    fig = figures.build_figure(candles, [], {}, [], 5)
+    assert fig["data"][figures.TRACE["sessions"]]["y"] == [None, None, 1.0, None]
+    assert fig["data"][figures.TRACE["sessions"]]["yaxis"] == "y3"  # the hidden 0..1 axis
+
+    meta = figures.meta_for("s", "5m", candles[:2], [], [], {})
+    p, meta = figures.patch_figure(meta, candles[1:3], [], {}, [])
+    p, meta = figures.patch_figure(meta, candles[2:4], [], {}, [])  # the open is now "last"
+    i = figures.TRACE["sessions"]
+    ops = [o for o in p.to_plotly_json()["operations"] if o["location"][:3] == ["data", i, "y"]]
+    assert [o["params"]["value"] for o in ops] == [1.0, [None]]  # kept, then the next bar
+
+
+def test_stand_down_bars_are_shaded_and_the_badge_names_the_last_completed_regime() -> None:
+    t = pd.Timestamp("2024-12-31T14:30:00Z")
+    ts = [(t + pd.Timedelta(minutes=5 * i)).isoformat() for i in range(4)]
+    candles = [
+        regime_candle(ts[0], None),  # warming up
+        regime_candle(ts[1], 0.05),  # range: |slope| / ATR < 0.10
+        regime_candle(ts[2], -0.4),  # trend: stand down
+        {**regime_candle(ts[3], None), "forming": True},  # no indicators yet
+    ]
+    fig = figures.build_figure(candles, [], {}, [], 5)
+
+    assert fig["data"][figures.TRACE["stand_down"]]["y"] == [None, None, 1.0, None]
+    badge = fig["layout"]["annotations"][figures.REGIME_TAG]
+    assert badge["text"] == "TREND · stand down"
+    assert figures.regime_badge(candles[:2])["text"] == "RANGE"
+    assert figures.regime_badge(candles[:1])["text"] == "regime: warming up"
+
+
+def test_order_labels_at_one_price_stack_instead_of_covering_each_other() -> None:
+    orders = [
+        {"order_id": 1, "side": "BUY", "type": "LIMIT", "qty": 10, "price": 100.0},
+        {"order_id": 2, "side": "BUY", "type": "LIMIT", "qty": 5, "price": 100.0},
+        {"order_id": 3, "side": "SELL", "type": "LIMIT", "qty": 5, "price": 103.0},
+    ]
+    _, notes = figures.order_overlays(orders, {"qty": 10, "avg_price": 100.01}, near=0.5)
+
+    assert all(n["x"] == 1.0 and n["xanchor"] == "right" for n in notes)  # the right edge
+    shifts = {n["text"].split("#")[-1] if "#" in n["text"] else "avg": n["yshift"] for n in notes}
+    assert sorted([shifts["1"], shifts["2"], shifts["avg"]]) == [0, 13, 26]  # one each
+    assert shifts["3"] == 0  # far from the others: on its line
+
+
+def test_fill_marks_sit_beside_their_candle_buys_left_sells_right() -> None:
+    candles = day_candles(3)
+    fills = [
+        {"ts_exec": candles[1]["ts"], "side": "BUY", "qty": 10, "price": 1.2},
+        {"ts_exec": candles[2]["ts"], "side": "SELL", "qty": -10, "price": 1.4},
+    ]
+    fig = figures.build_figure(candles, [], {}, fills, 5)
+
+    marks = [s for s in fig["layout"]["shapes"] if s["type"] == "path"]
+    assert [(m["xanchor"], m["yanchor"]) for m in marks] == [
+        (figures.label(candles[1]["ts"]), 1.2),
+        (figures.label(candles[2]["ts"]), 1.4),
+    ]
+    assert all(m["xsizemode"] == m["ysizemode"] == "pixel" for m in marks)
+    xs = [[float(v) for v in re.findall(r"-?\d+", m["path"])[::2]] for m in marks]
+    assert max(xs[0]) < 0 < min(xs[1])  # left of the buy's candle, right of the sell's
+    # the markers on the candles only answer the hover (one unified box with OHLCV)
+    assert fig["data"][figures.TRACE["fills_buy"]]["marker"]["opacity"] == 0
+    assert fig["layout"]["hovermode"] == "x unified"
+    # a new fill redraws the marks in the patch
+    meta = figures.meta_for("s", "5m", candles, fills[:1], [], {})
+    p, _ = figures.patch_figure(meta, candles[-1:], [], {}, fills)
+    assert len([s for s in layout_ops(p)["shapes"] if s["type"] == "path"]) == 2
+
+
+def test_average_price_and_vwap_never_share_a_style() -> None:
+    shapes, _ = figures.order_overlays([], {"qty": 10, "avg_price": 100.0})
+    vwap = next(o for o in figures.OVERLAYS if o[0] == "vwap")
+
+    assert (shapes[-1]["line"]["color"], shapes[-1]["line"]["dash"]) != (vwap[2], vwap[3])
+    assert shapes[-1]["line"]["dash"] != vwap[3]
+
+
+def test_the_candles_hover_row_carries_the_volume_in_the_figure_and_the_patch() -> None:
+    candles = day_candles(3)
+    fig = figures.build_figure(candles, [], {}, [], 5)
+    assert fig["data"][0]["text"] == ["volume: 10"] * 3
+
+    meta = figures.meta_for("s", "5m", candles[:2], [], [], {})
+    p, _ = figures.patch_figure(meta, candles[1:], [], {}, [])
+    ops = [o for o in p.to_plotly_json()["operations"] if o["location"] == ["data", 0, "text"]]
+    assert ops and ops[0]["params"]["value"] == ["volume: 10"]

@@ -122,7 +122,8 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
     row = dash_duo.find_element(f"#{ids.TRADES_TABLE} tbody tr").text
     assert row.startswith("#1 LONG 100") and row.endswith("flatten")
 
-    dash_duo.find_element(f"#{ids.END}").click()
+    dash_duo.find_element(f"#{ids.END}").click()  # it asks first
+    dash_duo.wait_for_element(f"#{ids.END_CONFIRM}", timeout=5).click()
     dash_duo.wait_for_contains_text(f"#{ids.SUMMARY}", "Session ended", timeout=5)
     dash_duo.wait_for_contains_text(f"#{ids.SUMMARY}", "TRADES")
     dash_duo.driver.save_screenshot(str(tmp_path / "ended.png"))
@@ -179,7 +180,10 @@ def test_errors_timeframe_switch_and_rewind(dash_duo, dash_app):
     until(lambda: "away" in dash_duo.find_element(f"#{ids.CHART_LIVE}").get_attribute("class"), 5)
     assert x_range() == [panned, n + 1]
     dash_duo.find_element(f"#{ids.CHART_LIVE}").click()
-    until(lambda: x_range()[0][1] == n + 2.5, 5)  # the live edge: last candle + 2 slots
+    from ntree.ui.figures import RIGHT_ROOM
+
+    # the live edge: the last candle (index n) and the empty room right of it
+    until(lambda: x_range()[0][1] == n + 0.5 + RIGHT_ROOM, 5)
 
     from selenium.webdriver.support.select import Select
 

@@ -24,7 +24,7 @@ def _form(**values) -> dict:
         "init": 0,
         "meta": {"tf": "5m"},
         "disp_tf": "5m",
-        "speed_idx": 3,
+        "speed_idx": "60",
         "hotkey": None,
         "drag": None,
         "n": 7,

@@ -321,6 +321,11 @@ class PaperBroker:
             book = self._book = TriggerBook(self.orders.values(), i, self.fill_model.through)
         return book
 
+    def next_trigger(self, i: int, j: int) -> int:
+        """Return the first bar in [i, j) where a working order may fill (j when none can):
+        where a playback that pauses on fills must stop to look."""
+        return self._next_trigger(i, j) if self.orders else j
+
     def _next_trigger(self, i: int, j: int) -> int:
         """Return the first bar in [i, j) where a live order may trigger (or become live)."""
         book = self._book_at(i)

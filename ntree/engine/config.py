@@ -47,6 +47,10 @@ class SessionConfig:
     blind: bool = False
     blind_price_anchor: float | None = None
     blind_volume_anchor: float | None = None
+    #: Trading sessions of history before ``t_start`` (context and indicator warm-up); None,
+    #: as every log written before this setting holds, means the runner's old 3 sessions.
+    #: Recorded only when set, so those logs re-run byte for byte.
+    context_sessions: int | None = None
 
     @property
     def fill_model(self) -> FillModel:
@@ -59,6 +63,9 @@ class SessionConfig:
         d["t_start"] = iso_utc(pd.Timestamp(self.t_start).value)
         d["t_end"] = iso_utc(pd.Timestamp(self.t_end).value)
         d["disp_tf"] = disp_tf_label(self.disp_tf)
+        for name in _OPTIONAL_PARAMS:  # recorded only when set: older logs re-run unchanged
+            if d[name] is None:
+                del d[name]
         if not self.blind:
             for name in _BLIND_FIELDS:
                 del d[name]
@@ -75,6 +82,8 @@ class SessionConfig:
 
 
 _BLIND_FIELDS = ("blind", "blind_price_anchor", "blind_volume_anchor")
+#: Settings newer than the first logs: None (absent from those logs) keeps the old behaviour.
+_OPTIONAL_PARAMS = ("context_sessions",)
 
 #: The fill model's defaults, the v1 "perfect fill" (read from SessionConfig, not restated).
 FILL_MODEL_DEFAULTS = {
@@ -88,6 +97,7 @@ _WHOLE_SETTINGS = {  # name: the largest value (the log holds 64-bit integers)
     "latency_bars": 10_000,
     "seed": 2**63 - 1,
 }
+MAX_CONTEXT_SESSIONS = 400  # about 1.6 years of history: more would only cost memory
 _SWITCHES = ("direction_lock", "edit_on_disp_boundary")
 _AMOUNTS = {  # name: (zero allowed, the largest value)
     "tick": (False, 1_000),
@@ -119,6 +129,10 @@ def checked_settings(config: SessionConfig) -> dict:
     out: dict = {}
     for name, top in _WHOLE_SETTINGS.items():
         out[name] = _whole(getattr(config, name), name, top)
+    if config.context_sessions is not None:
+        out["context_sessions"] = _whole(
+            config.context_sessions, "context_sessions", MAX_CONTEXT_SESSIONS
+        )
     for name in _SWITCHES:
         value = getattr(config, name)
         if not isinstance(value, bool | np.bool_):

@@ -51,6 +51,7 @@ class SessionParams(TypedDict):
     blind: NotRequired[bool]  # present (true) only for a blind session, with its anchors
     blind_price_anchor: NotRequired[float]
     blind_volume_anchor: NotRequired[float]
+    context_sessions: NotRequired[int]  # sessions of history; absent: the old 3
 
 
 class OrderRecord(TypedDict):

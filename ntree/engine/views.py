@@ -19,6 +19,7 @@ from ntree.engine.indicators import INDICATOR_COLUMNS
 from ntree.engine.metrics import average_r, win_rate
 from ntree.engine.orders import WORKING
 from ntree.engine.portfolio import _money
+from ntree.engine.regime import classify_regime, stand_down
 from ntree.engine.ticks import disp_tf_label
 
 if TYPE_CHECKING:
@@ -264,8 +265,12 @@ class SessionViews:
             return None if v is None else _money(px - v)
 
         mae, mfe = self.portfolio.open_excursions()
+        regime = None if ind is None else classify_regime(ind["ch_slope"], ind["atr14"])
         return {
             "bar": bar,
+            # the film room's range/trend rule on the last completed bar (None: warming up)
+            "regime": regime,
+            "stand_down": stand_down(regime),
             "channel": None
             if ind is None
             else {

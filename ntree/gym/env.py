@@ -36,6 +36,7 @@ from ntree.engine.commands import (
     SetBracket,
     Step,
 )
+from ntree.engine.regime import RANGE, TREND, UNKNOWN, classify_regime
 from ntree.engine.sources import BarSource
 from ntree.engine.ticks import parse_disp_tf
 
@@ -55,6 +56,9 @@ HOLD, PLACE_LIMIT, PLACE_MARKET, CANCEL, REPLACE, FLATTEN, SET_BRACKET = range(l
 SIDES = ("BUY", "SELL")
 #: ``market_phase`` as a Discrete index (``ReplaySession.market_phase()``'s names).
 MARKET_PHASES = ("opening", "morning", "midday", "afternoon", "closing", "closed")
+#: ``regime`` as a Discrete index: the film room's rule on the last completed display bar
+#: (``unknown`` while its slope or ATR warms up); ``trend`` is a stand-down bar.
+REGIMES = (UNKNOWN, RANGE, TREND)
 ORDER_TYPES = ("LIMIT", "STOP", "MARKET")
 ORDER_FIELDS = ("order_id", "side", "type", "price", "qty")  # columns of obs["orders"]
 BAR_FIELDS = ("open", "high", "low", "close", "volume")
@@ -420,6 +424,7 @@ class ReplayEnv(gymnasium.Env):
             "orders_mask": mask,
             "time_remaining": np.array([max(0, clock.n - clock.i)], dtype=np.float64),
             "market_phase": np.int64(MARKET_PHASES.index(session.market_phase())),
+            "regime": np.int64(table.regime[cur]),
             "cursor_ts": np.array([clock.ts_exec(clock.i)], dtype=np.int64),
         }
         return obs
@@ -477,6 +482,15 @@ class _FeatureTable:
         levels = rows(DISTANCE_FIELDS)
         self.known = (~np.isnan(levels)).astype(np.float64)
         self.levels = np.nan_to_num(levels)
+        # the film room's regime rule on the last complete bar (unknown while warming up)
+        slope, atr = rows(("ch_slope", "atr14")).T
+        self.regime = np.array(
+            [
+                REGIMES.index(classify_regime(s, a) or UNKNOWN)
+                for s, a in zip(slope, atr, strict=True)
+            ],
+            dtype=np.int64,
+        )
 
 
 def observation_space(max_orders: int) -> spaces.Dict:
@@ -499,6 +513,7 @@ def observation_space(max_orders: int) -> spaces.Dict:
             "orders_mask": spaces.MultiBinary(max_orders),
             "time_remaining": spaces.Box(0, np.inf, shape=(1,), dtype=np.float64),
             "market_phase": spaces.Discrete(len(MARKET_PHASES)),
+            "regime": spaces.Discrete(len(REGIMES)),
             "cursor_ts": spaces.Box(0, np.iinfo(np.int64).max, shape=(1,), dtype=np.int64),
         }
     )

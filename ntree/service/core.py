@@ -25,6 +25,7 @@ from ntree.engine import FILL_MODEL_KNOBS, MAX_SPEED, EngineError, ReplaySession
 from ntree.engine.ticks import DISP_TFS
 from ntree.journal import JournalError, JournalStore, check_names
 from ntree.runner import (
+    CONTEXT_SESSIONS,
     CheckResult,
     fork_session,
     load_session_bars,
@@ -34,13 +35,14 @@ from ntree.runner import (
 from ntree.runner import parse_time as runner_parse_time
 from ntree.runner import replay_check as runner_replay_check
 from ntree.service import coach as coach_service
+from ntree.service import playback
 from ntree.service.contract import RESULT_KEYS, check_fields, parse_command
 from ntree.service.data import DataMethods
 from ntree.service.errors import ServiceError
 from ntree.store import FILTER_KEYS, SORT_KEYS, SessionStore
 
 MAX_CANDLES = 5_000
-FILL_EVENTS = frozenset({"FILL", "TARGET_FILLED", "STOP_TRIGGERED"})
+FILL_EVENTS = playback.FILLS
 MAX_PAGE_SIZE = 1_000
 MAX_LABEL = 200
 MAX_INT = 2**63 - 1
@@ -573,6 +575,7 @@ class ReplayService(DataMethods):
                 speed=speed,
                 edit_on_disp_boundary=boundary,
                 blind=blind,
+                context_sessions=CONTEXT_SESSIONS,  # 200 bars of context on every frame
                 **fill_model,
             )
         except EngineError as exc:
@@ -620,6 +623,36 @@ class ReplayService(DataMethods):
             view[key] = result
         return view
 
+    def step_to_fill(self, body: dict) -> dict:
+        """Step ``disp_steps`` display bars (default 1) as playback with auto-pause does:
+        stop after the 1m bar of the first fill, not at the display bar's end."""
+        check_fields(body, ("session_id", "disp_steps"))
+        n = req_int(body, "disp_steps", required=False, minimum=1) or 1
+        return self._play(body, lambda s: s.clock.disp_target(n), stop_on_fill=True)
+
+    def jump(self, body: dict) -> dict:
+        """Play up to ``to`` (a time, New York unless it says, or ``next_open``); with
+        ``stop_on_fill``, stop after the 1m bar of a fill on the way."""
+        check_fields(body, ("session_id", "to", "stop_on_fill"))
+        stop = req_bool(body, "stop_on_fill", False)
+        return self._play(body, lambda s: playback.jump_target(s, body.get("to")), stop)
+
+    def _play(self, body: dict, target_of: Callable, stop_on_fill: bool) -> dict:
+        sid = req_str(body, "session_id")
+        with self._open(sid) as s:
+            disp_before = s.disp_index
+            rejected: EngineError | None = None
+            try:
+                playback.run_until(s, target_of(s), stop_on_fill=stop_on_fill)
+            except EngineError as exc:
+                rejected = exc
+            events = self.store.save(s)
+            bars = max(s.disp_index - disp_before, 0) + (not s.at_boundary)
+            view = self._view(s, events=events, bars=bars)
+        if rejected is not None:
+            raise _from_engine(rejected) from rejected
+        return view
+
     def rewind(self, body: dict) -> dict:
         """Fork the session ``disp_bars`` display bars back; the parent log stays as it is."""
         check_fields(body, ("session_id", "disp_bars"))
@@ -634,6 +667,7 @@ class ReplayService(DataMethods):
         new_id = fork.config.session_id
         events = self.store.save(fork)
         self.cache.put(fork, new_id)
+        self.store.mark_forked(sid)  # the trader left it for the fork
         return {
             "session_id": new_id,
             "parent_session_id": sid,

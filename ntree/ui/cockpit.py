@@ -14,16 +14,39 @@ import numpy as np
 from ntree.engine.ticks import TICK, round_to_tick
 from ntree.service import FILL_EVENTS, ReplayService, ServiceError
 from ntree.ui import figures, start_form
-from ntree.ui.format import count
+from ntree.ui.format import count, et_times
 
-#: Playback speeds offered (display bars per minute): the slider's marks and the start menu.
-SPEEDS = (1, 2, 5, 10, 20, 30, 60, 120)
+#: Playback speeds offered, in the engine's unit (display bars per minute); the page shows
+#: them as bars per second (``speed_label``): 0.1 .. 20 bars/s.
+SPEEDS = (6, 12, 30, 60, 120, 300, 600, 1200)
+DEFAULT_SPEED = 60  # one display bar a second
+TICK_MS = 200  # the playback timer's shortest period: faster speeds step more bars a tick
+
+
+def speed_label(speed: float) -> str:
+    """Say a speed (display bars per minute) as the page shows it: ``2 bars/s``."""
+    return f"{speed / 60:g} bars/s"
+
+
+def bars_per_tick(speed: float) -> int:
+    """Return the display bars each playback tick steps at ``speed`` (bars per minute)."""
+    return max(1, round(speed * TICK_MS / 60_000))
+
+
+def tick_interval_ms(speed: float) -> int:
+    """Return the playback timer's period at ``speed``: one bar a tick down to
+    :data:`TICK_MS`, then several bars a tick (a browser round trip per bar is too many)."""
+    return max(int(60_000 * bars_per_tick(speed) / speed), TICK_MS)
+
 
 #: Hotkeys handled by the cockpit (assets/cockpit.js forwards them); shown on the page.
 HOTKEYS = (
     ("Space", "play / pause"),
     ("→ or .", "step 1 bar"),
     ("N", "step N bars"),
+    ("M", "step 1 minute (1m bar)"),
+    ("R", "rewind N bars"),
+    ("+ / −", "faster / slower"),
     ("B", "buy limit at the lower band"),
     ("S", "sell limit at the upper band"),
     ("Shift+B", "buy limit at the channel mid"),
@@ -93,6 +116,22 @@ def _live(_svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
     return sid, None, "info"  # only the view changes (handle() redraws at the live edge)
 
 
+def _server_back(svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
+    """The server answers again after a failure: the page stopped playing, so the session
+    pauses too (the Play button and the session agree), and the whole page is redrawn."""
+    if sid is None:
+        return None, None, "info"
+    if not svc.state({"session_id": sid})["paused"]:
+        svc.command("pause", {"session_id": sid})
+    return sid, "The server answers again: playback paused (Space or ▶ Play goes on)", "info"
+
+
+#: Candles one "more history" adds to the figure (a pan reached its first candles), and the
+#: most a figure holds (every tick reads the window's candles).
+MORE_STEP = 300
+MAX_WINDOW = 1500
+
+
 def _toggle_play(svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
     st = svc.state({"session_id": sid})
     svc.command("play" if st["paused"] else "pause", {"session_id": sid})
@@ -100,23 +139,47 @@ def _toggle_play(svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
 
 
 def _tick(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
-    """The playback timer: a step, or nothing while no session runs."""
-    return (None, None, "info") if sid is None else _step(svc, sid, a)
+    """The playback timer: a step, or nothing while no session runs. With auto-pause, it
+    stops at the 1m bar of a fill (not at the display bar's end) and pauses there."""
+    if sid is None:
+        return None, None, "info"
+    if not a.get("auto_pause"):
+        return _step(svc, sid, a)
+    view = svc.step_to_fill({"session_id": sid, "disp_steps": a.get("n", 1)})
+    return _paused_on_fill(svc, sid, view, pause=True)
 
 
-def _step(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
-    """Step ``n`` display bars; say what filled (pausing if asked) or that the data ran out."""
-    view = svc.command("step", {"session_id": sid, "disp_steps": a.get("n", 1)})
+def _step_1m(svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
+    """One 1-minute bar: act between display boundaries (when the session lets edits in)."""
+    view = svc.command("step", {"session_id": sid, "exec_steps": 1})
+    return _paused_on_fill(svc, sid, view, pause=False)
+
+
+def _jump(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    """Play up to a time or the next session open, stopping at a fill when auto-pause is on."""
+    body = {"session_id": sid, "to": a.get("to"), "stop_on_fill": bool(a.get("auto_pause"))}
+    view = svc.jump(body)
+    return _paused_on_fill(svc, sid, view, pause=bool(a.get("auto_pause")))
+
+
+def _paused_on_fill(svc: ReplayService, sid: str, view: dict, *, pause: bool) -> Outcome:
+    """Say what a step filled (pausing a playing session when asked) or that it ended."""
     fills = [e for e in view["events"] if e["type"] in FILL_EVENTS]
     if fills and view["status"] == "active":
         text = _fill_text(fills)
-        if a.get("auto_pause") and not view["paused"]:
+        if pause and not view["paused"]:
             svc.command("pause", {"session_id": sid})
             return sid, f"Auto-paused: {text}", "warning"
         return sid, text, "info"
     if view["status"] == "ended":
         return sid, "Session ended: no more data in the range", "info"
     return sid, None, "info"
+
+
+def _step(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    """Step ``n`` display bars; say what filled (pausing if asked) or that the data ran out."""
+    view = svc.command("step", {"session_id": sid, "disp_steps": a.get("n", 1)})
+    return _paused_on_fill(svc, sid, view, pause=bool(a.get("auto_pause")))
 
 
 def _place(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
@@ -241,9 +304,13 @@ ACTIONS: dict[str, Handler] = {
     "set_disp_tf": _set_disp_tf,
     "rewind": _rewind,
     "note": _note,
+    "more_history": _live,  # only the figure changes: handle() widens its window
+    "server_back": _server_back,
+    "step_1m": _step_1m,
+    "jump": _jump,
 }
 #: Kinds that make sense before a session exists (the others say "start a session first").
-_WITHOUT_SESSION = frozenset({"start", "init", "tick"})
+_WITHOUT_SESSION = frozenset({"start", "init", "tick", "server_back"})
 
 
 def run(svc: ReplayService, sid: str | None, action: Action) -> Outcome:
@@ -296,9 +363,10 @@ def handle(
     try:
         sid, message, color = run(svc, sid, action)
     except ServiceError as exc:
-        message, color = exc.message, "danger"
+        message, color = et_times(exc.message), "danger"  # New York times, as the page
     if sid is None:
         return Result(None, figures.empty_figure(), None, None, message, color)
+    window, more = _window(meta, sid, action, window)
     try:
         snap = svc.snapshot(sid, window)
     except ServiceError as exc:  # e.g. the stored id of a session that no longer exists
@@ -309,7 +377,10 @@ def handle(
     ntrades = len(snap["trades"])
     if meta:
         meta = figures.follow_view(meta, relayout, window)
-    if not figures.needs_rebuild(meta, sid, snap["disp_tf"], window):
+        xr = action.args.get("xr") if action.kind == "more_history" else None
+        if xr and len(xr) == 2:  # the pan that asked for more: the view to keep
+            meta = dict(meta, follow=figures.at_live_edge(xr, meta["n"]), xr=xr)
+    if not more and not figures.needs_rebuild(meta, sid, snap["disp_tf"], window):
         out = figures.patch_figure(
             meta,
             candles,
@@ -358,4 +429,18 @@ def handle(
     # The graph's last event describes the old figure: count it as seen.
     new_meta["rl"] = figures.relayout_sig(relayout)
     new_meta["ntrades"] = ntrades
+    if window != figures.DEFAULT_WINDOW:
+        new_meta["window"] = window
     return Result(sid, fig, new_meta, snap, message, color)
+
+
+def _window(meta: dict | None, sid: str, action: Action, window: int) -> tuple[int, bool]:
+    """Return (candles the figure holds, whether to rebuild it with older ones): the
+    figure's own window for the same session, :data:`MORE_STEP` more after a pan reached
+    its first candle, unless it already holds all there are (fewer than its window)."""
+    if not meta or meta.get("sid") != sid or action.kind == "set_disp_tf":
+        return window, False
+    held = meta.get("window", window)
+    if action.kind != "more_history" or meta["n"] < held or held >= MAX_WINDOW:
+        return held, False
+    return min(held + MORE_STEP, MAX_WINDOW), True

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ntree.ui import ids
-from ntree.ui.cockpit import SPEEDS, Action
+from ntree.ui.cockpit import SPEEDS, Action, bars_per_tick
 
 #: Hotkeys (the key as assets/cockpit.js forwards it) and their action; N steps the form's N.
 HOTKEY_ACTIONS = {
@@ -62,7 +62,8 @@ def _step_n(form: Form) -> Action:
 
 
 def _tick(form: Form) -> Action:
-    return Action("tick", {"n": 1, "auto_pause": bool(form["auto_pause"])})
+    n = bars_per_tick(float(form["speed_idx"] or SPEEDS[0]))  # the speed menu's value
+    return Action("tick", {"n": n, "auto_pause": bool(form["auto_pause"])})
 
 
 def _place(form: Form) -> Action:
@@ -93,13 +94,43 @@ def _drag(form: Form) -> Action | None:
 
 
 def _speed(form: Form) -> Action:
-    return Action("set_speed", {"speed": float(SPEEDS[int(form["speed_idx"] or 0)])})
+    return Action("set_speed", {"speed": float(form["speed_idx"] or SPEEDS[0])})
+
+
+def _speed_step(form: Form, by: int) -> Action:
+    """The next speed up (``by`` 1) or down (-1) from the speed menu's."""
+    now = float(form["speed_idx"] or SPEEDS[0])
+    at = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - now))
+    return Action("set_speed", {"speed": float(SPEEDS[min(max(at + by, 0), len(SPEEDS) - 1)])})
+
+
+def _more(form: Form) -> Action:
+    """A pan reached the chart's first candles: load older ones, keeping the view it set."""
+    return Action("more_history", {"xr": (form.get("more") or {}).get("xr")})
+
+
+def _jump(form: Form) -> Action:
+    """Jump to the time typed (New York), or to the next session's open."""
+    to = "next_open" if form["trigger"] == ids.JUMP_NEXT_OPEN else (form.get("jump_to") or "")
+    return Action("jump", {"to": to.strip(), "auto_pause": bool(form["auto_pause"])})
+
+
+#: The playback hotkeys (lower case: cockpit.js folds Caps Lock) beyond HOTKEY_ACTIONS.
+PLAYBACK_KEYS: dict[str, Builder] = {
+    "m": lambda _form: Action("step_1m"),
+    "r": lambda form: _rewind(form),
+    "+": lambda form: _speed_step(form, 1),
+    "=": lambda form: _speed_step(form, 1),
+    "-": lambda form: _speed_step(form, -1),
+}
 
 
 def _hotkey(form: Form) -> Action | None:
     key = (form["hotkey"] or {}).get("key")
     if key in ("n", "N"):
         return _step_n(form)
+    if isinstance(key, str) and key.lower() in PLAYBACK_KEYS:  # Shift or not
+        return PLAYBACK_KEYS[key.lower()](form)
     kind, args = HOTKEY_ACTIONS.get(key, (None, None))
     if kind is None:
         return None
@@ -124,7 +155,7 @@ BUILDERS: dict[str, Builder] = {
     ids.PLACE: _place,
     ids.CANCEL_ALL: _simple("cancel_all"),
     ids.FLATTEN: _simple("flatten"),
-    ids.END: _simple("end"),
+    ids.END_CONFIRM: _simple("end"),  # the End button only asks (pages/cockpit.py)
     ids.ORDER_CANCEL: _cancel,
     ids.DISP_TF: _disp_tf,
     ids.REWIND: _rewind,
@@ -133,6 +164,11 @@ BUILDERS: dict[str, Builder] = {
     ids.SPEED_SLIDER: _speed,
     ids.HOTKEY: _hotkey,
     ids.NOTE_BUTTON: _note,
+    ids.CHART_MORE: _more,
+    ids.SERVER_BACK: _simple("server_back"),
+    ids.STEP_1M: _simple("step_1m"),
+    ids.JUMP: _jump,
+    ids.JUMP_NEXT_OPEN: _jump,
 }
 
 

@@ -9,7 +9,7 @@ from dash import dcc, html
 from ntree.engine import FILL_MODEL_DEFAULTS
 from ntree.engine.ticks import DISP_TFS
 from ntree.ui import figures, ids
-from ntree.ui.cockpit import SPEEDS
+from ntree.ui.cockpit import DEFAULT_SPEED, SPEEDS, speed_label
 from ntree.ui.cockpit_panels import sidebar
 
 PRESETS = {
@@ -20,6 +20,7 @@ PRESETS = {
     "last20": "Last 20 days",
     "rth": "Regular session of the start day",
 }
+HEALTH_POLL_MS = 3000  # how often the page checks that the server answers
 #: The fill model's knobs and the start panel's input for each.
 FILL_KNOB_IDS = {
     "limit_fill_ticks_worse": ids.START_FILL_THROUGH,
@@ -40,6 +41,9 @@ def page(session: str | None, symbols: list[str]) -> html.Div:
             dcc.Store(id=ids.CHART_META),
             dcc.Store(id=ids.MODIFY_TARGET),
             dcc.Store(id=ids.ORDER_DRAG),
+            dcc.Store(id=ids.CHART_MORE),
+            *health_parts(),
+            end_dialog(),
             dcc.Store(id=ids.HOTKEY),
             dcc.Store(id=ids.COCKPIT_INIT, data=session or 0),
             dbc.Row(
@@ -51,6 +55,39 @@ def page(session: str | None, symbols: list[str]) -> html.Div:
             ),
         ],
         className="cockpit",
+    )
+
+
+def health_parts() -> list:
+    """The banner shown while the server does not answer (or its storage fails), and the
+    health check that notices it is back (assets/cockpit_playback.js runs both)."""
+    return [
+        dbc.Alert(id=ids.SERVER_BANNER, is_open=False, color="danger", className="server-banner"),
+        dcc.Interval(id=ids.HEALTH_TICK, interval=HEALTH_POLL_MS),
+        dcc.Store(id=ids.HEALTH),
+        dcc.Store(id=ids.SERVER_BACK),
+    ]
+
+
+def end_dialog() -> dbc.Modal:
+    """The question "End session" asks before it ends the session."""
+    return dbc.Modal(
+        [
+            dbc.ModalHeader(dbc.ModalTitle("End the session?")),
+            dbc.ModalBody(
+                "Ending flattens the position at the last price, cancels the working orders "
+                "and writes the summary. It cannot be undone (a rewind forks a new session)."
+            ),
+            dbc.ModalFooter(
+                [
+                    dbc.Button("Keep playing", id=ids.END_KEEP, color="secondary", size="sm"),
+                    dbc.Button("End session", id=ids.END_CONFIRM, color="danger", size="sm"),
+                ]
+            ),
+        ],
+        id=ids.END_DIALOG,
+        is_open=False,
+        centered=True,
     )
 
 
@@ -156,17 +193,6 @@ def start_panel(symbols: list[str]) -> dbc.Card:
                                     ),
                                 ),
                                 _field(
-                                    "Speed (bars/min)",
-                                    dbc.Select(
-                                        id=ids.START_SPEED,
-                                        size="sm",
-                                        value="10",
-                                        options=[
-                                            {"label": str(s), "value": str(s)} for s in SPEEDS
-                                        ],
-                                    ),
-                                ),
-                                _field(
                                     "Seed",
                                     dbc.Input(
                                         id=ids.START_SEED,
@@ -217,7 +243,7 @@ def start_panel(symbols: list[str]) -> dbc.Card:
                                     dbc.Button(
                                         "Fills: perfect",
                                         id=ids.START_FILL_TOGGLE,
-                                        color="secondary",
+                                        color="info",  # a live button, not a disabled grey
                                         outline=True,
                                         size="sm",
                                         title="The paper broker's fill model for the new session",
@@ -320,6 +346,31 @@ def _fill_model_row() -> dbc.Row:
     )
 
 
+def jump_group() -> dbc.InputGroup:
+    """Jump to a New York time (``10:30``, or a date and time) or to the next session open."""
+    return dbc.InputGroup(
+        [
+            dbc.Input(  # a New York time (HH:MM, or YYYY-MM-DD HH:MM) to play up to
+                id=ids.JUMP_TO,
+                placeholder="10:30",
+                size="sm",
+                className="jump-to",
+            ),
+            dbc.Button("Jump", id=ids.JUMP, color="info", outline=True, size="sm"),
+            dbc.Button(
+                "Next open",
+                id=ids.JUMP_NEXT_OPEN,
+                color="info",
+                outline=True,
+                size="sm",
+                title="Play up to the next session's open",
+            ),
+        ],
+        size="sm",
+        className="jump-group",
+    )
+
+
 def toolbar() -> html.Div:
     """Play, step, speed, frame, rewind, auto-pause, end; the replay clock on the right."""
     return html.Div(
@@ -331,6 +382,14 @@ def toolbar() -> html.Div:
                     ),
                     dbc.Button("Step 1", id=ids.STEP_1, color="secondary", size="sm"),
                     dbc.Button("Step N", id=ids.STEP_N, color="secondary", size="sm"),
+                    dbc.Button(
+                        "1m",
+                        id=ids.STEP_1M,
+                        color="secondary",
+                        size="sm",
+                        title="Step one 1-minute bar (M): act between display bars when "
+                        "'Edit on bar boundary' is off",
+                    ),
                 ]
             ),
             dbc.Input(
@@ -343,21 +402,14 @@ def toolbar() -> html.Div:
                 className="num-sm",
             ),
             html.Div(
-                [
-                    html.Span("Speed", className="field-label me-1"),
-                    dcc.Slider(
-                        id=ids.SPEED_SLIDER,
-                        min=0,
-                        max=len(SPEEDS) - 1,
-                        step=1,
-                        value=3,
-                        marks={i: str(s) for i, s in enumerate(SPEEDS)},
-                        included=False,
-                        updatemode="mouseup",
-                    ),
-                ],
-                className="speed-box",
-                title="display bars per minute",
+                dbc.Select(
+                    id=ids.SPEED_SLIDER,  # the one speed control (new sessions start at it)
+                    size="sm",
+                    value=str(DEFAULT_SPEED),
+                    options=[{"label": speed_label(s), "value": str(s)} for s in SPEEDS],
+                    className="speed-select",
+                ),
+                title="Playback speed: display bars per second (+ / − keys)",
             ),
             dbc.Select(
                 id=ids.DISP_TF,
@@ -381,14 +433,22 @@ def toolbar() -> html.Div:
                 size="sm",
                 className="rewind-group",
             ),
-            dbc.Switch(
-                id=ids.AUTO_PAUSE,
-                label="Auto-pause on fill",
-                value=True,
-                className="mb-0 small ms-2",
+            jump_group(),
+            html.Div(
+                dbc.Switch(
+                    id=ids.AUTO_PAUSE, label="Auto-pause", value=True, className="mb-0 small"
+                ),
+                title="Pause at the 1-minute bar of a fill",
+                className="ms-1",
             ),
             dbc.Button(
-                "End session", id=ids.END, color="danger", outline=True, size="sm", className="ms-2"
+                "End",
+                id=ids.END,
+                color="danger",
+                outline=True,
+                size="sm",
+                className="ms-1",
+                title="End the session (asks first)",
             ),
             html.Div(
                 [

@@ -6,19 +6,24 @@ Only what changed is sent: ``no_update`` leaves a widget as the browser has it.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import dash
+import pandas as pd
 from dash import no_update
 
+from ntree.blind import is_blind_time
+from ntree.engine.ticks import EXCHANGE_TZ
+from ntree.market import sessions
 from ntree.ui import format as fmt
 from ntree.ui.blind import reveal_card
-from ntree.ui.cockpit import SPEEDS, Action, Result
+from ntree.ui.cockpit import SPEEDS, Action, Result, tick_interval_ms
 from ntree.ui.cockpit_panels import summary_card
 from ntree.ui.tables import orders_table, trades_table
 
 #: Actions after which every widget is drawn again (a new chart, frame or session).
-_FULL_KINDS = frozenset({"init", "start", "rewind", "set_disp_tf"})
+_FULL_KINDS = frozenset({"init", "start", "rewind", "set_disp_tf", "server_back"})
 _NO_STAT = "—"
 
 
@@ -86,27 +91,65 @@ def _playback(st: dict, full: bool) -> dict[str, Any]:
     speed = float(st["speed"] or 1)
     return {
         "ticker_off": not playing,
-        "interval": max(int(60_000 / speed), 100),
+        "interval": tick_interval_ms(speed),
         "play": "❚❚ Pause" if playing else "▶ Play",
         "disp_tf": st["disp_tf"] if full else no_update,
-        "speed_idx": speed_index(speed) if full else no_update,
+        "speed_idx": str(SPEEDS[speed_index(speed)]) if full else no_update,
     }
 
 
 def _clock(st: dict, sid: str, full: bool) -> dict[str, Any]:
+    # the 1m bar about to play: a display bar's open at a boundary, its minute inside one
+    ts = st["cursor"]["ts_exec"]
+    blind = is_blind_time(pd.Timestamp(ts))  # a blind session's fictional calendar
     return {
-        "bar_time": fmt.et_time(st["cursor"]["ts_market"]),
-        "phase": st["market_phase"],
+        "bar_time": fmt.et_time(ts, year=False),  # the year is in the session line
+        "phase": st["market_phase"] if blind else exchange_phase(ts, ended=st["status"] == "ended"),
         "time_left": _time_left(st),
         "label": session_label(st, sid) if full else no_update,
     }
 
 
+def exchange_phase(ts: str, *, ended: bool = False) -> str:
+    """Return where ``ts`` (ISO UTC, the 1m bar about to play) stands in the exchange's
+    trading day, by its calendar (a range that stops at noon is still "midday" at 11:45):
+    ``opening`` (first 30 minutes), ``morning``, ``midday``, ``afternoon``, ``closing``
+    (last 30), ``pre-market`` or ``closed``."""
+    if ended:
+        return "closed"
+    t = pd.Timestamp(ts)
+    hours = _exchange_hours(t.tz_convert(EXCHANGE_TZ).strftime("%Y-%m-%d"))
+    if hours is None:
+        return "closed"
+    open_, close = hours
+    if t < open_:
+        return "pre-market"
+    if t >= close:
+        return "closed"
+    into, left = (t - open_).total_seconds() / 60, (close - t).total_seconds() / 60
+    if into < 30:
+        return "opening"
+    if left <= 30:
+        return "closing"
+    if into < 120:
+        return "morning"
+    return "afternoon" if left <= 120 else "midday"
+
+
+@lru_cache(maxsize=512)
+def _exchange_hours(day: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    """Return the exchange's (open, close) on ``day`` (New York date), None when closed (a
+    calendar slice costs milliseconds: every tick asks, a day's answer never changes)."""
+    sched = sessions(day, day)
+    if sched.empty:
+        return None
+    return pd.Timestamp(sched["open"].iloc[0]), pd.Timestamp(sched["close"].iloc[0])
+
+
 def _time_left(st: dict) -> str:
     if st["status"] == "ended":
         return "session ended"
-    left = st["time_remaining_min"]
-    return f"{left // 60}h{left % 60:02d}m left" if left >= 60 else f"{left}m left"
+    return f"{fmt.time_left(st['time_remaining_min'])} left"
 
 
 def _position(st: dict) -> dict[str, str]:

@@ -35,17 +35,25 @@ from dash import Patch
 
 from ntree.blind import day_labels, is_blind_time
 from ntree.engine.aggregate import bucket_open
+from ntree.engine.regime import REGIME_RULE, STAND_DOWN_RULE, classify_regime, stand_down
 from ntree.engine.ticks import DISP_TFS, EXCHANGE_TZ, TICK, round_to_tick
 from ntree.ui.format import ORDER_KIND, pending_legs
 
 BUY_COLOR = "#26a69a"
 SELL_COLOR = "#ef5350"
-AVG_COLOR = "#ffd54f"
+AVG_COLOR = "#e0e0e0"  # near white, long dashes: never mistaken for the dotted orange VWAP
 BG = "#101418"
+STAND_DOWN_COLOR = "rgba(255, 183, 77, 0.08)"  # a faint tint behind a stand-down (trend) bar
+SESSION_COLOR = "rgba(170, 182, 194, 0.7)"
 GRID = "#1e252c"
 DEFAULT_WINDOW = 300  # candles the figure holds (pan left to see them)
 VISIBLE_BARS = 150  # candles in view at the live edge: readable bodies, not a barcode
 REBUILD_SLACK = 150  # candles held beyond the window before a full rebuild trims them
+#: Empty candles' room right of the last candle: order labels and the Live button sit there,
+#: never over the newest bars.
+RIGHT_ROOM = 24
+LABEL_PX = 13  # height of an order label: labels at one price stack this far apart
+LAST_TAG, REGIME_TAG = 0, 1  # annotations[0] is the last-price tag, [1] the regime badge
 
 OVERLAYS = (
     ("ema9", "EMA 9", "#42a5f5", "solid", 1.2),
@@ -58,6 +66,8 @@ OVERLAYS = (
 TRACE = {"candles": 0, "volume": 1, **{k: 2 + i for i, (k, *_) in enumerate(OVERLAYS)}}
 TRACE["fills_buy"] = len(TRACE)
 TRACE["fills_sell"] = len(TRACE)
+TRACE["stand_down"] = len(TRACE)  # bars on a hidden [0, 1] axis: tints stand-down bars
+TRACE["sessions"] = len(TRACE)  # thin bars on that axis: a line at each session open
 
 
 def label(ts: str | pd.Timestamp) -> str:
@@ -68,7 +78,9 @@ def label(ts: str | pd.Timestamp) -> str:
 def labels(ts_list: list[str]) -> list[str]:
     if not ts_list:
         return []
-    idx = pd.DatetimeIndex(pd.to_datetime(ts_list, utc=True)).tz_convert(EXCHANGE_TZ)
+    # format="ISO8601": no per-call format guessing (a tick's two candles took milliseconds)
+    idx = pd.DatetimeIndex(pd.to_datetime(ts_list, utc=True, format="ISO8601"))
+    idx = idx.tz_convert(EXCHANGE_TZ)
     if is_blind_time(idx):  # a blind session's fictional calendar: "Day 2 09:30"
         return day_labels(idx)
     return list(idx.strftime("%m-%d %H:%M"))
@@ -84,13 +96,72 @@ def _columns(candles: list[dict]) -> dict[str, list]:
         cols[key] = [_num(c[key]) for c in candles]
     for key, *_ in OVERLAYS:
         cols[key] = [_num(c.get(key)) for c in candles]
+    cols["sessions"] = [None] * len(candles)
     # VWAP restarts each session: break its line there instead of drawing a cliff.
     for i in _session_starts(cols["x"]):
         cols["vwap"][i] = None
+        cols["sessions"][i] = 1.0
+    cols["stand_down"] = [1.0 if stand_down(candle_regime(c)) else None for c in candles]
+    # the volume in the candle's own hover row: the unified box shows the hovered pane only
+    cols["vtext"] = [f"volume: {v:,.0f}" if v is not None else "" for v in cols["volume"]]
     cols["vcolor"] = [
         BUY_COLOR if (c["close"] or 0) >= (c["open"] or 0) else SELL_COLOR for c in candles
     ]
     return cols
+
+
+def candle_regime(candle: dict) -> str | None:
+    """Return a candle's regime (``trend``/``range``) by the film room's rule, None while its
+    slope or ATR is unknown (warm-up, or the forming candle)."""
+    return classify_regime(_num(candle.get("ch_slope")), _num(candle.get("atr14")))
+
+
+def regime_badge(candles: list[dict]) -> dict:
+    """Return the regime badge (an annotation, top right of the price pane): the regime of
+    the last completed candle, and "stand down" when the rule says so."""
+    regime = next((r for c in reversed(candles) if (r := candle_regime(c)) is not None), None)
+    if regime is None:
+        text, bg = "regime: warming up", "#37414b"
+    elif stand_down(regime):
+        text, bg = "TREND · stand down", "#b26a00"
+    else:
+        text, bg = "RANGE", "#2e5e4e"
+    return {
+        "xref": "paper",
+        "yref": "paper",
+        "x": 1.0,
+        "y": 1.0,
+        "xanchor": "right",
+        "yanchor": "top",
+        "text": text,
+        "hovertext": f"{REGIME_RULE}; {STAND_DOWN_RULE}",
+        "showarrow": False,
+        "font": {"size": 10, "color": "#fff"},
+        "bgcolor": bg,
+        "borderpad": 2,
+    }
+
+
+def last_price_tag(candles: list[dict]) -> dict:
+    """Return the last price's tag on the price axis (an annotation in the right margin),
+    green when the last candle closed up, red when down; hidden without candles."""
+    last = candles[-1] if candles else None
+    close = _num(last.get("close")) if last else None
+    up = last is not None and (close or 0) >= (_num(last.get("open")) or 0)
+    return {
+        "xref": "paper",
+        "yref": "y",
+        "x": 1.0,
+        "y": close if close is not None else 0,
+        "xanchor": "left",
+        "yanchor": "middle",
+        "text": f"{close:.2f}" if close is not None else "",
+        "visible": close is not None,
+        "showarrow": False,
+        "font": {"size": 10, "color": "#fff"},
+        "bgcolor": BUY_COLOR if up else SELL_COLOR,
+        "borderpad": 2,
+    }
 
 
 def _session_starts(xs: list[str]) -> list[int]:
@@ -148,15 +219,17 @@ def _hline(y: float, color: str, width: float, dash: str, *, editable: bool = Fa
     return line
 
 
-def _line_label(y: float, text: str, bg: str, fg: str, *, right: bool) -> dict:
-    """Return the label of a horizontal line: left edge above it, or right edge below it."""
+def _line_label(y: float, text: str, bg: str, fg: str) -> dict:
+    """Return the label of a horizontal line: at the chart's right edge (the empty room right
+    of the newest candle, see :data:`RIGHT_ROOM`), just above its line."""
     return {
         "xref": "x domain",
         "yref": "y",
-        "x": 1.0 if right else 0.0,
+        "x": 1.0,
         "y": y,
-        "xanchor": "right" if right else "left",
-        "yanchor": "top" if right else "bottom",
+        "xanchor": "right",
+        "yanchor": "bottom",
+        "yshift": 0,
         "text": text,
         "showarrow": False,
         "font": {"size": 10, "color": fg},
@@ -164,6 +237,48 @@ def _line_label(y: float, text: str, bg: str, fg: str, *, right: bool) -> dict:
         "opacity": 0.9,
         "borderpad": 1,
     }
+
+
+def stack_labels(notes: list[dict], near: float) -> list[dict]:
+    """Return ``notes`` with labels closer than ``near`` (price) to the one below them moved
+    up by a label's height each, so labels at one price (or close prices) never cover each
+    other; the lowest of a cluster stays on its line."""
+    order = sorted(range(len(notes)), key=lambda k: notes[k]["y"])
+    out = [dict(n) for n in notes]
+    prev_y, level = None, 0
+    for k in order:
+        y = out[k]["y"]
+        level = level + 1 if prev_y is not None and y - prev_y < near else 0
+        out[k]["yshift"] = level * LABEL_PX
+        prev_y = y
+    return out
+
+
+def fill_marks(fills: list[dict], disp_tf_min: int) -> list[dict]:
+    """Return a small triangle per fill beside its candle, pointing at the fill price: a buy
+    left of the candle, a sell right of it (fixed pixel size, so it never covers the body)."""
+    marks = []
+    pts = _fill_points(fills, disp_tf_min)
+    for side, color, path in (
+        ("BUY", BUY_COLOR, "M -4,0 L -12,5 L -12,-5 Z"),
+        ("SELL", SELL_COLOR, "M 4,0 L 12,5 L 12,-5 Z"),
+    ):
+        for x, y in zip(pts[side]["x"], pts[side]["y"], strict=True):
+            marks.append(
+                {
+                    "type": "path",
+                    "xref": "x",
+                    "yref": "y",
+                    "xsizemode": "pixel",
+                    "ysizemode": "pixel",
+                    "xanchor": x,
+                    "yanchor": y,
+                    "path": path,
+                    "fillcolor": color,
+                    "line": {"color": "#fff", "width": 0.8},
+                }
+            )
+    return marks
 
 
 def _priced(orders: list[dict]) -> list[dict]:
@@ -175,9 +290,12 @@ def line_orders(orders: list[dict]) -> list[int]:
     return [o["order_id"] for o in _priced(orders)]
 
 
-def order_overlays(orders: list[dict], position: dict) -> tuple[list[dict], list[dict]]:
+def order_overlays(
+    orders: list[dict], position: dict, near: float | None = None
+) -> tuple[list[dict], list[dict]]:
     """Return (shapes, annotations): a labelled line per working order (draggable, first, in
-    :func:`line_orders` order), then the average price (not draggable)."""
+    :func:`line_orders` order), then the average price (not draggable). Labels sit at the
+    right edge, stacked where prices are closer than ``near`` (default: 0.1% of the price)."""
     shapes: list[dict] = []
     notes: list[dict] = []
     for o in _priced(orders):
@@ -185,20 +303,33 @@ def order_overlays(orders: list[dict], position: dict) -> tuple[list[dict], list
         y = float(o["price"])
         dash = "dash" if o["type"] == "STOP" else "solid"
         shapes.append(_hline(y, color, 1.3, dash, editable=True))
-        notes.append(_line_label(y, _order_text(o), color, "#fff", right=False))
+        notes.append(_line_label(y, _order_text(o), color, "#fff"))
     for o in orders:  # the exits a working entry's bracket will place: thin, dashed, fixed
         exit_color = SELL_COLOR if o["side"] == "BUY" else BUY_COLOR
         for _role, px, text in pending_legs(o):
             if px is not None:
                 shapes.append(_hline(px, exit_color, 0.9, "dash"))
                 label = f"{text} (pending, #{o['order_id']})"
-                notes.append(_line_label(px, label, "rgba(0,0,0,0.55)", exit_color, right=False))
+                notes.append(_line_label(px, label, "rgba(0,0,0,0.55)", exit_color))
     qty = position.get("qty") or 0
     if qty:
         y = float(position["avg_price"])
-        shapes.append(_hline(y, AVG_COLOR, 1.5, "dot"))
-        notes.append(_line_label(y, f"AVG {qty:+d} @ {y:.2f}", AVG_COLOR, "#111", right=True))
-    return shapes, notes
+        shapes.append(_hline(y, AVG_COLOR, 1.2, "longdash"))
+        notes.append(_line_label(y, f"AVG {qty:+d} @ {y:.2f}", AVG_COLOR, "#111"))
+    if notes and near is None:
+        near = 0.001 * max(abs(n["y"]) for n in notes)
+    return shapes, stack_labels(notes, near or 0.0)
+
+
+def _overlays(
+    orders: list[dict], position: dict, fills: list[dict], tf_min: int, yr: list[float] | None
+) -> tuple[list[dict], list[dict]]:
+    """Return every shape of the figure (order lines first, see :func:`dropped_order`, then
+    the fill marks) and the annotations (the last-price tag and regime badge are added by
+    the caller at :data:`LAST_TAG` and :data:`REGIME_TAG`)."""
+    near = (yr[1] - yr[0]) * 0.03 if yr else None
+    shapes, notes = order_overlays(orders, position, near)
+    return shapes + fill_marks(fills, tf_min), notes
 
 
 def _signature(orders: list[dict], position: dict) -> str:
@@ -268,7 +399,7 @@ def y_range(candles: list[dict], orders: list[dict], position: dict) -> list[flo
 
 
 def _x_range(n: int, window: int) -> list[float]:
-    return [max(n - min(window, VISIBLE_BARS), 0) - 0.5, n + 1.5]
+    return [max(n - min(window, VISIBLE_BARS), 0) - 0.5, n - 0.5 + RIGHT_ROOM]
 
 
 def _in_view(candles: list[dict], n: int, xr: list[float]) -> list[dict]:
@@ -383,9 +514,12 @@ def build_figure(
     *,
     window: int = DEFAULT_WINDOW,
     x_range: list[float] | None = None,
+    fills_beside: bool = True,
 ) -> dict:
     """Return the whole figure (as a plotly JSON dict) for the given candles, showing
-    ``x_range`` (candle indices; default: the live edge)."""
+    ``x_range`` (candle indices; default: the live edge). ``fills_beside``: each fill is a
+    small triangle beside its candle (its marker only answers the hover); else a marker on
+    the candle at the fill price."""
     cols = _columns(candles)
     n = len(candles)
     xr = x_range or _x_range(n, window)
@@ -398,6 +532,8 @@ def build_figure(
             "high": cols["high"],
             "low": cols["low"],
             "close": cols["close"],
+            "text": cols["vtext"],
+            "hoverinfo": "x+y+text",
             "xaxis": "x",
             "yaxis": "y",
             "whiskerwidth": 0,
@@ -413,7 +549,7 @@ def build_figure(
             "opacity": 0.6,
             "xaxis": "x",
             "yaxis": "y2",
-            "hovertemplate": "%{y:,.0f}<extra>vol</extra>",
+            "hovertemplate": "%{y:,.0f}",
         },
     ]
     for key, name, color, dash, width in OVERLAYS:
@@ -428,7 +564,7 @@ def build_figure(
                 "xaxis": "x",
                 "yaxis": "y",
                 "connectgaps": False,
-                "hovertemplate": "%{y:.2f}<extra>" + name + "</extra>",
+                "hovertemplate": "%{y:.2f}",
             }
         )
     pts = _fill_points(fills, disp_tf_min)
@@ -452,16 +588,37 @@ def build_figure(
                     "size": 11,
                     "color": color,
                     "line": {"color": "#fff", "width": 1},
+                    "opacity": 0 if fills_beside else 1,
                 },
             }
         )
-    shapes, notes = order_overlays(orders, position)
+    for key, color, width, offset in (
+        ("stand_down", STAND_DOWN_COLOR, 1.0, -0.5),
+        ("sessions", SESSION_COLOR, 0.12, -0.56),
+    ):
+        data.append(
+            {
+                "type": "bar",
+                "name": key,
+                "x": cols["x"],
+                "y": cols[key],
+                "width": width,
+                "offset": offset,
+                "marker": {"color": color, "line": {"width": 0}},
+                "hoverinfo": "skip",
+                "showlegend": False,
+                "xaxis": "x",
+                "yaxis": "y3",
+            }
+        )
     visible = _in_view(candles, n, xr) if candles else []
+    yr = y_range(visible, orders, position)
+    shapes, notes = _overlays(orders, position, fills if fills_beside else [], disp_tf_min, yr)
     layout = {
         "template": "plotly_dark",
         "paper_bgcolor": BG,
         "plot_bgcolor": BG,
-        "margin": {"l": 8, "r": 58, "t": 8, "b": 28},
+        "margin": {"l": 30, "r": 58, "t": 8, "b": 28},  # l: room for the first time label
         "showlegend": True,
         "legend": {
             "orientation": "h",
@@ -471,7 +628,7 @@ def build_figure(
             "font": {"size": 10},
             "bgcolor": "rgba(0,0,0,0)",
         },
-        "hovermode": "x",
+        "hovermode": "x unified",  # one box: OHLC, volume and the overlays of the bar
         "dragmode": "pan",
         "uirevision": "keep",
         "font": {
@@ -497,7 +654,7 @@ def build_figure(
         "yaxis": {
             "domain": [0.24, 1.0],
             "side": "right",
-            "range": y_range(visible, orders, position),
+            "range": yr,
             "gridcolor": GRID,
             "tickformat": ".2f",
             "showspikes": True,
@@ -515,8 +672,16 @@ def build_figure(
             "tickformat": "~s",
             "fixedrange": True,
         },
+        # the stand-down tint and the session lines: a hidden [0, 1] axis over the price pane
+        "yaxis3": {
+            "overlaying": "y",
+            "range": [0, 1],
+            "visible": False,
+            "fixedrange": True,
+        },
+        "barmode": "overlay",
         "shapes": shapes,
-        "annotations": notes,
+        "annotations": [last_price_tag(candles), regime_badge(candles), *notes],
         "hoverlabel": {"bgcolor": "#1c232b", "font": {"size": 11}},
     }
     return {"data": data, "layout": layout}
@@ -535,7 +700,10 @@ def meta_for(
 ) -> dict:
     """Return the meta of a full figure; ``view`` as given by :func:`carry_view`."""
     view = view or {"follow": True, "xr": _x_range(len(candles), window)}
+    visible = _in_view(candles, len(candles), view["xr"]) if candles else []
     return {
+        "yr": y_range(visible, orders, position),  # the price range, for stacking labels
+        "tags": [last_price_tag(candles)["text"], regime_badge(candles)["text"]],
         "sid": session_id,
         "tf": disp_tf,
         "n": len(candles),
@@ -587,13 +755,21 @@ def patch_figure(
     cols = _columns(new)
     if meta.get("vwap_break"):  # the figure's last candle opened a session: keep the break
         cols["vwap"][0] = None
+        cols["sessions"][0] = 1.0
     n = meta["n"]
     p = Patch()
     arrays = {
-        "candles": {"x": "x", "open": "open", "high": "high", "low": "low", "close": "close"},
+        "candles": {
+            "x": "x",
+            "open": "open",
+            "high": "high",
+            "low": "low",
+            "close": "close",
+            "text": "vtext",
+        },
         "volume": {"x": "x", "y": "volume"},
     }
-    for key, *_ in OVERLAYS:
+    for key in (*(k for k, *_ in OVERLAYS), "stand_down", "sessions"):
         arrays[key] = {"x": "x", "y": key}
     for trace, fields in arrays.items():
         i = TRACE[trace]
@@ -615,10 +791,19 @@ def patch_figure(
                 t["y"].extend(pts[side]["y"])
                 t["text"].extend(pts[side]["text"])
     sig = _signature(orders, position)
-    if sig != meta["sig"] or reset_lines:
-        shapes, notes = order_overlays(orders, position)
+    tags = (last_price_tag(recent), regime_badge(recent))
+    if sig != meta["sig"] or reset_lines or len(fills) != meta["nfills"]:
+        # the fill marks are shapes too: a new fill redraws them with the lines
+        yr = meta.get("yr")
+        shapes, notes = _overlays(orders, position, fills, _tf_minutes(meta["tf"]), yr)
         p["layout"]["shapes"] = shapes
-        p["layout"]["annotations"] = notes
+        p["layout"]["annotations"] = [*tags, *notes]
+    else:  # the tags move on their own: only what changed since the figure's meta
+        for k, tag in zip((LAST_TAG, REGIME_TAG), tags, strict=True):
+            if tag["text"] != (meta.get("tags") or ["", ""])[k]:
+                for attr in ("y", "text", "bgcolor", "visible"):
+                    if attr in tag:
+                        p["layout"]["annotations"][k][attr] = tag[attr]
     follow = meta.get("follow", True)
     xr = meta.get("xr") or _x_range(n, window)
     ur = meta.get("ur", 0)
@@ -632,9 +817,11 @@ def patch_figure(
         default = xr == _x_range(n, window)
         xr = _x_range(n_new, window) if default else [xr[0] + n_new - n, xr[1] + n_new - n]
         p["layout"]["xaxis"]["range"] = xr
+    yr = meta.get("yr")
     if follow:
         visible = _in_view(recent, n_new, xr)
-        p["layout"]["yaxis"]["range"] = y_range(visible, orders, position)
+        yr = y_range(visible, orders, position)
+        p["layout"]["yaxis"]["range"] = yr
         p["layout"]["yaxis2"]["range"] = _vol_range([c["volume"] for c in visible])
     vwap_break = _opens_session(new) if len(new) > 1 else meta.get("vwap_break", False)
     new_meta = dict(
@@ -647,6 +834,8 @@ def patch_figure(
         vwap_break=vwap_break,
         follow=follow,
         xr=xr,
+        yr=yr,
+        tags=[t["text"] for t in tags],
     )
     if ur:
         new_meta["ur"] = ur

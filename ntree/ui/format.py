@@ -4,6 +4,8 @@ one-line human summary of each logged event. Pure functions of plain dicts (no D
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from ntree.blind import day_label, is_blind_time
@@ -43,6 +45,37 @@ def et_time(ts: str | None, *, year: bool = True, zone: bool = True, weekday: bo
         return day_label(t)
     text = t.strftime(("%a " if weekday else "") + ("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M"))
     return f"{text} ET" if zone else text
+
+
+_UTC_TIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(?:\+00:00|Z|(?= UTC))( UTC)?"
+)
+
+
+_BARE_TIME = re.compile(r"(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2})(?! ET)")
+
+
+def et_times(text: str) -> str:
+    """Return ``text`` with each UTC time in it (``2024-07-01T13:30:00+00:00``, ``...Z``,
+    ``2024-07-01 13:30 UTC``) said in New York time: ``2024-07-01 09:30 ET``."""
+
+    def ny(m: re.Match) -> str:
+        t = pd.Timestamp(f"{m[1]} {m[2]}", tz="UTC").tz_convert(EXCHANGE_TZ)
+        return t.strftime("%Y-%m-%d %H:%M ET")
+
+    out = _UTC_TIME.sub(ny, text)
+    if " UTC" in text:  # "a .. b UTC" (the runner's range): the bare time a is UTC too
+        out = _BARE_TIME.sub(ny, out)
+    return out
+
+
+def time_left(minutes: int) -> str:
+    """Say the market minutes left: ``45m``, ``6:30`` (hours), ``2d 07:00`` (days of 24h)."""
+    if minutes < 60:
+        return f"{minutes}m"
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    return f"{days}d {hours:02d}:{mins:02d}" if days else f"{hours}:{mins:02d}"
 
 
 def et_range(t_start: str | None, t_end: str | None) -> str:

@@ -138,7 +138,7 @@ def grid_row(s: dict) -> dict:
     return {
         "session_id": sid,
         "link": f"[{sid}](/history/{sid})",
-        "resume": f"[▶](/?session={sid})" if s["status"] == "active" else "",
+        "resume": f"[▶](/?session={sid})" if s["status"] in ("active", "forked") else "",
         # a blind session in play hides what it is; once ended it shows it, marked
         **(
             {"symbol": HIDDEN_SYMBOL, "dates": "hidden until it ends"}

@@ -196,7 +196,9 @@ def review_figure(
     if not n:
         return figures.empty_figure("No bars played yet")
     fills = bar_fills(fills, tf)
-    fig = figures.build_figure(candles, [], _FLAT, fills, tf, window=n, x_range=[-0.5, n - 0.5])
+    fig = figures.build_figure(
+        candles, [], _FLAT, fills, tf, window=n, x_range=[-0.5, n - 0.5], fills_beside=False
+    )
     for trace in fig["data"]:  # a marker per bar and side: say how many fills it holds
         if trace.get("name") in ("BUY fills", "SELL fills"):
             trace["text"] = [

@@ -47,6 +47,26 @@ def blind_pick(days_by_symbol: dict[str, pd.DatetimeIndex], rng: np.random.Gener
     return {"symbol": symbol, "t_start": day, "t_end": day}
 
 
+def session_form(st: dict) -> dict[str, Any]:
+    """The start panel's values of the session in play (its state): symbol, New York dates,
+    display frame, boundary editing and each fill-model knob, so the form shows that session
+    (after a resume too) and a new session starts from it."""
+    days = [
+        pd.Timestamp(st[k]).tz_convert(EXCHANGE_TZ).strftime("%Y-%m-%d")
+        for k in ("t_start", "t_end")
+    ]
+    return {
+        "symbol": st["symbol"],
+        "t_from": days[0],
+        "t_to": days[1],
+        "disp_tf": st["disp_tf"],
+        "boundary": bool(st.get("edit_on_disp_boundary", True)),
+        "knobs": {
+            k: (st.get("fill_model") or {}).get(k, v) for k, v in FILL_MODEL_DEFAULTS.items()
+        },
+    }
+
+
 def fill_model(values: dict[str, Any]) -> dict[str, Any]:
     """The knobs set away from their defaults (cleared or not yet a number: the default)."""
     return {
@@ -62,7 +82,7 @@ def fill_button(model: dict[str, Any]) -> dict[str, str]:
     if text == "perfect":
         return {
             "text": "Fills: perfect",
-            "color": "secondary",
+            "color": "info",  # outlined grey read as disabled
             "summary": "every touch fills, nothing added",
         }
     return {"text": "Fills: custom", "color": "warning", "summary": text}

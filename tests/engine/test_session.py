@@ -32,6 +32,8 @@ OBSERVE_KEYS = {
     "market_phase",
     "at_boundary",
     "done",
+    "regime",
+    "stand_down",
 }
 
 
