@@ -117,6 +117,7 @@ def test_a_blind_session_hides_everything_real_until_it_ends(dash_duo, dash_app,
         dash_duo.driver.save_screenshot(str(tmp_path / f"blind_{width}x{height}.png"))
 
     dash_duo.find_element(f"#{ids.END}").click()
+    dash_duo.wait_for_element(f"#{ids.END_CONFIRM}", timeout=5).click()  # End asks first
     dash_duo.wait_for_contains_text(f"#{ids.BLIND_REVEAL}", symbol, timeout=10)
     ended = svc.state({"session_id": sid})
     reveal = dash_duo.find_element(f"#{ids.SUMMARY}").text
