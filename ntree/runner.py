@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 import yaml
 
+from ntree import market
 from ntree.codec import event_line, log_hash
 from ntree.engine import (
     COMMANDS,
@@ -28,11 +29,12 @@ from ntree.engine import (
     ReplaySession,
     SessionConfig,
 )
+from ntree.engine.aggregate import SessionBounds
 from ntree.engine.commands import command_from
 from ntree.engine.events import LOG_FORMATS
 from ntree.engine.sources import BarSource
-from ntree.engine.ticks import EXCHANGE_TZ, parse_disp_tf
-from ntree.market import calendar, sessions
+from ntree.engine.ticks import parse_disp_tf
+from ntree.market import EXCHANGE, calendar, sessions
 from ntree.sources import SqlBarSource
 from ntree.store import SessionStore
 
@@ -59,12 +61,13 @@ def new_session_id() -> str:
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def parse_time(value: object, *, end: bool, name: str) -> pd.Timestamp:
+def parse_time(value: object, *, end: bool, name: str, exchange: str = EXCHANGE) -> pd.Timestamp:
     """Parse an ISO 8601 time; a bare date means that day's open (start) or close (end).
 
-    A time without an offset is New York exchange time; ``Z`` or an offset is respected.
-    Raise EngineError ``bad_time`` for text that is not a time, ``no_session`` for a bare
-    date with no NYSE session (a weekend, a holiday, a date the calendar does not cover).
+    A time without an offset is ``exchange`` time (New York's by default); ``Z`` or an
+    offset is respected. Raise EngineError ``bad_time`` for text that is not a time,
+    ``no_session`` for a bare date with no session of ``exchange`` (a weekend, a holiday, a
+    date the calendar does not cover).
     """
     if isinstance(value, pd.Timestamp):
         ts = value
@@ -76,23 +79,25 @@ def parse_time(value: object, *, end: bool, name: str) -> pd.Timestamp:
             msg = f"{name} is not an ISO 8601 date or time: {value!r}"
             raise EngineError("bad_time", msg) from None
         if _BARE_DATE.match(text) and ts is not pd.NaT:  # a bare date: that day's session
-            sched = sessions(ts, ts)
+            sched = sessions(ts, ts, exchange)
             if sched.empty:
-                raise EngineError("no_session", f"{name}: no NYSE trading session on {text}")
+                where = "NYSE" if exchange == EXCHANGE else exchange
+                raise EngineError("no_session", f"{name}: no {where} trading session on {text}")
             return pd.Timestamp(sched["close" if end else "open"].iloc[0]).tz_convert("UTC")
     else:
         raise EngineError("bad_time", f"{name} must be an ISO 8601 date or time, got {value!r}")
     if ts is pd.NaT:
         raise EngineError("bad_time", f"{name} is not a valid time: {value!r}")
     if ts.tzinfo is None:
-        ts = ts.tz_localize(EXCHANGE_TZ)
+        ts = ts.tz_localize(market.timezone(exchange))
     return ts.tz_convert("UTC")
 
 
-def history_start(t_start: pd.Timestamp) -> pd.Timestamp:
-    """Return where the warm-up history of a session starting at ``t_start`` begins."""
-    cal = calendar()
-    day = t_start.tz_convert(EXCHANGE_TZ).tz_localize(None).normalize()
+def history_start(t_start: pd.Timestamp, exchange: str = EXCHANGE) -> pd.Timestamp:
+    """Return where the warm-up history of a session starting at ``t_start`` begins: the
+    open of the ``WARMUP_SESSIONS``-th session of ``exchange`` before its day."""
+    cal = calendar(exchange)
+    day = t_start.tz_convert(market.timezone(exchange)).tz_localize(None).normalize()
     first = cal.first_session
     prior = cal.sessions_in_range(max(first, day - pd.Timedelta(days=14)), day)
     prior = prior[prior < day]
@@ -107,7 +112,24 @@ def load_session_bars(
     (default: the bars stored in ``engine``)."""
     source = source or SqlBarSource(engine)
     t_start = pd.Timestamp(config.t_start)
-    return source.load(config.symbol, history_start(t_start), pd.Timestamp(config.t_end))
+    start = history_start(t_start, market.code(config.exchange))
+    return source.load(config.symbol, start, pd.Timestamp(config.t_end))
+
+
+def session_bounds(config: SessionConfig, bars: pd.DataFrame) -> SessionBounds | None:
+    """Return the trading hours a session of ``config`` takes over ``bars`` (None on XNYS)."""
+    return market.bounds_over(config.exchange, bars.index)
+
+
+def start_session(config: SessionConfig, bars: pd.DataFrame) -> ReplaySession:
+    """Start a session of ``config`` on ``bars``, with its exchange's trading hours."""
+    return ReplaySession(config, bars, bounds=session_bounds(config, bars))
+
+
+def symbol_exchange(source: BarSource, symbol: str) -> str:
+    """Return the exchange ``symbol`` trades on, as ``source`` knows it (XNYS by default)."""
+    exchange = getattr(source, "exchange", None)  # a hand-made source may not say
+    return market.code(exchange(symbol) if exchange is not None else None)
 
 
 def open_session(
@@ -137,8 +159,9 @@ def open_session(
         tf = parse_disp_tf(disp_tf)
     except ValueError as exc:
         raise EngineError("bad_tf", str(exc)) from None
-    start = parse_time(t_start, end=False, name="t_start")
-    end = parse_time(t_end, end=True, name="t_end")
+    exchange = symbol_exchange(source, symbol)
+    start = parse_time(t_start, end=False, name="t_start", exchange=exchange)
+    end = parse_time(t_end, end=True, name="t_end", exchange=exchange)
     if start >= end:
         raise EngineError("bad_range", f"t_start {start} must be before t_end {end}")
     available = source.bar_range(symbol)
@@ -161,9 +184,10 @@ def open_session(
         t_start=start,
         t_end=end,
         seed=seed,
+        exchange=market.recorded(exchange),
         **params,
     )
-    return ReplaySession(config, load_session_bars(engine, config, source))
+    return start_session(config, load_session_bars(engine, config, source))
 
 
 def restore_session(engine: sa.Engine, session_id: str) -> ReplaySession:
@@ -187,7 +211,11 @@ def rebuild(
     config = SessionConfig.from_params(events[0].payload["params"])
     bars = load_session_bars(engine, config)
     return ReplaySession.from_events(
-        events, bars, session_id=session_id, upto_exec_index=upto_exec_index
+        events,
+        bars,
+        session_id=session_id,
+        upto_exec_index=upto_exec_index,
+        bounds=session_bounds(config, bars),
     )
 
 

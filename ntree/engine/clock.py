@@ -15,7 +15,7 @@ import hashlib
 import numpy as np
 import pandas as pd
 
-from ntree.engine.aggregate import aggregate, bucket_codes, local_days
+from ntree.engine.aggregate import SessionBounds, aggregate, bucket_codes, local_days
 from ntree.engine.args import positive_int
 from ntree.engine.errors import EngineError
 from ntree.engine.indicators import INDICATOR_COLUMNS, add_indicators
@@ -38,11 +38,19 @@ class Clock:
     """The execution bars, their display buckets of ``disp_tf`` minutes, and the cursor.
 
     ``t_start_ns``: trading starts at the first display boundary at or after it (the bars
-    before are history); ``i_start >= n`` when no bar is left to trade.
+    before are history); ``i_start >= n`` when no bar is left to trade. ``bounds``: the
+    exchange's trading hours the buckets anchor to (New York's 09:30 open without them).
     """
 
-    def __init__(self, bars: pd.DataFrame, disp_tf: int, t_start_ns: int) -> None:
+    def __init__(
+        self,
+        bars: pd.DataFrame,
+        disp_tf: int,
+        t_start_ns: int,
+        bounds: SessionBounds | None = None,
+    ) -> None:
         self.bars = bars
+        self.bounds = bounds
         # Read-only views of the caller's bars (no copies: the engine never writes to them).
         self.ts = np.ascontiguousarray(bars.index.as_unit("ns").asi8)
         self.open = np.ascontiguousarray(bars["open"].to_numpy(np.float64))
@@ -52,7 +60,8 @@ class Clock:
         self.n = len(self.ts)
         if self.n > 1 and not bool((self.ts[1:] > self.ts[:-1]).all()):
             raise EngineError("bad_bars", "1m bars must be in strictly increasing time order")
-        self.day_codes, _ = pd.factorize(local_days(bars.index))  # trading day of each bar
+        # The trading day of each bar.
+        self.day_codes, _ = pd.factorize(local_days(bars.index, bounds))
         self.set_disp_tf(disp_tf)
         i0 = int(np.searchsorted(self.ts, t_start_ns))
         while 0 < i0 < self.n and self.codes[i0] == self.codes[i0 - 1]:
@@ -63,8 +72,12 @@ class Clock:
     def set_disp_tf(self, disp_tf: int) -> None:
         """Bucket the bars into display bars of ``disp_tf`` minutes (with their indicators)."""
         self.disp_tf = disp_tf
-        self.codes, disp_ts = bucket_codes(self.bars.index, disp_tf)
-        disp = add_indicators(aggregate(self.bars, disp_tf, (self.codes, disp_ts)))
+        self.codes, disp_ts = self.bucket_codes(disp_tf)
+        candles = aggregate(self.bars, disp_tf, (self.codes, disp_ts))
+        days = None
+        if self.bounds is not None:  # each candle's session, from its first 1m bar's
+            days = self.day_codes[np.flatnonzero(np.diff(self.codes, prepend=-1))]
+        disp = add_indicators(candles, days)
         assert len(disp) == len(disp_ts)
         self.disp = disp
         self.disp_ts = disp_ts.as_unit("ns").asi8
@@ -77,6 +90,10 @@ class Clock:
         # First 1m index of each display bar, for O(1) step targets.
         self.disp_first = np.searchsorted(self.codes, np.arange(len(disp_ts) + 1))
         self._bind_views()
+
+    def bucket_codes(self, disp_tf: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
+        """Return the bars' display buckets of ``disp_tf`` minutes (see :func:`bucket_codes`)."""
+        return bucket_codes(self.bars.index, disp_tf, self.bounds)
 
     def _bind_views(self) -> None:
         # Per-bar reads from Python: a memoryview gives plain floats and ints ~3x faster than

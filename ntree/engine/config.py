@@ -41,6 +41,9 @@ class SessionConfig:
     direction_lock: bool = True
     parent_session_id: str | None = None
     forked_at: str | None = None
+    #: The exchange calendar the symbol trades on; None is XNYS (and is not recorded, so
+    #: every log written before there was a choice re-runs unchanged).
+    exchange: str | None = None
 
     @property
     def fill_model(self) -> FillModel:
@@ -53,6 +56,8 @@ class SessionConfig:
         d["t_start"] = iso_utc(pd.Timestamp(self.t_start).value)
         d["t_end"] = iso_utc(pd.Timestamp(self.t_end).value)
         d["disp_tf"] = disp_tf_label(self.disp_tf)
+        if d["exchange"] is None:
+            del d["exchange"]
         return d
 
     @classmethod
@@ -93,6 +98,11 @@ def checked_config(config: SessionConfig) -> SessionConfig:
         raise EngineError("bad_time", "t_start and t_end must be timezone-aware (UTC)")
     if t_start >= t_end:
         raise EngineError("bad_range", f"t_start {t_start} must be before t_end {t_end}")
+    exchange = config.exchange
+    if exchange is not None and (not isinstance(exchange, str) or not exchange.strip()):
+        raise EngineError(
+            "bad_param", f"exchange must be a calendar code, got {exchange!r}", "exchange"
+        )
     return replace(
         config,
         disp_tf=parse_disp_tf(config.disp_tf),
