@@ -15,6 +15,7 @@ from ntree import cli, db, market
 from ntree.runner import replay_check
 from ntree.service import ReplayService
 from ntree.store import SessionStore
+from ntree.ui import cockpit_view, figures
 from tests.ingest.test_files import HEADER, write
 
 
@@ -90,6 +91,31 @@ def test_a_limit_placed_in_the_morning_fills_at_the_afternoon_open(hk: ReplaySer
     assert state["position"]["qty"] == 10
     assert hk_times(hk.snapshot(sid, 10)["candles"])[-2:] == ["11:30", "13:00"]
     assert replay_check(hk.db_engine, sid).ok
+
+
+def test_the_cockpit_chart_labels_hong_kong_time_and_marks_the_fill_on_its_candle(
+    hk: ReplayService,
+) -> None:
+    started = hk.start({"symbol": "0005", "t_start": "2024-03-01", "t_end": "2024-03-01",
+                        "disp_tf": "1h"})  # fmt: skip
+    sid = started["session_id"]
+    hk.command("step", {"session_id": sid, "disp_steps": 3})  # to 11:30
+    hk.command("place", {"session_id": sid, "side": "BUY", "type": "LIMIT", "qty": 10,
+                         "price": 99.5})  # fmt: skip
+    hk.command("step", {"session_id": sid, "disp_steps": 2})
+    snap = hk.snapshot(sid, 20)
+    assert snap["exchange_tz"] == "Asia/Hong_Kong"
+
+    fig = figures.build_figure(snap["candles"], snap["orders"], snap["position"],
+                               snap["fills"], 60, tz=snap["exchange_tz"])  # fmt: skip
+
+    assert fig["data"][figures.TRACE["candles"]]["x"] == [
+        "03-01 09:30", "03-01 10:30", "03-01 11:30", "03-01 13:00", "03-01 14:00"
+    ]  # fmt: skip
+    assert fig["data"][figures.TRACE["fills_buy"]]["x"] == ["03-01 13:00"]
+    assert (
+        cockpit_view._clock(snap, sid, False)["bar_time"] == "Fri 2024-03-01 15:00 HKT"
+    )  # the bar that forms next
 
 
 def test_a_time_without_an_offset_is_the_exchange_s_own(hk: ReplayService) -> None:

@@ -332,6 +332,7 @@ def handle(
         tf,
         window=window,
         x_range=view["xr"] if view else None,
+        tz=snap["exchange_tz"],
     )
     new_meta = figures.meta_for(
         sid,
@@ -342,6 +343,7 @@ def handle(
         snap["position"],
         view=view,
         window=window,
+        tz=snap["exchange_tz"],
     )
     # The graph's last event describes the old figure: count it as seen.
     new_meta["rl"] = figures.relayout_sig(relayout)

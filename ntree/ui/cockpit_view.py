@@ -91,9 +91,11 @@ def _playback(st: dict, full: bool) -> dict[str, Any]:
 
 
 def _clock(st: dict, sid: str, full: bool) -> dict[str, Any]:
-    cur = pd.Timestamp(st["cursor"]["ts_market"]).tz_convert(EXCHANGE_TZ)
+    tz = st.get("exchange_tz", EXCHANGE_TZ)
+    cur = pd.Timestamp(st["cursor"]["ts_market"]).tz_convert(tz)
+    zone = "ET" if tz == EXCHANGE_TZ else "%Z"  # "HKT", "BST"
     return {
-        "bar_time": cur.strftime("%a %Y-%m-%d %H:%M ET"),
+        "bar_time": cur.strftime(f"%a %Y-%m-%d %H:%M {zone}"),
         "phase": st["market_phase"],
         "time_left": _time_left(st),
         "label": session_label(st, sid) if full else no_update,
