@@ -141,3 +141,20 @@ def test_a_london_day_plays_in_1h_bars_from_0800_to_the_short_1600(tmp_path: Pat
         assert replay_check(svc.db_engine, sid).ok
     finally:
         svc.cache.close()
+
+
+def test_a_gym_episode_on_a_hong_kong_day_plays_its_session_in_its_1h_bars(
+    hk: ReplayService,
+) -> None:
+    from ntree.gym.env import ReplayEnv
+
+    env = ReplayEnv("0005", "1h", db=hk.db_engine)
+    env.reset(seed=0)  # a day drawn from the symbol's own trading days: the one there is
+    session = env.session
+    assert session.config.exchange == "XHKG"
+    assert session.state()["t_start"] == "2024-03-01T01:30:00Z"
+
+    while not session.ended:
+        env.step([])
+
+    assert hk_times(session.candles(n=10)) == ["09:30", "10:30", "11:30", "13:00", "14:00", "15:00"]

@@ -197,6 +197,13 @@ class ReplayEnv(gymnasium.Env):
             self._source = SqlBarSource(engine) if engine is not None else SampleBarSource()
         return self._source
 
+    @property
+    def exchange(self) -> str:
+        """Return the calendar code of the exchange the env's symbol trades on."""
+        from ntree.runner import symbol_exchange
+
+        return symbol_exchange(self.source, self.symbol)
+
     def trading_days(self) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
         """Return the (open, close) UTC times of the trading days episodes draw from."""
         if self._windows is None:
@@ -207,7 +214,7 @@ class ReplayEnv(gymnasium.Env):
                 raise EngineError("unknown_symbol", f"no bars for symbol {self.symbol!r}")
             first, last = available
             lo, hi = self.days or (f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}")
-            sched = sessions(lo, hi)
+            sched = sessions(lo, hi, self.exchange)
             self._windows = [
                 (pd.Timestamp(o).tz_convert("UTC"), pd.Timestamp(c).tz_convert("UTC"))
                 for o, c in zip(sched["open"], sched["close"], strict=True)
@@ -242,23 +249,28 @@ class ReplayEnv(gymnasium.Env):
         if options.get("t_start") is not None or options.get("t_end") is not None:
             from ntree.runner import parse_time
 
-            t_start = parse_time(str(options["t_start"]), end=False, name="t_start")
-            t_end = parse_time(str(options["t_end"]), end=True, name="t_end")
+            ex = self.exchange
+            t_start = parse_time(str(options["t_start"]), end=False, name="t_start", exchange=ex)
+            t_end = parse_time(str(options["t_end"]), end=True, name="t_end", exchange=ex)
         elif options.get("day") is not None:
             from ntree.runner import parse_time
 
-            t_start = parse_time(str(options["day"]), end=False, name="day")
-            t_end = parse_time(str(options["day"]), end=True, name="day")
+            ex = self.exchange
+            t_start = parse_time(str(options["day"]), end=False, name="day", exchange=ex)
+            t_end = parse_time(str(options["day"]), end=True, name="day", exchange=ex)
         else:
             days = self.trading_days()
             t_start, t_end = days[int(self.np_random.integers(len(days)))]
         params = {"seed": seed if isinstance(seed, int) else 0, **self.session_params}
+        from ntree.market import recorded
+
         return SessionConfig(
             session_id=session_id,
             symbol=self.symbol,
             disp_tf=self.disp_tf,
             t_start=t_start,
             t_end=t_end,
+            exchange=recorded(self.exchange),
             **params,
         )
 
@@ -282,7 +294,9 @@ class ReplayEnv(gymnasium.Env):
         ``np_random``); return the first observation and info."""
         super().reset(seed=seed)
         config = self._episode_config(seed, options or {})
-        self.session = session = ReplaySession(config, self.prepared_bars(config))
+        from ntree.runner import start_session  # with the exchange's hours, as the app's
+
+        self.session = session = start_session(config, self.prepared_bars(config))
         session.log.take_since_step()  # SESSION_START is in the log, not in a step's events
         self._peak = self._equity = session.equity
         self._drawdown = 0.0
