@@ -22,12 +22,14 @@ from ntree.engine.aggregate import aggregate  # noqa: E402
 from ntree.engine.indicators import add_indicators  # noqa: E402
 from ntree.engine.ticks import DISP_TFS  # noqa: E402
 from ntree.seed import generate_bars  # noqa: E402
+from ntree.sources import SqlBarSource  # noqa: E402
 
 SYMBOL = "SPY"
 START, END = "2023-12-01", "2024-12-31"  # ~13 months: > 100,000 minutes
 N_LOAD = 100_000
 RUNS = 9
 TARGET_MS = 150.0
+LOAD_TARGET_MS = 100.0
 
 
 def median_ms(fn: Callable[[], object], runs: int = RUNS) -> float:
@@ -59,6 +61,14 @@ def main() -> None:
         load_ms = median_ms(lambda: db.load_bars(engine, SYMBOL, start, end))
         rate = N_LOAD / load_ms * 1000
         print(f"load {N_LOAD:,} 1m bars: {load_ms:7.1f} ms  ({rate:,.0f} rows/s)")
+        # What a session pays: the store's bars, cut to the exchange's regular session.
+        source = SqlBarSource(engine)
+        source_ms = median_ms(lambda: source.load(SYMBOL, start, end))
+        verdict = "OK" if source_ms < LOAD_TARGET_MS else "OVER TARGET"
+        print(
+            f"SqlBarSource.load {N_LOAD:,} 1m bars: {source_ms:7.1f} ms,"
+            f" target < {LOAD_TARGET_MS:.0f} ms: {verdict}"
+        )
 
         per_tf: dict[str, float] = {}
         for label, minutes in DISP_TFS.items():

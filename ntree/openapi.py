@@ -210,6 +210,7 @@ _SCHEMAS |= {
             "last_event_id": _INT,
             "market_phase": {"type": "string", "enum": _PHASES},
             "time_remaining_min": _INT,
+            "exchange_tz": {**_STR, "description": "the exchange's time zone (America/New_York)"},
             "parent_session_id": _nullable("string", description="set on a rewind's fork"),
             "summary": _ref("Summary"),
             "events": {**_array(_ref("Event")), "description": "those this request produced"},

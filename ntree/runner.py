@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 import yaml
 
+from ntree import market
 from ntree.blind import anchors as blind_anchors
 from ntree.codec import event_line, log_hash
 from ntree.engine import (
@@ -26,14 +27,16 @@ from ntree.engine import (
     DataChangedError,
     EngineError,
     Event,
+    PreparedBars,
     ReplaySession,
     SessionConfig,
 )
+from ntree.engine.aggregate import SessionBounds
 from ntree.engine.commands import command_from
 from ntree.engine.events import LOG_FORMATS
 from ntree.engine.sources import BarSource
-from ntree.engine.ticks import EXCHANGE_TZ, parse_disp_tf
-from ntree.market import calendar, sessions
+from ntree.engine.ticks import parse_disp_tf
+from ntree.market import EXCHANGE, calendar, sessions
 from ntree.sources import SqlBarSource
 from ntree.store import SessionStore
 
@@ -65,12 +68,13 @@ def new_session_id() -> str:
 _BARE_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def parse_time(value: object, *, end: bool, name: str) -> pd.Timestamp:
+def parse_time(value: object, *, end: bool, name: str, exchange: str = EXCHANGE) -> pd.Timestamp:
     """Parse an ISO 8601 time; a bare date means that day's open (start) or close (end).
 
-    A time without an offset is New York exchange time; ``Z`` or an offset is respected.
-    Raise EngineError ``bad_time`` for text that is not a time, ``no_session`` for a bare
-    date with no NYSE session (a weekend, a holiday, a date the calendar does not cover).
+    A time without an offset is ``exchange`` time (New York's by default); ``Z`` or an
+    offset is respected. Raise EngineError ``bad_time`` for text that is not a time,
+    ``no_session`` for a bare date with no session of ``exchange`` (a weekend, a holiday, a
+    date the calendar does not cover).
     """
     if isinstance(value, pd.Timestamp):
         ts = value
@@ -82,26 +86,29 @@ def parse_time(value: object, *, end: bool, name: str) -> pd.Timestamp:
             msg = f"{name} is not an ISO 8601 date or time: {value!r}"
             raise EngineError("bad_time", msg) from None
         if _BARE_DATE.match(text) and ts is not pd.NaT:  # a bare date: that day's session
-            sched = sessions(ts, ts)
+            sched = sessions(ts, ts, exchange)
             if sched.empty:
-                raise EngineError("no_session", f"{name}: no NYSE trading session on {text}")
+                where = "NYSE" if exchange == EXCHANGE else exchange
+                raise EngineError("no_session", f"{name}: no {where} trading session on {text}")
             return pd.Timestamp(sched["close" if end else "open"].iloc[0]).tz_convert("UTC")
     else:
         raise EngineError("bad_time", f"{name} must be an ISO 8601 date or time, got {value!r}")
     if ts is pd.NaT:
         raise EngineError("bad_time", f"{name} is not a valid time: {value!r}")
     if ts.tzinfo is None:
-        ts = ts.tz_localize(EXCHANGE_TZ)
+        ts = ts.tz_localize(market.timezone(exchange))
     return ts.tz_convert("UTC")
 
 
-def history_start(t_start: pd.Timestamp, context_sessions: int | None = None) -> pd.Timestamp:
-    """Return where the warm-up history of a session starting at ``t_start`` begins:
-    ``context_sessions`` trading sessions before it (as many as the calendar has, when
-    fewer), or, for None, the :data:`WARMUP_SESSIONS` of the logs that predate the setting
-    (none at all when fewer exist: those logs re-run on exactly the bars they had)."""
-    cal = calendar()
-    day = t_start.tz_convert(EXCHANGE_TZ).tz_localize(None).normalize()
+def history_start(
+    t_start: pd.Timestamp, context_sessions: int | None = None, exchange: str = EXCHANGE
+) -> pd.Timestamp:
+    """Return where the warm-up history of a session on ``exchange`` starting at ``t_start``
+    begins: ``context_sessions`` trading sessions before it (as many as the calendar has,
+    when fewer), or, for None, the :data:`WARMUP_SESSIONS` of the logs that predate the
+    setting (none at all when fewer exist: those logs re-run on exactly the bars they had)."""
+    cal = calendar(exchange)
+    day = t_start.tz_convert(market.timezone(exchange)).tz_localize(None).normalize()
     first = cal.first_session
     if context_sessions is not None:
         if context_sessions == 0:
@@ -123,8 +130,27 @@ def load_session_bars(
     (default: the bars stored in ``engine``)."""
     source = source or SqlBarSource(engine)
     t_start = pd.Timestamp(config.t_start)
-    start = history_start(t_start, config.context_sessions)
+    start = history_start(t_start, config.context_sessions, market.code(config.exchange))
     return source.load(config.symbol, start, pd.Timestamp(config.t_end))
+
+
+def session_bounds(config: SessionConfig, bars: pd.DataFrame) -> SessionBounds | None:
+    """Return the trading hours a session of ``config`` takes over ``bars`` (None on XNYS)."""
+    return market.bounds_over(config.exchange, bars.index)
+
+
+def start_session(config: SessionConfig, bars: pd.DataFrame | PreparedBars) -> ReplaySession:
+    """Start a session of ``config`` on ``bars``, with its exchange's trading hours (a
+    prepared window carries its own)."""
+    if isinstance(bars, PreparedBars):
+        return ReplaySession(config, bars)
+    return ReplaySession(config, bars, bounds=session_bounds(config, bars))
+
+
+def symbol_exchange(source: BarSource, symbol: str) -> str:
+    """Return the exchange ``symbol`` trades on, as ``source`` knows it (XNYS by default)."""
+    exchange = getattr(source, "exchange", None)  # a hand-made source may not say
+    return market.code(exchange(symbol) if exchange is not None else None)
 
 
 def open_session(
@@ -156,8 +182,9 @@ def open_session(
         tf = parse_disp_tf(disp_tf)
     except ValueError as exc:
         raise EngineError("bad_tf", str(exc)) from None
-    start = parse_time(t_start, end=False, name="t_start")
-    end = parse_time(t_end, end=True, name="t_end")
+    exchange = symbol_exchange(source, symbol)
+    start = parse_time(t_start, end=False, name="t_start", exchange=exchange)
+    end = parse_time(t_end, end=True, name="t_end", exchange=exchange)
     if start >= end:
         raise EngineError("bad_range", f"t_start {start} must be before t_end {end}")
     available = source.bar_range(symbol)
@@ -180,12 +207,13 @@ def open_session(
         t_start=start,
         t_end=end,
         seed=seed,
+        exchange=market.recorded(exchange),
         **params,
     )
     bars = load_session_bars(engine, config, source)
     if blind is not False:  # anything but the default: the engine checks it is a bool
         config = replace(config, blind=blind, **blind_anchors(bars, start) if len(bars) else {})
-    return ReplaySession(config, bars)
+    return start_session(config, bars)
 
 
 def restore_session(engine: sa.Engine, session_id: str) -> ReplaySession:
@@ -209,7 +237,11 @@ def rebuild(
     config = SessionConfig.from_params(events[0].payload["params"])
     bars = load_session_bars(engine, config)
     return ReplaySession.from_events(
-        events, bars, session_id=session_id, upto_exec_index=upto_exec_index
+        events,
+        bars,
+        session_id=session_id,
+        upto_exec_index=upto_exec_index,
+        bounds=session_bounds(config, bars),
     )
 
 

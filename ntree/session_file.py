@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from ntree import db
+from ntree import db, market
 from ntree.engine import SessionConfig
 from ntree.engine.session import data_fingerprint
 from ntree.runner import history_start, load_session_bars
@@ -65,7 +65,7 @@ def export_session(engine: sa.Engine, session_id: str) -> dict[str, Any] | None:
             "symbol": config.symbol,
             "timeframe_s": 60,
             "from": history_start(
-                pd.Timestamp(config.t_start), config.context_sessions
+                pd.Timestamp(config.t_start), config.context_sessions, market.code(config.exchange)
             ).isoformat(),
             "to": pd.Timestamp(config.t_end).isoformat(),
             "fingerprint": data_fingerprint(bars),

@@ -7,31 +7,26 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from ntree import db
+from ntree import db, market
 from ntree.engine.sources import BarSource
-from ntree.market import EXCHANGE, sessions
+from ntree.market import EXCHANGE
 from ntree.seed import OHLCV, SEED_SYMBOLS, SymbolSpec, generate_default
 
 __all__ = ["BarSource", "SampleBarSource", "SqlBarSource", "regular_session"]
 
 
 def regular_session(bars: pd.DataFrame, exchange: str = EXCHANGE) -> pd.DataFrame:
-    """Return the bars that open inside a regular session of ``exchange`` (the same frame
-    when all do, as the bundled sample's)."""
+    """Return the bars that open inside a regular session of ``exchange``, out of its breaks
+    (the same frame when all do, as the bundled sample's)."""
     first, last = bars.index[0], bars.index[-1]
     day = pd.Timedelta(days=1)  # the schedule is keyed by naive session dates
-    sched = sessions(pd.Timestamp(first.date()) - day, pd.Timestamp(last.date()) + day, exchange)
-    if sched.empty:
-        return bars.iloc[:0]
-    ts = bars.index.as_unit("ns").asi8
-    opens = pd.DatetimeIndex(sched["open"]).as_unit("ns").asi8
-    closes = pd.DatetimeIndex(sched["close"]).as_unit("ns").asi8
-    k = np.searchsorted(opens, ts, side="right") - 1
-    inside = (k >= 0) & (ts < closes[np.maximum(k, 0)])
+    bounds = market.session_bounds(
+        exchange, pd.Timestamp(first.date()) - day, pd.Timestamp(last.date()) + day
+    )
+    _, inside = bounds.segment(bars.index.as_unit("ns").asi8)
     return bars if inside.all() else bars[inside]
 
 
@@ -51,9 +46,12 @@ class SqlBarSource:
         bars = db.load_bars(self.engine, symbol, start, end)
         if self.extended_hours or bars.empty:
             return bars
+        return regular_session(bars, self.exchange(symbol))
+
+    def exchange(self, symbol: str) -> str:
+        """Return the calendar code of the exchange ``symbol`` trades on (XNYS by default)."""
         info = db.symbol_info(self.engine, symbol)
-        exchange = (info or {}).get("exchange") or EXCHANGE
-        return regular_session(bars, exchange)
+        return market.code((info or {}).get("exchange"))
 
     def symbols(self) -> list[str]:
         """Return the symbols with stored 1m bars, sorted."""
@@ -92,6 +90,10 @@ class SampleBarSource:
         lo = 0 if start is None else bars.index.searchsorted(pd.Timestamp(start))
         hi = len(bars) if end is None else bars.index.searchsorted(pd.Timestamp(end))
         return bars.iloc[lo:hi].copy()
+
+    def exchange(self, symbol: str) -> str:
+        """Return XNYS: the bundled symbols trade on the default exchange."""
+        return EXCHANGE
 
     def symbols(self) -> list[str]:
         """Return the bundled symbols, sorted."""

@@ -70,7 +70,8 @@ def _date_range(symbol, preset, seed, current_from, current_to):
         return dict(bounds=(None,) * 4, t_from=None, t_to=None, note=f"no data for {symbol}")
     if preset == "none" and ctx.triggered_id == ids.START_PRESET:
         raise PreventUpdate  # back to "Preset…": the dates stay as they are
-    days = start_form.trading_days(rng)
+    exchange = service().exchange(symbol)
+    days = start_form.trading_days(rng, exchange)
     lo, hi = days[0].strftime("%Y-%m-%d"), days[-1].strftime("%Y-%m-%d")
     start, end = start_form.preset_range(days, preset, seed, current_from)
     t_from, t_to = start.strftime("%Y-%m-%d"), end.strftime("%Y-%m-%d")
@@ -79,11 +80,12 @@ def _date_range(symbol, preset, seed, current_from, current_to):
         and lo <= (current_from or "") <= (current_to or "") <= hi
     ):
         t_from, t_to = current_from, current_to  # another symbol: the dates still fit
+    hours = start_form.session_hours(days[-1], exchange)
     return dict(
         bounds=(lo, hi, lo, hi),
         t_from=t_from,
         t_to=t_to,
-        note=f"{symbol}: data {lo} → {hi} · regular session 09:30–16:00 ET",
+        note=f"{symbol}: data {lo} → {hi} · regular session {hours}",
     )
 
 

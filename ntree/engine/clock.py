@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ntree.engine.aggregate import SessionBounds, bucket_codes
 from ntree.engine.args import positive_int
 from ntree.engine.prepared import CANDLE_COLUMNS, PreparedBars, data_fingerprint
 
@@ -25,14 +26,25 @@ class Clock:
     """The execution bars, their display buckets of ``disp_tf`` minutes, and the cursor.
 
     ``t_start_ns``: trading starts at the first display boundary at or after it (the bars
-    before are history); ``i_start >= n`` when no bar is left to trade.
+    before are history); ``i_start >= n`` when no bar is left to trade. ``bounds``: the
+    exchange's trading hours the buckets anchor to (New York's 09:30 open without them).
     """
 
-    def __init__(self, bars: pd.DataFrame | PreparedBars, disp_tf: int, t_start_ns: int) -> None:
+    def __init__(
+        self,
+        bars: pd.DataFrame | PreparedBars,
+        disp_tf: int,
+        t_start_ns: int,
+        bounds: SessionBounds | None = None,
+    ) -> None:
         # A prepared window is shared with other sessions as it is (see ntree.engine.prepared);
         # plain bars are prepared here, through the same code, for this session alone.
-        self.prepared = prepared = bars if isinstance(bars, PreparedBars) else PreparedBars(bars)
-        self.bars = prepared.bars
+        if isinstance(bars, PreparedBars):
+            prepared = bars
+        else:
+            prepared = PreparedBars(bars, None, bounds)
+        self.prepared = prepared
+        self.bars, self.bounds = prepared.bars, prepared.bounds
         self.ts, self.open, self.high = prepared.ts, prepared.open, prepared.high
         self.low, self.close = prepared.low, prepared.close
         self.n = prepared.n
@@ -53,6 +65,10 @@ class Clock:
         self._ts_market_arr, self._is_boundary = frame.ts_market, frame.is_boundary
         self.disp_first = frame.disp_first
         self._bind_views()
+
+    def bucket_codes(self, disp_tf: int) -> tuple[np.ndarray, pd.DatetimeIndex]:
+        """Return the bars' display buckets of ``disp_tf`` minutes (see :func:`bucket_codes`)."""
+        return bucket_codes(self.bars.index, disp_tf, self.bounds)
 
     def _bind_views(self) -> None:
         # Per-bar reads from Python: a memoryview gives plain floats and ints ~3x faster than

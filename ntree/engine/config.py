@@ -51,6 +51,9 @@ class SessionConfig:
     #: as every log written before this setting holds, means the runner's old 3 sessions.
     #: Recorded only when set, so those logs re-run byte for byte.
     context_sessions: int | None = None
+    #: The exchange calendar the symbol trades on; None is XNYS (and is not recorded, so
+    #: every log written before there was a choice re-runs unchanged).
+    exchange: str | None = None
 
     @property
     def fill_model(self) -> FillModel:
@@ -83,7 +86,7 @@ class SessionConfig:
 
 _BLIND_FIELDS = ("blind", "blind_price_anchor", "blind_volume_anchor")
 #: Settings newer than the first logs: None (absent from those logs) keeps the old behaviour.
-_OPTIONAL_PARAMS = ("context_sessions",)
+_OPTIONAL_PARAMS = ("context_sessions", "exchange")
 
 #: The fill model's defaults, the v1 "perfect fill" (read from SessionConfig, not restated).
 FILL_MODEL_DEFAULTS = {
@@ -114,6 +117,11 @@ def checked_config(config: SessionConfig) -> SessionConfig:
         raise EngineError("bad_time", "t_start and t_end must be timezone-aware (UTC)")
     if t_start >= t_end:
         raise EngineError("bad_range", f"t_start {t_start} must be before t_end {t_end}")
+    exchange = config.exchange
+    if exchange is not None and (not isinstance(exchange, str) or not exchange.strip()):
+        raise EngineError(
+            "bad_param", f"exchange must be a calendar code, got {exchange!r}", "exchange"
+        )
     return replace(
         config,
         disp_tf=parse_disp_tf(config.disp_tf),

@@ -7,7 +7,8 @@ Formulas (``o, h, l, c, v`` are a candle's open, high, low, close, volume):
 
 - ``ema(x, span)``: ``alpha = 2 / (span + 1)``; ``ema_0 = x_0``;
   ``ema_t = alpha * x_t + (1 - alpha) * ema_{t-1}`` (pandas ``ewm(adjust=False)``).
-- ``vwap``: per session (the New York calendar date of the candle),
+- ``vwap``: per session (the New York calendar date of the candle, or the session numbers
+  the caller gives: an exchange whose session spans New York's midnight, as XHKG's does),
   ``tp = (h + l + c) / 3`` and ``vwap_t = cumsum(tp * v) / cumsum(v)`` from the session's
   first candle; while the session's cumulative volume is 0 the value is the close.
 - ``atr(df, n)`` (Wilder): ``tr_t = max(h_t - l_t, |h_t - c_{t-1}|, |l_t - c_{t-1}|)``,
@@ -79,11 +80,12 @@ def session_keys(index: pd.DatetimeIndex) -> np.ndarray:
     return local.asi8
 
 
-def vwap(df: pd.DataFrame) -> pd.Series:
-    """Return the session VWAP of typical price, reset at each New York calendar date."""
+def vwap(df: pd.DataFrame, days: np.ndarray | None = None) -> pd.Series:
+    """Return the session VWAP of typical price, reset at each New York calendar date (or
+    at each change of ``days``, a session number per candle)."""
     typical = (df["high"] + df["low"] + df["close"]) / 3.0
     volume = df["volume"].astype(float)
-    keys = session_keys(pd.DatetimeIndex(df.index))
+    keys = session_keys(pd.DatetimeIndex(df.index)) if days is None else days
     cum_pv = (typical * volume).groupby(keys).cumsum()
     cum_v = volume.groupby(keys).cumsum()
     out = cum_pv / cum_v.where(cum_v > 0)
@@ -109,8 +111,9 @@ def keltner(df: pd.DataFrame, atr14: pd.Series | None = None) -> pd.DataFrame:
     )
 
 
-def add_indicators(disp: pd.DataFrame) -> pd.DataFrame:
-    """Return a copy of display candles with the indicator columns added."""
+def add_indicators(disp: pd.DataFrame, days: np.ndarray | None = None) -> pd.DataFrame:
+    """Return a copy of display candles with the indicator columns added (``days``: the
+    session number of each candle, for the VWAP; New York dates without it)."""
     out = disp.copy()
     if out.empty:
         for col in INDICATOR_COLUMNS:
@@ -119,7 +122,7 @@ def add_indicators(disp: pd.DataFrame) -> pd.DataFrame:
     atr14 = atr(out, ATR_N)
     out["ema9"] = ema(out["close"], EMA_FAST)
     out["ema21"] = ema(out["close"], EMA_SLOW)
-    out["vwap"] = vwap(out)
+    out["vwap"] = vwap(out, days)
     out["atr14"] = atr14
     channel = keltner(out, atr14)
     for col in channel.columns:

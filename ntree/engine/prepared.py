@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ntree.engine.aggregate import aggregate, bucket_codes, local_days
+from ntree.engine.aggregate import SessionBounds, aggregate, bucket_codes, local_days
 from ntree.engine.errors import EngineError
 from ntree.engine.indicators import INDICATOR_COLUMNS, add_indicators
 
@@ -65,10 +65,21 @@ class DisplayFrame:
     disp_first: np.ndarray
 
 
-def display_frame(bars: pd.DataFrame, disp_tf: int) -> DisplayFrame:
-    """Bucket ``bars`` into display bars of ``disp_tf`` minutes, with their indicators."""
-    codes, disp_ts = bucket_codes(bars.index, disp_tf)
-    disp = add_indicators(aggregate(bars, disp_tf, (codes, disp_ts)))
+def display_frame(
+    bars: pd.DataFrame,
+    disp_tf: int,
+    bounds: SessionBounds | None = None,
+    day_codes: np.ndarray | None = None,
+) -> DisplayFrame:
+    """Bucket ``bars`` into display bars of ``disp_tf`` minutes, with their indicators;
+    ``bounds``: the exchange's hours the buckets anchor to (``day_codes``: each bar's trading
+    session, by which the indicators reset), New York's 09:30 open without them."""
+    codes, disp_ts = bucket_codes(bars.index, disp_tf, bounds)
+    candles = aggregate(bars, disp_tf, (codes, disp_ts))
+    days = None
+    if bounds is not None and day_codes is not None:  # each candle's session, its first bar's
+        days = day_codes[np.flatnonzero(np.diff(codes, prepend=-1))]
+    disp = add_indicators(candles, days)
     assert len(disp) == len(disp_ts)
     n = len(codes)
     is_boundary = np.empty(n, dtype=bool)
@@ -92,16 +103,23 @@ def display_frame(bars: pd.DataFrame, disp_tf: int) -> DisplayFrame:
 class PreparedBars:
     """A window's 1m bars (UTC ``ts`` index, OHLCV) with what a session derives from them.
 
-    ``t_end``: keep only the bars before it (what a session ending then plays on). Raise
-    EngineError ``bad_bars`` when the bars are not in strictly increasing time order.
+    ``t_end``: keep only the bars before it (what a session ending then plays on);
+    ``bounds``: the exchange's trading hours (None: New York's). Raise EngineError
+    ``bad_bars`` when the bars are not in strictly increasing time order.
     """
 
-    def __init__(self, bars_1m: pd.DataFrame, t_end: pd.Timestamp | int | None = None) -> None:
+    def __init__(
+        self,
+        bars_1m: pd.DataFrame,
+        t_end: pd.Timestamp | int | None = None,
+        bounds: SessionBounds | None = None,
+    ) -> None:
         if t_end is not None:
             n_in = int(bars_1m.index.searchsorted(pd.Timestamp(t_end)))  # the index is sorted
             if n_in < len(bars_1m):
                 bars_1m = bars_1m.iloc[:n_in]
         self.bars = bars_1m
+        self.bounds = bounds
         self.ts = _frozen(bars_1m.index.as_unit("ns").asi8)
         self.open = _frozen(bars_1m["open"].to_numpy(np.float64))
         self.high = _frozen(bars_1m["high"].to_numpy(np.float64))
@@ -110,7 +128,7 @@ class PreparedBars:
         self.n = len(self.ts)
         if self.n > 1 and not bool((self.ts[1:] > self.ts[:-1]).all()):
             raise EngineError("bad_bars", "1m bars must be in strictly increasing time order")
-        day_codes, _ = pd.factorize(local_days(bars_1m.index))  # trading day of each bar
+        day_codes, _ = pd.factorize(local_days(bars_1m.index, bounds))  # each bar's day
         self.day_codes = _frozen(day_codes)
         self._fingerprint: str | None = None
         self._frames: dict[int, DisplayFrame] = {}
@@ -120,7 +138,7 @@ class PreparedBars:
         """Return the window cut before ``t_end_ns``: this one when no bar lies at or after
         it (the usual case: a window prepared for that session), else a new one."""
         n_in = int(np.searchsorted(self.ts, t_end_ns))
-        return self if n_in == self.n else PreparedBars(self.bars.iloc[:n_in])
+        return self if n_in == self.n else PreparedBars(self.bars.iloc[:n_in], None, self.bounds)
 
     @property
     def fingerprint(self) -> str:
@@ -145,7 +163,9 @@ class PreparedBars:
         """Return the display frame of ``disp_tf`` minutes (computed on first use, kept)."""
         frame = self._frames.get(disp_tf)
         if frame is None:
-            frame = self._frames[disp_tf] = display_frame(self.bars, disp_tf)
+            frame = self._frames[disp_tf] = display_frame(
+                self.bars, disp_tf, self.bounds, self.day_codes
+            )
         return frame
 
     def prepare(self, *disp_tfs: int) -> PreparedBars:

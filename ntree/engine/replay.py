@@ -7,6 +7,7 @@ from typing import Any, Protocol, TypeVar
 
 import pandas as pd
 
+from ntree.engine.aggregate import SessionBounds
 from ntree.engine.commands import Step, command_from_log
 from ntree.engine.config import SessionConfig
 from ntree.engine.errors import DataChangedError, EngineError
@@ -39,6 +40,7 @@ def rebuild(
     *,
     session_id: str | None = None,
     upto_exec_index: int | None = None,
+    bounds: SessionBounds | None = None,
     bulk_skip: bool = True,
 ) -> S:
     """Return the session ``events`` record, re-run on ``bars_1m`` (see
@@ -51,7 +53,7 @@ def rebuild(
     )
     # The rules the log was written by (a format-1 log, which had no field, by format 2's).
     log_format = max(start.get("log_format", 1), LOG_FORMATS[0])
-    session = cls(config, bars_1m, bulk_skip=bulk_skip, log_format=log_format)
+    session = cls(config, bars_1m, bounds=bounds, bulk_skip=bulk_skip, log_format=log_format)
     if session.fingerprint != start["data_fingerprint"]:
         raise DataChangedError(
             "data_changed",

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from ntree.engine import DataChangedError, EngineError, ReplaySession, SessionConfig
+from ntree.engine.aggregate import SessionBounds
 from ntree.engine.commands import command_from_log
 from ntree.engine.events import Event, EventType
 
@@ -30,14 +31,20 @@ SCENARIOS: dict[str, dict[str, int]] = {
 }
 
 
-def rerun(events: Sequence[Event], bars_1m: pd.DataFrame, knobs: Mapping[str, Any]) -> list[Event]:
+def rerun(
+    events: Sequence[Event],
+    bars_1m: pd.DataFrame,
+    knobs: Mapping[str, Any],
+    bounds: SessionBounds | None = None,
+) -> list[Event]:
     """Re-issue the commands of ``events`` on ``bars_1m`` with the fill ``knobs`` replaced;
-    return the new log (ended: an unfinished session is ended after its last command)."""
+    return the new log (ended: an unfinished session is ended after its last command).
+    ``bounds``: the trading hours a session on another exchange than XNYS needs."""
     if not events or events[0].type != EventType.SESSION_START:
         raise EngineError("bad_log", "a session log must begin with SESSION_START")
     start = events[0].payload
     config = replace(SessionConfig.from_params(start["params"]), **knobs)
-    session = ReplaySession(config, bars_1m)
+    session = ReplaySession(config, bars_1m, bounds=bounds)
     if session.fingerprint != start["data_fingerprint"]:
         raise DataChangedError(
             "data_changed",
@@ -72,10 +79,14 @@ def outcome(events: Sequence[Event]) -> dict:
     }
 
 
-def fill_sensitivity(events: Sequence[Event], bars_1m: pd.DataFrame) -> dict:
+def fill_sensitivity(
+    events: Sequence[Event], bars_1m: pd.DataFrame, bounds: SessionBounds | None = None
+) -> dict:
     """Return ``{scenario: {pnl, num_trades, lock_bars, pnl_vs_perfect}}`` for every one of
     :data:`SCENARIOS` (``perfect`` first), re-running the session's commands on its bars."""
-    out = {name: outcome(rerun(events, bars_1m, knobs)) for name, knobs in SCENARIOS.items()}
+    out = {
+        name: outcome(rerun(events, bars_1m, knobs, bounds)) for name, knobs in SCENARIOS.items()
+    }
     perfect = out["perfect"]["pnl"]
     for result in out.values():
         result["pnl_vs_perfect"] = round(result["pnl"] - perfect, 6)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from ntree.engine.aggregate import bucket_codes
+from ntree.engine.aggregate import SessionBounds
 from ntree.engine.args import given, loggable, plain, positive_int
 from ntree.engine.broker import PaperBroker
 from ntree.engine.clock import Clock, data_fingerprint
@@ -77,7 +77,9 @@ class ReplaySession(SessionCommands, SessionViews):
 
     ``bars_1m`` holds the 1-minute bars (UTC ``ts`` index, OHLCV); those before ``t_start``
     are history that warms the indicators and shows as context; trading starts at the first
-    display-bar boundary at or after ``t_start``.
+    display-bar boundary at or after ``t_start``. A session on another exchange than XNYS
+    (``config.exchange``) needs that exchange's trading hours over the bars (``bounds``, see
+    :func:`ntree.market.session_bounds`): its display bars anchor to them.
     """
 
     def __init__(
@@ -85,6 +87,7 @@ class ReplaySession(SessionCommands, SessionViews):
         config: SessionConfig,
         bars_1m: pd.DataFrame | PreparedBars,
         *,
+        bounds: SessionBounds | None = None,
         bulk_skip: bool = True,
         log_format: int = LOG_FORMAT,
     ):
@@ -98,12 +101,23 @@ class ReplaySession(SessionCommands, SessionViews):
             )
         config = checked_config(config)
         if isinstance(bars_1m, PreparedBars):
+            bounds = bars_1m.bounds if bounds is None else bounds
+            if bounds is not bars_1m.bounds:
+                raise EngineError("bad_param", "a prepared window carries its own trading hours")
+        if (config.exchange is None) != (bounds is None):
+            raise EngineError(
+                "bad_param",
+                "a session on an exchange other than XNYS needs its trading hours (bounds), "
+                f"and only such a session takes them (exchange {config.exchange!r})",
+                "exchange",
+            )
+        if isinstance(bars_1m, PreparedBars):
             bars = bars_1m.until(config.t_end.value)  # a window shared across sessions
         else:
-            bars = PreparedBars(bars_1m, config.t_end)
+            bars = PreparedBars(bars_1m, config.t_end, bounds)
         self.config = config
         self.fill_model = config.fill_model
-        self.clock = clock = Clock(bars, config.disp_tf, config.t_start.value)
+        self.clock = clock = Clock(bars, config.disp_tf, config.t_start.value, bounds)
         if clock.i_start >= clock.n:
             raise EngineError(
                 "no_data", f"no {config.symbol} bars between {config.t_start} and {config.t_end}"
@@ -145,9 +159,17 @@ class ReplaySession(SessionCommands, SessionViews):
             raise EngineError(
                 "not_at_boundary",
                 "orders can be placed or changed only at a display-bar boundary; the next one "
-                f"is at {_new_york(nxt):%H:%M} New York ({iso_utc(nxt)}); step to it, or turn "
+                f"is at {self._local(nxt, '%H:%M')} ({iso_utc(nxt)}); step to it, or turn "
                 "off edit_on_disp_boundary",
             )
+
+    def _local(self, ts_ns: int, fmt: str) -> str:
+        """Return a time as a message shows it: exchange wall time and where ("New York")."""
+        bounds = self.clock.bounds
+        if bounds is None:
+            return f"{_new_york(ts_ns).strftime(fmt)} New York"
+        local = pd.Timestamp(ts_ns, tz="UTC").tz_convert(bounds.tz)
+        return f"{local.strftime(fmt)} {self.config.exchange} time"
 
     def _reject(self, cmd: dict, err: EngineError) -> None:
         payload = {"cmd": cmd, "code": err.code, "reason": err.message}
@@ -304,12 +326,12 @@ class ReplaySession(SessionCommands, SessionViews):
             minutes = parse_disp_tf(disp_tf)
         except ValueError as exc:
             raise EngineError("bad_tf", str(exc)) from None
-        nxt = self.clock.next_shared_boundary_ts(bucket_codes(self.clock.bars.index, minutes)[0])
+        nxt = self.clock.next_shared_boundary_ts(self.clock.bucket_codes(minutes)[0])
         if nxt is not None:
             raise EngineError(
                 "not_at_boundary",
                 f"cannot switch to {disp_tf_label(minutes)} here: the cursor is not at a boundary "
-                f"both timeframes share; the next one is at {_new_york(nxt):%a %H:%M} New York "
+                f"both timeframes share; the next one is at {self._local(nxt, '%a %H:%M')} "
                 f"({iso_utc(nxt)})",
             )
         self.clock.set_disp_tf(minutes)
@@ -391,13 +413,15 @@ class ReplaySession(SessionCommands, SessionViews):
         *,
         session_id: str | None = None,
         upto_exec_index: int | None = None,
+        bounds: SessionBounds | None = None,
         bulk_skip: bool = True,
     ) -> ReplaySession:
         """Rebuild a session by re-issuing the commands of its log on the same bars.
 
         With ``session_id`` the result is a fork whose SESSION_START links its parent; with
         ``upto_exec_index`` (see :meth:`rewind_target`) the rebuild stops when the cursor
-        reaches that 1m bar, before the commands given there.
+        reaches that 1m bar, before the commands given there; ``bounds``: the trading hours
+        a session on another exchange than XNYS needs (see :class:`ReplaySession`).
         """
         return rebuild(
             cls,
@@ -405,6 +429,7 @@ class ReplaySession(SessionCommands, SessionViews):
             bars_1m,
             session_id=session_id,
             upto_exec_index=upto_exec_index,
+            bounds=bounds,
             bulk_skip=bulk_skip,
         )
 

@@ -28,3 +28,7 @@ class BarSource(Protocol):
     def bar_range(self, symbol: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
         """Return the open times of the first and last bar of ``symbol``, None without any."""
         ...
+
+    def exchange(self, symbol: str) -> str:
+        """Return the calendar code of the exchange ``symbol`` trades on ("XNYS")."""
+        ...

@@ -20,7 +20,7 @@ from ntree.engine.metrics import average_r, win_rate
 from ntree.engine.orders import WORKING
 from ntree.engine.portfolio import _money
 from ntree.engine.regime import classify_regime, stand_down
-from ntree.engine.ticks import disp_tf_label
+from ntree.engine.ticks import EXCHANGE_TZ, disp_tf_label
 
 if TYPE_CHECKING:
     from ntree.engine.broker import PaperBroker
@@ -159,6 +159,12 @@ class SessionViews:
     def working_orders(self) -> list[dict]:
         return [o.to_dict() for o in self.broker.orders.values() if o.status == WORKING]
 
+    @property
+    def exchange_tz(self) -> str:
+        """Return the time zone of the session's exchange (New York's by default)."""
+        bounds = self.clock.bounds
+        return EXCHANGE_TZ if bounds is None else bounds.tz
+
     def market_phase(self) -> str:
         """Return where the cursor stands in the trading day."""
         if self.ended or self.i >= self.n:
@@ -244,6 +250,7 @@ class SessionViews:
             "last_event_id": self.log.seq,
             "market_phase": self.market_phase(),
             "time_remaining_min": max(0, self.n - self.i),
+            "exchange_tz": self.exchange_tz,
             "parent_session_id": self.config.parent_session_id,
             "summary": self.summary(),
         }

@@ -214,6 +214,13 @@ class ReplayEnv(gymnasium.Env):
             self._source = SqlBarSource(engine) if engine is not None else SampleBarSource()
         return self._source
 
+    @property
+    def exchange(self) -> str:
+        """Return the calendar code of the exchange the env's symbol trades on."""
+        from ntree.runner import symbol_exchange
+
+        return symbol_exchange(self.source, self.symbol)
+
     def trading_days(self) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
         """Return the (open, close) UTC times of the trading days episodes draw from."""
         if self._windows is None:
@@ -224,7 +231,7 @@ class ReplayEnv(gymnasium.Env):
                 raise EngineError("unknown_symbol", f"no bars for symbol {self.symbol!r}")
             first, last = available
             lo, hi = self.days or (f"{first:%Y-%m-%d}", f"{last:%Y-%m-%d}")
-            sched = sessions(lo, hi)
+            sched = sessions(lo, hi, self.exchange)
             self._windows = [
                 (pd.Timestamp(o).tz_convert("UTC"), pd.Timestamp(c).tz_convert("UTC"))
                 for o, c in zip(sched["open"], sched["close"], strict=True)
@@ -238,13 +245,14 @@ class ReplayEnv(gymnasium.Env):
         """Return the prepared window of ``config`` (warm-up history + window: the 1m bars,
         the display bars and indicators of its ``disp_tf``), built once per symbol-window
         and shared by later episodes on it."""
-        from ntree.runner import load_session_bars
+        from ntree.runner import load_session_bars, session_bounds
 
         key = (config.symbol, config.t_start.value, config.t_end.value)
         prepared = self._bars.get(key)
         if prepared is None:
             bars = load_session_bars(None, config, self.source)  # type: ignore[arg-type]
-            prepared = PreparedBars(bars, config.t_end).prepare(config.disp_tf)
+            bounds = session_bounds(config, bars)  # the exchange's hours (None on XNYS)
+            prepared = PreparedBars(bars, config.t_end, bounds).prepare(config.disp_tf)
             self._bars[key] = prepared
             if len(self._bars) > _BARS_CACHE:
                 self._bars.popitem(last=False)
@@ -259,8 +267,8 @@ class ReplayEnv(gymnasium.Env):
             from ntree.runner import parse_time
 
             window = (
-                parse_time(day, end=False, name="day"),
-                parse_time(day, end=True, name="day"),
+                parse_time(day, end=False, name="day", exchange=self.exchange),
+                parse_time(day, end=True, name="day", exchange=self.exchange),
             )
             self._days[day] = window
         return window
@@ -274,20 +282,24 @@ class ReplayEnv(gymnasium.Env):
         if options.get("t_start") is not None or options.get("t_end") is not None:
             from ntree.runner import parse_time
 
-            t_start = parse_time(str(options["t_start"]), end=False, name="t_start")
-            t_end = parse_time(str(options["t_end"]), end=True, name="t_end")
+            ex = self.exchange
+            t_start = parse_time(str(options["t_start"]), end=False, name="t_start", exchange=ex)
+            t_end = parse_time(str(options["t_end"]), end=True, name="t_end", exchange=ex)
         elif options.get("day") is not None:
             t_start, t_end = self._day_window(str(options["day"]))
         else:
             days = self.trading_days()
             t_start, t_end = days[int(self.np_random.integers(len(days)))]
         params = {"seed": seed if isinstance(seed, int) else 0, **self.session_params}
+        from ntree.market import recorded
+
         return SessionConfig(
             session_id=session_id,
             symbol=self.symbol,
             disp_tf=self.disp_tf,
             t_start=t_start,
             t_end=t_end,
+            exchange=recorded(self.exchange),
             **params,
         )
 
@@ -311,7 +323,9 @@ class ReplayEnv(gymnasium.Env):
         ``np_random``); return the first observation and info."""
         super().reset(seed=seed)
         config = self._episode_config(seed, options or {})
-        self.session = session = ReplaySession(config, self.prepared_bars(config))
+        from ntree.runner import start_session  # with the exchange's hours, as the app's
+
+        self.session = session = start_session(config, self.prepared_bars(config))
         session.log.take_since_step()  # SESSION_START is in the log, not in a step's events
         self._peak = self._equity = session.equity
         self._drawdown = 0.0

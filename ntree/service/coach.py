@@ -37,7 +37,7 @@ from ntree.engine.regime import RANGE, TREND, UNKNOWN, regime_holds
 from ntree.engine.sensitivity import fill_sensitivity, total_sensitivity
 from ntree.engine.ticks import parse_disp_tf
 from ntree.market import DISP_TFS, EXCHANGE_TZ, sessions
-from ntree.runner import history_start, load_session_bars, restore_session
+from ntree.runner import history_start, load_session_bars, restore_session, session_bounds
 from ntree.service.errors import ServiceError
 from ntree.sources import SqlBarSource
 
@@ -266,14 +266,17 @@ class BundleCache:
 def direct_candles(db_engine: sa.Engine, events: list[Event]) -> Loaded | None:
     """Return the display candles (and 1m bars) of a session built straight from its bars,
     without re-running its log; None when that is not valid: the log switched its display
-    frame (the candles are then those of the last frame, which only a re-run knows) or does
-    not begin with SESSION_START."""
+    frame (the candles are then those of the last frame, which only a re-run knows), plays
+    on another exchange than XNYS (its candles anchor to that exchange's hours), or does not
+    begin with SESSION_START."""
     if not events or events[0].type != EventType.SESSION_START:
         return None
     if any(ev.type == EventType.DISP_TF_CHANGE for ev in events):
         return None
     start = events[0].payload
     config = SessionConfig.from_params(start["params"])
+    if config.exchange is not None:
+        return None
     bars = load_session_bars(db_engine, config)
     if data_fingerprint(bars) != start["data_fingerprint"]:
         raise EngineError("data_changed", "the bars differ from those the session was played on")
@@ -426,7 +429,10 @@ def sensitivity(loaded: list[Loaded]) -> dict:
     by_session = {}
     for x in used:
         try:
-            by_session[x.bundle.session_id] = fill_sensitivity(list(x.bundle.events), x.bars_1m)
+            events = list(x.bundle.events)
+            config = SessionConfig.from_params(events[0].payload["params"])
+            bounds = session_bounds(config, x.bars_1m)
+            by_session[x.bundle.session_id] = fill_sensitivity(events, x.bars_1m, bounds)
         except EngineError:
             continue  # its bars changed: its fills cannot be re-run
     note = f"at most {MAX_SENSITIVITY_SESSIONS} sessions are re-run"

@@ -19,9 +19,9 @@ import orjson
 import pandas as pd
 import sqlalchemy as sa
 
-from ntree import db, session_file
+from ntree import db, market, session_file
 from ntree.cache import SessionCache, UnknownSession
-from ntree.engine import FILL_MODEL_KNOBS, MAX_SPEED, EngineError, ReplaySession, SessionConfig
+from ntree.engine import FILL_MODEL_KNOBS, MAX_SPEED, EngineError, SessionConfig
 from ntree.engine.ticks import DISP_TFS
 from ntree.journal import JournalError, JournalStore, check_names
 from ntree.runner import (
@@ -31,6 +31,7 @@ from ntree.runner import (
     load_session_bars,
     open_session,
     restore_session,
+    start_session,
 )
 from ntree.runner import parse_time as runner_parse_time
 from ntree.runner import replay_check as runner_replay_check
@@ -149,15 +150,17 @@ def req_dict(body: dict, name: str) -> dict | None:
     return value
 
 
-def parse_time(value: Any, name: str, *, edge: str) -> pd.Timestamp:
+def parse_time(
+    value: Any, name: str, *, edge: str, exchange: str = market.EXCHANGE
+) -> pd.Timestamp:
     """Parse an ISO 8601 time as :func:`ntree.runner.parse_time` does (a bare date is that
-    day's session open or close; no offset means New York time), as an API error."""
+    day's session open or close; no offset means ``exchange`` time), as an API error."""
     if value is None:
         raise _missing(name)
     if not isinstance(value, str):
         raise _wrong_type(name, "an ISO 8601 date or time string", value)
     try:
-        return runner_parse_time(value, end=edge == "close", name=name)
+        return runner_parse_time(value, end=edge == "close", name=name, exchange=exchange)
     except EngineError as exc:
         raise ServiceError(exc.code, str(exc), name) from None
     except (KeyError, ValueError, OverflowError) as exc:
@@ -165,7 +168,8 @@ def parse_time(value: Any, name: str, *, edge: str) -> pd.Timestamp:
         if "dst" in text.lower() or "nonexistent" in text.lower():
             # A wall time the DST change repeats (Nov) or skips (Mar): ask for an offset.
             kind = "does not exist" if "nonexistent" in text.lower() else "is ambiguous"
-            message = f"{name} {value!r} {kind} in New York time (a DST change); give an offset"
+            where = market.place(exchange)
+            message = f"{name} {value!r} {kind} in {where} time (a DST change); give an offset"
             raise ServiceError("bad_time", message, name) from None
         # A date the exchange calendar does not cover (0001-01-01, 9999-12-31).
         raise ServiceError(
@@ -215,6 +219,10 @@ class ReplayService(DataMethods):
 
     def data_range(self, symbol: str) -> tuple[pd.Timestamp, pd.Timestamp] | None:
         return db.bar_range(self.db_engine, symbol)
+
+    def exchange(self, symbol: str) -> str:
+        """Return the calendar code of the exchange ``symbol`` trades on (XNYS by default)."""
+        return market.code((db.symbol_info(self.db_engine, symbol) or {}).get("exchange"))
 
     def list_sessions(self) -> list[dict]:
         return [_jsonable(row) for row in self.store.list_sessions()]
@@ -525,8 +533,9 @@ class ReplayService(DataMethods):
             raise ServiceError(
                 "unknown_symbol", f"unknown symbol {symbol!r}; have {known}", "symbol"
             )
-        t_start = parse_time(body.get("t_start"), "t_start", edge="open")
-        t_end = parse_time(body.get("t_end"), "t_end", edge="close")
+        exchange = self.exchange(symbol)
+        t_start = parse_time(body.get("t_start"), "t_start", edge="open", exchange=exchange)
+        t_end = parse_time(body.get("t_end"), "t_end", edge="close", exchange=exchange)
         if t_end <= t_start:
             raise ServiceError("bad_range", "t_end must be after t_start", "t_end")
         lo, hi = self.data_range(symbol)
@@ -727,7 +736,7 @@ class ReplayService(DataMethods):
                 return self._review_view(session_id, s, n)
         config = SessionConfig.from_params(start[0].payload["params"])
         try:
-            s = ReplaySession(config, load_session_bars(self.db_engine, config))
+            s = start_session(config, load_session_bars(self.db_engine, config))
         except EngineError as exc:  # its bars were deleted since it was played
             raise ServiceError(
                 "data_changed", f"session {session_id!r} cannot re-run: {exc}", "session_id"

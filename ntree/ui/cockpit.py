@@ -415,6 +415,7 @@ def handle(
         tf,
         window=window,
         x_range=view["xr"] if view else None,
+        tz=snap["exchange_tz"],
     )
     new_meta = figures.meta_for(
         sid,
@@ -425,6 +426,7 @@ def handle(
         snap["position"],
         view=view,
         window=window,
+        tz=snap["exchange_tz"],
     )
     # The graph's last event describes the old figure: count it as seen.
     new_meta["rl"] = figures.relayout_sig(relayout)

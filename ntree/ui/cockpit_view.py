@@ -101,10 +101,18 @@ def _playback(st: dict, full: bool) -> dict[str, Any]:
 def _clock(st: dict, sid: str, full: bool) -> dict[str, Any]:
     # the 1m bar about to play: a display bar's open at a boundary, its minute inside one
     ts = st["cursor"]["ts_exec"]
-    blind = is_blind_time(pd.Timestamp(ts))  # a blind session's fictional calendar
+    tz = st.get("exchange_tz", EXCHANGE_TZ)
+    if is_blind_time(pd.Timestamp(ts)):  # a blind session's fictional calendar
+        bar_time, phase = fmt.et_time(ts, year=False), st["market_phase"]
+    elif tz != EXCHANGE_TZ:  # another exchange: its own time and its sessions' phases
+        bar_time = pd.Timestamp(ts).tz_convert(tz).strftime("%a %m-%d %H:%M %Z")  # "HKT"
+        phase = st["market_phase"]
+    else:  # the year is in the session line; the phase from the exchange's calendar
+        bar_time = fmt.et_time(ts, year=False)
+        phase = exchange_phase(ts, ended=st["status"] == "ended")
     return {
-        "bar_time": fmt.et_time(ts, year=False),  # the year is in the session line
-        "phase": st["market_phase"] if blind else exchange_phase(ts, ended=st["status"] == "ended"),
+        "bar_time": bar_time,
+        "phase": phase,
         "time_left": _time_left(st),
         "label": session_label(st, sid) if full else no_update,
     }

@@ -30,6 +30,7 @@ import re
 from bisect import bisect_right
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from dash import Patch
 
@@ -70,17 +71,18 @@ TRACE["stand_down"] = len(TRACE)  # bars on a hidden [0, 1] axis: tints stand-do
 TRACE["sessions"] = len(TRACE)  # thin bars on that axis: a line at each session open
 
 
-def label(ts: str | pd.Timestamp) -> str:
-    """Return the x category of a candle: its open time in exchange time, ``MM-DD HH:MM``."""
-    return labels([ts])[0]
+def label(ts: str | pd.Timestamp, tz: str = EXCHANGE_TZ) -> str:
+    """Return the x category of a candle: its open time in exchange time (``tz``, New York's
+    by default), ``MM-DD HH:MM``."""
+    return labels([ts], tz)[0]
 
 
-def labels(ts_list: list[str]) -> list[str]:
+def labels(ts_list: list[str], tz: str = EXCHANGE_TZ) -> list[str]:
     if not ts_list:
         return []
     # format="ISO8601": no per-call format guessing (a tick's two candles took milliseconds)
     idx = pd.DatetimeIndex(pd.to_datetime(ts_list, utc=True, format="ISO8601"))
-    idx = idx.tz_convert(EXCHANGE_TZ)
+    idx = idx.tz_convert(tz)
     if is_blind_time(idx):  # a blind session's fictional calendar: "Day 2 09:30"
         return day_labels(idx)
     return list(idx.strftime("%m-%d %H:%M"))
@@ -90,8 +92,8 @@ def _num(x: Any) -> float | None:
     return None if x is None or x != x else float(x)
 
 
-def _columns(candles: list[dict]) -> dict[str, list]:
-    cols: dict[str, list] = {"x": labels([c["ts"] for c in candles])}
+def _columns(candles: list[dict], tz: str = EXCHANGE_TZ) -> dict[str, list]:
+    cols: dict[str, list] = {"x": labels([c["ts"] for c in candles], tz)}
     for key in ("open", "high", "low", "close", "volume"):
         cols[key] = [_num(c[key]) for c in candles]
     for key, *_ in OVERLAYS:
@@ -169,9 +171,9 @@ def _session_starts(xs: list[str]) -> list[int]:
     return [i for i in range(1, len(xs)) if _day(xs[i]) != _day(xs[i - 1])]
 
 
-def _opens_session(candles: list[dict]) -> bool:
+def _opens_session(candles: list[dict], tz: str = EXCHANGE_TZ) -> bool:
     """Return True when the last candle is the first of its session (its VWAP is a break)."""
-    xs = labels([c["ts"] for c in candles[-2:]])
+    xs = labels([c["ts"] for c in candles[-2:]], tz)
     return len(xs) == 2 and _day(xs[0]) != _day(xs[1])
 
 
@@ -180,12 +182,21 @@ def _day(x: str) -> str:
     return x.rsplit(" ", 1)[0]
 
 
-def _fill_points(fills: list[dict], disp_tf_min: int) -> dict[str, dict[str, list]]:
+def _fill_points(
+    fills: list[dict], disp_tf_min: int, candles: list[dict] | None = None, tz: str = EXCHANGE_TZ
+) -> dict[str, dict[str, list]]:
+    """Return the fill markers, each on the candle it filled in: the last of ``candles``
+    opening at or before it (any exchange's buckets), else New York's bucket of it."""
     out = {"BUY": {"x": [], "y": [], "text": []}, "SELL": {"x": [], "y": [], "text": []}}
     if not fills:
         return out
     ts = pd.DatetimeIndex(pd.to_datetime([f["ts_exec"] for f in fills], utc=True))
-    buckets = labels([t.isoformat() for t in bucket_open(ts, disp_tf_min)])
+    opens = bucket_open(ts, disp_tf_min)
+    if candles:
+        starts = pd.DatetimeIndex(pd.to_datetime([c["ts"] for c in candles], utc=True))
+        at = starts.searchsorted(ts, side="right") - 1
+        opens = pd.DatetimeIndex(np.where(at >= 0, starts[np.maximum(at, 0)], opens))
+    buckets = labels([t.isoformat() for t in opens], tz)
     for f, x in zip(fills, buckets, strict=True):
         side = "BUY" if f["side"] == "BUY" else "SELL"
         out[side]["x"].append(x)
@@ -515,12 +526,13 @@ def build_figure(
     window: int = DEFAULT_WINDOW,
     x_range: list[float] | None = None,
     fills_beside: bool = True,
+    tz: str = EXCHANGE_TZ,
 ) -> dict:
     """Return the whole figure (as a plotly JSON dict) for the given candles, showing
-    ``x_range`` (candle indices; default: the live edge). ``fills_beside``: each fill is a
-    small triangle beside its candle (its marker only answers the hover); else a marker on
-    the candle at the fill price."""
-    cols = _columns(candles)
+    ``x_range`` (candle indices; default: the live edge); times in the exchange's ``tz``.
+    ``fills_beside``: each fill is a small triangle beside its candle (its marker only
+    answers the hover); else a marker on the candle at the fill price."""
+    cols = _columns(candles, tz)
     n = len(candles)
     xr = x_range or _x_range(n, window)
     data: list[dict] = [
@@ -567,7 +579,7 @@ def build_figure(
                 "hovertemplate": "%{y:.2f}",
             }
         )
-    pts = _fill_points(fills, disp_tf_min)
+    pts = _fill_points(fills, disp_tf_min, candles, tz)
     for side, symbol, color in (
         ("BUY", "triangle-up", BUY_COLOR),
         ("SELL", "triangle-down", SELL_COLOR),
@@ -697,11 +709,12 @@ def meta_for(
     *,
     view: dict | None = None,
     window: int = DEFAULT_WINDOW,
+    tz: str = EXCHANGE_TZ,
 ) -> dict:
     """Return the meta of a full figure; ``view`` as given by :func:`carry_view`."""
     view = view or {"follow": True, "xr": _x_range(len(candles), window)}
     visible = _in_view(candles, len(candles), view["xr"]) if candles else []
-    return {
+    meta = {
         "yr": y_range(visible, orders, position),  # the price range, for stacking labels
         "tags": [last_price_tag(candles)["text"], regime_badge(candles)["text"]],
         "sid": session_id,
@@ -711,10 +724,13 @@ def meta_for(
         "nfills": len(fills),
         "sig": _signature(orders, position),
         "lines": line_orders(orders),
-        "vwap_break": _opens_session(candles),
+        "vwap_break": _opens_session(candles, tz),
         "follow": view["follow"],
         "xr": view["xr"],
     }
+    if tz != EXCHANGE_TZ:  # another exchange's chart: its patches label in its time
+        meta["tz"] = tz
+    return meta
 
 
 def needs_rebuild(meta: dict | None, session_id: str, disp_tf: str, window: int) -> bool:
@@ -752,7 +768,8 @@ def patch_figure(
     if start < 0 or ts_list[start] != meta["last_ts"]:
         return None
     new = recent[start:]
-    cols = _columns(new)
+    tz = meta.get("tz", EXCHANGE_TZ)
+    cols = _columns(new, tz)
     if meta.get("vwap_break"):  # the figure's last candle opened a session: keep the break
         cols["vwap"][0] = None
         cols["sessions"][0] = 1.0
@@ -783,7 +800,7 @@ def patch_figure(
         p["data"][TRACE["volume"]]["marker"]["color"].extend(cols["vcolor"][1:])
     n_new = n + len(new) - 1
     if len(fills) > meta["nfills"]:
-        pts = _fill_points(fills[meta["nfills"] :], _tf_minutes(meta["tf"]))
+        pts = _fill_points(fills[meta["nfills"] :], _tf_minutes(meta["tf"]), new, tz)
         for side in ("BUY", "SELL"):
             if pts[side]["x"]:
                 t = p["data"][TRACE["fills_buy" if side == "BUY" else "fills_sell"]]
@@ -823,7 +840,7 @@ def patch_figure(
         yr = y_range(visible, orders, position)
         p["layout"]["yaxis"]["range"] = yr
         p["layout"]["yaxis2"]["range"] = _vol_range([c["volume"] for c in visible])
-    vwap_break = _opens_session(new) if len(new) > 1 else meta.get("vwap_break", False)
+    vwap_break = _opens_session(new, tz) if len(new) > 1 else meta.get("vwap_break", False)
     new_meta = dict(
         meta,
         n=n_new,

@@ -7,16 +7,37 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ntree import market
 from ntree.engine import FILL_MODEL_DEFAULTS
 from ntree.engine.ticks import EXCHANGE_TZ
-from ntree.market import sessions
+from ntree.market import EXCHANGE, sessions
 from ntree.ui import format as fmt
 
 
-def trading_days(rng: tuple[pd.Timestamp, pd.Timestamp]) -> pd.DatetimeIndex:
-    """The NYSE trading days of a data range (a preset never starts on a holiday)."""
-    lo, hi = (t.tz_convert(EXCHANGE_TZ).tz_localize(None).normalize() for t in rng)
-    return pd.DatetimeIndex(sessions(lo, hi).index)
+def trading_days(
+    rng: tuple[pd.Timestamp, pd.Timestamp], exchange: str = EXCHANGE
+) -> pd.DatetimeIndex:
+    """The trading days of ``exchange`` in a data range (a preset never starts on one of its
+    holidays)."""
+    tz = market.timezone(exchange)
+    lo, hi = (t.tz_convert(tz).tz_localize(None).normalize() for t in rng)
+    return pd.DatetimeIndex(sessions(lo, hi, exchange).index)
+
+
+def session_hours(day: pd.Timestamp, exchange: str = EXCHANGE) -> str:
+    """The regular session of ``exchange`` on trading ``day`` in words: "09:30–16:00 ET" on
+    XNYS, "09:30–12:00, 13:00–16:00 Hong Kong" with a break."""
+    row = market.calendar(exchange).schedule.loc[pd.Timestamp(day)]
+    tz = market.timezone(exchange)
+    edges = [row["open"], row["break_start"], row["break_end"], row["close"]]
+    times = [
+        None if pd.isna(t) else pd.Timestamp(t).tz_convert(tz).strftime("%H:%M") for t in edges
+    ]
+    parts = [f"{times[0]}–{times[3]}"]
+    if times[1] is not None:
+        parts = [f"{times[0]}–{times[1]}", f"{times[2]}–{times[3]}"]
+    where = "ET" if market.code(exchange) == EXCHANGE else market.place(exchange)
+    return f"{', '.join(parts)} {where}"
 
 
 def preset_range(
@@ -52,7 +73,7 @@ def session_form(st: dict) -> dict[str, Any]:
     display frame, boundary editing and each fill-model knob, so the form shows that session
     (after a resume too) and a new session starts from it."""
     days = [
-        pd.Timestamp(st[k]).tz_convert(EXCHANGE_TZ).strftime("%Y-%m-%d")
+        pd.Timestamp(st[k]).tz_convert(st.get("exchange_tz", EXCHANGE_TZ)).strftime("%Y-%m-%d")
         for k in ("t_start", "t_end")
     ]
     return {
