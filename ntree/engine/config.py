@@ -14,6 +14,9 @@ from ntree.engine.fills import FILL_MODEL_KNOBS, FillModel
 from ntree.engine.ticks import disp_tf_label, parse_disp_tf
 
 MAX_SPEED = 10_000  # display bars per minute: pacing only, it never changes results
+MAX_LEVERAGE = 100
+#: The leverage a new session gets from the service (US intraday: 4x equity).
+DEFAULT_LEVERAGE = 4
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class SessionConfig:
     direction_lock: bool = True
     parent_session_id: str | None = None
     forked_at: str | None = None
+    #: Buying power is equity x leverage; None (every log before it existed) sets no limit.
+    leverage: float | None = None
 
     @property
     def fill_model(self) -> FillModel:
@@ -53,6 +58,8 @@ class SessionConfig:
         d["t_start"] = iso_utc(pd.Timestamp(self.t_start).value)
         d["t_end"] = iso_utc(pd.Timestamp(self.t_end).value)
         d["disp_tf"] = disp_tf_label(self.disp_tf)
+        if d["leverage"] is None:  # absent, as in every log written before it existed
+            del d["leverage"]
         return d
 
     @classmethod
@@ -121,6 +128,8 @@ def checked_settings(config: SessionConfig) -> dict:
             "bad_param", f"speed must be a number in (0, {MAX_SPEED}], got {speed!r}", "speed"
         )
     out["speed"] = _plain_number(speed)
+    if config.leverage is not None:
+        out["leverage"] = _amount(config.leverage, "leverage", False, MAX_LEVERAGE)
     return out
 
 
