@@ -48,6 +48,7 @@ _FILL_MODEL_KEYS = (
     "direction_lock",
     "edit_on_disp_boundary",
     "speed",
+    "leverage",
 )
 
 

@@ -16,8 +16,15 @@ from ntree.engine.args import given, plain
 from ntree.engine.commands import CancelLadder, LinkOco, PlaceLadder
 from ntree.engine.errors import EngineError
 from ntree.engine.events import EventType
-from ntree.engine.orders import MARKET, Order, bracket_at_fill, check_stop_side, checked_bracket
-from ntree.engine.sizing import check_buying_power, ladder_orders
+from ntree.engine.orders import (
+    BRACKET_LEGS,
+    MARKET,
+    Order,
+    bracket_at_fill,
+    check_stop_side,
+    checked_bracket,
+)
+from ntree.engine.sizing import MAX_LEVELS, check_buying_power, ladder_orders
 
 if TYPE_CHECKING:
     from ntree.engine.broker import PaperBroker
@@ -53,13 +60,22 @@ class OrderEntry:
         legs = {k: v for k, v in spec.items() if k in ("tp", "sl")}
         offsets = {k: v for k, v in spec.items() if k not in ("tp", "sl")}
         legs.update(bracket_at_fill(offsets, side, avg, prices.tick)[0])
+        named = {
+            leg: next(k for k in keys if k in args)
+            for leg, keys in BRACKET_LEGS.items()
+            if any(k in args for k in keys)
+        }  # the argument each leg was given by
         if "sl" in legs:
-            check_stop_side(-side, legs["sl"], last)
+            try:
+                check_stop_side(-side, legs["sl"], last)
+            except EngineError as err:
+                raise EngineError(err.code, f"sl: {err.message}", named["sl"]) from None
         if "tp" in legs and (legs["tp"] - last) * side <= 0:
             where = "above" if side > 0 else "below"
             raise EngineError(
                 "bad_bracket",
                 f"tp {legs['tp']} must be {where} the last price {last}; it would fill at once",
+                named["tp"],
             )
         return legs
 
@@ -76,9 +92,14 @@ class OrderEntry:
                 or order_ids[0] == order_ids[1]
             ):
                 raise EngineError(
-                    "bad_oco", f"order_ids must be two different orders, got {order_ids!r}"
+                    "bad_oco",
+                    f"order_ids must be two different orders, got {order_ids!r}",
+                    "order_ids",
                 )
-            orders = [self.broker.working_order(oid) for oid in order_ids]
+            try:
+                orders = [self.broker.working_order(oid) for oid in order_ids]
+            except EngineError as err:  # the field at fault is the pair
+                raise EngineError(err.code, err.message, "order_ids") from None
         except EngineError as err:
             self._reject(cmd, err)
             raise
@@ -99,7 +120,8 @@ class OrderEntry:
         if levels is None:
             levels = len(weights) if isinstance(weights, list) and weights else LADDER_LEVELS
         if weights is None:
-            weights = list(range(1, levels + 1)) if levels.__class__ is int else []
+            known = levels.__class__ is int and 0 < levels <= MAX_LEVELS
+            weights = list(range(1, levels + 1)) if known else []
         return ladder_orders(
             upper=bands["ch_upper"],
             lower=bands["ch_lower"],

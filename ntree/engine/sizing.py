@@ -19,9 +19,13 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 
+from ntree.engine.args import positive_int
 from ntree.engine.errors import EngineError
 
 SIDE_SIGNS = {"BUY": 1, "SELL": -1}
+MAX_LEVELS = 20
+MAX_WEIGHT = 1_000_000
+MAX_STEP_ATR = 100
 LADDER_SIDES = ("BUY", "SELL", "BOTH")
 
 
@@ -41,8 +45,14 @@ def split_qty(total: int, weights: Sequence[float]) -> list[int]:
     """Return ``total`` whole shares split in proportion to ``weights`` (largest remainder:
     each level gets the floor of its share, the shares left go to the largest remainders,
     the farther level first on a tie); the parts sum exactly to ``total``."""
-    if not weights or any(not (isinstance(w, int | float) and w > 0) for w in weights):
-        raise EngineError("bad_ladder", f"weights must be positive numbers, got {weights!r}")
+    if (
+        not isinstance(weights, list | tuple)
+        or not weights
+        or any(_not_amount(w, MAX_WEIGHT) for w in weights)
+    ):
+        raise EngineError(
+            "bad_ladder", f"weights must be numbers in (0, {MAX_WEIGHT:,}], got {weights!r}"
+        )
     whole = sum(weights)
     exact = [total * w / whole for w in weights]
     parts = [math.floor(x + 1e-9) for x in exact]
@@ -70,18 +80,23 @@ def ladder_orders(
     out. Raise ``no_band`` before the channel and ATR exist, ``bad_ladder`` for bad sizes."""
     if side not in LADDER_SIDES:
         raise EngineError("bad_side", f"side must be one of {LADDER_SIDES}, got {side!r}", "side")
-    if levels.__class__ is not int or not 1 <= levels <= 20:
-        raise EngineError("bad_ladder", f"levels must be 1..20, got {levels!r}", "levels")
-    if len(weights) != levels:
+    if levels.__class__ is not int or not 1 <= levels <= MAX_LEVELS:
+        raise EngineError(
+            "bad_ladder",
+            f"levels must be a whole number in 1..{MAX_LEVELS}, got {levels!r}",
+            "levels",
+        )
+    if not isinstance(weights, list | tuple) or len(weights) != levels:
         raise EngineError(
             "bad_ladder", f"give {levels} weights (one a level), got {list(weights)}", "weights"
         )
-    if not (isinstance(step_atr, int | float) and math.isfinite(step_atr) and step_atr > 0):
+    if _not_amount(step_atr, MAX_STEP_ATR):
         raise EngineError(
-            "bad_ladder", f"step_atr must be a positive number, got {step_atr!r}", "step_atr"
+            "bad_ladder",
+            f"step_atr must be a number in (0, {MAX_STEP_ATR}], got {step_atr!r}",
+            "step_atr",
         )
-    if qty.__class__ is not int or qty < 1:
-        raise EngineError("bad_qty", f"qty must be a whole number, 1 or more, got {qty!r}", "qty")
+    qty = positive_int(qty, "qty", "bad_qty")
     if upper is None or lower is None or atr is None or not atr > 0:
         raise EngineError("no_band", "the channel and its ATR are not formed yet: step on")
     parts = split_qty(qty, weights)
@@ -100,6 +115,15 @@ def ladder_orders(
             if part:
                 out.append({"side": name, "type": "LIMIT", "qty": part, "price": price})
     return out
+
+
+def _not_amount(value: object, top: float) -> bool:
+    """True unless ``value`` is a number in (0, top] (bools and NaN are not)."""
+    return (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not 0 < value <= top  # also refuses NaN
+    )
 
 
 def potential_qty(

@@ -22,6 +22,8 @@ import sqlalchemy as sa
 from ntree import db, session_file
 from ntree.cache import SessionCache, UnknownSession
 from ntree.engine import FILL_MODEL_KNOBS, MAX_SPEED, EngineError, ReplaySession, SessionConfig
+from ntree.engine.commands import PlaceLadder
+from ntree.engine.config import DEFAULT_LEVERAGE
 from ntree.engine.ticks import DISP_TFS
 from ntree.journal import JournalError, JournalStore, check_names
 from ntree.runner import (
@@ -52,6 +54,7 @@ START_FIELDS = (
     "seed",
     "constraints",
     "fill_model",
+    "leverage",
 )
 JOURNAL_FIELDS = ("session_id", "trade_id", "setup", "text", "tags", "mistakes", "rating")
 
@@ -521,6 +524,7 @@ class ReplayService:
                 "bad_speed", f"speed must be a number in (0, {MAX_SPEED}], got {speed}", "speed"
             )
         seed = req_int(body, "seed", required=False) or 0  # the engine checks its range
+        leverage = req_number(body, "leverage", required=False)  # the engine checks its range
         constraints = req_dict(body, "constraints") or {}
         check_fields(constraints, ("edit_on_disp_boundary",))
         boundary = req_bool(constraints, "edit_on_disp_boundary", True)
@@ -544,6 +548,7 @@ class ReplayService:
                 session_id=sid,
                 speed=speed,
                 edit_on_disp_boundary=boundary,
+                leverage=DEFAULT_LEVERAGE if leverage is None else leverage,
                 **fill_model,
             )
         except EngineError as exc:
@@ -567,6 +572,8 @@ class ReplayService:
             raise ServiceError("bad_json", "request body must be a JSON object")
         if op == "rewind":
             return self.rewind(body)
+        if op == "ladder_preview":
+            return self.ladder_preview(body)
         sid = req_str(body, "session_id")
         command = parse_command(op, body)
         with self._open(sid) as s:
@@ -590,6 +597,19 @@ class ReplayService:
         if key is not None:
             view[key] = result
         return view
+
+    def ladder_preview(self, body: dict) -> dict:
+        """Return the orders ``place_ladder`` would lay now, with the same request (nothing
+        is placed or logged: the chart draws them before the trader places them)."""
+        sid = req_str(body, "session_id")
+        command = parse_command("place_ladder", body)
+        assert isinstance(command, PlaceLadder)
+        with self._open(sid, write=False) as s:
+            try:
+                orders = s.ladder_plan(command)
+            except EngineError as exc:
+                raise _from_engine(exc) from exc
+            return {"session_id": sid, "last_price": s.last_price, "orders": orders}
 
     def rewind(self, body: dict) -> dict:
         """Fork the session ``disp_bars`` display bars back; the parent log stays as it is."""
@@ -781,6 +801,10 @@ ENGINE_FIELD = {
     "bad_rewind": "disp_bars",
     "no_position": "session_id",
     "session_ended": "session_id",
+    "insufficient_buying_power": "qty",
+    "unknown_ladder": "ladder_id",
+    "bad_ladder": "weights",
+    "no_band": "session_id",
 }
 _ITEM = re.compile(r"^(orders\[\d+\]): ")
 
