@@ -3,7 +3,8 @@
 // callbacks.
 (function () {
   "use strict";
-  const HOTKEYS = new Set([" ", "ArrowRight", ".", "n", "N", "b", "s", "B", "S", "f", "x"]);
+  const HOTKEYS = new Set([" ", "ArrowRight", ".", "n", "N", "b", "s", "B", "S", "f", "x",
+    "u", "d", "l"]);  // u / d: market buy / sell; l: ladder preview, then place
   let count = 0;
 
   function typing(el) {
@@ -42,7 +43,8 @@
     if (py < 0 || py > ya._length) return;
     const price = Math.round(ya.p2l(py) * 100) / 100;
     if (!isFinite(price) || !window.dash_clientside || !window.dash_clientside.set_props) return;
-    window.dash_clientside.set_props("order-price", { value: price });
+    // with the tick's decimals: 542.60, not 542.6
+    window.dash_clientside.set_props("order-price", { value: price.toFixed(2) });
   }, true);
 
   // Order lines are dragged to a new price: the graph's config lets the trader move shapes,

@@ -11,7 +11,7 @@ from typing import Any
 
 from ntree.engine.ticks import TICK, round_to_tick
 from ntree.service import FILL_EVENTS, ReplayService, ServiceError
-from ntree.ui import figures
+from ntree.ui import figures, ladder_preview
 from ntree.ui.format import count
 
 #: Playback speeds offered (display bars per minute): the slider's marks and the start menu.
@@ -22,10 +22,12 @@ HOTKEYS = (
     ("Space", "play / pause"),
     ("→ or .", "step 1 bar"),
     ("N", "step N bars"),
-    ("B", "buy limit at the lower band"),
+    ("B", "buy limit at the lower band (the ticket's bracket)"),
     ("S", "sell limit at the upper band"),
-    ("Shift+B", "buy limit at the channel mid"),
-    ("Shift+S", "sell limit at the channel mid"),
+    ("Shift+B", "buy limit at the channel mid (asks if above the market)"),
+    ("Shift+S", "sell limit at the channel mid (asks if below the market)"),
+    ("U / D", "market buy / market sell (the ticket's qty and bracket)"),
+    ("L", "ladder: preview, then L again to place it"),
     ("F", "flatten"),
     ("X", "cancel all orders"),
     ("Drag", "an order line on the chart: move the order to that price"),
@@ -52,6 +54,8 @@ class Result:
     message_color: str = "danger"
     orders_changed: bool = True
     trades_changed: bool = True  # the closed trades differ from what the page shows
+    confirm: dict | None = None  # {text, action}: ask before running the action
+    preview: list | None = None  # the ladder preview drawn ([]: cleared; None: unchanged)
 
 
 def _band_price(candle: dict, key: str) -> float:
@@ -61,7 +65,9 @@ def _band_price(candle: dict, key: str) -> float:
     return round_to_tick(value, TICK)
 
 
-Outcome = tuple[str | None, str | None, str]  # (session id, message, message colour)
+# (session id, message, message colour), and optionally what else the page shows: see
+# ntree.ui.cockpit_orders ({"confirm": ...} asks first, {"preview": orders} draws a ladder)
+Outcome = tuple
 Handler = Callable[[ReplayService, str | None, dict[str, Any]], Outcome]
 
 
@@ -276,17 +282,38 @@ def handle(
     order to the dropped price; the lines are redrawn from the engine either way, so a refused
     move (or a drag of the average-price line) snaps back.
     """
-    message, color = None, "info"
+    message, color, extras = None, "info", {}
     dragged = action.kind == "drag_line"
     if dragged:
         oid, price = figures.dropped_order(action.args.get("relayout"), meta) or (None, None)
         action = Action("move_order", {"order_id": oid, "price": price})
     try:
-        sid, message, color = run(svc, sid, action)
+        sid, message, color, *more = run(svc, sid, action)
+        extras = more[0] if more else {}
     except ServiceError as exc:
         message, color = exc.message, "danger"
     if sid is None:
         return Result(None, figures.empty_figure(), None, None, message, color)
+    res = _render(svc, sid, meta, action, relayout, window, message, color, dragged)
+    res.confirm, res.preview = extras.get("confirm"), extras.get("preview")
+    if res.preview is not None and res.state is not None and res.meta:
+        res.figure = ladder_preview.show(res.figure, res.meta, res.preview, res.state)
+    return res
+
+
+def _render(
+    svc: ReplayService,
+    sid: str,
+    meta: dict | None,
+    action: Action,
+    relayout: dict | None,
+    window: int,
+    message: str | None,
+    color: str,
+    dragged: bool,
+) -> Result:
+    """Return the Result of ``sid`` after ``action``: a Patch of the browser's figure when
+    it can be updated in place, else a full figure (with an empty ladder preview trace)."""
     try:
         snap = svc.snapshot(sid, window)
     except ServiceError as exc:  # e.g. the stored id of a session that no longer exists
@@ -346,4 +373,11 @@ def handle(
     # The graph's last event describes the old figure: count it as seen.
     new_meta["rl"] = figures.relayout_sig(relayout)
     new_meta["ntrades"] = ntrades
+    ladder_preview.add_to_figure(fig, new_meta)
     return Result(sid, fig, new_meta, snap, message, color)
+
+
+# The order-entry actions (cockpit_orders imports this module's names, so it comes last).
+from ntree.ui.cockpit_orders import ORDER_ACTIONS  # noqa: E402
+
+ACTIONS.update(ORDER_ACTIONS)

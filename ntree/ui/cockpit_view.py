@@ -49,7 +49,18 @@ def render(res: Result, action: Action, meta: dict | None) -> dict[str, Any]:
         "summary": summary_card(res.session_id, st["summary"])
         if ended
         else (None if full else no_update),
+        "confirm": _confirm(res, action),
     }
+
+
+def _confirm(res: Result, action: Action) -> dict[str, Any]:
+    """Open the question a marketable limit asks; close it once answered (the action it
+    asked about ran confirmed, or Cancel); leave it alone otherwise (a tick while it asks)."""
+    if res.confirm:
+        return {"is_open": True, "text": res.confirm["text"], "pending": res.confirm["action"]}
+    if action.kind == "confirm_no" or action.args.get("confirmed"):
+        return {"is_open": False, "text": no_update, "pending": None}
+    return {"is_open": no_update, "text": no_update, "pending": no_update}
 
 
 def _alert(res: Result) -> dict[str, Any]:
@@ -71,10 +82,13 @@ def _no_session(res: Result, alert: dict[str, Any]) -> dict[str, Any]:
             "speed_idx": no_update,
         },
         "clock": {"bar_time": "", "phase": "", "time_left": "", "label": ""},
-        "position": dict.fromkeys(("qty", "avg", "unreal", "real", "equity", "maxdd"), _NO_STAT),
+        "position": dict.fromkeys(
+            ("qty", "avg", "unreal", "real", "equity", "maxdd", "bp"), _NO_STAT
+        ),
         "tables": {"orders": orders_table([]), "trades": trades_table([]), "excursion": ""},
         "alert": alert,
         "summary": None,
+        "confirm": {"is_open": False, "text": no_update, "pending": None},
     }
 
 
@@ -116,6 +130,7 @@ def _position(st: dict) -> dict[str, str]:
         "real": fmt.money(pos["realized_pnl"]),
         "equity": fmt.money(st["equity"], signed=False),
         "maxdd": fmt.money(st["max_drawdown"], signed=False),
+        "bp": fmt.buying_power(st.get("buying_power")),
     }
 
 
