@@ -64,8 +64,5 @@ def test_each_order_has_a_tick_box_and_an_oco_member_is_marked() -> None:
     rows = tables.orders_table(orders).children.children
 
     picks = [row.children[0].children for row in rows]
-    assert [p.id for p in picks] == [
-        {"type": "order-pick", "oid": 7},
-        {"type": "order-pick", "oid": 8},
-    ]
+    assert [p.id for p in picks] == [{"type": ids.ORDER_PICK, "oid": n} for n in (7, 8)]
     assert "OCO" not in " ".join(_texts(rows[0])) and " OCO" in _texts(rows[1])
