@@ -215,6 +215,20 @@ def _size(sid: str | None, price, sizing: dict) -> dict:
     return {"qty": qty, "note": no_update}
 
 
+@callback(
+    output=dict(
+        price=Output(ids.ORDER_PRICE, "disabled"),
+        up=Output(ids.PRICE_UP, "disabled"),
+        down=Output(ids.PRICE_DOWN, "disabled"),
+    ),
+    inputs=dict(otype=Input(ids.ORDER_TYPE, "value")),
+)
+def _price_box(otype):
+    """A market order takes no price: its box and ± buttons are off."""
+    off = otype == "MARKET"
+    return dict(price=off, up=off, down=off)
+
+
 def _load_order(sid: str | None, oid: int, clicks: int | None) -> dict:
     """The ticket filled from working order ``oid``, to modify it."""
     if not clicks or not sid:
@@ -329,6 +343,7 @@ _ACTION_OUTPUTS = dict(
         text=Output(ids.ALERT, "children"),
         is_open=Output(ids.ALERT, "is_open"),
         color=Output(ids.ALERT, "color"),
+        duration=Output(ids.ALERT, "duration"),
     ),
     summary=Output(ids.SUMMARY, "children"),
     confirm=dict(

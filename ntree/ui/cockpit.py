@@ -296,6 +296,8 @@ def handle(
         return Result(None, figures.empty_figure(), None, None, message, color)
     res = _render(svc, sid, meta, action, relayout, window, message, color, dragged)
     res.confirm, res.preview = extras.get("confirm"), extras.get("preview")
+    if action.kind == "link_oco":  # the chart's lines are the same; the table marks OCO
+        res.orders_changed = True
     if res.preview is not None and res.state is not None and res.meta:
         res.figure = ladder_preview.show(res.figure, res.meta, res.preview, res.state)
     return res

@@ -6,6 +6,7 @@ Only what changed is sent: ``no_update`` leaves a widget as the browser has it.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import dash
@@ -21,6 +22,7 @@ from ntree.ui.tables import orders_table, trades_table
 #: Actions after which every widget is drawn again (a new chart, frame or session).
 _FULL_KINDS = frozenset({"init", "start", "rewind", "set_disp_tf"})
 _NO_STAT = "—"
+ALERT_MS = 8000  # how long a toast stays (plus up to 0.1 s: see _alert)
 
 
 def render(res: Result, action: Action, meta: dict | None) -> dict[str, Any]:
@@ -65,8 +67,11 @@ def _confirm(res: Result, action: Action) -> dict[str, Any]:
 
 def _alert(res: Result) -> dict[str, Any]:
     if not res.message:
-        return {"text": no_update, "is_open": no_update, "color": no_update}
-    return {"text": res.message, "is_open": True, "color": res.message_color}
+        return {"text": no_update, "is_open": no_update, "color": no_update, "duration": no_update}
+    # A new duration restarts the toast's timer (dbc.Alert restarts it only when is_open or
+    # duration changes): a message that follows another gets its full time on screen.
+    duration = ALERT_MS + time.monotonic_ns() // 1_000_000 % 100
+    return {"text": res.message, "is_open": True, "color": res.message_color, "duration": duration}
 
 
 def _no_session(res: Result, alert: dict[str, Any]) -> dict[str, Any]:
