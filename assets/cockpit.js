@@ -16,6 +16,7 @@
   document.addEventListener("keydown", function (ev) {
     if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
     if (!HOTKEYS.has(ev.key) || !document.getElementById("chart")) return;
+    if (document.querySelector(".modal.show")) return;  // a question is open: answer it first
     if (!window.dash_clientside || !window.dash_clientside.set_props) return;
     ev.preventDefault();
     count += 1;
