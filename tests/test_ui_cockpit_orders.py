@@ -125,3 +125,15 @@ def test_a_ladder_is_previewed_on_the_chart_then_placed_and_the_preview_cleared(
     assert _trace(placed, i)["y"] == [] and not placed.meta["preview_on"]
     canceled = handle(svc, sid, placed.meta, Action("ladder_cancel", {}))
     assert canceled.state["orders"] == [] and "Ladder canceled: 6 orders" in canceled.message
+
+
+def test_a_step_clears_a_ladder_preview_the_moving_bands_made_stale(replay_service):
+    svc = replay_service
+    sid, meta, _ = _session(svc)
+    fields = {"levels": 2, "step_atr": 1.0, "weights": "1-1", "qty": 10, "side": "BUY"}
+    shown = handle(svc, sid, meta, Action("ladder_preview", fields))
+    assert len([y for y in _trace(shown, meta["preview_i"])["y"] if y is not None]) == 4
+
+    stepped = handle(svc, sid, shown.meta, Action("step", {"n": 1}))
+
+    assert _trace(stepped, meta["preview_i"])["y"] == [] and not stepped.meta["preview_on"]

@@ -296,6 +296,12 @@ def handle(
         return Result(None, figures.empty_figure(), None, None, message, color)
     res = _render(svc, sid, meta, action, relayout, window, message, color, dragged)
     res.confirm, res.preview = extras.get("confirm"), extras.get("preview")
+    if (
+        res.preview is None
+        and action.kind in ("step", "tick")
+        and (res.meta or {}).get("preview_on")
+    ):
+        res.preview = []  # the bands moved: a ladder laid now would differ from the preview
     if action.kind == "link_oco":  # the chart's lines are the same; the table marks OCO
         res.orders_changed = True
     if res.preview is not None and res.state is not None and res.meta:
