@@ -136,3 +136,30 @@ def test_set_bracket_whose_stop_is_above_the_market_is_refused(api_client):
     r = post(api_client, "bracket", {"session_id": sid, "sl": above})
     assert r.status_code == 422 and r.get_json()["error"]["code"] == "bad_bracket"
     assert state(api_client, sid)["orders"] == []
+
+
+def test_a_stored_session_of_every_order_entry_command_re_runs_identically(
+    api_client, replay_service
+):
+    sid = start(api_client, leverage=2)["session_id"]
+    body = {"session_id": sid}
+    post(api_client, "place_ladder", {**body, "qty": 30, "weights": [1, 2]})
+    post(api_client, "place_ladder", {**body, "qty": 12, "side": "SELL"})  # re-laid
+    post(api_client, "order/place", {**body, "side": "BUY", "type": "MARKET", "qty": 10})
+    refused = post(
+        api_client, "order/place", {**body, "side": "BUY", "type": "MARKET", "qty": 10**5}
+    )
+    assert refused.get_json()["error"]["code"] == "insufficient_buying_power"
+    post(api_client, "step", {**body, "disp_steps": 2})
+    post(api_client, "bracket", {**body, "tp_ticks": 300, "sl_offset": 3.0})
+    ids = [o["order_id"] for o in state(api_client, sid)["orders"] if o["role"] == "entry"]
+    post(api_client, "link_oco", {**body, "order_ids": ids[:2]})
+    post(api_client, "step", {**body, "disp_steps": 30})
+    post(api_client, "cancel_ladder", body)
+    post(api_client, "end", body)
+    types = {e["type"] for e in _events(api_client, sid)}
+    assert {"LADDER_PLACED", "LADDER_CANCELED", "ORDERS_LINKED", "BRACKET_SET"} <= types
+
+    result = replay_service.replay_check(sid)
+
+    assert result.ok, result.message
