@@ -78,6 +78,7 @@ def test_size_from_risk_and_the_stop_the_sl_box_means() -> None:
         ("SELL", "LIMIT", 99.99, True),
         ("SELL", "LIMIT", 100.5, False),
         ("BUY", "STOP", 101.0, False),
+        ("LONG", "LIMIT", 99.0, False),  # no side: the engine refuses it (bad_side)
     ],
 )
 def test_a_limit_through_the_market_is_marketable(side, otype, price, marketable) -> None:

@@ -166,8 +166,8 @@ def size_from_risk(risk: Any, entry: float, stop: float) -> int:
 
 def marketable(side: str, otype: str, price: float | None, last: float | None) -> bool:
     """True for a limit that would fill at once: a buy above the market, a sell below it."""
-    if otype != "LIMIT" or price is None or last is None:
-        return False
+    if otype != "LIMIT" or price is None or last is None or side not in ("BUY", "SELL"):
+        return False  # (another side is the engine's to refuse, with its code)
     return price > last if side == "BUY" else price < last
 
 
