@@ -4,7 +4,8 @@
 (function () {
   "use strict";
   const HOTKEYS = new Set([" ", "ArrowRight", ".", "n", "N", "b", "s", "B", "S", "f", "x",
-    "m", "M", "r", "R", "+", "=", "-"]);
+    "m", "M", "r", "R", "+", "=", "-",
+    "u", "d", "l"]);  // u / d: market buy / sell; l: ladder preview, then place
   let count = 0;
 
   // Only text boxes keep their keys: a focused button, menu or checkbox does not stop them.
@@ -28,6 +29,7 @@
     if (ev.ctrlKey || ev.metaKey || ev.altKey || typing(ev.target)) return;
     const key = keyOf(ev);
     if (!HOTKEYS.has(key) || !document.getElementById("chart")) return;
+    if (document.querySelector(".modal.show")) return;  // a question is open: answer it first
     if (!window.dash_clientside || !window.dash_clientside.set_props) return;
     ev.preventDefault();
     if (ev.target && ev.target.blur && ev.target !== document.body) ev.target.blur();
@@ -56,7 +58,8 @@
     if (py < 0 || py > ya._length) return;
     const price = Math.round(ya.p2l(py) * 100) / 100;
     if (!isFinite(price) || !window.dash_clientside || !window.dash_clientside.set_props) return;
-    window.dash_clientside.set_props("order-price", { value: price });
+    // with the tick's decimals: 542.60, not 542.6
+    window.dash_clientside.set_props("order-price", { value: price.toFixed(2) });
   }, true);
 
   // Order lines are dragged to a new price: the graph's config lets the trader move shapes,

@@ -15,6 +15,7 @@ from dataclasses import fields
 
 from ntree.engine import FILL_MODEL_DEFAULTS, FILL_MODEL_KNOBS, MAX_SPEED, SessionConfig
 from ntree.engine.commands import COMMANDS, MAX_NOTE, MAX_ORDERS, MAX_STEPS, BracketSpec
+from ntree.engine.config import DEFAULT_LEVERAGE, MAX_LEVERAGE
 from ntree.engine.events import EventType
 from ntree.engine.log_schema import EVENT_PAYLOADS, Summary
 from ntree.engine.orders import ORDER_TYPES, SIDES
@@ -140,6 +141,23 @@ _SCHEMAS |= {
             "realized_pnl": _NUM,
         }
     ),
+    "BuyingPower": _obj(
+        {
+            "leverage": _NUM,
+            "buying_power": {**_NUM, "description": "equity x leverage"},
+            "used": {**_NUM, "description": "the position's value at the last price"},
+            "available": _NUM,
+        },
+        description="null when the session sets no leverage (no limit)",
+    ),
+    "LadderOrder": _obj(
+        {
+            "side": {"type": "string", "enum": list(SIDES)},
+            "type": {"type": "string", "enum": ["LIMIT"]},
+            "qty": _INT,
+            "price": _NUM,
+        }
+    ),
     "Order": _obj(
         {
             "order_id": _INT,
@@ -203,6 +221,7 @@ _SCHEMAS |= {
             "at_boundary": _BOOL,
             "cursor": _ref("Cursor"),
             "position": _ref("Position"),
+            "buying_power": {"oneOf": [_ref("BuyingPower"), {"type": "null"}]},
             "orders": {**_array(_ref("Order")), "description": "the working orders"},
             "equity": _NUM,
             "max_drawdown": _NUM,
@@ -241,6 +260,13 @@ _SCHEMAS |= {
     "CancelAllResult": {
         "allOf": [_ref("State"), _obj({"canceled": {**_INT, "description": "how many"}})]
     },
+    "LadderPreviewResult": _obj(
+        {
+            "session_id": _STR,
+            "last_price": _NUM,
+            "orders": {**_array(_ref("LadderOrder")), "description": "buys, then sells"},
+        }
+    ),
     "StartResult": _obj({"session_id": _STR, "initial_state": _ref("State")}),
     "RewindResult": _obj(
         {
@@ -480,6 +506,14 @@ _SCHEMAS |= {
             "speed": {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_SPEED, "default": 1},
             "seed": {"type": "integer", "minimum": 0, "default": 0},
             "constraints": _obj({"edit_on_disp_boundary": {**_BOOL, "default": True}}, required=[]),
+            "leverage": {
+                "type": "number",
+                "exclusiveMinimum": 0,
+                "maximum": MAX_LEVERAGE,
+                "default": DEFAULT_LEVERAGE,
+                "description": "buying power = equity x leverage; an order past it is refused "
+                "(insufficient_buying_power)",
+            },
             "fill_model": _ref("FillModel"),
             "blind": {
                 **_BOOL,
@@ -496,6 +530,7 @@ _SCHEMAS |= {
 }
 _RESULTS = {  # a command's result, by its key in the answer (RESULT_KEYS)
     "order_id": _INT,
+    "oco_group": {**_STR, "description": "the OCO group the orders now share"},
     "order_ids": {**_array(_INT), "description": "in the order given"},
     "canceled": {**_INT, "description": "how many"},
 }
@@ -568,10 +603,13 @@ def _engine_codes(op: str) -> dict[int, list[str]]:
 #: Codes not tied to one field: a request limit, or the engine's judgment of the whole command.
 _MORE_422 = {
     "step": ["bad_step"],
-    "replace_orders": ["bad_orders"],
     "note": ["too_long"],
-    "modify": ["bad_modify"],
-    "set_bracket": ["off_tick", "bad_price", "bad_bracket", "no_position"],
+    "set_bracket": ["off_tick", "bad_price", "bad_bracket", "no_position", "stop_through_market"],
+    "place": ["insufficient_buying_power"],
+    "replace_orders": ["bad_orders", "insufficient_buying_power"],
+    "modify": ["bad_modify", "insufficient_buying_power"],
+    "link_oco": ["bad_oco"],
+    "place_ladder": ["bad_ladder", "no_band", "insufficient_buying_power"],
 }
 
 
@@ -615,6 +653,14 @@ _PATHS: dict[str, dict] = {
         e400=_BAD_BODY,
         e404=_NO_SESSION,
         e422=f"bad_rewind (disp_bars < 1), {_GONE}",
+    ),
+    "/replay/ladder/preview": _post(
+        "The orders place_ladder would lay now, with the same request (none placed or logged)",
+        "PlaceLadderRequest",
+        "LadderPreviewResult",
+        e400=_BAD_BODY,
+        e404=_NO_SESSION,
+        e422="bad_ladder, bad_qty, bad_side, no_band (the channel not formed yet)",
     ),
     "/replay/state": _get(
         "The session's state",

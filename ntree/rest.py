@@ -16,8 +16,9 @@ ROUTE_EXCEPTIONS = {
 }
 #: Path under /replay/ -> command op, for every command.
 COMMAND_ROUTES = {ROUTE_EXCEPTIONS.get(op, op): op for op in COMMANDS}
-#: Every POST path under /replay/ but ``start`` -> what it runs (``rewind`` forks).
-POST_ROUTES = {**COMMAND_ROUTES, "rewind": "rewind"}
+#: Every POST path under /replay/ but ``start`` -> what it runs (``rewind`` forks;
+#: ``ladder/preview`` answers the orders ``place_ladder`` would lay, placing none).
+POST_ROUTES = {**COMMAND_ROUTES, "rewind": "rewind", "ladder/preview": "ladder_preview"}
 #: The GET paths under /replay/.
 GET_ROUTES = (
     "state",
@@ -45,6 +46,7 @@ HTTP_STATUS = {
     "unknown_order": 404,
     "unknown_trade": 404,
     "unknown_command": 404,
+    "unknown_ladder": 404,
     "unknown_route": 404,
     "method_not_allowed": 405,
     "session_ended": 409,

@@ -57,6 +57,7 @@ _FILL_MODEL_KEYS = (
     "edit_on_disp_boundary",
     "speed",
     "context_sessions",
+    "leverage",
 )
 
 

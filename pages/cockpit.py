@@ -24,10 +24,10 @@ from dash.exceptions import PreventUpdate
 
 from ntree.engine.ticks import TICK, round_to_tick
 from ntree.service import ServiceError
-from ntree.ui import cockpit_layout, faults, ids, start_form
+from ntree.ui import cockpit_layout, faults, ids, start_form, ticket
 from ntree.ui import format as fmt
 from ntree.ui.cockpit import handle
-from ntree.ui.cockpit_inputs import fresh_ticket, to_action
+from ntree.ui.cockpit_inputs import ORDER_ENTRY_BUTTONS, fresh_ticket, to_action
 from ntree.ui.cockpit_view import folded_text, render
 from ntree.ui.service import cockpit_service as service  # blind sessions masked
 
@@ -191,8 +191,10 @@ _TICKET_KEEP = dict(
         sl=Output(ids.ORDER_SL, "value"),
         modify_target=Output(ids.MODIFY_TARGET, "data"),
         place_label=Output(ids.PLACE, "children"),
+        note=Output(ids.RISK_PREVIEW, "children", allow_duplicate=True),
     ),
     inputs=dict(
+        _size=Input(ids.SIZE_FROM_RISK, "n_clicks"),
         _up=Input(ids.PRICE_UP, "n_clicks"),
         _down=Input(ids.PRICE_DOWN, "n_clicks"),
         _edit=Input({"type": ids.ORDER_EDIT, "oid": ALL}, "n_clicks"),
@@ -200,28 +202,69 @@ _TICKET_KEEP = dict(
         _place=Input(ids.PLACE, "n_clicks"),
         sid=Input(ids.SESSION_ID, "data"),
     ),
-    state=dict(price=State(ids.ORDER_PRICE, "value")),
+    state=dict(
+        price=State(ids.ORDER_PRICE, "value"),
+        sizing=dict(
+            side=State(ids.ORDER_SIDE, "value"),
+            otype=State(ids.ORDER_TYPE, "value"),
+            mode=State(ids.BRACKET_MODE, "value"),
+            sl=State(ids.ORDER_SL, "value"),
+            risk=State(ids.ORDER_RISK, "value"),
+        ),
+    ),
     prevent_initial_call=True,
 )
-def _ticket(sid, price, **_clicks):
+def _ticket(sid, price, sizing, **_clicks):
     """Tick the price up/down, load an order to modify, start a new session's ticket afresh
     (its last price, BUY LIMIT: nothing left from the previous session), or reset the
     ticket (placed, or modify cancelled)."""
     trig = ctx.triggered_id
+    keep = {**_TICKET_KEEP, "modify_target": no_update, "place_label": no_update}
+    if trig == ids.SIZE_FROM_RISK:
+        return {**keep, **_size(sid, price, sizing)}
     if trig in (ids.PRICE_UP, ids.PRICE_DOWN):
-        if price is None:
+        if price in (None, ""):
             raise PreventUpdate
         step = TICK if trig == ids.PRICE_UP else -TICK
         new = round_to_tick(float(price) + step)
-        return {**_TICKET_KEEP, "price": new, "modify_target": no_update, "place_label": no_update}
+        return {**keep, "price": ticket.price_text(new), "note": no_update}
     if isinstance(trig, dict) and trig.get("type") == ids.ORDER_EDIT:
         return _load_order(sid, trig["oid"], ctx.triggered[0]["value"])
     if trig == ids.SESSION_ID:  # written only when the session changes (cockpit_view.render)
         last = _last_price(sid) if sid else None
         if last is None:
             raise PreventUpdate
-        return {"qty": no_update, **fresh_ticket(last)}
-    return {**_TICKET_KEEP, "modify_target": None, "place_label": "Place order"}
+        return {"qty": no_update, "note": no_update, **fresh_ticket(last)}
+    return {**_TICKET_KEEP, "modify_target": None, "place_label": "Place order", "note": no_update}
+
+
+def _size(sid: str | None, price, sizing: dict) -> dict:
+    """The qty the $ risk buys with the ticket's SL (its entry: the price, or the last for
+    a market order), or why not (in the risk line)."""
+    try:
+        entry = _last_price(sid) if sizing["otype"] == "MARKET" and sid else None
+        entry = entry if entry is not None else ticket.number(price, "price")
+        if entry is None:
+            raise ServiceError("missing_field", "enter the entry price first", "price")
+        stop = ticket.stop_price(sizing["mode"], entry, sizing["side"], sizing["sl"])
+        qty = ticket.size_from_risk(sizing["risk"], entry, stop)
+    except ServiceError as exc:
+        return {"note": f"Size: {exc.message}"}
+    return {"qty": qty, "note": no_update}
+
+
+@callback(
+    output=dict(
+        price=Output(ids.ORDER_PRICE, "disabled"),
+        up=Output(ids.PRICE_UP, "disabled"),
+        down=Output(ids.PRICE_DOWN, "disabled"),
+    ),
+    inputs=dict(otype=Input(ids.ORDER_TYPE, "value")),
+)
+def _price_box(otype):
+    """A market order takes no price: its box and ± buttons are off."""
+    off = otype == "MARKET"
+    return dict(price=off, up=off, down=off)
 
 
 def _load_order(sid: str | None, oid: int, clicks: int | None) -> dict:
@@ -233,7 +276,7 @@ def _load_order(sid: str | None, oid: int, clicks: int | None) -> dict:
     if order is None:
         raise PreventUpdate
     return dict(
-        price=order["price"],
+        price=ticket.price_text(order["price"]),
         qty=order["qty"],
         side=order["side"],
         type=order["type"],
@@ -241,6 +284,7 @@ def _load_order(sid: str | None, oid: int, clicks: int | None) -> dict:
         sl=no_update,
         modify_target=oid,
         place_label=f"Modify #{oid}",
+        note=no_update,
     )
 
 
@@ -263,16 +307,26 @@ def _last_price(sid: str) -> float | None:
         qty=Input(ids.ORDER_QTY, "value"),
         tp=Input(ids.ORDER_TP, "value"),
         sl=Input(ids.ORDER_SL, "value"),
+        mode=Input(ids.BRACKET_MODE, "value"),
+        risk=Input(ids.ORDER_RISK, "value"),
     ),
     state=dict(sid=State(ids.SESSION_ID, "data")),
 )
-def _risk(side, otype, price, qty, tp, sl, sid):
-    """Preview the ticket's risk, reward and R; flag a TP/SL the engine would refuse."""
-    if tp is None and sl is None:
+def _risk(side, otype, price, qty, tp, sl, mode, risk, sid):
+    """Preview the ticket's risk, reward and R (the template's legs as prices from the
+    entry); flag a TP/SL the engine would refuse."""
+    if tp in (None, "") and sl in (None, "") and not (mode == "r" and risk):
         return dict(text="", cls="risk-preview")
     if otype == "MARKET":  # a market order's bracket is checked against the last price
         price = _last_price(sid) if sid else None
-    text, ok = fmt.risk_preview(side, price, qty, tp, sl)
+    try:
+        entry = ticket.number(price, "price")
+        if entry is None:
+            return dict(text="", cls="risk-preview")
+        tp_px, sl_px = ticket.legs_at(mode, side, entry, tp, sl, qty=qty, risk=risk)
+    except ServiceError as exc:
+        return dict(text=exc.message, cls="risk-preview bad")
+    text, ok = fmt.risk_preview(side, entry, qty, tp_px, sl_px)
     return dict(text=text, cls="risk-preview" if ok else "risk-preview bad")
 
 
@@ -350,6 +404,7 @@ _ACTION_OUTPUTS = dict(
         real=Output(ids.POS_REAL, "children"),
         equity=Output(ids.POS_EQUITY, "children"),
         maxdd=Output(ids.POS_MAXDD, "children"),
+        bp=Output(ids.POS_BP, "children"),
     ),
     tables=dict(
         orders=Output(ids.ORDERS_TABLE, "children"),
@@ -360,8 +415,14 @@ _ACTION_OUTPUTS = dict(
         text=Output(ids.ALERT, "children"),
         is_open=Output(ids.ALERT, "is_open"),
         color=Output(ids.ALERT, "color"),
+        duration=Output(ids.ALERT, "duration"),
     ),
     summary=Output(ids.SUMMARY, "children"),
+    confirm=dict(
+        is_open=Output(ids.CONFIRM_MODAL, "is_open"),
+        text=Output(ids.CONFIRM_TEXT, "children"),
+        pending=Output(ids.CONFIRM_PENDING, "data"),
+    ),
 )
 # Inputs whose value the action needs; the others only say which button fired.
 _ACTION_INPUTS = dict(
@@ -389,6 +450,7 @@ _ACTION_INPUTS = dict(
         end=Input(ids.END_CONFIRM, "n_clicks"),
         live=Input(ids.CHART_LIVE, "n_clicks"),
         note=Input(ids.NOTE_BUTTON, "n_clicks"),
+        **{name: Input(id_, "n_clicks") for name, id_ in ORDER_ENTRY_BUTTONS.items()},
     ),
 )
 _ACTION_STATE = dict(
@@ -419,7 +481,18 @@ _ACTION_STATE = dict(
         tp=State(ids.ORDER_TP, "value"),
         sl=State(ids.ORDER_SL, "value"),
         modify_target=State(ids.MODIFY_TARGET, "data"),
+        mode=State(ids.BRACKET_MODE, "value"),
+        risk=State(ids.ORDER_RISK, "value"),
     ),
+    ladder=dict(
+        levels=State(ids.LADDER_LEVELS, "value"),
+        step_atr=State(ids.LADDER_STEP, "value"),
+        weights=State(ids.LADDER_WEIGHTS, "value"),
+        qty=State(ids.LADDER_QTY, "value"),
+        side=State(ids.LADDER_SIDE, "value"),
+    ),
+    picks=State({"type": ids.ORDER_PICK, "oid": ALL}, "value"),
+    pending=State(ids.CONFIRM_PENDING, "data"),
 )
 
 

@@ -12,12 +12,15 @@ from ntree.engine import EngineError, EventType
 from ntree.engine.commands import (
     Cancel,
     CancelAll,
+    CancelLadder,
     End,
     Flatten,
+    LinkOco,
     Modify,
     Note,
     Pause,
     Place,
+    PlaceLadder,
     Play,
     ReplaceOrders,
     SetBracket,
@@ -84,6 +87,12 @@ def rich_session():
     run(Flatten())
     run(Step())
     run(Place("SELL", "LIMIT", 1, price=120.0))
+    run(CancelAll())
+    run(PlaceLadder(qty=6, levels=2))  # LADDER_PLACED, then LADDER_CANCELED
+    run(CancelLadder())
+    low = run(Place("BUY", "LIMIT", 1, price=80.0))
+    high = run(Place("SELL", "LIMIT", 1, price=130.0))
+    run(LinkOco([low, high]))  # ORDERS_LINKED
     run(CancelAll())
     # A buy limit above the market fills at the open, 95, below its absolute stop: that leg
     # is refused (BRACKET_LEG_REFUSED); the target by offset is placed from the fill.

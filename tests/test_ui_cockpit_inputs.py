@@ -6,7 +6,17 @@ from ntree.ui import ids
 from ntree.ui.cockpit import ACTIONS
 from ntree.ui.cockpit_inputs import BUILDERS, HOTKEY_ACTIONS, to_action
 
-TICKET = {"side": "BUY", "type": "LIMIT", "price": 100.5, "qty": 10, "tp": 101.0, "sl": None}
+TICKET = {
+    "side": "BUY",
+    "type": "LIMIT",
+    "price": 100.5,
+    "qty": 10,
+    "tp": 101.0,
+    "sl": None,
+    "mode": "price",
+    "risk": None,
+}
+LADDER = {"levels": 3, "step_atr": 0.5, "weights": "1-2-3", "qty": 60, "side": "BOTH"}
 START = {
     "symbol": "SPY",
     "t_from": "2024-08-05",
@@ -32,6 +42,9 @@ def _form(**values) -> dict:
         "auto_pause": True,
         "start": START,
         "ticket": {**TICKET, "modify_target": None},
+        "ladder": LADDER,
+        "picks": [[], [3], [5]],
+        "pending": {"kind": "place", "args": {**TICKET, "confirmed": True}},
     }
     return form | values
 
@@ -86,6 +99,37 @@ def test_hotkeys_step_n_and_place_band_limits_with_the_ticket_qty() -> None:
     assert to_action(ids.HOTKEY, None, _form(hotkey={"key": "q", "n": 3})) is None
 
 
+def test_hotkeys_take_the_bracket_template_only_when_it_is_given_by_offsets() -> None:
+    points = {**TICKET, "mode": "points", "tp": 1.0, "sl": 0.5, "modify_target": None}
+    u = to_action(ids.HOTKEY, None, _form(hotkey={"key": "u", "n": 1}, ticket=points))
+    d = to_action(ids.HOTKEY, None, _form(hotkey={"key": "d", "n": 2}))
+
+    assert (u.kind, u.args) == (
+        "market_order",
+        {"side": "BUY", "qty": 10, "mode": "points", "tp": 1.0, "sl": 0.5, "risk": None},
+    )
+    assert (d.kind, d.args) == ("market_order", {"side": "SELL", "qty": 10})  # prices: not
+
+
+def test_the_ladder_hotkey_previews_first_and_places_what_is_shown() -> None:
+    first = to_action(ids.HOTKEY, None, _form(hotkey={"key": "l", "n": 1}))
+    shown = _form(hotkey={"key": "l", "n": 2}, meta={"tf": "5m", "preview_on": True})
+    second = to_action(ids.HOTKEY, None, shown)
+
+    assert (first.kind, first.args) == ("ladder_preview", LADDER)
+    assert (second.kind, second.args) == ("ladder_place", LADDER)
+
+
+def test_confirming_runs_the_pending_action_and_link_oco_sends_the_picks() -> None:
+    yes = to_action(ids.CONFIRM_YES, 1, _form())
+    none = to_action(ids.CONFIRM_YES, 1, _form(pending=None))
+    link = to_action(ids.LINK_OCO, 1, _form())
+
+    assert (yes.kind, yes.args["confirmed"], yes.args["price"]) == ("place", True, 100.5)
+    assert none is None
+    assert (link.kind, link.args) == ("link_oco", {"picks": [[], [3], [5]]})
+
+
 def test_every_input_and_hotkey_maps_to_an_action_the_controller_handles() -> None:
     form = _form(drag={"rl": {}, "n": 1}, hotkey={"key": "n"}, disp_tf="15m")
     kinds = {to_action(trig, 1, form).kind for trig in BUILDERS if trig != ids.ORDER_CANCEL}
@@ -98,8 +142,9 @@ def test_every_input_and_hotkey_maps_to_an_action_the_controller_handles() -> No
 def test_a_fresh_ticket_is_a_buy_limit_at_the_last_price_with_nothing_kept() -> None:
     from ntree.ui.cockpit_inputs import fresh_ticket
 
+    assert fresh_ticket(542.6)["price"] == "542.60"  # with the tick's decimals
     assert fresh_ticket(541.38) == {
-        "price": 541.38,
+        "price": "541.38",
         "side": "BUY",
         "type": "LIMIT",
         "tp": None,

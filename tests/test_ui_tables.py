@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ntree.ui import tables
+from ntree.ui import ids, tables
 
 
 def _texts(component) -> list[str]:
@@ -44,5 +44,25 @@ def test_a_pending_bracket_is_listed_under_its_parent() -> None:
     rows = tables.orders_table([parent]).children.children
     texts = [[td.children for td in row.children] for row in rows]
 
-    assert texts[1] == ["↳", "SELL", "LMT TP", "10", "+1.00 from fill", "pending"]
-    assert texts[2] == ["↳", "SELL", "STP SL", "10", "99.50", "pending"]
+    assert texts[1] == ["", "↳", "SELL", "LMT TP", "10", "+1.00 from fill", "pending"]
+    assert texts[2] == ["", "↳", "SELL", "STP SL", "10", "99.50", "pending"]
+
+
+def test_each_order_has_a_tick_box_and_an_oco_member_is_marked() -> None:
+    orders = [
+        {"order_id": 7, "side": "SELL", "type": "LIMIT", "qty": 5, "price": 101.0},
+        {
+            "order_id": 8,
+            "side": "SELL",
+            "type": "STOP",
+            "qty": 5,
+            "price": 99.0,
+            "oco_group": "oco-1",
+        },
+    ]
+
+    rows = tables.orders_table(orders).children.children
+
+    picks = [row.children[0].children for row in rows]
+    assert [p.id for p in picks] == [{"type": ids.ORDER_PICK, "oid": n} for n in (7, 8)]
+    assert "OCO" not in " ".join(_texts(rows[0])) and " OCO" in _texts(rows[1])

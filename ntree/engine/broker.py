@@ -91,6 +91,11 @@ class PaperBroker:
             oid += 1
         return orders
 
+    def release(self, orders: list[Order]) -> None:
+        """Give back the ids of orders made but refused (the next order takes them)."""
+        if orders:
+            self._next_oid = orders[0].order_id
+
     def check_bracket(self, side: int, ref: float, bracket: object) -> dict:
         """Return a bracket's prices, checked against the side and the reference price."""
         return checked_bracket(side, ref, bracket, self.prices)
@@ -139,6 +144,32 @@ class PaperBroker:
         self.orders = new
         self._book = None
         return canceled
+
+    def tagged(self, tag: str) -> list[Order]:
+        """Return the working orders tagged ``tag`` (a ladder's), in id order."""
+        return [o for o in self.orders.values() if o.tag == tag]
+
+    def withdraw(self, orders: list[Order]) -> list[int]:
+        """Cancel ``orders`` silently (the caller's one event records it); return their ids."""
+        for order in orders:
+            order.apply("cancel")
+            del self.orders[order.order_id]
+            self._exits.pop(order.order_id, None)
+        if orders:
+            self._book = None
+        return [order.order_id for order in orders]
+
+    def link_oco(self, orders: list[Order]) -> tuple[str, list[int]]:
+        """Put ``orders`` and every working order of their OCO groups in one new group;
+        return it and the ids linked."""
+        ids = {o.order_id for o in orders}
+        groups = {o.oco_group for o in orders if o.oco_group is not None}
+        members = [o for o in self.orders.values() if o.order_id in ids or o.oco_group in groups]
+        group = f"oco-{self._next_group}"
+        self._next_group += 1
+        for order in members:
+            order.oco_group = group
+        return group, [order.order_id for order in members]
 
     def cancel(
         self, order: Order, reason: str, cmd: dict | None = None, i: int | None = None

@@ -6,12 +6,15 @@ from __future__ import annotations
 from ntree.engine.commands import (
     Cancel,
     CancelAll,
+    CancelLadder,
     End,
     Flatten,
+    LinkOco,
     Modify,
     Note,
     Pause,
     Place,
+    PlaceLadder,
     Play,
     ReplaceOrders,
     SetBracket,
@@ -60,9 +63,40 @@ class SessionCommands:
         """Cancel every working order and close the position at the next 1m bar's open."""
         self._flatten(Flatten())
 
-    def set_bracket(self, tp: float | None = None, sl: float | None = None) -> None:
-        """Attach a take-profit and/or stop-loss (an OCO pair) to the open position."""
-        self._set_bracket(SetBracket(tp, sl))
+    def set_bracket(
+        self,
+        tp: float | None = None,
+        sl: float | None = None,
+        *,
+        tp_offset: float | None = None,
+        sl_offset: float | None = None,
+        tp_ticks: int | None = None,
+        sl_ticks: int | None = None,
+    ) -> None:
+        """Attach a take-profit and/or stop-loss (an OCO pair) to the open position: prices,
+        or offsets from its average price (points or ticks)."""
+        self._set_bracket(SetBracket(tp, sl, tp_offset, sl_offset, tp_ticks, sl_ticks))
+
+    def link_oco(self, order_ids: list[int]) -> str:
+        """Link two working orders one-cancels-other; return their OCO group."""
+        return self._link_oco(LinkOco(order_ids))
+
+    def place_ladder(
+        self,
+        qty: int,
+        levels: int | None = None,
+        step_atr: float | None = None,
+        weights: list[float] | None = None,
+        side: str | None = None,
+        ladder_id: str | None = None,
+    ) -> list[int]:
+        """Lay a weighted ladder of limits outside the channel (see PlaceLadder); return the
+        new ids."""
+        return self._place_ladder(PlaceLadder(qty, levels, step_atr, weights, side, ladder_id))
+
+    def cancel_ladder(self, ladder_id: str | None = None) -> int:
+        """Cancel a ladder's working orders; return how many."""
+        return self._cancel_ladder(CancelLadder(ladder_id))
 
     def pause(self) -> None:
         self._pause(Pause())

@@ -141,11 +141,56 @@ class Flatten(Command):
 
 @dataclass(frozen=True, slots=True)
 class SetBracket(Command):
-    """Put a take-profit and/or stop-loss (an OCO pair) on the open position."""
+    """Put a take-profit and/or stop-loss (an OCO pair) on the open position.
+
+    Each leg is an absolute price (``tp``, ``sl``) or an offset from the position's average
+    price in price points (``tp_offset``, ``sl_offset``) or ticks (``tp_ticks``, ``sl_ticks``);
+    either way checked against the market: a leg that would fill at once is refused."""
 
     op: ClassVar[str] = "set_bracket"
     tp: float | None = None
     sl: float | None = None
+    tp_offset: float | None = None
+    sl_offset: float | None = None
+    tp_ticks: int | None = None
+    sl_ticks: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LinkOco(Command):
+    """Link two working orders one-cancels-other: when one fills, the other is canceled
+    (with every order already in either's OCO group)."""
+
+    op: ClassVar[str] = "link_oco"
+    order_ids: list[int]
+
+
+LadderSide = Literal["BUY", "SELL", "BOTH"]
+
+
+@dataclass(frozen=True, slots=True)
+class PlaceLadder(Command):
+    """Lay a weighted ladder of limits outside the channel: ``levels`` buys at
+    lower - i x step_atr x ATR and sells at upper + i x step_atr x ATR (i = 1..levels, the
+    last completed bar's Keltner bands and ATR14), each side's ``qty`` split by ``weights``
+    (default 1, 2, 3, ...) in whole shares. Orders are tagged ``ladder_id``; a ladder laid
+    again under the same id replaces the old one, as one event."""
+
+    op: ClassVar[str] = "place_ladder"
+    qty: int
+    levels: int | None = None
+    step_atr: float | None = None
+    weights: list[float] | None = None
+    side: LadderSide | None = None
+    ladder_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CancelLadder(Command):
+    """Cancel every working order of a ladder (its ``ladder_id`` tag), as one event."""
+
+    op: ClassVar[str] = "cancel_ladder"
+    ladder_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +250,9 @@ COMMANDS: dict[str, type[Command]] = {
         ReplaceOrders,
         Flatten,
         SetBracket,
+        LinkOco,
+        PlaceLadder,
+        CancelLadder,
         Pause,
         Play,
         SetSpeed,

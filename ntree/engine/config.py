@@ -14,6 +14,9 @@ from ntree.engine.fills import FILL_MODEL_KNOBS, FillModel
 from ntree.engine.ticks import disp_tf_label, parse_disp_tf
 
 MAX_SPEED = 10_000  # display bars per minute: pacing only, it never changes results
+MAX_LEVERAGE = 100
+#: The leverage a new session gets from the service (US intraday: 4x equity).
+DEFAULT_LEVERAGE = 4
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ class SessionConfig:
     #: The exchange calendar the symbol trades on; None is XNYS (and is not recorded, so
     #: every log written before there was a choice re-runs unchanged).
     exchange: str | None = None
+    #: Buying power is equity x leverage; None (every log before it existed) sets no limit.
+    leverage: float | None = None
 
     @property
     def fill_model(self) -> FillModel:
@@ -86,7 +91,7 @@ class SessionConfig:
 
 _BLIND_FIELDS = ("blind", "blind_price_anchor", "blind_volume_anchor")
 #: Settings newer than the first logs: None (absent from those logs) keeps the old behaviour.
-_OPTIONAL_PARAMS = ("context_sessions", "exchange")
+_OPTIONAL_PARAMS = ("context_sessions", "exchange", "leverage")
 
 #: The fill model's defaults, the v1 "perfect fill" (read from SessionConfig, not restated).
 FILL_MODEL_DEFAULTS = {
@@ -154,6 +159,8 @@ def checked_settings(config: SessionConfig) -> dict:
             "bad_param", f"speed must be a number in (0, {MAX_SPEED}], got {speed!r}", "speed"
         )
     out["speed"] = _plain_number(speed)
+    if config.leverage is not None:
+        out["leverage"] = _amount(config.leverage, "leverage", False, MAX_LEVERAGE)
     out.update(_checked_blind(config))
     return out
 

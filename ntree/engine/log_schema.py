@@ -52,6 +52,7 @@ class SessionParams(TypedDict):
     blind_price_anchor: NotRequired[float]
     blind_volume_anchor: NotRequired[float]
     context_sessions: NotRequired[int]  # sessions of history; absent: the old 3
+    leverage: NotRequired[float]
 
 
 class OrderRecord(TypedDict):
@@ -187,6 +188,41 @@ class BracketLegRefusedPayload(TypedDict):
     reason: str
 
 
+class OrdersLinkedPayload(TypedDict):
+    """Working orders linked one-cancels-other (``order_ids``: every member of the group)."""
+
+    cmd: CommandRecord
+    oco_group: str
+    order_ids: list[int]
+
+
+class LadderOrder(TypedDict):
+    """One limit of a ladder."""
+
+    side: SideName
+    qty: int
+    price: float
+
+
+class LadderPlacedPayload(TypedDict):
+    """A ladder laid: the ids of its orders (in the order of ``orders``) and those of the
+    ladder it replaced."""
+
+    cmd: CommandRecord
+    ladder_id: str
+    canceled: list[int]
+    order_ids: list[int]
+    orders: list[LadderOrder]
+
+
+class LadderCanceledPayload(TypedDict):
+    """A ladder's working orders canceled."""
+
+    cmd: CommandRecord
+    ladder_id: str
+    order_ids: list[int]
+
+
 class FlattenPayload(TypedDict):
     """Close the position (user: at the next open; session_end: at ``price``)."""
 
@@ -224,6 +260,9 @@ EVENT_PAYLOADS: dict[EventType, type] = {
     EventType.DIRECTION_LOCK: DirectionLockPayload,
     EventType.BRACKET_SET: BracketSetPayload,
     EventType.BRACKET_LEG_REFUSED: BracketLegRefusedPayload,
+    EventType.ORDERS_LINKED: OrdersLinkedPayload,
+    EventType.LADDER_PLACED: LadderPlacedPayload,
+    EventType.LADDER_CANCELED: LadderCanceledPayload,
     EventType.FLATTEN: FlattenPayload,
     EventType.STEP: CommandPayload,
     EventType.SPEED_CHANGE: CommandPayload,

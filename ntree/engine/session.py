@@ -12,6 +12,7 @@ and the same commands always give the same log, byte for byte.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import pandas as pd
@@ -25,13 +26,16 @@ from ntree.engine.commands import (
     COMMANDS,
     Cancel,
     CancelAll,
+    CancelLadder,
     Command,
     End,
     Flatten,
+    LinkOco,
     Modify,
     Note,
     Pause,
     Place,
+    PlaceLadder,
     Play,
     ReplaceOrders,
     SetBracket,
@@ -43,6 +47,7 @@ from ntree.engine.config import FILL_MODEL_DEFAULTS, MAX_SPEED, SessionConfig, c
 from ntree.engine.errors import EngineError
 from ntree.engine.eventlog import EventLog
 from ntree.engine.events import LOG_FORMAT, LOG_FORMATS, Event, EventType, iso_utc
+from ntree.engine.order_entry import OrderEntry
 from ntree.engine.portfolio import Portfolio, _money
 from ntree.engine.prepared import PreparedBars
 from ntree.engine.replay import rebuild
@@ -72,7 +77,7 @@ class StepResult:
     done: bool
 
 
-class ReplaySession(SessionCommands, SessionViews):
+class ReplaySession(SessionCommands, OrderEntry, SessionViews):
     """Replay one symbol between ``t_start`` and ``t_end`` on display bars of ``disp_tf``.
 
     ``bars_1m`` holds the 1-minute bars (UTC ``ts`` index, OHLCV); those before ``t_start``
@@ -188,6 +193,8 @@ class ReplaySession(SessionCommands, SessionViews):
         try:
             self._check_edit()
             order = self.broker.new_order(args)
+            if self.config.leverage is not None:
+                self._check_buying_power([order])
         except EngineError as err:
             if not self.ended:
                 self._reject(cmd, err)
@@ -223,6 +230,8 @@ class ReplaySession(SessionCommands, SessionViews):
         try:
             self._check_edit()
             items, new = self.broker.new_orders(orders)
+            if self.config.leverage is not None:
+                self._check_buying_power(new, replacing=self.broker.orders.values())
         except EngineError as err:
             if not self.ended:
                 self._reject({"op": "replace_orders", "args": {"orders": plain(orders)}}, err)
@@ -255,6 +264,9 @@ class ReplaySession(SessionCommands, SessionViews):
                 raise EngineError("bad_price", "a MARKET order takes no price")
             else:
                 new_price = self.broker.check_modified_price(order, price)
+            if self.config.leverage is not None and order.role == "entry":
+                moved = dataclasses.replace(order, price=new_price, qty=new_qty)
+                self._check_buying_power([moved], replacing=[order], fresh=False)
         except EngineError as err:
             self._reject(cmd, err)
             raise
@@ -267,17 +279,20 @@ class ReplaySession(SessionCommands, SessionViews):
         self.broker.flatten({"op": "flatten", "args": {}})
 
     def _set_bracket(self, command: SetBracket) -> None:
-        """Attach a take-profit and/or stop-loss (an OCO pair) to the open position."""
-        tp, sl = plain(command.tp), plain(command.sl)
-        cmd = {"op": "set_bracket", "args": given({"tp": tp, "sl": sl})}
+        """Attach a take-profit and/or stop-loss (an OCO pair) to the open position: absolute
+        prices, or offsets from its average price; either checked against the market."""
+        args = given(command.args())
+        cmd = {"op": "set_bracket", "args": args}
         self._check_active()
         try:
             self._check_edit()
             if not self.portfolio.qty:
                 raise EngineError("no_position", "set_bracket needs an open position")
             side = 1 if self.portfolio.qty > 0 else -1
-            prices = {k: v for k, v in (("tp", tp), ("sl", sl)) if v is not None}
-            bracket = self.broker.check_bracket(side, self.last_price, prices)
+            if set(args) <= {"tp", "sl"}:  # as every log before offsets were taken
+                bracket = self.broker.check_bracket(side, self.last_price, args)
+            else:
+                bracket = self._bracket_from_average(side, args)
         except EngineError as err:
             self._reject(cmd, err)
             raise
@@ -448,6 +463,9 @@ _HANDLERS = {
     ReplaceOrders: ReplaySession._replace_orders,
     Flatten: ReplaySession._flatten,
     SetBracket: ReplaySession._set_bracket,
+    LinkOco: ReplaySession._link_oco,
+    PlaceLadder: ReplaySession._place_ladder,
+    CancelLadder: ReplaySession._cancel_ladder,
     Pause: ReplaySession._pause,
     Play: ReplaySession._play,
     SetSpeed: ReplaySession._set_speed,

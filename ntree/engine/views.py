@@ -156,6 +156,21 @@ class SessionViews:
             "realized_pnl": _money(pf.realized - pf.commission),
         }
 
+    def buying_power(self) -> dict | None:
+        """Return the buying power (equity x leverage) and how much of it the position uses
+        (its value at the last price); None when the session sets no leverage."""
+        leverage = self.config.leverage
+        if leverage is None:
+            return None
+        limit = max(0.0, self.equity) * leverage
+        used = abs(self.portfolio.qty) * self.last_price
+        return {
+            "leverage": leverage,
+            "buying_power": _money(limit),
+            "used": _money(used),
+            "available": _money(max(0.0, limit - used)),
+        }
+
     def working_orders(self) -> list[dict]:
         return [o.to_dict() for o in self.broker.orders.values() if o.status == WORKING]
 
@@ -243,6 +258,7 @@ class SessionViews:
                 "exec_index": self.i - self.i_start,
             },
             "position": self.position(),
+            "buying_power": self.buying_power(),
             "orders": self.working_orders(),
             "equity": _money(self.equity),
             "max_drawdown": _money(self.portfolio.max_dd),

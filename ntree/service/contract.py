@@ -24,7 +24,14 @@ from ntree.service.errors import ServiceError
 from ntree.service.shapes import hints, parse, required_keys
 
 #: The answer's extra field for a command that returns something.
-RESULT_KEYS = {"place": "order_id", "replace_orders": "order_ids", "cancel_all": "canceled"}
+RESULT_KEYS = {
+    "place": "order_id",
+    "replace_orders": "order_ids",
+    "cancel_all": "canceled",
+    "link_oco": "oco_group",
+    "place_ladder": "order_ids",
+    "cancel_ladder": "canceled",
+}
 #: The longest ``tag`` / ``oco_group`` one request may set (a request limit, see _check_size).
 MAX_LABEL_CHARS = 64
 
@@ -83,6 +90,11 @@ def _check_size(command: Command) -> None:
         )
     elif isinstance(command, Note) and len(command.text) > MAX_NOTE:
         raise ServiceError("too_long", f"a note is at most {MAX_NOTE:,} characters", "text")
+    ladder_id = getattr(command, "ladder_id", None)
+    if isinstance(ladder_id, str) and len(ladder_id) > MAX_LABEL_CHARS:
+        raise ServiceError(
+            "too_long", f"ladder_id must be at most {MAX_LABEL_CHARS} characters", "ladder_id"
+        )
     if isinstance(command, Place):
         _check_labels(command.tag, command.oco_group, "")
     elif isinstance(command, ReplaceOrders):

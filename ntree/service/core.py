@@ -22,6 +22,8 @@ import sqlalchemy as sa
 from ntree import db, market, session_file
 from ntree.cache import SessionCache, UnknownSession
 from ntree.engine import FILL_MODEL_KNOBS, MAX_SPEED, EngineError, SessionConfig
+from ntree.engine.commands import PlaceLadder
+from ntree.engine.config import DEFAULT_LEVERAGE
 from ntree.engine.ticks import DISP_TFS
 from ntree.journal import JournalError, JournalStore, check_names
 from ntree.runner import (
@@ -57,6 +59,7 @@ START_FIELDS = (
     "constraints",
     "fill_model",
     "blind",
+    "leverage",
 )
 JOURNAL_FIELDS = ("session_id", "trade_id", "setup", "text", "tags", "mistakes", "rating")
 
@@ -559,6 +562,7 @@ class ReplayService(DataMethods):
                 "bad_speed", f"speed must be a number in (0, {MAX_SPEED}], got {speed}", "speed"
             )
         seed = req_int(body, "seed", required=False) or 0  # the engine checks its range
+        leverage = req_number(body, "leverage", required=False)  # the engine checks its range
         constraints = req_dict(body, "constraints") or {}
         check_fields(constraints, ("edit_on_disp_boundary",))
         boundary = req_bool(constraints, "edit_on_disp_boundary", True)
@@ -585,6 +589,7 @@ class ReplayService(DataMethods):
                 edit_on_disp_boundary=boundary,
                 blind=blind,
                 context_sessions=CONTEXT_SESSIONS,  # 200 bars of context on every frame
+                leverage=DEFAULT_LEVERAGE if leverage is None else leverage,
                 **fill_model,
             )
         except EngineError as exc:
@@ -608,6 +613,8 @@ class ReplayService(DataMethods):
             raise ServiceError("bad_json", "request body must be a JSON object")
         if op == "rewind":
             return self.rewind(body)
+        if op == "ladder_preview":
+            return self.ladder_preview(body)
         sid = req_str(body, "session_id")
         command = parse_command(op, body)
         with self._open(sid) as s:
@@ -661,6 +668,19 @@ class ReplayService(DataMethods):
         if rejected is not None:
             raise _from_engine(rejected) from rejected
         return view
+
+    def ladder_preview(self, body: dict) -> dict:
+        """Return the orders ``place_ladder`` would lay now, with the same request (nothing
+        is placed or logged: the chart draws them before the trader places them)."""
+        sid = req_str(body, "session_id")
+        command = parse_command("place_ladder", body)
+        assert isinstance(command, PlaceLadder)
+        with self._open(sid, write=False) as s:
+            try:
+                orders = s.ladder_plan(command)
+            except EngineError as exc:
+                raise _from_engine(exc) from exc
+            return {"session_id": sid, "last_price": s.last_price, "orders": orders}
 
     def rewind(self, body: dict) -> dict:
         """Fork the session ``disp_bars`` display bars back; the parent log stays as it is."""
@@ -877,6 +897,10 @@ ENGINE_FIELD = {
     "bad_rewind": "disp_bars",
     "no_position": "session_id",
     "session_ended": "session_id",
+    "insufficient_buying_power": "qty",
+    "unknown_ladder": "ladder_id",
+    "bad_ladder": "weights",
+    "no_band": "session_id",
 }
 _ITEM = re.compile(r"^(orders\[\d+\]): ")
 

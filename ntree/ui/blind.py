@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
 import dash_bootstrap_components as dbc
@@ -58,7 +59,18 @@ POINT_KEYS = frozenset(
     {"atr14", "mae", "mfe", "open_mae", "open_mfe", "tp_offset", "sl_offset", "ch_slope"}
 )
 MONEY_KEYS = frozenset(
-    {"pnl", "unrealized_pnl", "realized_pnl", "max_drawdown", "max_dd", "commission", "risk"}
+    {
+        "pnl",
+        "unrealized_pnl",
+        "realized_pnl",
+        "max_drawdown",
+        "max_dd",
+        "commission",
+        "risk",
+        "buying_power",  # the state's buying power (a dict) holds these three
+        "used",
+        "available",
+    }
 )
 EQUITY_KEYS = frozenset({"equity"})
 VOLUME_KEYS = frozenset({"volume"})
@@ -317,11 +329,28 @@ class CockpitService:
         return rows if mask is None else mask.mask(rows)
 
     def command(self, op: str, body: dict) -> dict:
+        return self._view_call(lambda b: self._svc.command(op, b), body)
+
+    def step_to_fill(self, body: dict) -> dict:
+        return self._view_call(self._svc.step_to_fill, body)
+
+    def jump(self, body: dict) -> dict:
+        return self._view_call(self._svc.jump, body)
+
+    def ladder_preview(self, body: dict) -> dict:
+        sid = body.get("session_id") if isinstance(body, dict) else None
+        mask = self.mask_of(sid)
+        res = self._call(sid, self._svc.ladder_preview, mask.unmask(body) if mask else body)
+        return res if mask is None else mask.mask(res)
+
+    def _view_call(self, fn: Callable[[dict], dict], body: dict) -> dict:
+        """Call a service method that takes a body and answers the session's view: the
+        prices the trader typed made real, the answer masked."""
         sid = body.get("session_id") if isinstance(body, dict) else None
         mask = self.mask_of(sid)
         if mask is not None:
             body = mask.unmask(body)
-        view = self._call(sid, self._svc.command, op, body)
+        view = self._call(sid, fn, body)
         return self._answer(view.get("session_id") or sid, view)
 
     def rewind(self, body: dict) -> dict:

@@ -13,7 +13,7 @@ import numpy as np
 
 from ntree.engine.ticks import TICK, round_to_tick
 from ntree.service import FILL_EVENTS, ReplayService, ServiceError
-from ntree.ui import figures, start_form
+from ntree.ui import figures, ladder_preview, start_form
 from ntree.ui.format import count, et_times
 
 #: Playback speeds offered, in the engine's unit (display bars per minute); the page shows
@@ -47,10 +47,12 @@ HOTKEYS = (
     ("M", "step 1 minute (1m bar)"),
     ("R", "rewind N bars"),
     ("+ / −", "faster / slower"),
-    ("B", "buy limit at the lower band"),
+    ("B", "buy limit at the lower band (the ticket's bracket)"),
     ("S", "sell limit at the upper band"),
-    ("Shift+B", "buy limit at the channel mid"),
-    ("Shift+S", "sell limit at the channel mid"),
+    ("Shift+B", "buy limit at the channel mid (asks if above the market)"),
+    ("Shift+S", "sell limit at the channel mid (asks if below the market)"),
+    ("U / D", "market buy / market sell (the ticket's qty and bracket)"),
+    ("L", "ladder: preview, then L again to place it"),
     ("F", "flatten"),
     ("X", "cancel all orders"),
     ("Drag", "an order line on the chart: move the order to that price"),
@@ -77,6 +79,8 @@ class Result:
     message_color: str = "danger"
     orders_changed: bool = True
     trades_changed: bool = True  # the closed trades differ from what the page shows
+    confirm: dict | None = None  # {text, action}: ask before running the action
+    preview: list | None = None  # the ladder preview drawn ([]: cleared; None: unchanged)
 
 
 def _band_price(candle: dict, key: str) -> float:
@@ -86,7 +90,9 @@ def _band_price(candle: dict, key: str) -> float:
     return round_to_tick(value, TICK)
 
 
-Outcome = tuple[str | None, str | None, str]  # (session id, message, message colour)
+# (session id, message, message colour), and optionally what else the page shows: see
+# ntree.ui.cockpit_orders ({"confirm": ...} asks first, {"preview": orders} draws a ladder)
+Outcome = tuple
 Handler = Callable[[ReplayService, str | None, dict[str, Any]], Outcome]
 
 
@@ -355,17 +361,46 @@ def handle(
     order to the dropped price; the lines are redrawn from the engine either way, so a refused
     move (or a drag of the average-price line) snaps back.
     """
-    message, color = None, "info"
+    message, color, extras = None, "info", {}
     dragged = action.kind == "drag_line"
     if dragged:
         oid, price = figures.dropped_order(action.args.get("relayout"), meta) or (None, None)
         action = Action("move_order", {"order_id": oid, "price": price})
     try:
-        sid, message, color = run(svc, sid, action)
+        sid, message, color, *more = run(svc, sid, action)
+        extras = more[0] if more else {}
     except ServiceError as exc:
         message, color = et_times(exc.message), "danger"  # New York times, as the page
     if sid is None:
         return Result(None, figures.empty_figure(), None, None, message, color)
+    res = _render(svc, sid, meta, action, relayout, window, message, color, dragged)
+    res.confirm, res.preview = extras.get("confirm"), extras.get("preview")
+    if (
+        res.preview is None
+        and action.kind in ("step", "tick")
+        and (res.meta or {}).get("preview_on")
+    ):
+        res.preview = []  # the bands moved: a ladder laid now would differ from the preview
+    if action.kind == "link_oco":  # the chart's lines are the same; the table marks OCO
+        res.orders_changed = True
+    if res.preview is not None and res.state is not None and res.meta:
+        res.figure = ladder_preview.show(res.figure, res.meta, res.preview, res.state)
+    return res
+
+
+def _render(
+    svc: ReplayService,
+    sid: str,
+    meta: dict | None,
+    action: Action,
+    relayout: dict | None,
+    window: int,
+    message: str | None,
+    color: str,
+    dragged: bool,
+) -> Result:
+    """Return the Result of ``sid`` after ``action``: a Patch of the browser's figure when
+    it can be updated in place, else a full figure (with an empty ladder preview trace)."""
     window, more = _window(meta, sid, action, window)
     try:
         snap = svc.snapshot(sid, window)
@@ -433,6 +468,7 @@ def handle(
     new_meta["ntrades"] = ntrades
     if window != figures.DEFAULT_WINDOW:
         new_meta["window"] = window
+    ladder_preview.add_to_figure(fig, new_meta)
     return Result(sid, fig, new_meta, snap, message, color)
 
 
@@ -446,3 +482,9 @@ def _window(meta: dict | None, sid: str, action: Action, window: int) -> tuple[i
     if action.kind != "more_history" or meta["n"] < held or held >= MAX_WINDOW:
         return held, False
     return min(held + MORE_STEP, MAX_WINDOW), True
+
+
+# The order-entry actions (cockpit_orders imports this module's names, so it comes last).
+from ntree.ui.cockpit_orders import ORDER_ACTIONS  # noqa: E402
+
+ACTIONS.update(ORDER_ACTIONS)

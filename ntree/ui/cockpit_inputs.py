@@ -17,6 +17,7 @@ from typing import Any
 
 from ntree.ui import ids
 from ntree.ui.cockpit import SPEEDS, Action, bars_per_tick
+from ntree.ui.ticket import price_text
 
 #: Hotkeys (the key as assets/cockpit.js forwards it) and their action; N steps the form's N.
 HOTKEY_ACTIONS = {
@@ -29,7 +30,21 @@ HOTKEY_ACTIONS = {
     "S": ("band_order", {"side": "SELL", "band": "ch_mid"}),
     "f": ("flatten", {}),
     "x": ("cancel_all", {}),
+    "u": ("market_order", {"side": "BUY"}),
+    "d": ("market_order", {"side": "SELL"}),
 }
+#: The order-entry buttons the action callback listens to (name: component id).
+ORDER_ENTRY_BUTTONS = {
+    "link_oco": ids.LINK_OCO,
+    "bracket_position": ids.BRACKET_POSITION,
+    "ladder_preview": ids.LADDER_PREVIEW,
+    "ladder_place": ids.LADDER_PLACE,
+    "ladder_cancel": ids.LADDER_CANCEL,
+    "confirm_yes": ids.CONFIRM_YES,
+    "confirm_no": ids.CONFIRM_NO,
+}
+#: The ticket's fields that make the bracket template (see ntree.ui.ticket).
+TEMPLATE_FIELDS = ("mode", "tp", "sl", "risk")
 
 Form = dict[str, Any]
 Builder = Callable[[Form], Action | None]
@@ -68,8 +83,36 @@ def _tick(form: Form) -> Action:
 
 def _place(form: Form) -> Action:
     t = form["ticket"]
-    args = {k: t[k] for k in ("side", "price", "qty", "tp", "sl", "modify_target")}
+    args = {k: t.get(k) for k in ("side", "price", "qty", "modify_target", *TEMPLATE_FIELDS)}
     return Action("place", {**args, "type": t["type"]})
+
+
+def _template(form: Form, *, hotkey: bool = False) -> dict:
+    """The bracket template's fields; a hotkey takes only offsets (points, ticks, R): the
+    TP/SL prices typed for the ticket's own order mean nothing for another price."""
+    t = form["ticket"]
+    if hotkey and (t.get("mode") or "price") == "price":
+        return {}
+    return {k: t.get(k) for k in TEMPLATE_FIELDS}
+
+
+def _ladder(kind: str) -> Builder:
+    return lambda form: Action(kind, dict(form.get("ladder") or {}))
+
+
+def _link_oco(form: Form) -> Action:
+    return Action("link_oco", {"picks": form.get("picks") or []})
+
+
+def _bracket_position(form: Form) -> Action:
+    return Action("bracket_position", _template(form))
+
+
+def _confirm_yes(form: Form) -> Action | None:
+    pending = form.get("pending")
+    if not form["value"] or not pending:
+        return None
+    return Action(pending["kind"], pending["args"])
 
 
 def _cancel(form: Form) -> Action | None:
@@ -131,10 +174,14 @@ def _hotkey(form: Form) -> Action | None:
         return _step_n(form)
     if isinstance(key, str) and key.lower() in PLAYBACK_KEYS:  # Shift or not
         return PLAYBACK_KEYS[key.lower()](form)
+    if isinstance(key, str) and key.lower() == "l":  # the ladder: a preview, placed by a second L
+        shown = (form.get("meta") or {}).get("preview_on")
+        return _ladder("ladder_place" if shown else "ladder_preview")(form)
     kind, args = HOTKEY_ACTIONS.get(key, (None, None))
     if kind is None:
         return None
-    return Action(kind, {**args, "qty": form["ticket"]["qty"]})
+    extra = _template(form, hotkey=True) if kind in ("band_order", "market_order") else {}
+    return Action(kind, {**args, **extra, "qty": form["ticket"]["qty"]})
 
 
 def _note(form: Form) -> Action:
@@ -169,6 +216,13 @@ BUILDERS: dict[str, Builder] = {
     ids.STEP_1M: _simple("step_1m"),
     ids.JUMP: _jump,
     ids.JUMP_NEXT_OPEN: _jump,
+    ids.LINK_OCO: _link_oco,
+    ids.BRACKET_POSITION: _bracket_position,
+    ids.LADDER_PREVIEW: _ladder("ladder_preview"),
+    ids.LADDER_PLACE: _ladder("ladder_place"),
+    ids.LADDER_CANCEL: _simple("ladder_cancel"),
+    ids.CONFIRM_YES: _confirm_yes,
+    ids.CONFIRM_NO: _simple("confirm_no"),
 }
 
 
@@ -177,7 +231,7 @@ def fresh_ticket(last_price: float | None) -> dict[str, Any]:
     bracket, nothing being modified; nothing kept from the previous session, whose price,
     side and type would place an unintended order here."""
     return {
-        "price": last_price,
+        "price": price_text(last_price),
         "side": "BUY",
         "type": "LIMIT",
         "tp": None,

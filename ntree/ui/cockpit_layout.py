@@ -8,7 +8,7 @@ from dash import dcc, html
 
 from ntree.engine import FILL_MODEL_DEFAULTS
 from ntree.engine.ticks import DISP_TFS
-from ntree.ui import figures, ids
+from ntree.ui import figures, ids, ticket_layout
 from ntree.ui.cockpit import DEFAULT_SPEED, SPEEDS, speed_label
 from ntree.ui.cockpit_panels import sidebar
 
@@ -46,6 +46,7 @@ def page(session: str | None, symbols: list[str]) -> html.Div:
             end_dialog(),
             dcc.Store(id=ids.HOTKEY),
             dcc.Store(id=ids.COCKPIT_INIT, data=session or 0),
+            ticket_layout.confirm_modal(),
             dbc.Row(
                 [
                     dbc.Col(chart_column(), width=9, className="pe-1 chart-col"),

@@ -9,7 +9,7 @@ from dash import dcc, html
 from ntree.engine.commands import MAX_NOTE
 from ntree.engine.ticks import TICK
 from ntree.ui import format as fmt
-from ntree.ui import ids
+from ntree.ui import ids, ticket_layout
 from ntree.ui.cockpit import HOTKEYS
 from ntree.ui.tables import trades_table
 
@@ -34,20 +34,25 @@ def _stat(label: str, id_: str) -> html.Div:
 
 
 def position_card() -> dbc.Card:
-    """Position, average price, PnL, equity and drawdown."""
+    """Position, average price, PnL, equity, drawdown and the buying power used."""
     return dbc.Card(
         dbc.CardBody(
-            html.Div(
-                [
-                    _stat("Position", ids.POS_QTY),
-                    _stat("Avg price", ids.POS_AVG),
-                    _stat("Unrealized", ids.POS_UNREAL),
-                    _stat("Realized", ids.POS_REAL),
-                    _stat("Equity", ids.POS_EQUITY),
-                    _stat("Max DD", ids.POS_MAXDD),
-                ],
-                className="stats-grid",
-            ),
+            [
+                html.Div(
+                    [
+                        _stat("Position", ids.POS_QTY),
+                        _stat("Avg price", ids.POS_AVG),
+                        _stat("Unrealized", ids.POS_UNREAL),
+                        _stat("Realized", ids.POS_REAL),
+                        _stat("Equity", ids.POS_EQUITY),
+                        _stat("Max DD", ids.POS_MAXDD),
+                    ],
+                    className="stats-grid",
+                ),
+                html.Div(
+                    "—", id=ids.POS_BP, className="bp-line", title="buying power used / available"
+                ),
+            ],
             className="p-2",
         ),
         className="mb-2",
@@ -55,128 +60,131 @@ def position_card() -> dbc.Card:
 
 
 def order_ticket() -> dbc.Card:
-    """Side, type, price (± a tick), qty, the TP/SL bracket and its risk line."""
+    """The ticket: an Order tab (side, type, price ± a tick, qty, the bracket template, risk,
+    the risk line, Place, the note box) and a Ladder tab."""
+    order = [
+        html.Div(
+            [
+                dbc.RadioItems(
+                    id=ids.ORDER_SIDE,
+                    value="BUY",
+                    inline=True,
+                    className="btn-group side-toggle",
+                    inputClassName="btn-check",
+                    labelClassName="btn btn-sm btn-outline-light",
+                    labelCheckedClassName="active",
+                    options=[
+                        {"label": "BUY", "value": "BUY"},
+                        {"label": "SELL", "value": "SELL"},
+                    ],
+                ),
+                dbc.Select(
+                    id=ids.ORDER_TYPE,
+                    size="sm",
+                    value="LIMIT",
+                    className="ms-1 order-type",
+                    options=[{"label": t.title(), "value": t} for t in ("LIMIT", "STOP", "MARKET")],
+                ),
+            ],
+            className="d-flex mt-1",
+        ),
+        dbc.InputGroup(
+            [
+                dbc.Button("−", id=ids.PRICE_DOWN, color="secondary"),
+                dbc.Input(
+                    id=ids.ORDER_PRICE,
+                    type="number",
+                    step=TICK,
+                    placeholder="price (click the chart)",
+                ),
+                dbc.Button("+", id=ids.PRICE_UP, color="secondary"),
+                dbc.InputGroupText("Qty"),
+                dbc.Input(
+                    id=ids.ORDER_QTY, type="number", value=100, min=1, step=1, className="qty"
+                ),
+            ],
+            size="sm",
+            className="mt-1",
+        ),
+        ticket_layout.bracket_row(),
+        ticket_layout.risk_row(),
+        html.Div(id=ids.RISK_PREVIEW, className="risk-preview"),
+        html.Div(
+            [
+                dbc.Button(
+                    "Place order",
+                    id=ids.PLACE,
+                    color="primary",
+                    size="sm",
+                    className="flex-grow-1",
+                ),
+                dbc.Button(
+                    "✕",
+                    id=ids.MODIFY_CANCEL,
+                    color="secondary",
+                    size="sm",
+                    className="ms-1",
+                    title="stop modifying",
+                ),
+            ],
+            className="d-flex mt-1",
+        ),
+        dbc.InputGroup(
+            [
+                dbc.Input(
+                    id=ids.NOTE_TEXT,
+                    placeholder="note (into the log; the open trade's)",
+                    maxLength=MAX_NOTE,
+                    debounce=False,
+                ),
+                dbc.Button(
+                    "Note",
+                    id=ids.NOTE_BUTTON,
+                    color="info",
+                    outline=True,
+                    title="write a NOTE event into the session's log",
+                ),
+            ],
+            size="sm",
+            className="mt-1 note-box",
+        ),
+    ]
     return dbc.Card(
-        [
-            dbc.CardHeader("Order ticket", className="py-1 small"),
-            dbc.CardBody(
+        dbc.CardBody(
+            dbc.Tabs(
                 [
-                    dbc.RadioItems(
-                        id=ids.ORDER_SIDE,
-                        value="BUY",
-                        inline=True,
-                        className="btn-group side-toggle",
-                        inputClassName="btn-check",
-                        labelClassName="btn btn-sm btn-outline-light",
-                        labelCheckedClassName="active",
-                        options=[
-                            {"label": "BUY", "value": "BUY"},
-                            {"label": "SELL", "value": "SELL"},
-                        ],
-                    ),
-                    dbc.Select(
-                        id=ids.ORDER_TYPE,
-                        size="sm",
-                        value="LIMIT",
-                        className="mt-1",
-                        options=[
-                            {"label": t.title(), "value": t} for t in ("LIMIT", "STOP", "MARKET")
-                        ],
-                    ),
-                    dbc.InputGroup(
-                        [
-                            dbc.Button("−", id=ids.PRICE_DOWN, color="secondary"),
-                            dbc.Input(
-                                id=ids.ORDER_PRICE,
-                                type="number",
-                                step=TICK,
-                                placeholder="price (click the chart)",
-                            ),
-                            dbc.Button("+", id=ids.PRICE_UP, color="secondary"),
-                        ],
-                        size="sm",
-                        className="mt-1",
-                    ),
-                    dbc.InputGroup(
-                        [
-                            dbc.InputGroupText("Qty"),
-                            dbc.Input(id=ids.ORDER_QTY, type="number", value=100, min=1, step=1),
-                        ],
-                        size="sm",
-                        className="mt-1",
-                    ),
-                    dbc.InputGroup(
-                        [
-                            dbc.InputGroupText("TP"),
-                            dbc.Input(
-                                id=ids.ORDER_TP, type="number", step=TICK, placeholder="optional"
-                            ),
-                            dbc.InputGroupText("SL"),
-                            dbc.Input(
-                                id=ids.ORDER_SL, type="number", step=TICK, placeholder="optional"
-                            ),
-                        ],
-                        size="sm",
-                        className="mt-1",
-                    ),
-                    html.Div(id=ids.RISK_PREVIEW, className="risk-preview"),
-                    html.Div(
-                        [
-                            dbc.Button(
-                                "Place order",
-                                id=ids.PLACE,
-                                color="primary",
-                                size="sm",
-                                className="flex-grow-1",
-                            ),
-                            dbc.Button(
-                                "✕",
-                                id=ids.MODIFY_CANCEL,
-                                color="secondary",
-                                size="sm",
-                                className="ms-1",
-                                title="stop modifying",
-                            ),
-                        ],
-                        className="d-flex mt-2",
-                    ),
-                    dbc.InputGroup(
-                        [
-                            dbc.Input(
-                                id=ids.NOTE_TEXT,
-                                placeholder="note (into the log; the open trade's)",
-                                maxLength=MAX_NOTE,
-                                debounce=False,
-                            ),
-                            dbc.Button(
-                                "Note",
-                                id=ids.NOTE_BUTTON,
-                                color="info",
-                                outline=True,
-                                title="write a NOTE event into the session's log",
-                            ),
-                        ],
-                        size="sm",
-                        className="mt-1 note-box",
-                    ),
+                    dbc.Tab(order, label="Order ticket", tab_id="order"),
+                    dbc.Tab(ticket_layout.ladder_tab(), label="Ladder", tab_id="ladder"),
                 ],
-                className="p-2",
+                id=ids.TICKET_TABS,
+                active_tab="order",
+                className="ticket-tabs",
             ),
-        ],
+            className="p-2 pt-1",
+        ),
         className="mb-2",
     )
 
 
 def orders_card() -> dbc.Card:
-    """The working orders, with Cancel all and Flatten."""
+    """The working orders, with Link OCO (the two ticked), Cancel all and Flatten."""
     return dbc.Card(
         [
             dbc.CardHeader(
                 html.Div(
                     [
-                        html.Span("Working orders", className="small"),
+                        html.Span("Orders", className="small"),
                         html.Div(
                             [
+                                dbc.Button(
+                                    "Link OCO",
+                                    id=ids.LINK_OCO,
+                                    color="info",
+                                    outline=True,
+                                    size="sm",
+                                    className="py-0 me-1",
+                                    title="tick two orders: when one fills the other is canceled",
+                                ),
                                 dbc.Button(
                                     "Cancel all",
                                     id=ids.CANCEL_ALL,

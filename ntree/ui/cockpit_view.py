@@ -6,6 +6,7 @@ Only what changed is sent: ``no_update`` leaves a widget as the browser has it.
 
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import Any
 
@@ -25,6 +26,7 @@ from ntree.ui.tables import orders_table, trades_table
 #: Actions after which every widget is drawn again (a new chart, frame or session).
 _FULL_KINDS = frozenset({"init", "start", "rewind", "set_disp_tf", "server_back"})
 _NO_STAT = "—"
+ALERT_MS = 8000  # how long a toast stays (plus up to 0.1 s: see _alert)
 
 
 def render(res: Result, action: Action, meta: dict | None) -> dict[str, Any]:
@@ -57,13 +59,27 @@ def render(res: Result, action: Action, meta: dict | None) -> dict[str, Any]:
         )
         if ended
         else (None if full else no_update),
+        "confirm": _confirm(res, action),
     }
+
+
+def _confirm(res: Result, action: Action) -> dict[str, Any]:
+    """Open the question a marketable limit asks; close it once answered (the action it
+    asked about ran confirmed, or Cancel); leave it alone otherwise (a tick while it asks)."""
+    if res.confirm:
+        return {"is_open": True, "text": res.confirm["text"], "pending": res.confirm["action"]}
+    if action.kind == "confirm_no" or action.args.get("confirmed"):
+        return {"is_open": False, "text": no_update, "pending": None}
+    return {"is_open": no_update, "text": no_update, "pending": no_update}
 
 
 def _alert(res: Result) -> dict[str, Any]:
     if not res.message:
-        return {"text": no_update, "is_open": no_update, "color": no_update}
-    return {"text": res.message, "is_open": True, "color": res.message_color}
+        return {"text": no_update, "is_open": no_update, "color": no_update, "duration": no_update}
+    # A new duration restarts the toast's timer (dbc.Alert restarts it only when is_open or
+    # duration changes): a message that follows another gets its full time on screen.
+    duration = ALERT_MS + time.monotonic_ns() // 1_000_000 % 100
+    return {"text": res.message, "is_open": True, "color": res.message_color, "duration": duration}
 
 
 def _no_session(res: Result, alert: dict[str, Any]) -> dict[str, Any]:
@@ -79,10 +95,13 @@ def _no_session(res: Result, alert: dict[str, Any]) -> dict[str, Any]:
             "speed_idx": no_update,
         },
         "clock": {"bar_time": "", "phase": "", "time_left": "", "label": ""},
-        "position": dict.fromkeys(("qty", "avg", "unreal", "real", "equity", "maxdd"), _NO_STAT),
+        "position": dict.fromkeys(
+            ("qty", "avg", "unreal", "real", "equity", "maxdd", "bp"), _NO_STAT
+        ),
         "tables": {"orders": orders_table([]), "trades": trades_table([]), "excursion": ""},
         "alert": alert,
         "summary": None,
+        "confirm": {"is_open": False, "text": no_update, "pending": None},
     }
 
 
@@ -169,6 +188,7 @@ def _position(st: dict) -> dict[str, str]:
         "real": fmt.money(pos["realized_pnl"]),
         "equity": fmt.money(st["equity"], signed=False),
         "maxdd": fmt.money(st["max_drawdown"], signed=False),
+        "bp": fmt.buying_power(st.get("buying_power")),
     }
 
 

@@ -394,3 +394,12 @@ def risk_preview(
     if risk and reward is not None:
         parts.append(f"{reward / risk:.1f}R")
     return " · ".join(parts), True
+
+
+def buying_power(bp: dict | None) -> str:
+    """The position card's buying-power line: ``BP used $54,210 of $400,000 (14%) · 4x``."""
+    if not bp:
+        return "Buying power: no limit"
+    limit, used = bp["buying_power"], bp["used"]
+    share = f" ({used / limit:.0%})" if limit else ""
+    return f"BP used ${used:,.0f} of ${limit:,.0f}{share} · {bp['leverage']:g}x"

@@ -91,6 +91,29 @@ RISK_PREVIEW = "risk-preview"  # the ticket's risk / reward / R line, or why a T
 TRADES_TABLE = "trades-table"  # this session's closed trades (tally + rows), newest first
 TRADES_OPEN = "trades-open"  # MAE / MFE of the open position
 
+# Cockpit: order entry (ntree/ui/ticket_layout.py)
+TICKET_TABS = "ticket-tabs"  # Order | Ladder
+BRACKET_MODE = "bracket-mode"  # how TP/SL read: price, points, ticks, r (the template)
+ORDER_RISK = "order-risk"  # $ risk: the stop in R, or the size from the SL
+SIZE_FROM_RISK = "size-from-risk"  # button: qty = risk / |entry - stop|
+BRACKET_POSITION = "bracket-position"  # button: the template's bracket on the open position
+LADDER_LEVELS = "ladder-levels"
+LADDER_STEP = "ladder-step"  # ATR multiples between levels
+LADDER_WEIGHTS = "ladder-weights"  # "1-2-3"
+LADDER_QTY = "ladder-qty"  # shares per side
+LADDER_SIDE = "ladder-side"  # BOTH, BUY, SELL
+LADDER_PREVIEW = "ladder-preview"
+LADDER_PLACE = "ladder-place"
+LADDER_CANCEL = "ladder-cancel"
+ORDER_PICK = "order-pick"  # pattern-matching checklist: {"type": ORDER_PICK, "oid": ...}
+LINK_OCO = "link-oco"  # button: link the two orders ticked
+CONFIRM_MODAL = "confirm-modal"  # asks before a limit that would fill at once
+CONFIRM_TEXT = "confirm-text"
+CONFIRM_YES = "confirm-yes"
+CONFIRM_NO = "confirm-no"
+CONFIRM_PENDING = "confirm-pending"  # dcc.Store: {"kind", "args"} of the action asked about
+POS_BP = "pos-bp"  # buying power used / buying power
+
 # Cockpit: position / PnL and messages
 POS_QTY = "pos-qty"
 POS_AVG = "pos-avg"

@@ -23,11 +23,15 @@ def orders_table(orders: list[dict]) -> html.Table | html.Div:
         rows.append(
             html.Tr(
                 [
+                    html.Td(_pick(o), className="pick"),
                     html.Td(f"#{o['order_id']}", className="text-muted"),
                     html.Td(o["side"], className=f"side {side_cls}"),
                     html.Td(
-                        fmt.ORDER_KIND.get(o["type"], o["type"])
-                        + ("" if role in ("", "entry") else f" {role.upper()}")
+                        [
+                            fmt.ORDER_KIND.get(o["type"], o["type"])
+                            + ("" if role in ("", "entry") else f" {role.upper()}"),
+                            *_oco_badge(o),
+                        ]
                     ),
                     html.Td(str(o["qty"]), className="num"),
                     html.Td(
@@ -61,6 +65,25 @@ def orders_table(orders: list[dict]) -> html.Table | html.Div:
     return html.Table(html.Tbody(rows), className="table table-sm table-dark mb-0 orders")
 
 
+def _pick(order: dict) -> dcc.Checklist:
+    """The tick box that picks an order (two picked: Link OCO)."""
+    return dcc.Checklist(
+        id={"type": ids.ORDER_PICK, "oid": order["order_id"]},
+        options=[{"label": "", "value": order["order_id"]}],
+        value=[],
+        className="order-pick",
+        inputClassName="form-check-input",
+    )
+
+
+def _oco_badge(order: dict) -> list:
+    """An "OCO" mark on an order in a one-cancels-other group (a bracket's, or linked)."""
+    group = order.get("oco_group")
+    if not group:
+        return []
+    return [html.Span(" OCO", className="oco-badge", title=f"one cancels other: {group}")]
+
+
 def _pending_leg_row(parent: dict, leg: tuple[str, float | None, str]) -> html.Tr:
     """A bracket exit the parent will place when it fills, listed under it."""
     role, px, text = leg
@@ -69,6 +92,7 @@ def _pending_leg_row(parent: dict, leg: tuple[str, float | None, str]) -> html.T
     price = text.split(" ", 1)[1] if px is None else f"{px:.2f}"
     return html.Tr(
         [
+            html.Td(""),
             html.Td("↳", className="text-muted"),
             html.Td(side, className=f"side {'buy' if side == 'BUY' else 'sell'}"),
             html.Td(f"{kind} {role.upper()}"),
