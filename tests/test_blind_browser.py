@@ -99,6 +99,10 @@ def test_a_blind_session_hides_everything_real_until_it_ends(dash_duo, dash_app,
     dash_duo.clear_input(price_box)
     price_box.send_keys(f"{shown:.2f}")
     dash_duo.find_element(f"#{ids.PLACE}").click()
+    # a buy above the market asks first, in shown prices too
+    dash_duo.wait_for_contains_text(f"#{ids.CONFIRM_TEXT}", f"{shown:.2f}", timeout=5)
+    _assert_blind(dash_duo.find_element(f"#{ids.CONFIRM_TEXT}").text, symbol, low, high)
+    dash_duo.find_element(f"#{ids.CONFIRM_YES}").click()
     dash_duo.wait_for_contains_text(f"#{ids.ORDERS_TABLE}", f"{shown:.2f}", timeout=5)
     [order] = svc.state({"session_id": sid})["orders"]
     assert order["price"] == rebase.to_real(shown)  # on the real tick the shown price maps to
