@@ -10,12 +10,15 @@ import sys
 import threading
 from pathlib import Path
 
+import pytest
+
 from ntree.runner import replay_check, restore_session
 from ntree.service import ReplayService
 from ntree.store import SessionStore
 
 START = {"symbol": "SPY", "t_start": "2024-08-06", "t_end": "2024-08-06", "disp_tf": "5m"}
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.both_databases  # the tests on a database: SQLite and PostgreSQL
 
 
 def _logged_behind_the_cache(svc: ReplayService, sid: str, steps: int) -> dict:
