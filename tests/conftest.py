@@ -40,11 +40,13 @@ def pytest_setup_options():
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run each test marked ``both_databases`` that uses a database on SQLite and PostgreSQL."""
-    if "db_backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
-        "both_databases"
-    ):
-        metafunc.parametrize("db_backend", BACKENDS)
+    """Run each test marked ``both_databases`` that uses a database on SQLite and PostgreSQL
+    (unless it names its database itself: ``parametrize("db_backend", [...])``)."""
+    test = metafunc.definition
+    chosen = any("db_backend" in m.args[0] for m in test.iter_markers("parametrize"))
+    if "db_backend" in metafunc.fixturenames and test.get_closest_marker("both_databases"):
+        if not chosen:
+            metafunc.parametrize("db_backend", BACKENDS)
 
 
 @pytest.fixture
