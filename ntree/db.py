@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import itertools
 import os
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -358,7 +360,8 @@ def upsert(conn: sa.Connection, table: sa.Table, row: dict, keys: list[str]) -> 
     return insert.on_conflict_do_update(index_elements=keys, set_=changed)
 
 
-def _dialect_insert(conn: sa.Connection):
+def _dialect_insert(conn: sa.Connection) -> Callable[[sa.Table], Any]:
+    """Return the INSERT constructor of ``conn``'s backend (the one with ON CONFLICT)."""
     if conn.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:

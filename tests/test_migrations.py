@@ -4,6 +4,7 @@ version, a fresh one."""
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -150,4 +151,34 @@ def test_a_postgresql_database_at_the_baseline_upgrades_and_its_format2_sessions
     for sid in ids:
         result = replay_check(engine, sid)
         assert result.ok, result.message
+    engine.dispose()
+
+
+@pytest.mark.both_databases
+def test_two_processes_creating_one_database_at_once_build_it_once(empty_db_url: str) -> None:
+    # Workers of one server start together: the upgrade takes a lock before it reads the
+    # revision, so the second finds the schema built instead of building it again.
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            db.connect(empty_db_url).dispose()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    assert not any(t.is_alive() for t in threads), "the two upgrades wait for each other"
+    assert failures == []
+    engine = db.connect(empty_db_url)
+    with engine.connect() as conn:
+        assert migrations.current(conn) == migrations.head()
+        lists = conn.execute(sa.select(sa.func.count()).select_from(db.journal_lists)).scalar()
+    assert lists == 13  # the seeded setups and mistakes, once
     engine.dispose()
