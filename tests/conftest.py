@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from databases import BACKENDS, PgServer, pg_url_from_env
+from database_helpers import BACKENDS, PgServer, pg_url_from_env
 from hypothesis import settings
 
 # Property tests draw the same examples on every run (a suite that is green stays green);
