@@ -64,6 +64,9 @@ def create_app(db_url: str | None = None) -> Dash:
     crash_op = os.environ.get("NTREE_TEST_KILL_AFTER_COMMIT")
     if crash_op:  # crash tests only: die between a command's commit and its snapshot write
         service.after_commit = lambda op: op == crash_op and os.kill(os.getpid(), signal.SIGKILL)
+    hold_op = os.environ.get("NTREE_TEST_HOLD_LOCK_AFTER_COMMIT")
+    if hold_op:  # crash tests only: keep the session's lock after the commit until killed
+        service.after_commit = lambda op: op == hold_op and _hold_until_killed()
     app.layout = html.Div(
         [
             # The browser holds only the session id; the session lives server-side.
@@ -73,6 +76,16 @@ def create_app(db_url: str | None = None) -> Dash:
         ]
     )
     return app
+
+
+def _hold_until_killed() -> None:
+    """Write this worker's pid to ``NTREE_TEST_HOLD_PIDFILE`` and wait for the test's kill."""
+    pidfile = os.environ["NTREE_TEST_HOLD_PIDFILE"]
+    with open(pidfile + ".tmp", "w") as f:
+        f.write(str(os.getpid()))
+    os.replace(pidfile + ".tmp", pidfile)  # the test never reads half a pid
+    while True:
+        signal.pause()
 
 
 try:

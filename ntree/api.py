@@ -123,7 +123,31 @@ def _json_body() -> dict:
         raise ServiceError("bad_json", "request body must be a JSON object")
     if _depth(body) > MAX_DEPTH:
         raise ServiceError("bad_json", f"request body nested deeper than {MAX_DEPTH}")
+    _refuse_nul(body)
     return body
+
+
+def _refuse_nul(value: Any) -> None:
+    """Refuse a text with a NUL character (``\\u0000``) anywhere in a request: PostgreSQL
+    cannot store one in text, and no ntree field has a use for it (``bad_type``, the field
+    named as ``path.to[index]``)."""
+    todo: list[tuple[Any, str]] = [(value, "")]
+    while todo:
+        item, where = todo.pop()
+        if isinstance(item, dict):
+            for key, v in item.items():
+                name = f"{where}.{key}" if where else str(key)
+                if "\x00" in str(key):
+                    raise _nul(name)
+                todo.append((v, name))
+        elif isinstance(item, list):
+            todo.extend((v, f"{where}[{i}]") for i, v in enumerate(item))
+        elif isinstance(item, str) and "\x00" in item:
+            raise _nul(where)
+
+
+def _nul(field: str) -> ServiceError:
+    return ServiceError("bad_type", f"field {field!r} must be text without NUL characters", field)
 
 
 def _no_constant(name: str) -> float:
@@ -169,6 +193,7 @@ def _limit_body() -> None:
     # Only the API's (Dash's callbacks are bigger). One byte more than allowed is read, so
     # a chunked body (no Content-Length, cut at the limit) shows it is over: 413, not 400.
     request.max_content_length = MAX_BODY_BYTES + 1
+    _refuse_nul(request.args.to_dict())  # a query's %00 as well
 
 
 @bp.errorhandler(ServiceError)

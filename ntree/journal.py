@@ -188,7 +188,10 @@ class JournalStore:
 
     def _check_target(self, conn: sa.Connection, session_id: str, trade_id: int | None) -> None:
         s = db.replay_sessions
-        found = conn.execute(sa.select(s.c.session_id).where(s.c.session_id == session_id))
+        # FOR UPDATE (PostgreSQL; SQLite's one writer needs none): notes on one session are
+        # written one at a time, so two never compute the same next version.
+        q = sa.select(s.c.session_id).where(s.c.session_id == session_id).with_for_update()
+        found = conn.execute(q)
         if found.first() is None:
             raise JournalError("unknown_session", f"unknown session: {session_id!r}", "session_id")
         if trade_id is None:

@@ -920,8 +920,8 @@ An unknown path answers 404 (`unknown_route`), a wrong method 405 (`method_not_a
 body that is not `application/json` 415 (`bad_content_type`), a Host not allowed 400
 (`bad_host`), a field the route does not take 400 (`unknown_field`, naming it), a body over
 1 MB 413 (`body_too_large`), a storage fault 503 (`read_only`, `storage_full`,
-`database_corrupt`, `storage_error`, `storage_busy`), an unexpected failure 500
-(`server_error`), all in the same envelope."""
+`database_corrupt`, `storage_error`, `storage_busy`, `database_unavailable`), an unexpected
+failure 500 (`server_error`), all in the same envelope."""
 
 
 def openapi_spec() -> dict:

@@ -62,6 +62,7 @@ HTTP_STATUS = {
     "database_corrupt": 503,
     "storage_error": 503,
     "storage_busy": 503,
+    "database_unavailable": 503,
 }
 
 

@@ -348,8 +348,7 @@ class SessionStore:
             raise ValueError(f"sort must be ({'|'.join(SORT_KEYS)}, asc|desc), got {sort!r}")
         t = db.replay_sessions
         where = _session_filters(filters or {})
-        order = [t.c[key], t.c.session_id]
-        order = [c.desc() if direction == "desc" else c.asc() for c in order]
+        order = [_order(t.c[key], direction), _order(t.c.session_id, direction)]
         j = db.journal_entries
         has_journal = sa.exists().where(j.c.session_id == t.c.session_id).label("has_journal")
         q = (
@@ -470,7 +469,8 @@ def _session_filters(filters: dict) -> list[sa.ColumnElement[bool]]:
     if text:
         pattern = "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         cols = (t.c.session_id, t.c.label, t.c.tags, t.c.notes, t.c.symbol)
-        where.append(sa.or_(*(c.like(pattern, escape="\\") for c in cols)))
+        # ILIKE on PostgreSQL; lower() LIKE lower() on SQLite, whose LIKE ignores only ASCII case.
+        where.append(sa.or_(*(c.ilike(pattern, escape="\\") for c in cols)))
     return where
 
 
@@ -532,6 +532,14 @@ def _new_session_row(session: ReplaySession, player: str | None) -> dict:
         "parent_session_id": cfg.parent_session_id,
         "player": player or "human",
     }
+
+
+def _order(column: sa.Column, direction: str) -> sa.ColumnElement:
+    """Return ``column`` sorted in ``direction``, a missing value (NULL) first going up and
+    last going down on every backend (SQLite's way; PostgreSQL's default is the reverse)."""
+    if direction == "desc":
+        return column.desc().nulls_last() if column.nullable else column.desc()
+    return column.asc().nulls_first() if column.nullable else column.asc()
 
 
 _TRADE_KEYS = tuple(c.name for c in db.replay_trades.columns if c.name != "session_id")

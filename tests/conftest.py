@@ -1,4 +1,5 @@
-"""Shared fixtures: a seeded SQLite database, the replay service, the Dash app, Chromium."""
+"""Shared fixtures: a seeded database (SQLite, or PostgreSQL for tests marked
+``both_databases``), the replay service, the Dash app, Chromium."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from database_helpers import BACKENDS, PgServer, pg_url_from_env
 from hypothesis import settings
 
 # Property tests draw the same examples on every run (a suite that is green stays green);
@@ -37,9 +39,51 @@ def pytest_setup_options():
     return options
 
 
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Run each test marked ``both_databases`` that uses a database on SQLite and PostgreSQL
+    (unless it names its database itself: ``parametrize("db_backend", [...])``)."""
+    test = metafunc.definition
+    chosen = any("db_backend" in m.args[0] for m in test.iter_markers("parametrize"))
+    if "db_backend" in metafunc.fixturenames and test.get_closest_marker("both_databases"):
+        if not chosen:
+            metafunc.parametrize("db_backend", BACKENDS)
+
+
+@pytest.fixture
+def db_backend() -> str:
+    """The database a test runs on (tests marked ``both_databases`` run on each)."""
+    return "sqlite"
+
+
 @pytest.fixture(scope="session")
-def seeded_db_url(tmp_path_factory) -> str:
-    """A SQLite file with the bundled bars, built once per test run."""
+def pg_server():
+    """The PostgreSQL server of ``NTREE_TEST_PG_URL`` (skip when unset; fail when unusable)."""
+    url = pg_url_from_env()
+    if url is None:
+        pytest.skip("PostgreSQL variant: set NTREE_TEST_PG_URL (a role with CREATEDB) to run it")
+    server = PgServer(url)
+    server.check()
+    yield server
+    server.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_template(pg_server) -> str:
+    """A PostgreSQL database with the bundled bars, built once per run (copied per test)."""
+    from ntree import db
+    from ntree.seed import ensure_seeded
+
+    url = pg_server.create()
+    engine = db.connect(url)
+    ensure_seeded(engine)
+    engine.dispose()  # a template must have no connections while it is copied
+    yield url
+    pg_server.drop(url)
+
+
+@pytest.fixture(scope="session")
+def sqlite_db_url(tmp_path_factory) -> str:
+    """A SQLite file with the bundled bars, built once per test run (shared by its tests)."""
     from ntree import db
     from ntree.seed import ensure_seeded
 
@@ -49,6 +93,31 @@ def seeded_db_url(tmp_path_factory) -> str:
     ensure_seeded(engine)
     engine.dispose()
     return url
+
+
+@pytest.fixture
+def seeded_db_url(request, db_backend):
+    """A database with the bundled bars: the run's SQLite file, or on PostgreSQL a fresh
+    copy of the seeded template that is dropped after the test."""
+    if db_backend == "sqlite":
+        yield request.getfixturevalue("sqlite_db_url")
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.create(template=request.getfixturevalue("pg_template"))
+    yield url
+    server.drop(url)
+
+
+@pytest.fixture
+def empty_db_url(request, db_backend, tmp_path):
+    """A database of the test's own with nothing in it yet (``db.connect`` builds the schema)."""
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ntree.db'}"
+        return
+    server = request.getfixturevalue("pg_server")
+    url = server.create()
+    yield url
+    server.drop(url)
 
 
 @pytest.fixture
@@ -74,11 +143,11 @@ def api_client(replay_service):
 
 
 @pytest.fixture(scope="session")
-def dash_app(seeded_db_url):
+def dash_app(sqlite_db_url):
     """The real multi-page app from app.py, on the seeded test database."""
     cache = Path(tempfile.mkdtemp(prefix="ntree-cache-"))
     saved = {k: os.environ.get(k) for k in ("NTREE_DB_URL", "NTREE_CACHE_DIR")}
-    os.environ["NTREE_DB_URL"] = seeded_db_url
+    os.environ["NTREE_DB_URL"] = sqlite_db_url
     os.environ["NTREE_CACHE_DIR"] = str(cache)
     try:
         import app as app_module

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from ntree.openapi import openapi_spec
 from tests.test_openapi import assert_matches_spec
+
+pytestmark = pytest.mark.both_databases  # and PostgreSQL with NTREE_TEST_PG_URL
 
 DAY = "2024-08-06"
 

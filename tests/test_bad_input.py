@@ -11,6 +11,8 @@ import pytest
 
 from ntree.openapi import openapi_spec
 
+pytestmark = pytest.mark.both_databases  # and PostgreSQL with NTREE_TEST_PG_URL
+
 DAY = "2024-08-06"
 START = {"symbol": "SPY", "t_start": DAY, "t_end": DAY, "disp_tf": "5m"}
 ORDER = {"side": "BUY", "type": "LIMIT", "qty": 1, "price": 500.0}
@@ -160,6 +162,8 @@ def _assert_unchanged(before: tuple, after: tuple, label: str) -> None:
     assert after[2] == before[2], label
 
 
+# SQLite only: the sweep tests the checks in front of the store (30 s a backend: CI budget).
+@pytest.mark.parametrize("db_backend", ["sqlite"])
 def test_a_sweep_of_bad_values_over_every_post_route_answers_4xx_and_changes_nothing(
     api_client,
 ):
@@ -266,6 +270,25 @@ def test_a_misspelt_field_is_refused_by_name_instead_of_ignored(api_client):
     assert "brakcet" in r.get_json()["error"]["message"]
     r = _post(api_client, "/replay/start", {**START, "sead": 3})
     assert (r.status_code, r.get_json()["error"]["field"]) == (400, "sead")
+
+
+def test_a_nul_character_anywhere_in_a_request_is_a_400_naming_the_field(api_client):
+    # PostgreSQL cannot store a NUL in text: refused at the edge on every backend alike.
+    sid = _post(api_client, "/replay/start", START).get_json()["session_id"]
+    before = api_client.get(f"/replay/state?session_id={sid}").get_json()
+    cases = (
+        ("/replay/note", {"session_id": sid, "text": "a\u0000b"}, "text"),
+        ("/replay/step", {"session_id": sid + "\u0000", "disp_steps": 1}, "session_id"),
+        ("/replay/journal", {"session_id": sid, "tags": ["ok", "b\u0000"]}, "tags[1]"),
+        ("/replay/order/replace", {"session_id": sid, "orders": [{**ORDER, "tag": "\u0000"}]},
+         "orders[0].tag"),
+    )  # fmt: skip
+    for path, body, field in cases:
+        r = api_client.post(path, data=json.dumps(body), content_type="application/json")
+        assert (r.status_code, r.get_json()["error"]["field"]) == (400, field), path
+    r = api_client.get(f"/replay/events?session_id={sid}%00")
+    assert (r.status_code, r.get_json()["error"]["field"]) == (400, "session_id")
+    assert api_client.get(f"/replay/state?session_id={sid}").get_json() == before
 
 
 def test_a_tag_or_oco_group_over_64_characters_is_refused_at_the_edge(api_client):

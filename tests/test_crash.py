@@ -8,7 +8,11 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
 
 from ntree.runner import replay_check, restore_session
 from ntree.service import ReplayService
@@ -16,6 +20,7 @@ from ntree.store import SessionStore
 
 START = {"symbol": "SPY", "t_start": "2024-08-06", "t_end": "2024-08-06", "disp_tf": "5m"}
 ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.both_databases  # the tests on a database: SQLite and PostgreSQL
 
 
 def _logged_behind_the_cache(svc: ReplayService, sid: str, steps: int) -> dict:
@@ -122,3 +127,79 @@ def test_a_lock_held_by_a_killed_process_is_free_at_once(tmp_path):
     finally:
         holder.kill()
         holder.wait(timeout=5)
+
+
+def _blocked_on_a_lock(engine) -> bool:
+    """Return True when a PostgreSQL session of the test's database waits on a lock (SQLite
+    cannot tell: a writer there waits inside its busy timeout, or has not reached it yet and
+    will see the other's events once it writes)."""
+    if engine.dialect.name != "postgresql":
+        return True
+    with engine.connect() as conn:
+        q = sa.text(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return conn.execute(q).scalar() > 0
+
+
+def test_two_servers_racing_on_one_session_get_one_conflict_and_the_retry_runs_on_the_log(
+    seeded_db_url, tmp_path
+):
+    """Two servers (each its own cache folder, so no shared lock) on one database: the command
+    that loses the race to the log is an EventConflict that writes nothing; its retry runs on
+    the logged state (the unique (session_id, seq) of the log is the last word)."""
+    from ntree import db
+    from ntree.store import EventConflict
+
+    a = ReplayService.create(db.connect(seeded_db_url), tmp_path / "a")
+    b = ReplayService.create(db.connect(seeded_db_url), tmp_path / "b")
+    sid = a.start(START)["session_id"]
+    b.command("step", {"session_id": sid, "disp_steps": 1})
+    inserted, release = threading.Event(), threading.Event()
+
+    def hold_after_insert(conn, cursor, statement, *args) -> None:
+        if statement.startswith("INSERT INTO replay_events") and not release.is_set():
+            inserted.set()
+            release.wait(30)  # a's transaction stays open with its events written
+
+    sa.event.listen(a.db_engine, "after_cursor_execute", hold_after_insert)
+    won: list = []
+    a_thread = threading.Thread(
+        target=lambda: won.append(a.command("step", {"session_id": sid, "disp_steps": 2}))
+    )
+    a_thread.start()
+    assert inserted.wait(30)
+    lost: list = []
+
+    def b_step() -> None:
+        try:
+            b.command("step", {"session_id": sid, "disp_steps": 1})
+        except EventConflict as exc:
+            lost.append(exc)
+
+    writing = threading.Event()  # b ran the step on the state before a's and now saves it
+    sa.event.listen(
+        b.db_engine,
+        "before_cursor_execute",
+        lambda conn, cursor, statement, *args: (
+            statement.startswith("UPDATE replay_sessions") and writing.set()
+        ),
+    )
+    b_thread = threading.Thread(target=b_step)
+    b_thread.start()
+    assert writing.wait(30)
+    deadline = time.monotonic() + 10
+    while not _blocked_on_a_lock(b.db_engine):  # PostgreSQL: b waits on a's row lock
+        assert time.monotonic() < deadline and b_thread.is_alive()
+        time.sleep(0.02)
+    release.set()
+    a_thread.join(30)
+    b_thread.join(30)
+
+    assert won and len(lost) == 1
+    after = b.command("step", {"session_id": sid, "disp_steps": 1})
+    assert after["cursor"]["disp_index"] == won[0]["cursor"]["disp_index"] + 1
+    _assert_log_consecutive(b, sid)
+    a.cache.close()
+    b.cache.close()

@@ -1,7 +1,9 @@
-"""The database edge on real SQLite files: schema, bar store, seeding, errors, CLI."""
+"""The database edge on real SQLite files (and PostgreSQL where marked): schema, bar store,
+seeding, errors, CLI."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pandas as pd
@@ -32,8 +34,9 @@ def test_schema_is_created_from_scratch_on_an_empty_file(tmp_path: Path) -> None
     engine.dispose()
 
 
-def test_saved_bars_load_back_identical_and_saving_again_writes_nothing(tmp_path: Path) -> None:
-    engine = db.connect(sqlite_url(tmp_path / "bars.db"))
+@pytest.mark.both_databases
+def test_saved_bars_load_back_identical_and_saving_again_writes_nothing(empty_db_url: str) -> None:
+    engine = db.connect(empty_db_url)
     bars = generate_bars("SPY", "2024-07-01", "2024-07-05", seed=1)
 
     assert db.save_bars(engine, "SPY", bars) == len(bars)
@@ -46,8 +49,9 @@ def test_saved_bars_load_back_identical_and_saving_again_writes_nothing(tmp_path
     engine.dispose()
 
 
-def test_load_bars_returns_the_half_open_interval_start_to_end(tmp_path: Path) -> None:
-    engine = db.connect(sqlite_url(tmp_path / "bars.db"))
+@pytest.mark.both_databases
+def test_load_bars_returns_the_half_open_interval_start_to_end(empty_db_url: str) -> None:
+    engine = db.connect(empty_db_url)
     bars = generate_bars("AAPL", "2024-07-01", "2024-07-02", seed=2)
     db.save_bars(engine, "AAPL", bars)
     start, end = bars.index[10], bars.index[20]
@@ -59,8 +63,9 @@ def test_load_bars_returns_the_half_open_interval_start_to_end(tmp_path: Path) -
     engine.dispose()
 
 
-def test_seed_database_is_idempotent_on_a_real_sqlite_file(tmp_path: Path) -> None:
-    engine = db.connect(sqlite_url(tmp_path / "seed.db"))
+@pytest.mark.both_databases
+def test_seed_database_is_idempotent_on_a_real_database(empty_db_url: str) -> None:
+    engine = db.connect(empty_db_url)
 
     first = seed_database(engine)
     second = seed_database(engine)
@@ -75,8 +80,9 @@ def test_seed_database_is_idempotent_on_a_real_sqlite_file(tmp_path: Path) -> No
     engine.dispose()
 
 
-def test_forced_seed_rewrites_the_bundled_bars_identically(tmp_path: Path) -> None:
-    engine = db.connect(sqlite_url(tmp_path / "seed.db"))
+@pytest.mark.both_databases
+def test_forced_seed_rewrites_the_bundled_bars_identically(empty_db_url: str) -> None:
+    engine = db.connect(empty_db_url)
     seed_database(engine)
     before = db.load_bars(engine, "QQQ")
 
@@ -87,8 +93,9 @@ def test_forced_seed_rewrites_the_bundled_bars_identically(tmp_path: Path) -> No
     engine.dispose()
 
 
-def test_ensure_seeded_leaves_a_database_with_bars_alone(tmp_path: Path) -> None:
-    engine = db.connect(sqlite_url(tmp_path / "own.db"))
+@pytest.mark.both_databases
+def test_ensure_seeded_leaves_a_database_with_bars_alone(empty_db_url: str) -> None:
+    engine = db.connect(empty_db_url)
     db.save_bars(engine, "MSFT", generate_bars("MSFT", "2024-07-01", "2024-07-01", seed=4))
 
     assert ensure_seeded(engine) == {}
@@ -112,10 +119,11 @@ def test_missing_file_with_create_false_raises_database_error(tmp_path: Path) ->
     assert not (tmp_path / "absent.db").exists()
 
 
+@pytest.mark.both_databases
 def test_cli_data_seed_prints_rows_per_symbol_then_zero_on_rerun(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    empty_db_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    url = sqlite_url(tmp_path / "cli.db")
+    url = empty_db_url
 
     assert main(["data", "seed", "--db", url]) == 0
     first = capsys.readouterr().out
@@ -144,3 +152,26 @@ def test_cli_database_error_is_one_line_on_stderr_and_exit_2(
     assert len(captured.err.strip().splitlines()) == 1
     assert "Traceback" not in captured.err
     assert main(["data", "info", "--db", sqlite_url(tmp_path / "absent.db")]) == 2
+
+
+def test_a_postgresql_server_out_of_reach_is_a_database_error_that_hides_the_password(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    pytest.importorskip("psycopg")
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    url = f"postgresql+psycopg://ntree:s3cret@127.0.0.1:{port}/ntree?connect_timeout=2"
+
+    with pytest.raises(db.DatabaseError, match="cannot open ntree database") as err:
+        db.connect(url)
+    assert "s3cret" not in str(err.value) and "***" in str(err.value)
+    assert main(["data", "info", "--db", url]) == 2
+    out, err_text = capsys.readouterr()
+    assert err_text.startswith("ntree: error: ") and len(err_text.strip().splitlines()) == 1
+    assert "s3cret" not in err_text
+
+
+def test_a_database_ntree_does_not_run_on_is_refused_by_name() -> None:
+    with pytest.raises(db.DatabaseError, match="SQLite or PostgreSQL"):
+        db.connect("mysql://user:pw@localhost/ntree")

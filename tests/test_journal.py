@@ -8,6 +8,8 @@ import pytest
 from ntree.runner import replay_check
 from ntree.service import ServiceError
 
+pytestmark = pytest.mark.both_databases  # and PostgreSQL with NTREE_TEST_PG_URL
+
 START = {"symbol": "SPY", "t_start": "2024-07-08", "t_end": "2024-07-08", "disp_tf": "5m"}
 
 

@@ -1,11 +1,15 @@
-"""Schema upgrades on real SQLite files: a database of the previous version, a fresh one."""
+"""Schema upgrades on real SQLite files and PostgreSQL databases: a database of the previous
+version, a fresh one."""
 
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -78,8 +82,11 @@ def test_upgrading_twice_changes_nothing(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_a_fresh_database_is_created_at_head_with_the_seeded_journal_lists(tmp_path: Path) -> None:
-    engine = db.connect(f"sqlite:///{tmp_path / 'new.db'}")
+@pytest.mark.both_databases
+def test_a_fresh_database_is_created_at_head_with_the_seeded_journal_lists(
+    empty_db_url: str,
+) -> None:
+    engine = db.connect(empty_db_url)
 
     with engine.connect() as conn:
         assert migrations.current(conn) == migrations.head()
@@ -99,3 +106,79 @@ def test_the_revisions_build_exactly_the_tables_ntree_db_declares(tmp_path: Path
             diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
         assert diff == []
         eng.dispose()
+
+
+@pytest.mark.both_databases
+def test_a_fresh_database_has_exactly_the_tables_ntree_db_declares(empty_db_url: str) -> None:
+    engine = db.connect(empty_db_url)
+    with engine.connect() as conn:
+        assert compare_metadata(MigrationContext.configure(conn), db.metadata) == []
+    engine.dispose()
+
+
+def test_a_postgresql_database_at_the_baseline_upgrades_and_its_format2_sessions_rerun(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    url = request.getfixturevalue("pg_server").create()
+    request.addfinalizer(lambda: request.getfixturevalue("pg_server").drop(url))
+    old = sa.create_engine(url)
+    with old.connect() as conn:  # what the first ntree on PostgreSQL would have written
+        command.upgrade(migrations.alembic_config(conn), migrations.BASELINE)
+        conn.commit()
+    fixture = sa.create_engine(copy_of_fixture(tmp_path))
+    baseline = sa.MetaData()
+    baseline.reflect(old)
+    with fixture.connect() as src, old.begin() as dst:
+        for name in ("bars", "replay_sessions", "replay_events", "replay_trades"):
+            # Without the event ids: the new database's own sequence numbers them.
+            rows = [
+                {k: v for k, v in r.items() if (name, k) != ("replay_events", "id")}
+                for r in src.execute(sa.select(baseline.tables[name])).mappings()
+            ]
+            dst.execute(baseline.tables[name].insert(), rows)
+    fixture.dispose()
+    old.dispose()
+
+    engine = db.connect(url, create=False)
+
+    with engine.connect() as conn:
+        assert migrations.current(conn) == migrations.head()
+        assert compare_metadata(MigrationContext.configure(conn), db.metadata) == []
+        players = conn.execute(sa.select(db.replay_sessions.c.player).distinct()).scalars().all()
+        assert players == ["human"]
+        ids = conn.execute(sa.select(db.replay_sessions.c.session_id)).scalars().all()
+    assert len(ids) >= 12
+    for sid in ids:
+        result = replay_check(engine, sid)
+        assert result.ok, result.message
+    engine.dispose()
+
+
+@pytest.mark.both_databases
+def test_two_processes_creating_one_database_at_once_build_it_once(empty_db_url: str) -> None:
+    # Workers of one server start together: the upgrade takes a lock before it reads the
+    # revision, so the second finds the schema built instead of building it again.
+    start = threading.Barrier(2)
+    failures: list[BaseException] = []
+
+    def open_it() -> None:
+        start.wait()
+        try:
+            db.connect(empty_db_url).dispose()
+        except BaseException as exc:
+            failures.append(exc)
+
+    threads = [threading.Thread(target=open_it) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    assert not any(t.is_alive() for t in threads), "the two upgrades wait for each other"
+    assert failures == []
+    engine = db.connect(empty_db_url)
+    with engine.connect() as conn:
+        assert migrations.current(conn) == migrations.head()
+        lists = conn.execute(sa.select(sa.func.count()).select_from(db.journal_lists)).scalar()
+    assert lists == 13  # the seeded setups and mistakes, once
+    engine.dispose()

@@ -9,6 +9,8 @@ import pytest
 from ntree.openapi import openapi_spec
 from ntree.rest import POST_ROUTES
 
+pytestmark = pytest.mark.both_databases  # and PostgreSQL with NTREE_TEST_PG_URL
+
 DAY = "2024-08-06"
 VERBS = {"get", "post", "put", "patch", "delete"}
 JSON_TYPES = {

@@ -140,14 +140,15 @@ class TestInMemoryRecorder(RecorderRules):
         return InMemoryRecorder()
 
 
+@pytest.mark.both_databases
 class TestSqlRecorder(RecorderRules):
-    def make_recorder(self, tmp_path: Path) -> EventRecorder:
-        return SqlRecorder(db.connect(f"sqlite:///{tmp_path / 'events.db'}"))
+    @pytest.fixture
+    def recorder(self, empty_db_url: str) -> EventRecorder:
+        return SqlRecorder(db.connect(empty_db_url))
 
     def test_a_conflict_inside_a_callers_transaction_rolls_back_with_it(
-        self, tmp_path: Path
+        self, recorder: SqlRecorder
     ) -> None:
-        recorder = SqlRecorder(db.connect(f"sqlite:///{tmp_path / 'events.db'}"))
         recorder.append("s", [ev(1)])
 
         with pytest.raises(EventConflict), recorder.engine.begin() as conn:

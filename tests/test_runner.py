@@ -25,6 +25,8 @@ from ntree.runner import (
 from ntree.seed import ensure_seeded
 from ntree.store import SessionStore
 
+pytestmark = pytest.mark.both_databases  # and PostgreSQL with NTREE_TEST_PG_URL
+
 SCRIPT = {
     "symbol": "SPY",
     "t_start": "2024-07-08",
@@ -64,10 +66,14 @@ def seeded_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def engine(seeded_file: Path, tmp_path: Path):
-    path = tmp_path / "ntree.db"
-    shutil.copy(seeded_file, path)
-    eng = db.connect(f"sqlite:///{path}")
+def engine(request, db_backend: str, tmp_path: Path):
+    """A seeded database of the test's own (tests here change bars and logs)."""
+    if db_backend == "postgresql":
+        url = request.getfixturevalue("seeded_db_url")  # a fresh copy per test
+    else:
+        url = f"sqlite:///{tmp_path / 'ntree.db'}"
+        shutil.copy(request.getfixturevalue("seeded_file"), tmp_path / "ntree.db")
+    eng = db.connect(url)
     yield eng
     eng.dispose()
 
@@ -235,7 +241,7 @@ def test_open_session_rejects_bad_input_clearly(engine, kwargs, code) -> None:
 
 
 def test_cli_run_prints_a_summary_and_replay_check_passes(engine, tmp_path, capsys) -> None:
-    url = str(engine.url)
+    url = engine.url.render_as_string(hide_password=False)
     script = tmp_path / "script.json"
     script.write_text(json.dumps(SCRIPT))
 

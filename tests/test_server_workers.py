@@ -2,15 +2,18 @@
 
 Real HTTP requests against ``gunicorn app:server``; the requests land on different worker
 processes, which must all see the same session through the diskcache and the event log.
+Each test runs on SQLite and on PostgreSQL (``NTREE_TEST_PG_URL``).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -20,6 +23,8 @@ import pytest
 
 from ntree import db
 from ntree.runner import replay_check
+
+pytestmark = pytest.mark.both_databases
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -50,6 +55,16 @@ def server(seeded_db_url, tmp_path):
 def crash_server(seeded_db_url, tmp_path):
     """The server whose worker kills itself (SIGKILL) right after a note's commit."""
     yield from _serve(seeded_db_url, tmp_path, NTREE_TEST_KILL_AFTER_COMMIT="note")
+
+
+@pytest.fixture
+def holding_server(seeded_db_url, tmp_path):
+    """The server whose worker keeps the session's lock after a note's commit until it is
+    killed; it writes its pid to the file this fixture yields beside the base URL."""
+    pidfile = tmp_path / "holder.pid"
+    env = {"NTREE_TEST_HOLD_LOCK_AFTER_COMMIT": "note", "NTREE_TEST_HOLD_PIDFILE": str(pidfile)}
+    for base in _serve(seeded_db_url, tmp_path, **env):
+        yield base, pidfile
 
 
 def _serve(seeded_db_url, tmp_path, **extra_env):
@@ -149,4 +164,61 @@ def test_a_worker_killed_after_its_commit_leaves_the_session_on_its_logged_state
         assert st["last_event_id"] == store.load_events(sid)[-1].seq
     notes = [e.payload for e in store.load_events(sid) if e.type == "NOTE"]
     assert len(notes) == 3
+    assert replay_check(db.connect(seeded_db_url), sid).ok
+
+
+def _in_thread(fn, *args) -> tuple[threading.Event, list]:
+    """Run ``fn(*args)`` in a thread; return (done, [its result or exception])."""
+    done, out = threading.Event(), []
+
+    def run() -> None:
+        try:
+            out.append(fn(*args))
+        except Exception as exc:  # the holder's request dies with it: no answer
+            out.append(exc)
+        done.set()
+
+    threading.Thread(target=run, daemon=True).start()
+    return done, out
+
+
+def _wait_for_file(path: Path, timeout_s: float) -> str:
+    deadline = time.monotonic() + timeout_s
+    while not path.exists():
+        assert time.monotonic() < deadline, f"{path} never appeared"
+        time.sleep(0.02)
+    return path.read_text()
+
+
+def test_a_worker_killed_while_it_holds_the_session_lock_frees_the_session_in_seconds(
+    holding_server, seeded_db_url
+) -> None:
+    from ntree.store import SessionStore
+
+    base, pidfile = holding_server
+    start = {"symbol": "SPY", "t_start": "2024-08-05", "t_end": "2024-08-05", "disp_tf": "5m"}
+    status, started = call(base, "/replay/start", start)
+    sid = started["session_id"]
+    status, before = call(base, "/replay/step", {"session_id": sid, "disp_steps": 3})
+    assert status == 200, before
+    store = SessionStore(db.connect(seeded_db_url))
+
+    noted, note_answer = _in_thread(call, base, "/replay/note", {"session_id": sid, "text": "x"})
+    holder = int(_wait_for_file(pidfile, 30))  # it committed the note and holds the lock
+    assert store.load_events(sid)[-1].type == "NOTE"
+    stepped, answer = _in_thread(call, base, "/replay/step", {"session_id": sid, "disp_steps": 1})
+    assert not stepped.wait(1.0)  # another worker waits for the session's lock
+
+    os.kill(holder, signal.SIGKILL)
+    killed_at = time.monotonic()
+    assert stepped.wait(10), "the session stayed locked after its holder died"
+    assert time.monotonic() - killed_at < 5
+    assert noted.wait(10) and isinstance(note_answer[0], OSError)  # it died unanswered
+    status, view = answer[0]
+    assert status == 200, view  # the logged state: the note is in, the cursor one bar on
+    assert view["cursor"]["disp_index"] == before["cursor"]["disp_index"] + 1
+    logged = store.load_events(sid)
+    assert [e.type for e in logged[-2:]] == ["NOTE", "STEP"]
+    status, st = call(base, f"/replay/state?session_id={sid}")
+    assert status == 200 and st["last_event_id"] == logged[-1].seq
     assert replay_check(db.connect(seeded_db_url), sid).ok

@@ -12,6 +12,8 @@ from ntree.service import ServiceError
 from ntree.store import SessionStore
 from ntree.ui.cockpit import Action, run
 
+pytestmark = pytest.mark.both_databases  # and PostgreSQL with NTREE_TEST_PG_URL
+
 DAY = "2024-08-06"
 START = {"symbol": "SPY", "t_start": DAY, "t_end": DAY, "disp_tf": "5m"}
 

@@ -12,6 +12,8 @@ from test_openapi import assert_matches_spec
 from ntree.service import ServiceError
 from ntree.service.coach import MAX_SENSITIVITY_SESSIONS
 
+pytestmark = pytest.mark.both_databases  # and PostgreSQL with NTREE_TEST_PG_URL
+
 DAY_A, DAY_B = "2024-08-06", "2024-08-07"
 
 

@@ -8,6 +8,8 @@ import pytest
 from ntree.service import ServiceError
 from ntree.service.core import bars_back
 
+pytestmark = pytest.mark.both_databases  # and PostgreSQL with NTREE_TEST_PG_URL
+
 DAY = "2024-08-06"
 START = {"symbol": "SPY", "t_start": DAY, "t_end": DAY, "disp_tf": "5m"}
 LADDER = [(side, k) for k in (1, 2) for side in ("BUY", "SELL")]

@@ -1,4 +1,5 @@
-"""One session as one file: export from one SQLite database, import into a fresh one, re-run."""
+"""One session as one file: export from one database, import into a fresh one, re-run (on SQLite
+and on PostgreSQL, and from a SQLite file into PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import pytest
 from ntree import db
 from ntree.cli import main
 from ntree.service import ServiceError
+
+pytestmark = pytest.mark.both_databases
 
 START = {"symbol": "QQQ", "t_start": "2024-07-10", "t_end": "2024-07-10", "disp_tf": "5m"}
 
@@ -31,10 +34,10 @@ def played(replay_service) -> str:
 
 
 def test_an_exported_session_imports_into_a_fresh_database_and_reruns_identically(
-    replay_service, played, seeded_db_url, tmp_path: Path, capsys
+    replay_service, played, seeded_db_url, empty_db_url, tmp_path: Path, capsys
 ) -> None:
     file = tmp_path / "session.json"
-    fresh = f"sqlite:///{tmp_path / 'other.db'}"
+    fresh = empty_db_url
 
     assert main(["session", "export", played, "-o", str(file), "--db", seeded_db_url]) == 0
     assert main(["session", "import", str(file), "--db", fresh]) == 0
@@ -58,10 +61,10 @@ def test_an_exported_session_imports_into_a_fresh_database_and_reruns_identicall
 
 
 def test_import_refuses_a_database_whose_bars_differ_from_the_files(
-    replay_service, played, tmp_path: Path
+    replay_service, played, empty_db_url
 ) -> None:
     doc = replay_service.export_session(played)
-    engine = db.connect(f"sqlite:///{tmp_path / 'other.db'}")
+    engine = db.connect(empty_db_url)
     ts, o, h, low, c, v = doc["bars"]["rows"][100]
     bar = pd.DataFrame(
         {"open": [o], "high": [h + 1], "low": [low], "close": [c], "volume": [v]},
@@ -95,3 +98,30 @@ def test_events_and_trades_export_as_csv(replay_service, played) -> None:
     assert list(events["seq"]) == list(range(1, len(replay_service.event_log(played)) + 1))
     assert events["event_type"].iloc[0] == "SESSION_START"
     assert list(trades["trade_id"]) == [1] and trades["status"].iloc[0] == "closed"
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"])
+def test_a_session_of_a_sqlite_file_moves_into_postgresql_and_reruns(
+    sqlite_db_url, empty_db_url, tmp_path: Path, capsys
+) -> None:
+    from ntree.service import ReplayService
+
+    svc = ReplayService.create(db.connect(sqlite_db_url), tmp_path / "cache")
+    sid = svc.start({**START, "t_start": "2024-07-11", "t_end": "2024-07-11"})["session_id"]
+    svc.command("place", {"session_id": sid, "side": "SELL", "type": "MARKET", "qty": 2})
+    svc.command("step", {"session_id": sid, "disp_steps": 4})
+    svc.add_journal({"session_id": sid, "text": "moved"})
+    file = tmp_path / "session.json"
+
+    assert main(["session", "export", sid, "-o", str(file), "--db", sqlite_db_url]) == 0
+    assert main(["session", "import", str(file), "--db", empty_db_url]) == 0
+    assert main(["replay-check", sid, "--db", empty_db_url]) == 0
+    assert "OK: " in capsys.readouterr().out
+    moved = ReplayService.create(db.connect(empty_db_url), tmp_path / "cache2")
+    assert moved.journal(sid)["entries"][0]["text"] == "moved"
+    after = moved.command("step", {"session_id": sid, "disp_steps": 1})  # it plays on there
+    assert (
+        after["cursor"]["disp_index"] == svc.state({"session_id": sid})["cursor"]["disp_index"] + 1
+    )
+    svc.cache.close()
+    moved.cache.close()

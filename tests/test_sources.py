@@ -112,8 +112,9 @@ def test_open_session_names_the_sources_symbols_when_one_is_unknown(
     engine.dispose()
 
 
-def test_stored_extended_hours_bars_are_left_out_unless_asked_for(tmp_path: Path) -> None:
-    engine = db.connect(f"sqlite:///{tmp_path / 'x.db'}")
+@pytest.mark.both_databases
+def test_stored_extended_hours_bars_are_left_out_unless_asked_for(empty_db_url: str) -> None:
+    engine = db.connect(empty_db_url)
     # 2024-07-01: 08:00 and 09:29 New York are pre-market, 09:30 and 15:59 regular, 16:00 after.
     times = ["12:00", "13:29", "13:30", "19:59", "20:00"]
     index = pd.DatetimeIndex([pd.Timestamp(f"2024-07-01 {t}", tz="UTC") for t in times])

@@ -7,7 +7,9 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import socket
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -254,3 +256,153 @@ def test_an_emptied_database_does_not_take_the_writes_of_sessions_it_lost(seeded
     assert svc.store.load_events(sid) == []  # no log without its SESSION_START
     r = client.get(f"/replay/events?session_id={sid}")  # reads say so too
     assert (r.status_code, r.get_json()["error"]["code"]) == (404, "unknown_session")
+
+
+# PostgreSQL: the same faults as the server reports them (SQLSTATE), and a server out of reach.
+
+ON_POSTGRESQL = pytest.mark.parametrize("db_backend", ["postgresql"])
+
+
+def _pg_error(kind: str, message: str) -> Exception:
+    """Return what SQLAlchemy raises for a psycopg error of class ``kind``."""
+    import psycopg.errors
+    import sqlalchemy as sa
+
+    return sa.exc.OperationalError(
+        "UPDATE replay_sessions ...", {}, getattr(psycopg.errors, kind)(message)
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "message", "code"),
+    [
+        ("DiskFull", "could not extend file: No space left on device", "storage_full"),
+        ("ReadOnlySqlTransaction", "cannot execute UPDATE in a read-only transaction", "read_only"),
+        ("UndefinedTable", 'relation "replay_events" does not exist', "database_corrupt"),
+        (
+            "AdminShutdown",
+            "terminating connection due to administrator command",
+            "database_unavailable",
+        ),
+        ("ConnectionFailure", "connection to server lost", "database_unavailable"),
+        ("OperationalError", "connection failed: Connection refused", "database_unavailable"),
+        ("TooManyConnections", "too many connections for role", "storage_busy"),
+        ("DeadlockDetected", "deadlock detected", "storage_busy"),
+        ("DataException", "value out of range", "storage_error"),
+    ],
+)
+def test_a_postgresql_fault_maps_to_its_service_code_by_sqlstate(kind, message, code):
+    pytest.importorskip("psycopg")
+    from ntree.service.storage import storage_fault
+
+    err = storage_fault(_pg_error(kind, message))
+    assert err.code == code and message in err.message
+
+
+class _Proxy:
+    """A TCP relay in front of the PostgreSQL server: ``stop`` is the server gone (every
+    connection cut, new ones refused), ``start`` is it back on the same port."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.target = (host, port)
+        self.port = 0
+        self._server: socket.socket | None = None
+        self._conns: list[socket.socket] = []
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        server = socket.socket()
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", self.port))
+        server.listen(16)
+        self.port = server.getsockname()[1]
+        self._server = server
+        threading.Thread(target=self._accept, args=(server,), daemon=True).start()
+
+    def stop(self) -> None:
+        with self._lock:
+            for sock in [self._server, *self._conns]:
+                try:  # shutdown, not close alone: it wakes the thread blocked in accept/recv
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+                sock.close()
+            self._conns.clear()
+
+    def _accept(self, server: socket.socket) -> None:
+        while True:
+            try:
+                client, _ = server.accept()
+            except OSError:  # stopped
+                return
+            upstream = socket.create_connection(self.target)
+            with self._lock:
+                self._conns += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+        for s in (src, dst):
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+
+@ON_POSTGRESQL
+def test_a_postgresql_server_gone_answers_503_database_unavailable_and_recovers_when_back(
+    seeded_db_url, tmp_path
+):
+    import sqlalchemy as sa
+
+    real = sa.make_url(seeded_db_url)
+    proxy = _Proxy(real.host or "localhost", real.port or 5432)
+    proxy.start()
+    url = real.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    svc, client = _client(url, tmp_path / "cache")
+    sid = _start(client)
+    assert _step(client, sid).status_code == 200
+
+    proxy.stop()
+    for r in (_step(client, sid), client.get("/replay/sessions")):
+        assert r.status_code == 503, r.get_json()
+        assert r.get_json()["error"]["code"] == "database_unavailable", r.get_json()
+        assert "ntree:" not in r.get_json()["error"]["message"]  # the password never shows
+    proxy.start()  # the server is back on its port: the next request works, no restart
+    r = _step(client, sid)
+    assert r.status_code == 200, r.get_json()
+    _assert_log_whole(svc, sid)
+    proxy.stop()
+
+
+@ON_POSTGRESQL
+def test_a_read_only_postgresql_database_answers_503_read_only_and_recovers(
+    seeded_db_url, tmp_path, pg_server
+):
+    svc, client = _client(seeded_db_url, tmp_path / "cache")
+    sid = _start(client)
+    name = svc.db_engine.url.database
+
+    def admin(sql: str) -> None:
+        with pg_server._admin.connect() as conn:
+            conn.exec_driver_sql(sql)
+
+    admin(f'ALTER DATABASE "{name}" SET default_transaction_read_only = on')
+    admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+    r = _step(client, sid)  # the pool's dead connections are replaced by read-only ones
+    assert r.status_code == 503, r.get_json()
+    assert r.get_json()["error"]["code"] == "read_only", r.get_json()
+    assert client.get(f"/replay/state?session_id={sid}").status_code == 200  # reads go on
+
+    admin(f'ALTER DATABASE "{name}" SET default_transaction_read_only = off')
+    # What a standby's promotion does: the old connections go (a setting binds new ones only).
+    admin(f"SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'")
+    r = _step(client, sid)
+    assert r.status_code == 200, r.get_json()
+    _assert_log_whole(svc, sid)

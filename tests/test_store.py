@@ -11,6 +11,8 @@ from ntree.engine import ReplaySession, SessionConfig
 from ntree.seed import generate_bars
 from ntree.store import EventConflict, SessionStore
 
+pytestmark = pytest.mark.both_databases  # and PostgreSQL with NTREE_TEST_PG_URL
+
 
 @pytest.fixture(scope="module")
 def bars() -> pd.DataFrame:
@@ -28,8 +30,8 @@ def make_session(bars: pd.DataFrame, session_id: str = "s1") -> ReplaySession:
     return ReplaySession(cfg, bars)
 
 
-def test_store_save_writes_events_once_and_session_row_with_summary(tmp_path, bars) -> None:
-    store = SessionStore(db.connect(f"sqlite:///{tmp_path / 's.db'}"), clock=lambda: "T0")
+def test_store_save_writes_events_once_and_session_row_with_summary(empty_db_url, bars) -> None:
+    store = SessionStore(db.connect(empty_db_url), clock=lambda: "T0")
     s = make_session(bars)
     store.save(s)
     s.step(disp_steps=1)
@@ -56,8 +58,8 @@ def test_store_save_writes_events_once_and_session_row_with_summary(tmp_path, ba
     assert [r["session_id"] for r in store.list_sessions()] == ["s1"]
 
 
-def test_store_keeps_events_pending_when_the_write_fails(tmp_path, bars) -> None:
-    engine = db.connect(f"sqlite:///{tmp_path / 's.db'}")
+def test_store_keeps_events_pending_when_the_write_fails(empty_db_url, bars) -> None:
+    engine = db.connect(empty_db_url)
     store = SessionStore(engine)
     s = make_session(bars)
     store.save(s)
@@ -79,8 +81,8 @@ def test_store_keeps_events_pending_when_the_write_fails(tmp_path, bars) -> None
     assert n == 2  # SESSION_START and the foreign row; the failed save left nothing half-written
 
 
-def test_trades_are_stored_as_they_close_and_the_open_one_shows_as_open(tmp_path, bars) -> None:
-    store = SessionStore(db.connect(f"sqlite:///{tmp_path / 's.db'}"))
+def test_trades_are_stored_as_they_close_and_the_open_one_shows_as_open(empty_db_url, bars) -> None:
+    store = SessionStore(db.connect(empty_db_url))
     s = make_session(bars)
     store.save(s)
     s.step(disp_steps=1)
@@ -117,8 +119,8 @@ def test_trades_are_stored_as_they_close_and_the_open_one_shows_as_open(tmp_path
     assert rows[1]["reason_code"] == "session_end" and rows[1]["exit_px"] is not None
 
 
-def test_a_save_of_a_closed_trade_already_stored_writes_it_once(tmp_path, bars) -> None:
-    engine = db.connect(f"sqlite:///{tmp_path / 's.db'}")
+def test_a_save_of_a_closed_trade_already_stored_writes_it_once(empty_db_url, bars) -> None:
+    engine = db.connect(empty_db_url)
     store = SessionStore(engine)
     s = make_session(bars)
     s.step(disp_steps=1)
@@ -170,8 +172,8 @@ def synthetic_rows(n: int) -> list[dict]:
 
 
 @pytest.fixture
-def many(tmp_path) -> SessionStore:
-    engine = db.connect(f"sqlite:///{tmp_path / 'many.db'}")
+def many(empty_db_url) -> SessionStore:
+    engine = db.connect(empty_db_url)
     with engine.begin() as conn:
         conn.execute(db.replay_sessions.insert(), synthetic_rows(2_000))
     return SessionStore(engine)
@@ -213,11 +215,37 @@ def test_the_default_history_order_reads_off_the_index_without_sorting(many) -> 
 
     assert len(seen) == 2
     for statement, parameters in seen:
-        with many.engine.connect() as conn:
+        plan = query_plan(many.engine, statement, parameters)
+        if many.engine.dialect.name == "sqlite":
+            assert "USING INDEX ix_sessions_" in plan, plan
+            assert "TEMP B-TREE" not in plan, plan
+        else:
+            assert "Index Scan Backward using ix_sessions_" in plan, plan
+            assert "Sort" not in plan, plan
+
+
+def test_history_text_ignores_case_and_missing_values_sort_alike_on_every_backend(many) -> None:
+    assert many.rename_session("s00007", "Band Fade Monday")
+    assert many.rename_session("s00008", "late BAND fade")
+
+    found = many.query_sessions(filters={"text": "band FADE"})["rows"]
+    assert sorted(r["session_id"] for r in found) == ["s00007", "s00008"]
+    up = many.query_sessions(page_size=2_000, sort=("label", "asc"))["rows"]
+    down = many.query_sessions(page_size=2_000, sort=("label", "desc"))["rows"]
+    assert [r["label"] for r in up[-2:]] == ["Band Fade Monday", "late BAND fade"]
+    assert up[0]["label"] is None  # no label: first going up, last going down
+    assert [r["label"] for r in down[:2]] == ["late BAND fade", "Band Fade Monday"]
+    assert down[-1]["label"] is None
+
+
+def query_plan(engine: sa.Engine, statement: str, parameters) -> str:
+    """Return the database's plan of ``statement`` as one line."""
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
             rows = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)
-            plan = " | ".join(r[-1] for r in rows)
-        assert "USING INDEX ix_sessions_" in plan, plan
-        assert "TEMP B-TREE" not in plan, plan
+            return " | ".join(r[-1] for r in rows)
+        conn.exec_driver_sql("ANALYZE replay_sessions")  # the plan of today's rows, not a guess
+        return " | ".join(r[0] for r in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters))
 
 
 def test_a_renamed_session_keeps_its_label_and_a_deleted_one_is_gone_but_its_fork_reruns(

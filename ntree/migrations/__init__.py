@@ -20,6 +20,8 @@ from alembic.script import ScriptDirectory
 HERE = Path(__file__).resolve().parent
 #: The schema every ntree before Alembic created (``metadata.create_all``).
 BASELINE = "0001_baseline"
+#: The PostgreSQL advisory lock key upgrades take (any fixed 64-bit number: "ntree" in ASCII).
+UPGRADE_LOCK = 0x6E74726565
 
 
 def alembic_config(connection: sa.Connection | None = None) -> Config:
@@ -47,9 +49,10 @@ def current(connection: sa.Connection) -> str | None:
 def upgrade(engine: sa.Engine) -> str | None:
     """Upgrade the database to the newest revision in place; return the revision it was at.
 
-    A database already at head costs one query. On SQLite the whole upgrade runs in one
-    ``BEGIN IMMEDIATE`` transaction: two processes starting at once upgrade it once, and a
-    failed step leaves the database as it was.
+    A database already at head costs one query. The whole upgrade runs in one transaction
+    that holds a write lock first (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: an advisory
+    lock): two processes starting at once upgrade it once, and a failed step leaves the
+    database as it was.
     """
     with engine.connect() as conn:
         if current(conn) == head():
@@ -57,6 +60,8 @@ def upgrade(engine: sa.Engine) -> str | None:
     with engine.connect() as conn:
         if conn.dialect.name == "sqlite":
             conn.exec_driver_sql("BEGIN IMMEDIATE")  # the write lock, before reading the revision
+        else:  # PostgreSQL: a lock of this transaction that other upgrades wait for
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": UPGRADE_LOCK})
         before = current(conn)
         if before is None and sa.inspect(conn).has_table("replay_sessions"):
             command.stamp(alembic_config(conn), BASELINE)

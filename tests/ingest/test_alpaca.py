@@ -8,7 +8,6 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pandas as pd
@@ -17,6 +16,8 @@ import sqlalchemy as sa
 
 from ntree import cli, db
 from ntree.ingest.alpaca import AlpacaError, backfill, make_client
+
+pytestmark = pytest.mark.both_databases  # and PostgreSQL with NTREE_TEST_PG_URL
 
 Reply = tuple[int, dict]
 NOW = pd.Timestamp("2024-06-01T00:00:00Z")
@@ -90,8 +91,10 @@ def client_for(stub: Stub) -> object:
     return client
 
 
-def store(tmp_path: Path) -> sa.Engine:
-    return db.connect(f"sqlite:///{tmp_path / 'bars.db'}")
+@pytest.fixture
+def engine(empty_db_url: str) -> sa.Engine:
+    """The test's own database (SQLite, and PostgreSQL with NTREE_TEST_PG_URL)."""
+    return db.connect(empty_db_url)
 
 
 def day_bars(query: dict[str, str], per_day: int = 3) -> list[dict]:
@@ -107,7 +110,7 @@ def day_bars(query: dict[str, str], per_day: int = 3) -> list[dict]:
     return out
 
 
-def test_two_pages_are_joined_and_stored_on_the_tick(tmp_path: Path, serve) -> None:
+def test_two_pages_are_joined_and_stored_on_the_tick(serve, engine: sa.Engine) -> None:
     def answer(q: dict[str, str]) -> Reply:
         if q.get("page_token") != "p2":
             first = bar("2024-03-01T14:30:00Z", 256.8800048828125)
@@ -115,7 +118,6 @@ def test_two_pages_are_joined_and_stored_on_the_tick(tmp_path: Path, serve) -> N
         return 200, {"bars": {"SPY": [bar("2024-03-01T14:31:00Z")]}, "next_page_token": None}
 
     stub = serve(answer)
-    engine = store(tmp_path)
 
     [report] = backfill(engine, client_for(stub), ["SPY"], "2024-03-01", "2024-03-01", now=NOW)
 
@@ -129,7 +131,7 @@ def test_two_pages_are_joined_and_stored_on_the_tick(tmp_path: Path, serve) -> N
     assert (meta["source"], meta["feed"], meta["adjustment"]) == ("alpaca", "auto", "raw")
 
 
-def test_a_429_is_retried_by_alpaca_py_and_then_succeeds(tmp_path: Path, serve) -> None:
+def test_a_429_is_retried_by_alpaca_py_and_then_succeeds(serve, engine: sa.Engine) -> None:
     replies = iter([(429, {"message": "too many requests"})])
 
     def answer(q: dict[str, str]) -> Reply:
@@ -137,24 +139,21 @@ def test_a_429_is_retried_by_alpaca_py_and_then_succeeds(tmp_path: Path, serve) 
 
     stub = serve(answer)
 
-    [report] = backfill(
-        store(tmp_path), client_for(stub), ["SPY"], "2024-03-01", "2024-03-01", now=NOW
-    )
+    [report] = backfill(engine, client_for(stub), ["SPY"], "2024-03-01", "2024-03-01", now=NOW)
 
     assert report.added == 3 and len(stub.requests) == 2
 
 
-def test_a_401_is_one_clear_error(tmp_path: Path, serve) -> None:
+def test_a_401_is_one_clear_error(serve, engine: sa.Engine) -> None:
     stub = serve(lambda q: (401, {"code": 40110000, "message": "request is not authorized"}))
 
     with pytest.raises(AlpacaError, match="HTTP 401: request is not authorized"):
-        backfill(store(tmp_path), client_for(stub), ["SPY"], "2024-03-01", "2024-03-01", now=NOW)
+        backfill(engine, client_for(stub), ["SPY"], "2024-03-01", "2024-03-01", now=NOW)
 
 
-def test_an_empty_range_and_bars_null_are_empty_chunks(tmp_path: Path, serve) -> None:
+def test_an_empty_range_and_bars_null_are_empty_chunks(serve, engine: sa.Engine) -> None:
     replies = iter([(200, {"bars": {}, "next_page_token": None}), (200, {"bars": None})])
     stub = serve(lambda q: next(replies))
-    engine = store(tmp_path)
 
     reports = backfill(
         engine, client_for(stub), ["SPY", "QQQ"], "2024-03-01", "2024-03-01", now=NOW
@@ -167,7 +166,7 @@ def test_an_empty_range_and_bars_null_are_empty_chunks(tmp_path: Path, serve) ->
     assert db.symbols(engine) == []
 
 
-def test_the_recent_sip_403_clamps_the_end_to_fifteen_minutes_ago(tmp_path: Path, serve) -> None:
+def test_the_recent_sip_403_clamps_the_end_to_fifteen_minutes_ago(serve, engine: sa.Engine) -> None:
     now = pd.Timestamp("2024-03-01T15:00:00Z")
 
     def answer(q: dict[str, str]) -> Reply:
@@ -179,7 +178,7 @@ def test_the_recent_sip_403_clamps_the_end_to_fifteen_minutes_ago(tmp_path: Path
     said: list[str] = []
 
     [report] = backfill(
-        store(tmp_path),
+        engine,
         client_for(stub),
         ["SPY"],
         "2024-03-01",
@@ -199,7 +198,9 @@ def test_the_recent_sip_403_clamps_the_end_to_fifteen_minutes_ago(tmp_path: Path
     assert pd.Timestamp(stub.requests[-1]["end"]) < pd.Timestamp("2024-03-01T14:45:00Z")
 
 
-def test_an_interrupted_backfill_resumes_and_a_rerun_writes_nothing(tmp_path: Path, serve) -> None:
+def test_an_interrupted_backfill_resumes_and_a_rerun_writes_nothing(
+    serve, engine: sa.Engine
+) -> None:
     fail_on = {"start": "2024-01-09"}  # the second chunk of January's first two weeks
 
     def answer(q: dict[str, str]) -> Reply:
@@ -208,7 +209,6 @@ def test_an_interrupted_backfill_resumes_and_a_rerun_writes_nothing(tmp_path: Pa
         return 200, {"bars": {"SPY": day_bars(q)}, "next_page_token": None}
 
     stub = serve(answer)
-    engine = store(tmp_path)
     client = client_for(stub)
 
     with pytest.raises(AlpacaError, match="HTTP 500"):
@@ -228,11 +228,11 @@ def test_an_interrupted_backfill_resumes_and_a_rerun_writes_nothing(tmp_path: Pa
 
 
 def test_cli_without_keys_is_one_line(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], empty_db_url: str
 ) -> None:
     for name in ("ALPACA_API_KEY", "ALPACA_SECRET_KEY", "APCA_API_KEY_ID", "APCA_API_SECRET_KEY"):
         monkeypatch.delenv(name, raising=False)
-    url = f"sqlite:///{tmp_path / 'x.db'}"
+    url = empty_db_url
 
     code = cli.main(
         [
@@ -257,13 +257,13 @@ def test_cli_without_keys_is_one_line(
 
 
 def test_cli_backfill_through_the_stub_prints_the_report(
-    tmp_path: Path, serve, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    serve, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], empty_db_url: str
 ) -> None:
     stub = serve(lambda q: (200, {"bars": {"QQQ": day_bars(q)}, "next_page_token": None}))
     monkeypatch.setenv("APCA_API_KEY_ID", "k")
     monkeypatch.setenv("APCA_API_SECRET_KEY", "s")
     monkeypatch.setenv("NTREE_ALPACA_URL", stub.url)
-    url = f"sqlite:///{tmp_path / 'x.db'}"
+    url = empty_db_url
 
     code = cli.main(
         [

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
 from ntree import cli, db, market
 from ntree.ingest.coverage import coverage
+
+pytestmark = pytest.mark.both_databases  # and PostgreSQL with NTREE_TEST_PG_URL
 
 
 def minutes(day: str, n: int, exchange: str = "XNYS") -> pd.DataFrame:
@@ -19,8 +19,8 @@ def minutes(day: str, n: int, exchange: str = "XNYS") -> pd.DataFrame:
     )
 
 
-def test_coverage_counts_missing_minutes_and_open_days_with_no_data(tmp_path: Path) -> None:
-    engine = db.connect(f"sqlite:///{tmp_path / 'c.db'}")
+def test_coverage_counts_missing_minutes_and_open_days_with_no_data(empty_db_url: str) -> None:
+    engine = db.connect(empty_db_url)
     # 2024-03-01 (Fri) full, 2024-03-04 (Mon) nothing, 2024-03-05 (Tue) 100 minutes.
     db.save_bars(engine, "SPY", pd.concat([minutes("2024-03-01", 390), minutes("2024-03-05", 100)]))
 
@@ -36,8 +36,8 @@ def test_coverage_counts_missing_minutes_and_open_days_with_no_data(tmp_path: Pa
     assert db.bar_range(engine, "NONE") is None
 
 
-def test_coverage_follows_the_symbols_exchange_hong_kong_lunch_break(tmp_path: Path) -> None:
-    engine = db.connect(f"sqlite:///{tmp_path / 'c.db'}")
+def test_coverage_follows_the_symbols_exchange_hong_kong_lunch_break(empty_db_url: str) -> None:
+    engine = db.connect(empty_db_url)
     day = minutes("2024-03-01", 400, "XHKG")
     with engine.begin() as conn:
         db.save_bars(engine, "0700", day, conn=conn)
@@ -58,9 +58,9 @@ def test_each_exchange_calendar_is_built_once_per_process() -> None:
 
 
 def test_cli_coverage_prints_one_line_per_symbol(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    capsys: pytest.CaptureFixture[str], empty_db_url: str
 ) -> None:
-    url = f"sqlite:///{tmp_path / 'c.db'}"
+    url = empty_db_url
     engine = db.connect(url)
     db.save_bars(engine, "QQQ", minutes("2024-03-01", 10))
     engine.dispose()

@@ -12,11 +12,15 @@ import sqlalchemy as sa
 from ntree import cli, db
 from ntree.ingest.files import FileImportError, import_files
 
+pytestmark = pytest.mark.both_databases  # and PostgreSQL with NTREE_TEST_PG_URL
+
 HEADER = "timestamp,open,high,low,close,volume\n"
 
 
-def store(tmp_path: Path) -> sa.Engine:
-    return db.connect(f"sqlite:///{tmp_path / 'bars.db'}")
+@pytest.fixture
+def engine(empty_db_url: str) -> sa.Engine:
+    """The test's own database (SQLite, and PostgreSQL with NTREE_TEST_PG_URL)."""
+    return db.connect(empty_db_url)
 
 
 def write(tmp_path: Path, name: str, text: str) -> Path:
@@ -41,7 +45,7 @@ def stored(engine: sa.Engine, symbol: str = "TEST") -> pd.DataFrame:
 
 
 def test_a_file_with_known_bad_rows_reports_exactly_those_lines_and_writes_nothing(
-    tmp_path: Path,
+    tmp_path: Path, engine: sa.Engine
 ) -> None:
     rows = minute_rows("2024-03-01T14:30:00+00:00", 10)
     rows[1] = "2024-03-01T14:31:00+00:00,100.00,99.00,99.50,100.20,5\n"  # line 3: high low
@@ -52,7 +56,6 @@ def test_a_file_with_known_bad_rows_reports_exactly_those_lines_and_writes_nothi
     rows[8] = "2024-03-01T14:36:00+00:00,100.00,101.00,99.00,100.20,5\n"  # line 10: duplicate
     rows[9] = "2024-03-01T14:39:00+00:00,100.003,101.00,99.00,100.20,5\n"  # line 11: off tick
     path = write(tmp_path, "bad.csv", HEADER + "".join(rows))
-    engine = store(tmp_path)
 
     report = import_files(engine, [path], "TEST")
 
@@ -74,10 +77,9 @@ def test_a_file_with_known_bad_rows_reports_exactly_those_lines_and_writes_nothi
     assert stored(engine).index.strftime("%H:%M").tolist() == ["14:30", "14:32", "14:37"]
 
 
-def test_vendor_float32_prices_are_stored_on_the_tick(tmp_path: Path) -> None:
+def test_vendor_float32_prices_are_stored_on_the_tick(tmp_path: Path, engine: sa.Engine) -> None:
     f32 = "256.8800048828125,256.9000061035156,256.8699951171875,256.8900146484375"
     text = HEADER + f"2024-03-01T14:30:00Z,{f32},10\n"
-    engine = store(tmp_path)
 
     report = import_files(engine, [write(tmp_path, "f32.csv", text)], "TEST")
 
@@ -86,9 +88,10 @@ def test_vendor_float32_prices_are_stored_on_the_tick(tmp_path: Path) -> None:
     assert (bar["open"], bar["high"], bar["low"], bar["close"]) == (256.88, 256.9, 256.87, 256.89)
 
 
-def test_epoch_seconds_milliseconds_and_nanoseconds_all_read_as_utc(tmp_path: Path) -> None:
+def test_epoch_seconds_milliseconds_and_nanoseconds_all_read_as_utc(
+    tmp_path: Path, engine: sa.Engine
+) -> None:
     t0 = int(pd.Timestamp("2024-03-01T14:30:00Z").timestamp())
-    engine = store(tmp_path)
     for name, scale, symbol in (("s", 1, "S"), ("ms", 10**3, "MS"), ("ns", 10**9, "NS")):
         body = "".join(f"{(t0 + 60 * i) * scale},10,11,9,10,1\n" for i in range(3))
         path = write(tmp_path, f"{name}.csv", "t,o,h,l,c,v\n" + body)
@@ -99,7 +102,9 @@ def test_epoch_seconds_milliseconds_and_nanoseconds_all_read_as_utc(tmp_path: Pa
         assert stored(engine, symbol).index[0] == pd.Timestamp("2024-03-01T14:30:00Z")
 
 
-def test_naive_times_are_read_in_the_given_zone_across_a_dst_change(tmp_path: Path) -> None:
+def test_naive_times_are_read_in_the_given_zone_across_a_dst_change(
+    tmp_path: Path, engine: sa.Engine
+) -> None:
     body = "".join(
         minute_rows("2024-03-08 09:30", 2, tz=None) + minute_rows("2024-03-11 09:30", 2, tz=None)
     )
@@ -108,7 +113,6 @@ def test_naive_times_are_read_in_the_given_zone_across_a_dst_change(tmp_path: Pa
         "naive.csv",
         "Date Time,Open,High,Low,Close,Volume\n".replace("Date Time", "datetime") + body,
     )
-    engine = store(tmp_path)
 
     report = import_files(engine, [path], "TEST", tz="America/New_York")
 
@@ -122,11 +126,12 @@ def test_naive_times_are_read_in_the_given_zone_across_a_dst_change(tmp_path: Pa
     ]
 
 
-def test_separate_date_and_time_columns_and_a_headerless_kibot_file(tmp_path: Path) -> None:
+def test_separate_date_and_time_columns_and_a_headerless_kibot_file(
+    tmp_path: Path, engine: sa.Engine
+) -> None:
     kibot = (
         "03/01/2024,09:30,10.00,10.10,9.90,10.05,100\n03/01/2024,09:31,10.05,10.10,10.00,10.02,50\n"
     )
-    engine = store(tmp_path)
 
     report = import_files(engine, [write(tmp_path, "kibot.txt", kibot)], "TEST")
 
@@ -134,9 +139,10 @@ def test_separate_date_and_time_columns_and_a_headerless_kibot_file(tmp_path: Pa
     assert stored(engine).index[0] == pd.Timestamp("2024-03-01T14:30:00Z")
 
 
-def test_a_close_labelled_file_is_shifted_to_bar_open_times(tmp_path: Path) -> None:
+def test_a_close_labelled_file_is_shifted_to_bar_open_times(
+    tmp_path: Path, engine: sa.Engine
+) -> None:
     body = "".join(minute_rows("2024-03-01T14:31:00+00:00", 3))
-    engine = store(tmp_path)
 
     report = import_files(engine, [write(tmp_path, "ts.csv", HEADER + body)], "TEST", label="close")
 
@@ -144,22 +150,22 @@ def test_a_close_labelled_file_is_shifted_to_bar_open_times(tmp_path: Path) -> N
     assert stored(engine).index[0] == pd.Timestamp("2024-03-01T14:30:00Z")
 
 
-def test_a_file_of_five_minute_bars_is_refused_with_a_message_that_says_so(tmp_path: Path) -> None:
+def test_a_file_of_five_minute_bars_is_refused_with_a_message_that_says_so(
+    tmp_path: Path, engine: sa.Engine
+) -> None:
     body = "".join(
         f"{pd.Timestamp('2024-03-01T14:30:00Z') + pd.Timedelta(minutes=5 * i):%Y-%m-%dT%H:%M}Z"
         ",10,11,9,10,1\n"
         for i in range(6)
     )
-    engine = store(tmp_path)
 
     with pytest.raises(FileImportError, match="5-minute bars"):
         import_files(engine, [write(tmp_path, "five.csv", HEADER + body)], "TEST")
     assert stored(engine).empty
 
 
-def test_a_re_import_of_the_same_file_writes_nothing(tmp_path: Path) -> None:
+def test_a_re_import_of_the_same_file_writes_nothing(tmp_path: Path, engine: sa.Engine) -> None:
     path = write(tmp_path, "day.csv", HEADER + "".join(minute_rows("2024-03-01T14:30:00Z", 30)))
-    engine = store(tmp_path)
     first = import_files(engine, [path], "TEST")
     meta_before = db.symbol_info(engine, "TEST")
 
@@ -170,8 +176,9 @@ def test_a_re_import_of_the_same_file_writes_nothing(tmp_path: Path) -> None:
     assert db.symbol_info(engine, "TEST") == meta_before  # not even the metadata rewritten
 
 
-def test_a_bar_that_differs_from_the_stored_one_is_reported_not_overwritten(tmp_path: Path) -> None:
-    engine = store(tmp_path)
+def test_a_bar_that_differs_from_the_stored_one_is_reported_not_overwritten(
+    tmp_path: Path, engine: sa.Engine
+) -> None:
     import_files(
         engine,
         [write(tmp_path, "a.csv", HEADER + "".join(minute_rows("2024-03-01T14:30:00Z", 2)))],
@@ -187,7 +194,9 @@ def test_a_bar_that_differs_from_the_stored_one_is_reported_not_overwritten(tmp_
     assert stored(engine).iloc[0]["close"] == 100.01
 
 
-def test_parquet_with_one_letter_columns_and_extras_imports(tmp_path: Path) -> None:
+def test_parquet_with_one_letter_columns_and_extras_imports(
+    tmp_path: Path, engine: sa.Engine
+) -> None:
     idx = pd.date_range("2024-03-01T14:30:00Z", periods=5, freq="1min")
     frame = pd.DataFrame(
         {"T": idx, "O": 10.0, "H": 10.5, "L": 9.5, "C": 10.25, "V": 7, "vw": 10.1, "n": 3}
@@ -195,7 +204,6 @@ def test_parquet_with_one_letter_columns_and_extras_imports(tmp_path: Path) -> N
     frame.loc[2, "H"] = 9.0  # row 3: high below the body
     path = tmp_path / "bars.parquet"
     frame.to_parquet(path)
-    engine = store(tmp_path)
 
     report = import_files(engine, [path], "TEST", skip_bad=True)
 
@@ -206,12 +214,12 @@ def test_parquet_with_one_letter_columns_and_extras_imports(tmp_path: Path) -> N
 
 
 def test_cli_import_prints_bad_lines_and_exits_2_then_skip_bad_imports(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], empty_db_url: str
 ) -> None:
     rows = minute_rows("2024-03-01T14:30:00Z", 3)
     rows[1] = "2024-03-01T14:31:00Z,1,1,1,1,-3\n"
     path = write(tmp_path, "x.csv", HEADER + "".join(rows))
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = empty_db_url
 
     code = cli.main(["data", "import", str(path), "--symbol", "spy", "--db", url])
 
@@ -229,10 +237,10 @@ def test_cli_import_prints_bad_lines_and_exits_2_then_skip_bad_imports(
 
 
 def test_cli_import_refusals_are_one_line_errors(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], empty_db_url: str
 ) -> None:
     path = write(tmp_path, "nocol.csv", "when,open,high,low,close\n1,2,3,4,5\n")
-    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    url = empty_db_url
     cases = (
         ([str(path)], "no volume column"),
         ([str(tmp_path / "missing.csv")], "missing.csv: no such file"),
