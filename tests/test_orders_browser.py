@@ -12,6 +12,7 @@ import re
 
 import pytest
 from dash.testing.wait import until
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.support.select import Select
 
 from ntree.ui import ids
@@ -104,8 +105,7 @@ def test_two_orders_linked_oco_from_the_table_leave_no_orphan(dash_duo, dash_app
 
     for oid in (target, stop):  # tick both in the orders table and link them
         box = f"#{ids.ORDERS_TABLE} input[type=checkbox][value='{oid}']"
-        until(lambda b=box: dash_duo.driver.find_elements("css selector", b), 5)
-        dash_duo.find_element(box).click()
+        until(lambda b=box: _ticked(dash_duo, b), 5)
     dash_duo.find_element(f"#{ids.LINK_OCO}").click()
 
     # (the toast may have closed already: an earlier one's timer runs on) the table says it
@@ -225,3 +225,18 @@ def test_a_ladder_is_previewed_on_the_chart_then_placed(dash_duo, dash_app, tmp_
     dash_duo.find_element(f"#{ids.LADDER_CANCEL}").click()
     dash_duo.wait_for_contains_text(f"#{ids.ALERT}", "Ladder canceled: 6 orders", timeout=5)
     assert dash_duo.get_logs() == [], "browser console errors"
+
+
+def _ticked(dash_duo, box: str) -> bool:
+    """Tick the order's box unless it is ticked; True once it is. The table is redrawn when
+    an order placed just before lands, which replaces the box (and drops a tick) under the
+    click: then this ticks the new one."""
+    try:
+        [el] = dash_duo.driver.find_elements("css selector", box) or [None]
+        if el is None:
+            return False
+        if not el.is_selected():
+            el.click()
+        return el.is_selected()
+    except StaleElementReferenceException:
+        return False
