@@ -42,6 +42,8 @@ bars = sa.Table(
     sa.Column("low", sa.Float, nullable=False),
     sa.Column("close", sa.Float, nullable=False),
     sa.Column("volume", sa.BigInteger, nullable=False),
+    # Rows stored in key order (revision 0005): a window of bars is one B-tree range scan.
+    sqlite_with_rowid=False,
 )
 
 replay_sessions = sa.Table(

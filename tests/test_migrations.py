@@ -7,6 +7,7 @@ import shutil
 import threading
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -181,4 +182,60 @@ def test_two_processes_creating_one_database_at_once_build_it_once(empty_db_url:
         assert migrations.current(conn) == migrations.head()
         lists = conn.execute(sa.select(sa.func.count()).select_from(db.journal_lists)).scalar()
     assert lists == 13  # the seeded setups and mistakes, once
+    engine.dispose()
+
+
+def bars_ddl(engine: sa.Engine) -> str:
+    with engine.connect() as conn:
+        return conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE name = 'bars'").scalar()
+
+
+def test_a_sqlite_database_at_0004_gets_its_bars_without_rowid_and_keeps_bars_and_sessions(
+    tmp_path: Path,
+) -> None:
+    url = copy_of_fixture(tmp_path)
+    old = sa.create_engine(url)
+    with old.connect() as conn:  # what the previous ntree wrote: the fixture, at 0004
+        command.stamp(migrations.alembic_config(conn), migrations.BASELINE)
+        command.upgrade(migrations.alembic_config(conn), "0004_bigint_ids")
+        conn.commit()
+    assert "WITHOUT ROWID" not in bars_ddl(old)
+    bars_before = dump(old, "bars", "symbol, timeframe_s, ts")
+    sessions_before = dump(old, "replay_sessions", "session_id")
+    events_before = dump(old, "replay_events", "id")
+    old.dispose()
+    assert len(bars_before) > 1000
+
+    engine = db.connect(url, create=False)
+
+    assert "WITHOUT ROWID" in bars_ddl(engine)
+    assert dump(engine, "bars", "symbol, timeframe_s, ts") == bars_before
+    assert dump(engine, "replay_sessions", "session_id") == sessions_before
+    assert dump(engine, "replay_events", "id") == events_before
+    with engine.connect() as conn:
+        plan = conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT ts, open FROM bars"
+            " WHERE symbol = 'SPY' AND timeframe_s = 60 AND ts >= 0 ORDER BY ts"
+        ).all()
+    assert "PRIMARY KEY" in str(plan) and "autoindex" not in str(plan)  # one range scan
+    symbol, _, ts = bars_before[0][:3]
+    loaded = db.load_bars(engine, symbol, pd.Timestamp(ts, unit="s", tz="UTC"))
+    assert len(loaded) == sum(1 for r in bars_before if r[:2] == (symbol, 60))
+    for sid in {row[0] for row in sessions_before}:
+        result = replay_check(engine, sid)
+        assert result.ok, result.message
+    engine.dispose()
+
+
+def test_downgrading_0005_gives_the_bars_their_rowid_back_and_keeps_them(tmp_path: Path) -> None:
+    url = copy_of_fixture(tmp_path)
+    engine = db.connect(url)
+    bars_before = dump(engine, "bars", "symbol, timeframe_s, ts")
+
+    with engine.connect() as conn:
+        command.downgrade(migrations.alembic_config(conn), "0004_bigint_ids")
+        conn.commit()
+
+    assert "WITHOUT ROWID" not in bars_ddl(engine)
+    assert dump(engine, "bars", "symbol, timeframe_s, ts") == bars_before
     engine.dispose()
