@@ -215,7 +215,9 @@ def folded_text(st: dict) -> str:
     """The folded start panel's line: the session in play, its range and its fill model."""
     fills = fmt.fill_model_text(st.get("fill_model"))
     span = fmt.et_range(st.get("t_start"), st.get("t_end"))
-    return f"{st['symbol']} · {st['disp_tf']} · {span} · fills: {fills}"
+    bp = st.get("buying_power")
+    leverage = f" · {bp['leverage']:g}x" if bp else ""  # no buying-power limit: none shown
+    return f"{st['symbol']} · {st['disp_tf']} · {span} · fills: {fills}{leverage}"
 
 
 def _following(meta: dict | None) -> bool:

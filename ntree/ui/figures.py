@@ -52,7 +52,7 @@ VISIBLE_BARS = 150  # candles in view at the live edge: readable bodies, not a b
 REBUILD_SLACK = 150  # candles held beyond the window before a full rebuild trims them
 #: Empty candles' room right of the last candle: order labels and the Live button sit there,
 #: never over the newest bars.
-RIGHT_ROOM = 24
+RIGHT_ROOM = 30  # (at 1366 px: ~150 px, the widest order label's width)
 LABEL_PX = 13  # height of an order label: labels at one price stack this far apart
 LAST_TAG, REGIME_TAG = 0, 1  # annotations[0] is the last-price tag, [1] the regime badge
 
@@ -251,17 +251,20 @@ def _line_label(y: float, text: str, bg: str, fg: str) -> dict:
 
 
 def stack_labels(notes: list[dict], near: float) -> list[dict]:
-    """Return ``notes`` with labels closer than ``near`` (price) to the one below them moved
-    up by a label's height each, so labels at one price (or close prices) never cover each
-    other; the lowest of a cluster stays on its line."""
+    """Return ``notes`` with each label moved up just clear of the one below it (``near``:
+    a label's height in price), so labels at one price (or close prices) never cover each
+    other; the lowest of a cluster stays on its line.
+
+    A label's bottom is kept at or above the previous label's top (where that one was moved
+    to, not its line's price: a label pushed up must push the next one too)."""
     order = sorted(range(len(notes)), key=lambda k: notes[k]["y"])
     out = [dict(n) for n in notes]
-    prev_y, level = None, 0
+    top = None  # the price of the previous label's top edge
     for k in order:
         y = out[k]["y"]
-        level = level + 1 if prev_y is not None and y - prev_y < near else 0
-        out[k]["yshift"] = level * LABEL_PX
-        prev_y = y
+        bottom = y if top is None or near <= 0 else max(y, top)
+        out[k]["yshift"] = round((bottom - y) / near * LABEL_PX) if near > 0 else 0
+        top = bottom + near
     return out
 
 
