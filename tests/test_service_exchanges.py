@@ -113,6 +113,8 @@ def test_the_cockpit_chart_labels_hong_kong_time_and_marks_the_fill_on_its_candl
         "03-01 09:30", "03-01 10:30", "03-01 11:30", "03-01 13:00", "03-01 14:00"
     ]  # fmt: skip
     assert fig["data"][figures.TRACE["fills_buy"]]["x"] == ["03-01 13:00"]
+    marks = [s for s in fig["layout"]["shapes"] if s["type"] == "path"]  # beside the candle
+    assert [m["xanchor"] for m in marks] == ["03-01 13:00"]  # (was New York's label of it)
     assert (
         cockpit_view._clock(snap, sid, False)["bar_time"] == "Fri 03-01 15:00 HKT"
     )  # the 1m bar that plays next (the year is in the session line)

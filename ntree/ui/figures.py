@@ -268,11 +268,16 @@ def stack_labels(notes: list[dict], near: float) -> list[dict]:
     return out
 
 
-def fill_marks(fills: list[dict], disp_tf_min: int) -> list[dict]:
+def fill_marks(
+    fills: list[dict],
+    disp_tf_min: int,
+    candles: list[dict] | None = None,
+    tz: str = EXCHANGE_TZ,
+) -> list[dict]:
     """Return a small triangle per fill beside its candle, pointing at the fill price: a buy
     left of the candle, a sell right of it (fixed pixel size, so it never covers the body)."""
     marks = []
-    pts = _fill_points(fills, disp_tf_min)
+    pts = _fill_points(fills, disp_tf_min, candles, tz)  # the x axis's labels: its exchange's
     for side, color, path in (
         ("BUY", BUY_COLOR, "M -4,0 L -12,5 L -12,-5 Z"),
         ("SELL", SELL_COLOR, "M 4,0 L 12,5 L 12,-5 Z"),
@@ -336,14 +341,20 @@ def order_overlays(
 
 
 def _overlays(
-    orders: list[dict], position: dict, fills: list[dict], tf_min: int, yr: list[float] | None
+    orders: list[dict],
+    position: dict,
+    fills: list[dict],
+    tf_min: int,
+    yr: list[float] | None,
+    candles: list[dict] | None = None,
+    tz: str = EXCHANGE_TZ,
 ) -> tuple[list[dict], list[dict]]:
     """Return every shape of the figure (order lines first, see :func:`dropped_order`, then
     the fill marks) and the annotations (the last-price tag and regime badge are added by
     the caller at :data:`LAST_TAG` and :data:`REGIME_TAG`)."""
     near = (yr[1] - yr[0]) * 0.03 if yr else None
     shapes, notes = order_overlays(orders, position, near)
-    return shapes + fill_marks(fills, tf_min), notes
+    return shapes + fill_marks(fills, tf_min, candles, tz), notes
 
 
 def _signature(orders: list[dict], position: dict) -> str:
@@ -628,7 +639,8 @@ def build_figure(
         )
     visible = _in_view(candles, n, xr) if candles else []
     yr = y_range(visible, orders, position)
-    shapes, notes = _overlays(orders, position, fills if fills_beside else [], disp_tf_min, yr)
+    beside = fills if fills_beside else []
+    shapes, notes = _overlays(orders, position, beside, disp_tf_min, yr, candles, tz)
     layout = {
         "template": "plotly_dark",
         "paper_bgcolor": BG,
@@ -815,7 +827,8 @@ def patch_figure(
     if sig != meta["sig"] or reset_lines or len(fills) != meta["nfills"]:
         # the fill marks are shapes too: a new fill redraws them with the lines
         yr = meta.get("yr")
-        shapes, notes = _overlays(orders, position, fills, _tf_minutes(meta["tf"]), yr)
+        tf_min = _tf_minutes(meta["tf"])
+        shapes, notes = _overlays(orders, position, fills, tf_min, yr, recent, tz)
         p["layout"]["shapes"] = shapes
         p["layout"]["annotations"] = [*tags, *notes]
     else:  # the tags move on their own: only what changed since the figure's meta
