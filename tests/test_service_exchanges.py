@@ -188,3 +188,20 @@ def test_the_folded_start_line_says_a_hong_kong_session_in_hong_kong_time(
     assert (
         line == "0005 · 5m · Fri 2024-03-01 09:30 → Fri 2024-03-01 16:00 HKT · fills: perfect · 4x"
     )
+
+
+def test_a_blind_hong_kong_day_reads_day_1_from_09_30_to_16_00(hk: ReplayService) -> None:
+    from ntree.blind import day_label
+    from ntree.ui.blind import SessionMask
+
+    started = hk.start({"symbol": "0005", "t_start": "2024-03-01", "t_end": "2024-03-01",
+                        "disp_tf": "5m", "blind": True})  # fmt: skip
+    real = started["initial_state"]
+    mask = SessionMask.of(real)
+
+    shown = mask.mask(real)
+
+    assert [day_label(shown[k]) for k in ("t_start", "t_end")] == ["Day 1 09:30", "Day 1 16:00"]
+    assert shown["exchange_tz"] == "America/New_York"  # the fictional era's: no HKT shown
+    line = cockpit_view.folded_text(shown)
+    assert "Day 1 09:30 → Day 1 16:00" in line and "HKT" not in line

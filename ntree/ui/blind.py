@@ -141,9 +141,10 @@ class SessionMask:
             tick=info["tick"],
             initial_cash=info["initial_cash"],
         )
-        day1 = pd.Timestamp(state["t_start"]).tz_convert(EXCHANGE_TZ).tz_localize(None)
+        tz = state.get("exchange_tz") or EXCHANGE_TZ  # a Hong Kong day stays 09:30-16:00
+        day1 = pd.Timestamp(state["t_start"]).tz_convert(tz).tz_localize(None)
         days = calendar().sessions.values
-        return cls(rebase, BlindClock(days, day1.normalize()), state["symbol"])
+        return cls(rebase, BlindClock(days, day1.normalize(), tz), state["symbol"])
 
     # real -> shown ---------------------------------------------------------------------
 
@@ -159,7 +160,9 @@ class SessionMask:
         for key, v in value.items():
             if key in DROPPED_KEYS:
                 continue
-            out[key] = self._field(key, v)
+            # the fictional calendar keeps the exchange's wall time in New York's zone: a
+            # page converting to the real zone would misread it (and name the exchange)
+            out[key] = EXCHANGE_TZ if key == "exchange_tz" else self._field(key, v)
         return out
 
     def _mask_rows(self, rows: list[dict]) -> list[dict]:
