@@ -163,7 +163,23 @@ class SessionMask:
             # the fictional calendar keeps the exchange's wall time in New York's zone: a
             # page converting to the real zone would misread it (and name the exchange)
             out[key] = EXCHANGE_TZ if key == "exchange_tz" else self._field(key, v)
+        bp = value.get("buying_power")
+        if isinstance(bp, dict) and bp.get("buying_power") and "equity" in value:
+            out["buying_power"] = self._buying_power(bp, value["equity"])
         return out
+
+    def _buying_power(self, bp: dict, equity: float) -> dict:
+        """The buying power in shown money: the shown equity x leverage, and the share of it
+        used as the engine counts it (real money x the price factor would give the factor
+        away: $75,639 of buying power on $100,000 of equity reads "the price is 5x")."""
+        limit = round(max(0.0, self.rebase.equity(equity)) * bp["leverage"], 2)
+        used = round(limit * bp["used"] / bp["buying_power"], 2)
+        return {
+            **bp,
+            "buying_power": limit,
+            "used": used,
+            "available": round(max(0.0, limit - used), 2),
+        }
 
     def _mask_rows(self, rows: list[dict]) -> list[dict]:
         """Mask a list of dicts: a flat row seen before (a candle a tick sends again) from
