@@ -84,6 +84,13 @@
         });
         if (!moved) return window.dash_clientside.no_update;
         drops += 1;
+        // Dash passes on a prop only when it changes: a second drop at the same price (after the
+        // question was answered "Cancel", or a refused move snapped back) would report the
+        // same relayout and be lost. A marker no view reads takes its place once it is taken.
+        const marker = { "ntree.drop": drops };
+        setTimeout(function () {
+          window.dash_clientside.set_props("chart", { relayoutData: marker });
+        }, 0);
         return { rl: relayout, n: drops };
       },
     },

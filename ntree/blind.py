@@ -140,7 +140,8 @@ class BlindClock:
     ``day1``: the session's first trading day.
     """
 
-    def __init__(self, sessions: np.ndarray, day1: pd.Timestamp) -> None:
+    def __init__(self, sessions: np.ndarray, day1: pd.Timestamp, tz: str = EXCHANGE_TZ) -> None:
+        self.tz = tz  # the exchange's: its wall time is kept (the fictional era shows it as is)
         self._days = np.asarray(sessions, dtype="datetime64[D]")
         self._day1 = int(np.searchsorted(self._days, np.datetime64(day1.date(), "D")))
 
@@ -150,8 +151,9 @@ class BlindClock:
         return pos - self._day1 + 1
 
     def fake_index(self, ts: pd.DatetimeIndex) -> pd.DatetimeIndex:
-        """Map UTC times to the fictional calendar (UTC), keeping the exchange wall time."""
-        local = ts.tz_convert(EXCHANGE_TZ).tz_localize(None)
+        """Map UTC times to the fictional calendar (UTC), keeping the exchange wall time
+        (Hong Kong's 09:30 reads "Day 1 09:30", as New York's does: :func:`day_labels`)."""
+        local = ts.tz_convert(self.tz).tz_localize(None)
         days = local.normalize()
         n = self.day_numbers(days.values)
         fake = BLIND_EPOCH + pd.to_timedelta(n, unit="D") + (local - days)

@@ -96,6 +96,7 @@ def _date_range(symbol, preset, seed, current_from, current_to):
         t_to=Output(ids.START_TO, "value", allow_duplicate=True),
         disp_tf=Output(ids.START_DISP_TF, "value"),
         boundary=Output(ids.START_BOUNDARY, "value"),
+        leverage=Output(ids.START_LEVERAGE, "value"),
         knobs={knob: Output(id_, "value") for knob, id_ in cockpit_layout.FILL_KNOB_IDS.items()},
     ),
     inputs=dict(sid=Input(ids.SESSION_ID, "data"), _tf=Input(ids.DISP_TF, "value")),
@@ -472,6 +473,7 @@ _ACTION_STATE = dict(
         boundary=State(ids.START_BOUNDARY, "value"),
         fill_model=State(ids.START_FILL_MODEL, "data"),
         blind=State(ids.START_BLIND, "value"),
+        leverage=State(ids.START_LEVERAGE, "value"),
     ),
     ticket=dict(
         side=State(ids.ORDER_SIDE, "value"),

@@ -332,6 +332,23 @@ def test_order_labels_at_one_price_stack_instead_of_covering_each_other() -> Non
     assert shifts["3"] == 0  # far from the others: on its line
 
 
+def test_a_label_pushed_up_never_lands_on_the_next_one_up() -> None:
+    # seen in the cockpit: SL 200.42, AVG 200.82, TP 201.62 with labels 0.57 high: the AVG
+    # label, pushed off the SL's, was drawn on the TP's (the TP was "far" from the AVG line)
+    notes = [{"y": y, "text": t} for y, t in ((201.62, "tp"), (200.42, "sl"), (200.82, "avg"))]
+    near = 0.57
+
+    out = figures.stack_labels(notes, near)
+
+    spans = sorted(
+        (n["y"] + n["yshift"] / figures.LABEL_PX * near, n["text"]) for n in out
+    )  # (bottom edge in price, label), bottom up
+    assert [t for _, t in spans] == ["sl", "avg", "tp"]
+    for (low, _), (high, _) in zip(spans, spans[1:], strict=False):
+        assert high - low >= near - 0.01  # clear of the one below (to a rounded pixel)
+    assert {n["text"]: n["yshift"] for n in out}["sl"] == 0  # the lowest stays on its line
+
+
 def test_fill_marks_sit_beside_their_candle_buys_left_sells_right() -> None:
     candles = day_candles(3)
     fills = [

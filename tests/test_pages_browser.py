@@ -86,6 +86,9 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
     # drag the order line up (a higher buy limit: it still fills on the next bar)
     line = dash_duo.find_element(f"#{ids.CHART} g[drag-helper][data-index='0'] path")
     ActionChains(dash_duo.driver).drag_and_drop_by_offset(line, 0, -40).perform()
+    # above the market it would fill at once: the cockpit asks first
+    dash_duo.wait_for_contains_text(f"#{ids.CONFIRM_TEXT}", "Move order #1 there", timeout=5)
+    dash_duo.find_element(f"#{ids.CONFIRM_YES}").click()
     dash_duo.wait_for_contains_text(f"#{ids.ALERT}", "Order #1 moved to", timeout=5)
     moved = dash_duo.find_element(f"#{ids.ALERT}").text.split("moved to ")[1].split()[0]
     assert float(moved) > last + 0.5
@@ -147,7 +150,8 @@ def test_trade_cycle_from_start_to_history(dash_duo, dash_app, tmp_path):
 def test_errors_timeframe_switch_and_rewind(dash_duo, dash_app):
     fills = {ids.START_FILL_SLIPPAGE: 1, ids.START_FILL_COMMISSION: 0.005}
     sid = _start(dash_duo, dash_app, fills=fills)
-    assert dash_duo.find_element(f"#{ids.START_FOLDED}").text.endswith("fills: slip 1t · $0.005/sh")
+    folded = dash_duo.find_element(f"#{ids.START_FOLDED}").text
+    assert folded.endswith("fills: slip 1t · $0.005/sh · 4x")  # and the default leverage
     _unfold(dash_duo)
     assert dash_duo.find_element(f"#{ids.START_FILL_TOGGLE}").text == "Fills: custom"
     assert dash_duo.find_element(f"#{ids.START_FILL_SUMMARY}").text == "slip 1t · $0.005/sh"
@@ -292,6 +296,6 @@ def test_the_playing_cockpit_fits_the_window(dash_duo, dash_app, tmp_path, size)
     assert folded.size["height"] < 40
     symbol = dash_duo.find_element(f"#{ids.SESSION_LABEL}").text.split(" · ")[0]
     line = dash_duo.find_element(f"#{ids.START_FOLDED}").text
-    assert line.startswith(f"{symbol} · 5m · ") and line.endswith("fills: perfect")
+    assert line.startswith(f"{symbol} · 5m · ") and line.endswith("fills: perfect · 4x")
     _unfold(dash_duo)
     assert dash_duo.find_element(f"#{ids.START_BUTTON}").is_displayed()

@@ -90,3 +90,22 @@ def test_the_coach_leaves_out_a_blind_session_until_it_ends(replay_service):
     assert select_sessions(replay_service, chosen) == []
     replay_service.command("end", {"session_id": sid})
     assert [r["session_id"] for r in select_sessions(replay_service, chosen)] == [sid]
+
+
+def test_a_blind_session_shows_buying_power_as_shown_equity_x_leverage(replay_service):
+    # real money x the price factor gave the factor away ($75,639 on $100,000 at 4x: SPY)
+    from ntree.ui.blind import SessionMask
+
+    svc = replay_service
+    sid = svc.start({**START, "blind": True})["session_id"]
+    svc.command("place", {"session_id": sid, "side": "BUY", "type": "MARKET", "qty": 100})
+    real = svc.command("step", {"session_id": sid, "disp_steps": 2})
+
+    shown = SessionMask.of(real).mask(real)
+
+    bp, real_bp = shown["buying_power"], real["buying_power"]
+    assert bp["leverage"] == 4 and real_bp["used"] > 0
+    assert bp["buying_power"] == round(shown["equity"] * 4, 2)  # what the trader can check
+    share = real_bp["used"] / real_bp["buying_power"]  # the share the engine refuses at
+    assert abs(bp["used"] / bp["buying_power"] - share) < 1e-6
+    assert bp["available"] == round(bp["buying_power"] - bp["used"], 2)

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from ntree import cli, db, market
 from ntree.runner import replay_check
-from ntree.service import ReplayService
+from ntree.service import ReplayService, ServiceError
 from ntree.store import SessionStore
 from ntree.ui import cockpit_view, figures
 from tests.ingest.test_files import HEADER, write
@@ -113,6 +113,8 @@ def test_the_cockpit_chart_labels_hong_kong_time_and_marks_the_fill_on_its_candl
         "03-01 09:30", "03-01 10:30", "03-01 11:30", "03-01 13:00", "03-01 14:00"
     ]  # fmt: skip
     assert fig["data"][figures.TRACE["fills_buy"]]["x"] == ["03-01 13:00"]
+    marks = [s for s in fig["layout"]["shapes"] if s["type"] == "path"]  # beside the candle
+    assert [m["xanchor"] for m in marks] == ["03-01 13:00"]  # (was New York's label of it)
     assert (
         cockpit_view._clock(snap, sid, False)["bar_time"] == "Fri 03-01 15:00 HKT"
     )  # the 1m bar that plays next (the year is in the session line)
@@ -158,3 +160,48 @@ def test_a_gym_episode_on_a_hong_kong_day_plays_its_session_in_its_1h_bars(
         env.step([])
 
     assert hk_times(session.candles(n=10)) == ["09:30", "10:30", "11:30", "13:00", "14:00", "15:00"]
+
+
+def test_a_jump_to_a_bare_time_is_in_the_exchange_s_time(hk: ReplayService) -> None:
+    started = hk.start({"symbol": "0005", "t_start": "2024-03-01", "t_end": "2024-03-01",
+                        "disp_tf": "5m"})  # fmt: skip
+    sid = started["session_id"]
+
+    view = hk.jump({"session_id": sid, "to": "13:05"})  # the clock reads Hong Kong time
+
+    assert view["cursor"]["ts_exec"] == "2024-03-01T05:05:00Z"  # 13:05 Hong Kong
+    with pytest.raises(ServiceError) as err:
+        hk.jump({"session_id": sid, "to": "10:00"})  # the morning: behind the cursor
+    assert (err.value.code, err.value.field) == ("bad_jump", "to")
+    assert "(2024-03-01 13:05 HKT)" in err.value.message
+    assert replay_check(hk.db_engine, sid).ok
+
+
+def test_the_folded_start_line_says_a_hong_kong_session_in_hong_kong_time(
+    hk: ReplayService,
+) -> None:
+    started = hk.start({"symbol": "0005", "t_start": "2024-03-01", "t_end": "2024-03-01",
+                        "disp_tf": "5m"})  # fmt: skip
+
+    line = cockpit_view.folded_text(started["initial_state"])
+
+    assert (
+        line == "0005 · 5m · Fri 2024-03-01 09:30 → Fri 2024-03-01 16:00 HKT · fills: perfect · 4x"
+    )
+
+
+def test_a_blind_hong_kong_day_reads_day_1_from_09_30_to_16_00(hk: ReplayService) -> None:
+    from ntree.blind import day_label
+    from ntree.ui.blind import SessionMask
+
+    started = hk.start({"symbol": "0005", "t_start": "2024-03-01", "t_end": "2024-03-01",
+                        "disp_tf": "5m", "blind": True})  # fmt: skip
+    real = started["initial_state"]
+    mask = SessionMask.of(real)
+
+    shown = mask.mask(real)
+
+    assert [day_label(shown[k]) for k in ("t_start", "t_end")] == ["Day 1 09:30", "Day 1 16:00"]
+    assert shown["exchange_tz"] == "America/New_York"  # the fictional era's: no HKT shown
+    line = cockpit_view.folded_text(shown)
+    assert "Day 1 09:30 → Day 1 16:00" in line and "HKT" not in line

@@ -10,7 +10,6 @@ import pandas as pd
 from ntree.engine import EngineError, ReplaySession
 from ntree.engine.commands import Step
 from ntree.engine.events import Event
-from ntree.engine.ticks import EXCHANGE_TZ
 
 #: Event types that mean an order filled (auto-pause stops after their 1m bar).
 FILLS = frozenset({"FILL", "TARGET_FILLED", "STOP_TRIGGERED"})
@@ -37,7 +36,7 @@ def run_until(s: ReplaySession, target: int, *, stop_on_fill: bool) -> list[Even
 
 def jump_target(s: ReplaySession, to: object) -> int:
     """Return the 1m index of ``to``: ``"next_open"`` (the first bar of the next trading
-    day), or a time (ISO; without an offset, New York time; a bare ``HH:MM`` on the
+    day), or a time (ISO; without an offset, the exchange's time; a bare ``HH:MM`` on the
     cursor's day); raise EngineError ``bad_jump`` for one not after the cursor or not text."""
     clock = s.clock
     if to == NEXT_OPEN:
@@ -48,7 +47,8 @@ def jump_target(s: ReplaySession, to: object) -> int:
         return j
     if not isinstance(to, str) or not to.strip():
         raise EngineError("bad_jump", f"to must be a time or {NEXT_OPEN!r}, got {to!r}", "to")
-    cursor = pd.Timestamp(clock.ts_exec(s.i), unit="ns", tz="UTC").tz_convert(EXCHANGE_TZ)
+    tz = s.exchange_tz  # a time typed is the exchange's, as the cockpit's clock shows it
+    cursor = pd.Timestamp(clock.ts_exec(s.i), unit="ns", tz="UTC").tz_convert(tz)
     text = to.strip()
     try:
         if len(text) <= 5 and ":" in text:  # HH:MM on the cursor's day
@@ -58,10 +58,10 @@ def jump_target(s: ReplaySession, to: object) -> int:
     except (ValueError, TypeError):
         raise EngineError("bad_jump", f"to is not a time: {to!r}", "to") from None
     if ts.tzinfo is None:
-        ts = ts.tz_localize(EXCHANGE_TZ)
+        ts = ts.tz_localize(tz)
     j = int(clock.ts.searchsorted(ts.tz_convert("UTC").value))
     if j <= s.i:
         raise EngineError(
-            "bad_jump", f"{text} is not after the cursor ({cursor:%Y-%m-%d %H:%M} New York)", "to"
+            "bad_jump", f"{text} is not after the cursor ({cursor:%Y-%m-%d %H:%M %Z})", "to"
         )
     return min(j, s.n)

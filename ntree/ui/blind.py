@@ -141,9 +141,10 @@ class SessionMask:
             tick=info["tick"],
             initial_cash=info["initial_cash"],
         )
-        day1 = pd.Timestamp(state["t_start"]).tz_convert(EXCHANGE_TZ).tz_localize(None)
+        tz = state.get("exchange_tz") or EXCHANGE_TZ  # a Hong Kong day stays 09:30-16:00
+        day1 = pd.Timestamp(state["t_start"]).tz_convert(tz).tz_localize(None)
         days = calendar().sessions.values
-        return cls(rebase, BlindClock(days, day1.normalize()), state["symbol"])
+        return cls(rebase, BlindClock(days, day1.normalize(), tz), state["symbol"])
 
     # real -> shown ---------------------------------------------------------------------
 
@@ -159,8 +160,26 @@ class SessionMask:
         for key, v in value.items():
             if key in DROPPED_KEYS:
                 continue
-            out[key] = self._field(key, v)
+            # the fictional calendar keeps the exchange's wall time in New York's zone: a
+            # page converting to the real zone would misread it (and name the exchange)
+            out[key] = EXCHANGE_TZ if key == "exchange_tz" else self._field(key, v)
+        bp = value.get("buying_power")
+        if isinstance(bp, dict) and bp.get("buying_power") and "equity" in value:
+            out["buying_power"] = self._buying_power(bp, value["equity"])
         return out
+
+    def _buying_power(self, bp: dict, equity: float) -> dict:
+        """The buying power in shown money: the shown equity x leverage, and the share of it
+        used as the engine counts it (real money x the price factor would give the factor
+        away: $75,639 of buying power on $100,000 of equity reads "the price is 5x")."""
+        limit = round(max(0.0, self.rebase.equity(equity)) * bp["leverage"], 2)
+        used = round(limit * bp["used"] / bp["buying_power"], 2)
+        return {
+            **bp,
+            "buying_power": limit,
+            "used": used,
+            "available": round(max(0.0, limit - used), 2),
+        }
 
     def _mask_rows(self, rows: list[dict]) -> list[dict]:
         """Mask a list of dicts: a flat row seen before (a candle a tick sends again) from

@@ -13,7 +13,7 @@ import numpy as np
 
 from ntree.engine.ticks import TICK, round_to_tick
 from ntree.service import FILL_EVENTS, ReplayService, ServiceError
-from ntree.ui import figures, ladder_preview, start_form
+from ntree.ui import figures, ladder_preview, start_form, ticket
 from ntree.ui.format import count, et_times
 
 #: Playback speeds offered, in the engine's unit (display bars per minute); the page shows
@@ -222,6 +222,16 @@ def _move_order(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
     oid, price = a["order_id"], a["price"]
     if oid is None:  # not an order line: it only snaps back
         return sid, None, "info"
+    if not a.get("confirmed"):  # a limit dropped across the market would fill at once: ask
+        st = svc.state({"session_id": sid})
+        order = next((o for o in st["orders"] if o["order_id"] == oid), None)
+        if order and ticket.marketable(order["side"], order["type"], price, st["last_price"]):
+            ask = f"Move order #{oid} there anyway?"
+            text = ticket.confirm_text(
+                order["side"], order["qty"], price, st["last_price"], ask=ask
+            )
+            action = {"kind": "move_order", "args": {**a, "confirmed": True}}
+            return sid, None, "info", {"confirm": {"text": text, "action": action}}
     try:
         svc.command("modify", {"session_id": sid, "order_id": oid, "price": price})
     except ServiceError as exc:

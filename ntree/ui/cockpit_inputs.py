@@ -67,6 +67,8 @@ def _start(form: Form) -> Action:
         "constraints": {"edit_on_disp_boundary": bool(s["boundary"])},
         "fill_model": s["fill_model"] or {},
     }
+    if s.get("leverage") not in (None, ""):  # cleared (or not a number): the service's 4x
+        body["leverage"] = float(s["leverage"])
     if s.get("blind"):
         body["blind"] = True
     return Action("start", {"body": body})
@@ -222,7 +224,9 @@ BUILDERS: dict[str, Builder] = {
     ids.LADDER_PLACE: _ladder("ladder_place"),
     ids.LADDER_CANCEL: _simple("ladder_cancel"),
     ids.CONFIRM_YES: _confirm_yes,
-    ids.CONFIRM_NO: _simple("confirm_no"),
+    ids.CONFIRM_NO: lambda form: Action(
+        "confirm_no", {"kind": (form.get("pending") or {}).get("kind")}
+    ),
 }
 
 

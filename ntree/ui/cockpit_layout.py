@@ -7,6 +7,7 @@ import dash_bootstrap_components as dbc
 from dash import dcc, html
 
 from ntree.engine import FILL_MODEL_DEFAULTS
+from ntree.engine.config import DEFAULT_LEVERAGE, MAX_LEVERAGE
 from ntree.engine.ticks import DISP_TFS
 from ntree.ui import figures, ids, ticket_layout
 from ntree.ui.cockpit import DEFAULT_SPEED, SPEEDS, speed_label
@@ -204,6 +205,20 @@ def start_panel(symbols: list[str]) -> dbc.Card:
                                         size="sm",
                                         style={"width": "5rem"},
                                     ),
+                                ),
+                                _field(
+                                    "Leverage",
+                                    dbc.Input(
+                                        id=ids.START_LEVERAGE,
+                                        type="number",
+                                        min=1,
+                                        max=MAX_LEVERAGE,
+                                        step=0.5,
+                                        value=DEFAULT_LEVERAGE,
+                                        size="sm",
+                                        style={"width": "4.5rem"},
+                                    ),
+                                    hint="buying power = equity x leverage (4: US intraday)",
                                 ),
                                 _field(
                                     "Preset",

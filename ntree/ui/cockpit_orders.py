@@ -167,7 +167,9 @@ def ladder_cancel(svc: ReplayService, sid: str | None, a: dict) -> Outcome:
     return sid, f"Ladder canceled: {count(view['canceled'], 'order')}", "info", {"preview": []}
 
 
-def confirm_no(_svc: ReplayService, sid: str | None, _a: dict) -> Outcome:
+def confirm_no(_svc: ReplayService, sid: str | None, a: dict) -> Outcome:
+    if a.get("kind") == "move_order":  # a dragged line asked: it stays where it was
+        return sid, "Order not moved", "info"
     return sid, "Order not placed", "info"
 
 

@@ -95,7 +95,7 @@ def order_ticket() -> dbc.Card:
                     id=ids.ORDER_PRICE,
                     type="number",
                     step=TICK,
-                    placeholder="price (click the chart)",
+                    placeholder="price (click chart)",
                 ),
                 dbc.Button("+", id=ids.PRICE_UP, color="secondary"),
                 dbc.InputGroupText("Qty"),

@@ -211,11 +211,23 @@ def session_label(st: dict, sid: str) -> str:
     return label if fills == "perfect" else f"{label} · fills: {fills}"
 
 
+def _range_text(st: dict) -> str:
+    """The session's range in its exchange's time, as the clock shows it (New York: "ET")."""
+    tz = st.get("exchange_tz") or EXCHANGE_TZ
+    t0, t1 = st.get("t_start"), st.get("t_end")
+    if tz == EXCHANGE_TZ or not t0 or not t1 or is_blind_time(pd.Timestamp(t0)):
+        return fmt.et_range(t0, t1)
+    a, b = (pd.Timestamp(t).tz_convert(tz) for t in (t0, t1))
+    return f"{a:%a %Y-%m-%d %H:%M} → {b:%a %Y-%m-%d %H:%M} {b.tzname()}"
+
+
 def folded_text(st: dict) -> str:
     """The folded start panel's line: the session in play, its range and its fill model."""
     fills = fmt.fill_model_text(st.get("fill_model"))
-    span = fmt.et_range(st.get("t_start"), st.get("t_end"))
-    return f"{st['symbol']} · {st['disp_tf']} · {span} · fills: {fills}"
+    span = _range_text(st)
+    bp = st.get("buying_power")
+    leverage = f" · {bp['leverage']:g}x" if bp else ""  # no buying-power limit: none shown
+    return f"{st['symbol']} · {st['disp_tf']} · {span} · fills: {fills}{leverage}"
 
 
 def _following(meta: dict | None) -> bool:

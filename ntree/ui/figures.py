@@ -52,7 +52,7 @@ VISIBLE_BARS = 150  # candles in view at the live edge: readable bodies, not a b
 REBUILD_SLACK = 150  # candles held beyond the window before a full rebuild trims them
 #: Empty candles' room right of the last candle: order labels and the Live button sit there,
 #: never over the newest bars.
-RIGHT_ROOM = 24
+RIGHT_ROOM = 30  # (at 1366 px: ~150 px, the widest order label's width)
 LABEL_PX = 13  # height of an order label: labels at one price stack this far apart
 LAST_TAG, REGIME_TAG = 0, 1  # annotations[0] is the last-price tag, [1] the regime badge
 
@@ -251,25 +251,33 @@ def _line_label(y: float, text: str, bg: str, fg: str) -> dict:
 
 
 def stack_labels(notes: list[dict], near: float) -> list[dict]:
-    """Return ``notes`` with labels closer than ``near`` (price) to the one below them moved
-    up by a label's height each, so labels at one price (or close prices) never cover each
-    other; the lowest of a cluster stays on its line."""
+    """Return ``notes`` with each label moved up just clear of the one below it (``near``:
+    a label's height in price), so labels at one price (or close prices) never cover each
+    other; the lowest of a cluster stays on its line.
+
+    A label's bottom is kept at or above the previous label's top (where that one was moved
+    to, not its line's price: a label pushed up must push the next one too)."""
     order = sorted(range(len(notes)), key=lambda k: notes[k]["y"])
     out = [dict(n) for n in notes]
-    prev_y, level = None, 0
+    top = None  # the price of the previous label's top edge
     for k in order:
         y = out[k]["y"]
-        level = level + 1 if prev_y is not None and y - prev_y < near else 0
-        out[k]["yshift"] = level * LABEL_PX
-        prev_y = y
+        bottom = y if top is None or near <= 0 else max(y, top)
+        out[k]["yshift"] = round((bottom - y) / near * LABEL_PX) if near > 0 else 0
+        top = bottom + near
     return out
 
 
-def fill_marks(fills: list[dict], disp_tf_min: int) -> list[dict]:
+def fill_marks(
+    fills: list[dict],
+    disp_tf_min: int,
+    candles: list[dict] | None = None,
+    tz: str = EXCHANGE_TZ,
+) -> list[dict]:
     """Return a small triangle per fill beside its candle, pointing at the fill price: a buy
     left of the candle, a sell right of it (fixed pixel size, so it never covers the body)."""
     marks = []
-    pts = _fill_points(fills, disp_tf_min)
+    pts = _fill_points(fills, disp_tf_min, candles, tz)  # the x axis's labels: its exchange's
     for side, color, path in (
         ("BUY", BUY_COLOR, "M -4,0 L -12,5 L -12,-5 Z"),
         ("SELL", SELL_COLOR, "M 4,0 L 12,5 L 12,-5 Z"),
@@ -333,14 +341,20 @@ def order_overlays(
 
 
 def _overlays(
-    orders: list[dict], position: dict, fills: list[dict], tf_min: int, yr: list[float] | None
+    orders: list[dict],
+    position: dict,
+    fills: list[dict],
+    tf_min: int,
+    yr: list[float] | None,
+    candles: list[dict] | None = None,
+    tz: str = EXCHANGE_TZ,
 ) -> tuple[list[dict], list[dict]]:
     """Return every shape of the figure (order lines first, see :func:`dropped_order`, then
     the fill marks) and the annotations (the last-price tag and regime badge are added by
     the caller at :data:`LAST_TAG` and :data:`REGIME_TAG`)."""
     near = (yr[1] - yr[0]) * 0.03 if yr else None
     shapes, notes = order_overlays(orders, position, near)
-    return shapes + fill_marks(fills, tf_min), notes
+    return shapes + fill_marks(fills, tf_min, candles, tz), notes
 
 
 def _signature(orders: list[dict], position: dict) -> str:
@@ -625,7 +639,8 @@ def build_figure(
         )
     visible = _in_view(candles, n, xr) if candles else []
     yr = y_range(visible, orders, position)
-    shapes, notes = _overlays(orders, position, fills if fills_beside else [], disp_tf_min, yr)
+    beside = fills if fills_beside else []
+    shapes, notes = _overlays(orders, position, beside, disp_tf_min, yr, candles, tz)
     layout = {
         "template": "plotly_dark",
         "paper_bgcolor": BG,
@@ -812,7 +827,8 @@ def patch_figure(
     if sig != meta["sig"] or reset_lines or len(fills) != meta["nfills"]:
         # the fill marks are shapes too: a new fill redraws them with the lines
         yr = meta.get("yr")
-        shapes, notes = _overlays(orders, position, fills, _tf_minutes(meta["tf"]), yr)
+        tf_min = _tf_minutes(meta["tf"])
+        shapes, notes = _overlays(orders, position, fills, tf_min, yr, recent, tz)
         p["layout"]["shapes"] = shapes
         p["layout"]["annotations"] = [*tags, *notes]
     else:  # the tags move on their own: only what changed since the figure's meta

@@ -15,6 +15,7 @@ START_DISP_TF = "start-disp-tf"
 START_SPEED = "start-speed"
 START_SEED = "start-seed"
 START_BOUNDARY = "start-boundary"
+START_LEVERAGE = "start-leverage"  # buying power = equity x leverage (the service's default: 4)
 START_BLIND = "start-blind"  # blind replay: a random symbol and day, rebased, revealed at end
 START_PRESET = "start-preset"
 START_BUTTON = "start-button"

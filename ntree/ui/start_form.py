@@ -82,6 +82,7 @@ def session_form(st: dict) -> dict[str, Any]:
         "t_to": days[1],
         "disp_tf": st["disp_tf"],
         "boundary": bool(st.get("edit_on_disp_boundary", True)),
+        "leverage": (st.get("buying_power") or {}).get("leverage"),  # None: no limit (old logs)
         "knobs": {
             k: (st.get("fill_model") or {}).get(k, v) for k, v in FILL_MODEL_DEFAULTS.items()
         },

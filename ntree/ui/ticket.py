@@ -171,12 +171,19 @@ def marketable(side: str, otype: str, price: float | None, last: float | None) -
     return price > last if side == "BUY" else price < last
 
 
-def confirm_text(side: str, qty: Any, price: float, last: float, tick: float = TICK) -> str:
-    """The question a marketable limit asks before it is placed."""
+def confirm_text(
+    side: str,
+    qty: Any,
+    price: float,
+    last: float,
+    tick: float = TICK,
+    ask: str = "Place it anyway?",
+) -> str:
+    """The question a marketable limit asks before it is placed (or moved there: ``ask``)."""
     where = "above" if side == "BUY" else "below"
     return (
         f"{side} LMT {qty} @ {price_text(price, tick)} is {where} the market "
-        f"{price_text(last, tick)}: it would fill at once, at the market. Place it anyway?"
+        f"{price_text(last, tick)}: it would fill at once, at the market. {ask}"
     )
 
 
