@@ -3,6 +3,8 @@ segments, Practice again's start request, the journal form, and the cockpit's no
 
 from __future__ import annotations
 
+import json
+
 from ntree.ui import history_grid, review
 from ntree.ui.cockpit import Action, run
 
@@ -58,6 +60,30 @@ def test_grid_row_links_the_review_and_resumes_only_an_active_session():
     assert out["dates"].startswith("Tue 2024-08-06 09:30")  # New York time
     ended = history_grid.grid_row({**row, "status": "ended", "parent_session_id": "p"})
     assert (ended["resume"], ended["status"]) == ("", "ended · fork")
+
+
+def test_grid_row_hides_a_blind_session_in_plays_real_dollars_until_it_ends():
+    row = {
+        "session_id": "b1",
+        "symbol": "SPY",
+        "disp_tf": "5m",
+        "status": "active",
+        "t_start": "2024-08-06T13:30:00Z",
+        "t_end": "2024-08-06T20:00:00Z",
+        "params": {"blind": True},
+        "result_pnl": 166.0,
+        "max_dd": 100.0,
+        "num_trades": 2,
+    }
+    in_play = history_grid.grid_row(row)
+    assert (in_play["pnl"], in_play["max_dd_text"], in_play["result_pnl"]) == (
+        "hidden",
+        "hidden",
+        None,
+    )
+    assert "166" not in json.dumps(in_play) and in_play["num_trades"] == 2
+    ended = history_grid.grid_row({**row, "status": "ended"})
+    assert (ended["pnl"], ended["max_dd_text"]) == ("+166.00", "100.00")
 
 
 def test_label_edit_is_read_from_a_cell_value_change_list():

@@ -269,8 +269,10 @@ def captions(report: Mapping[str, Any]) -> dict[str, str]:
         "trades had a stop); winners green, losers red.",
         "band_distance": f"Entry distance to the band: {rules['entry_band_distance_atr']}.",
         "by_regime": f"Mean result per trade{_UNIT} by regime; {rules['regime']}.",
-        "by_hour": f"Mean result per trade{_UNIT} by entry time, 30-minute buckets, New York time.",
-        "by_weekday": f"Mean result per trade{_UNIT} by the New York weekday of the entry.",
+        "by_hour": f"Mean result per trade{_UNIT} by entry time, 30-minute buckets, in each "
+        "session's exchange time (New York for XNYS, Hong Kong for XHKG, ...).",
+        "by_weekday": f"Mean result per trade{_UNIT} by the weekday of the entry in its "
+        "exchange's time.",
         "by_setup": f"Mean result per trade{_UNIT} by setup (journal reason; untagged until one "
         "is set).",
         "equity": "Cumulative PnL over the selection in exit order; red: the drawdown from "
@@ -362,8 +364,8 @@ def charts(report: Mapping[str, Any]) -> html.Div:
         ),
         _chart(
             "by_hour",
-            "By time of day (NY)",
-            figs.bucket_bars(report["by_hour"], "entry time (NY)"),
+            "By time of day (exchange time)",
+            figs.bucket_bars(report["by_hour"], "entry time (exchange time)"),
             cap["by_hour"],
             extra=drill_buttons(report, "hour"),
         ),

@@ -9,6 +9,7 @@ from typing import NamedTuple
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from ntree.engine.ticks import EXCHANGE_TZ
 from ntree.ui import format as fmt
 from ntree.ui import ids, review
 from ntree.ui.blind import blind_badge
@@ -41,6 +42,7 @@ def page(
     its trades (``trades``: a ``trade_page`` answer), the journal and the event timeline (the
     pages of both come from the server, see the page module)."""
     shown_types = [k for k in sorted(counts) if k != "STEP"]
+    tz = fmt.session_tz(row)
     return dbc.Container(
         [
             dcc.Store(id=ids.LOG_SESSION, data=row["session_id"]),
@@ -49,7 +51,7 @@ def page(
             dcc.Store(id=ids.JOURNAL_SAVED, data=0),
             dcc.Location(id=ids.REVIEW_LOCATION, refresh=True),
             dcc.Download(id=ids.REVIEW_DOWNLOAD),
-            _head(row, params),
+            _head(row, params, tz),
             _metrics(row),
             dcc.Store(id=ids.REVIEW_BARS, data=chart.bar_ts),
             dcc.Store(id=ids.REVIEW_PICKED),
@@ -62,7 +64,7 @@ def page(
             _fork_bar(chart.note),
             dbc.Row(
                 [
-                    dbc.Col(_trades(trades, journal), lg=8),
+                    dbc.Col(_trades(trades, journal, tz), lg=8),
                     dbc.Col(_journal_card(trades["trades"], journal), lg=4),
                 ],
                 className="g-3 mt-1",
@@ -73,14 +75,15 @@ def page(
     )
 
 
-def trades_view(trades: list[dict], journal: dict) -> html.Div | dbc.Table:
-    """One page of the trade list, with each trade's journal setup."""
+def trades_view(trades: list[dict], journal: dict, tz: str = EXCHANGE_TZ) -> html.Div | dbc.Table:
+    """One page of the trade list (times in exchange time ``tz``), with each trade's journal
+    setup."""
     if not trades:
         return html.P("No trades.", className="text-muted small")
-    return log_trades_table(trades, review.setups_by_trade(journal["entries"]))
+    return log_trades_table(trades, review.setups_by_trade(journal["entries"]), tz)
 
 
-def _trades(found: dict, journal: dict) -> html.Div:
+def _trades(found: dict, journal: dict, tz: str) -> html.Div:
     last = (found["page"] + 1) * found["page_size"] >= found["total"]
     pager = html.Div(
         [
@@ -115,7 +118,9 @@ def _trades(found: dict, journal: dict) -> html.Div:
         [
             html.Div([html.H6("Trades", className="mb-0"), pager], className="d-flex mb-1"),
             html.Div(
-                trades_view(found["trades"], journal), id=ids.TRADES_VIEW, className="log-trades"
+                trades_view(found["trades"], journal, tz),
+                id=ids.TRADES_VIEW,
+                className="log-trades",
             ),
         ]
     )
@@ -291,11 +296,11 @@ def _metrics(row: dict) -> dbc.Row:
     )
 
 
-def _head(row: dict, start_params: dict) -> html.Div:
+def _head(row: dict, start_params: dict, tz: str) -> html.Div:
     sid, parent = row["session_id"], row.get("parent_session_id")
     fork = None
     if parent:
-        at = fmt.et_time(start_params.get("forked_at"))
+        at = fmt.et_time(start_params.get("forked_at"), tz=tz)
         fork = html.Div(
             ["Fork of ", dcc.Link(parent, href=f"/history/{parent}", id=ids.LOG_PARENT)]
             + ([f", rewound to {at}"] if at else []),
@@ -315,7 +320,8 @@ def _head(row: dict, start_params: dict) -> html.Div:
                 ]
             ),
             html.Div(
-                f"{row['symbol']} · {row['disp_tf']} · {fmt.et_range(row['t_start'], row['t_end'])}"
+                f"{row['symbol']} · {row['disp_tf']} · "
+                f"{fmt.et_range(row['t_start'], row['t_end'], tz)}"
                 f" · fills: {fmt.fill_model_text(start_params)}"
                 f" · played {fmt.et_time(row.get('created_at'))}",
                 className="text-muted small",
