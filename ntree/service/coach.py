@@ -4,7 +4,8 @@
 sessions the filters name, builds one :class:`~ntree.engine.coach.SessionBundle` per session
 (trades, event log, display candles built from its bars) and returns
 :func:`~ntree.engine.coach.coach_report` with the filters echoed. A bundle is rebuilt only
-when its session's log grew: :class:`BundleCache` keys it by (session id, last event seq).
+when its session's log grew or its symbol's bars changed (in any worker): :class:`BundleCache`
+keys it by (session id, last event seq, :func:`data_stamps`).
 """
 
 from __future__ import annotations
@@ -260,19 +261,20 @@ class Loaded:
 
 
 class BundleCache:
-    """A small LRU of :class:`Loaded` sessions keyed by (session id, last event seq)."""
+    """A small LRU of :class:`Loaded` sessions keyed by (session id, last event seq, the
+    stamp of its symbol's bars: :func:`data_stamps`)."""
 
     def __init__(self, maxsize: int = BUNDLE_CACHE_SIZE) -> None:
         self.maxsize = maxsize
-        self._items: OrderedDict[tuple[str, int], Any] = OrderedDict()
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
 
-    def get(self, key: tuple[str, int]) -> Any | None:
+    def get(self, key: tuple) -> Any | None:
         item = self._items.get(key)
         if item is not None:
             self._items.move_to_end(key)
         return item
 
-    def put(self, key: tuple[str, int], item: Any) -> None:
+    def put(self, key: tuple, item: Any) -> None:
         self._items[key] = item
         self._items.move_to_end(key)
         while len(self._items) > self.maxsize:
@@ -333,12 +335,28 @@ def load_session(svc: Any, row: Mapping[str, Any]) -> Loaded:
     return Loaded(bundle, bars)
 
 
+def data_stamps(db_engine: sa.Engine, symbols: Iterable[str]) -> dict[str, tuple]:
+    """Return, per symbol, what changes whenever its stored bars do: its metadata row's
+    ``updated_at`` (every import and backfill writes it; a delete drops the row) and its first
+    and last bar (a delete leaves none). Bars are only ever added (an import skips the rows
+    already stored) or deleted whole (the Data page, ``ntree data delete``), so equal stamps
+    mean the same bars: another worker's delete or import shows here on the next answer."""
+    names = sorted(set(symbols))
+    t = db.symbol_meta
+    with db_engine.connect() as conn:
+        q = sa.select(t.c.symbol, t.c.updated_at).where(t.c.symbol.in_(names))
+        updated = dict(conn.execute(q).all())
+    return {s: (updated.get(s), db.bar_range(db_engine, s)) for s in names}
+
+
 def _loaded(svc: Any, rows: list[dict]) -> list[Loaded]:
     cache: BundleCache = svc.coach_bundles
     seqs = last_seqs(svc.db_engine, [r["session_id"] for r in rows])
+    stamps = data_stamps(svc.db_engine, (r["symbol"] for r in rows))
     out = []
     for row in rows:
-        key = (row["session_id"], seqs.get(row["session_id"], 0))
+        # the log's length and the bars' stamp: a session's candles come from its bars
+        key = (row["session_id"], seqs.get(row["session_id"], 0), stamps[row["symbol"]])
         item = cache.get(key)
         if item is None:
             item = load_session(svc, row)
