@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from ntree.service import ReplayService
+from ntree.ui import figures, history_grid, log_layout, review
 from ntree.ui import format as fmt
-from ntree.ui import history_grid, log_layout, review
 from ntree.ui.tables import log_events_table
 from tests.test_service_exchanges import imported, local_rows
 
@@ -61,6 +61,7 @@ def test_the_review_shows_a_hong_kong_session_in_hong_kong_time(hk: ReplayServic
     candles = review.session_bars(chart["candles"], row["t_start"])
     fig = review.review_figure(candles, chart["fills"], [trade], chart["disp_tf"], tz=tz)
     xs = fig["data"][0]["x"]
+    assert fig["layout"]["annotations"][figures.REGIME_TAG]["visible"] is False
     assert xs[0] == "03-01 09:30" and "03-01 13:00" in xs  # the session's bars, in HKT
     won_or_lost = [t for t in fig["data"] if t.get("name") in review.TRADE_TRACES and t["x"]]
     assert won_or_lost[0]["x"][:2] == ["03-01 10:00", "03-01 13:30"]

@@ -300,3 +300,28 @@ def test_chart_note_speaks_only_when_the_window_cuts_the_session():
     assert review.chart_note(1_000, 800, 300, 2_100) == (
         "the newest 300 of 2,100 trades in view; every trade is in the table"
     )
+
+
+def test_a_bots_review_names_the_bot_and_links_its_comparison_a_humans_does_not():
+    from ntree.ui import log_layout
+
+    row = {
+        "session_id": "b1",
+        "symbol": "SPY",
+        "disp_tf": "5m",
+        "status": "ended",
+        "t_start": "2024-08-06T13:30:00Z",
+        "t_end": "2024-08-06T20:00:00Z",
+        "player": "band-fade",
+    }
+    trades = {"trades": [], "page": 0, "page_size": 50, "total": 0}
+    chart = log_layout.Chart({}, [], None)
+
+    def shown(r: dict) -> str:
+        page = log_layout.page(r, trades, {"entries": []}, chart, {}, {})
+        return json.dumps(page.to_plotly_json(), default=str)
+
+    bot = shown(row)
+    assert "bot: band-fade" in bot and "/coach?compare=human,band-fade" in bot
+    human = shown({**row, "player": "human"})
+    assert "bot:" not in human and "/coach?compare" not in human

@@ -296,6 +296,23 @@ def _metrics(row: dict) -> dbc.Row:
     )
 
 
+def _player_badge(row: dict) -> dbc.Badge | None:
+    """Name the bot that played the session (None for a human's)."""
+    player = row.get("player") or "human"
+    if player == "human":
+        return None
+    return dbc.Badge(f"bot: {player}", color="info", className="ms-1", title="played by a bot")
+
+
+def _compare_link(row: dict) -> dcc.Link | None:
+    """Link a bot's session to the Coach's bot vs human comparison (None for a human's)."""
+    player = row.get("player") or "human"
+    if player == "human":
+        return None
+    href = f"/coach?compare=human,{player}"
+    return dcc.Link(f"{player} vs human on the Coach ▸", href=href, className="small me-3")
+
+
 def _head(row: dict, start_params: dict, tz: str) -> html.Div:
     sid, parent = row["session_id"], row.get("parent_session_id")
     fork = None
@@ -317,6 +334,7 @@ def _head(row: dict, start_params: dict, tz: str) -> html.Div:
                         className="ms-1",
                     ),
                     blind_badge(start_params),
+                    _player_badge(row),
                 ]
             ),
             html.Div(
@@ -331,6 +349,7 @@ def _head(row: dict, start_params: dict, tz: str) -> html.Div:
             html.Div(
                 [
                     dcc.Link("← History", href="/history", className="small me-3"),
+                    _compare_link(row),
                     dcc.Link(
                         "Resume in the cockpit ▶",
                         href=f"/?session={sid}",

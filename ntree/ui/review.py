@@ -228,6 +228,10 @@ def review_figure(
     if lows and highs:
         pad = (max(highs) - min(lows)) * 0.04 or 0.5
         fig["layout"]["yaxis"]["range"] = [min(lows) - pad, max(highs) + pad]
+    notes = fig["layout"].get("annotations") or []
+    if len(notes) > figures.REGIME_TAG:  # the live badge names the last bar's regime only
+        # (the shading shows every bar's) and sat over the last-price tag
+        notes[figures.REGIME_TAG]["visible"] = False
     fig["layout"]["uirevision"] = None
     return fig
 
