@@ -318,7 +318,7 @@ def test_a_bots_review_names_the_bot_and_links_its_comparison_a_humans_does_not(
     chart = log_layout.Chart({}, [], None)
 
     def shown(r: dict) -> str:
-        page = log_layout.page(r, trades, {"entries": []}, chart, {}, {})
+        page = log_layout.page(r, trades, {"entries": [], "setups": []}, chart, {}, {})
         return json.dumps(page.to_plotly_json(), default=str)
 
     bot = shown(row)
