@@ -316,9 +316,10 @@ def test_a_bots_review_names_the_bot_and_links_its_comparison_a_humans_does_not(
     }
     trades = {"trades": [], "page": 0, "page_size": 50, "total": 0}
     chart = log_layout.Chart({}, [], None)
+    journal = {"entries": [], "setups": [], "mistakes": []}
 
     def shown(r: dict) -> str:
-        page = log_layout.page(r, trades, {"entries": [], "setups": []}, chart, {}, {})
+        page = log_layout.page(r, trades, journal, chart, {}, {})
         return json.dumps(page.to_plotly_json(), default=str)
 
     bot = shown(row)
