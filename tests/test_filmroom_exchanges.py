@@ -90,3 +90,24 @@ def test_a_coach_date_filter_is_the_hong_kong_sessions_own_date(hk: ReplayServic
     assert hk.coach({"from": "2024-02-29", "to": "2024-02-29"})["n_sessions"] == 0
     assert hk.coach({"from": "2024-03-02"})["n_sessions"] == 0
     assert hk.coach({"session_id": sid, "to": "2024-02-29"})["n_sessions"] == 0
+
+
+def test_a_compared_window_and_a_session_choice_are_labelled_in_their_exchanges_time(
+    hk: ReplayService,
+) -> None:
+    from ntree.ui.coach_layout import session_label, window_label
+
+    window = {"symbol": "0005", "start": "2024-03-01T01:30:00Z", "disp_tf": "5m"}
+    assert window_label(window, {"0005": "Asia/Hong_Kong"}) == "0005 Fri 03-01 09:30 5m"
+    assert window_label(window) == "0005 Thu 02-29 20:30 5m"  # a symbol not named: New York
+    sid = _played(hk)
+    assert session_label(hk.session(sid)).startswith("0005 Fri 03-01 09:30 5m")
+
+
+def test_the_r_distribution_of_trades_without_a_stop_says_why_it_is_empty() -> None:
+    from ntree.ui.coach_figures import NO_R_NOTE, r_distribution
+
+    empty = [{"lo": -0.5, "hi": 0.0, "n": 0}, {"lo": 0.0, "hi": 0.5, "n": 0}]
+    assert r_distribution(empty)["layout"]["annotations"] == [NO_R_NOTE]
+    some = [{"lo": -0.5, "hi": 0.0, "n": 0}, {"lo": 0.0, "hi": 0.5, "n": 2}]
+    assert "annotations" not in r_distribution(some)["layout"]
