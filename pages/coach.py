@@ -73,6 +73,13 @@ def filters_of(
     }
 
 
+def _window_zones(report: dict) -> dict[str, str]:
+    """The time zone of each compared window's symbol (its exchange's)."""
+    svc = service()
+    symbols = {w["symbol"] for w in (report.get("compare") or {}).get("windows", [])}
+    return {s: market.timezone(svc.exchange(s)) for s in symbols}
+
+
 @callback(
     output=dict(
         compare=Output(ids.COACH_COMPARE, "children"),
@@ -82,13 +89,6 @@ def filters_of(
     ),
     inputs=FILTERS,
 )
-def _window_zones(report: dict) -> dict[str, str]:
-    """The time zone of each compared window's symbol (its exchange's)."""
-    svc = service()
-    symbols = {w["symbol"] for w in (report.get("compare") or {}).get("windows", [])}
-    return {s: market.timezone(svc.exchange(s)) for s in symbols}
-
-
 def _draw(**values):
     """Ask the service for the report of the filters and draw it."""
     try:
