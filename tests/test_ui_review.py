@@ -326,3 +326,12 @@ def test_a_bots_review_names_the_bot_and_links_its_comparison_a_humans_does_not(
     assert "bot: band-fade" in bot and "/coach?compare=human,band-fade" in bot
     human = shown({**row, "player": "human"})
     assert "bot:" not in human and "/coach?compare" not in human
+
+
+def test_an_empty_history_and_an_unknown_session_say_where_to_go():
+    from ntree.ui import history_layout, log_layout
+
+    options = history_layout.grid().dashGridOptions
+    assert "Cockpit" in options["localeText"]["noRowsToShow"]
+    page = json.dumps(log_layout.unknown("nope").to_plotly_json(), default=str)
+    assert "Unknown session 'nope'" in page and "/history" in page

@@ -27,7 +27,13 @@ class Chart(NamedTuple):
 
 def unknown(session_id: str | None) -> dbc.Container:
     """The page for an id with no session."""
-    return dbc.Container(dbc.Alert(f"Unknown session {session_id!r}", color="warning"), fluid=True)
+    return dbc.Container(
+        [
+            dbc.Alert(f"Unknown session {session_id!r}", color="warning"),
+            dcc.Link("← History", href="/history", className="small"),
+        ],
+        fluid=True,
+    )
 
 
 def page(
