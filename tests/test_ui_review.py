@@ -111,6 +111,13 @@ def test_session_bars_keep_a_little_history_before_the_start():
     assert kept[0]["ts"] == "2024-08-06T13:20:00Z"
 
 
+def test_a_session_ended_before_its_first_bar_shows_only_the_last_bars_of_history():
+    candles = [{"ts": f"2024-08-06T13:{m:02d}:00Z"} for m in range(0, 60, 5)]
+    kept = review.session_bars(candles, "2024-08-06T15:30:00Z", context=2)
+    assert [c["ts"] for c in kept] == ["2024-08-06T13:50:00Z", "2024-08-06T13:55:00Z"]
+    assert review.chart_note(2, 0).startswith("no bar of the session was played")
+
+
 def test_practice_body_repeats_symbol_range_frame_seed_and_fill_model():
     params = {
         "symbol": "AAPL",
@@ -292,7 +299,7 @@ def test_picked_ts_maps_a_click_on_any_trace_to_its_bar():
 
 
 def test_chart_note_speaks_only_when_the_window_cuts_the_session():
-    assert review.chart_note(1_000, 800) is None
+    assert review.chart_note(1_000, 800) is None and review.chart_note(5, 5) is None
     assert review.chart_note(1_000, 7_000) == (
         "the last 1,000 of 7,000 display bars; every trade is in the table"
     )

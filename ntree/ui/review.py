@@ -153,7 +153,10 @@ def chart_note(
     shown: int, played: int, trades_drawn: int = 0, trades_in_view: int = 0
 ) -> str | None:
     """Say that a long session's chart shows only its last bars, or only the newest of the
-    trades in view (None when everything is drawn)."""
+    trades in view, or that no bar of the session was played (None when everything is
+    drawn)."""
+    if not played:
+        return "no bar of the session was played: the chart shows the history before its start"
     parts = []
     if played > shown:
         parts.append(f"the last {shown:,} of {played:,} display bars")
@@ -174,11 +177,12 @@ def window_start(candles: list[dict]) -> str | None:
 
 def session_bars(candles: list[dict], t_start: str | None, context: int = CONTEXT_BARS) -> list:
     """Return the candles from ``context`` bars before ``t_start`` on (the warm-up history
-    before it only sets the indicators)."""
+    before it only sets the indicators); a session that ended before its first bar: the last
+    ``context`` bars of history."""
     if not t_start:
         return candles
     start = pd.Timestamp(t_start)
-    first = next((i for i, c in enumerate(candles) if pd.Timestamp(c["ts"]) >= start), 0)
+    first = next((i for i, c in enumerate(candles) if pd.Timestamp(c["ts"]) >= start), len(candles))
     return candles[max(0, first - context) :]
 
 
