@@ -10,6 +10,7 @@ import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, State, callback, ctx, no_update
 
+from ntree import market
 from ntree.engine.coach import UNTAGGED
 from ntree.service import ServiceError
 from ntree.service.coach import known_tags, start_drill
@@ -72,6 +73,13 @@ def filters_of(
     }
 
 
+def _window_zones(report: dict) -> dict[str, str]:
+    """The time zone of each compared window's symbol (its exchange's)."""
+    svc = service()
+    symbols = {w["symbol"] for w in (report.get("compare") or {}).get("windows", [])}
+    return {s: market.timezone(svc.exchange(s)) for s in symbols}
+
+
 @callback(
     output=dict(
         compare=Output(ids.COACH_COMPARE, "children"),
@@ -88,7 +96,7 @@ def _draw(**values):
     except ServiceError as exc:
         return dict(compare=None, tiles=None, charts=coach_layout.error(exc.message), summary="")
     return dict(
-        compare=coach_layout.compare_view(report.get("compare")),
+        compare=coach_layout.compare_view(report.get("compare"), _window_zones(report)),
         tiles=coach_layout.tiles(report) if report["n_trades"] else None,
         charts=coach_layout.charts(report),
         summary=coach_layout.summary(report),

@@ -2,7 +2,8 @@
 journal, the event timeline (paged on the server), an exact re-run check, Practice again,
 a fork from a bar picked on the chart and the exports.
 
-Times are New York exchange time; the layout comes from :mod:`ntree.ui.log_layout`.
+Times are the session's exchange time (New York unless it played another exchange); the
+layout comes from :mod:`ntree.ui.log_layout`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dash.exceptions import PreventUpdate
 
 from ntree.service import ServiceError
 from ntree.ui import blind, ids, log_layout, review
+from ntree.ui import format as fmt
 from ntree.ui.service import service
 from ntree.ui.tables import log_events_table
 
@@ -53,7 +55,9 @@ def layout(session_id: str | None = None, **_kwargs) -> dbc.Container:
         exit_from=review.window_start(candles),
         newest_first=True,
     )
-    figure = review.review_figure(candles, chart["fills"], drawn["trades"][::-1], chart["disp_tf"])
+    figure = review.review_figure(
+        candles, chart["fills"], drawn["trades"][::-1], chart["disp_tf"], tz=fmt.session_tz(row)
+    )
     note = gone or review.chart_note(
         len(candles), chart["bars_played"], len(drawn["trades"]), drawn["total"]
     )
@@ -66,6 +70,11 @@ def layout(session_id: str | None = None, **_kwargs) -> dbc.Container:
         start["counts"],
         params,
     )
+
+
+def _tz(session_id: str | None) -> str:
+    """The time zone of the session's exchange (its times are shown in it)."""
+    return fmt.session_tz(service().get_session(session_id) if session_id else None)
 
 
 @callback(
@@ -116,7 +125,7 @@ def _timeline(types, _prev, _next, session_id, page):
         found = service().event_page(session_id, types=types or None, page=page, page_size=size)
     last = (page + 1) * size >= found["total"]
     return dict(
-        view=log_events_table(found["events"]),
+        view=log_events_table(found["events"], _tz(session_id)),
         pager=review.pager_text(found),
         page=page,
         no_prev=page == 0,
@@ -151,7 +160,7 @@ def _trade_list(_prev, _next, session_id, page, target, shown):
         page = max(0, (found["total"] - 1) // size)
         found = svc.trade_page(session_id, page=page, page_size=size)
     return dict(
-        view=log_layout.trades_view(found["trades"], svc.journal(session_id)),
+        view=log_layout.trades_view(found["trades"], svc.journal(session_id), _tz(session_id)),
         pager=review.pager_text(found, "trades"),
         page=page,
         no_prev=page == 0,
@@ -188,17 +197,18 @@ def _practice_again(_clicks, session_id):
         figure=Output(ids.REVIEW_CHART, "figure"),
     ),
     inputs=dict(click=Input(ids.REVIEW_CHART, "clickData")),
-    state=dict(bar_ts=State(ids.REVIEW_BARS, "data")),
+    state=dict(bar_ts=State(ids.REVIEW_BARS, "data"), session_id=State(ids.LOG_SESSION, "data")),
     prevent_initial_call=True,
 )
-def _pick_bar(click, bar_ts):
+def _pick_bar(click, bar_ts, session_id):
     """A click on the chart picks its display bar: marked on the chart, ready to fork."""
-    ts = review.picked_ts(click, bar_ts or [])
+    tz = _tz(session_id)
+    ts = review.picked_ts(click, bar_ts or [], tz)
     if ts is None:
         raise PreventUpdate
     marked = Patch()
     marked["layout"]["shapes"] = [review.picked_line(click["points"][0]["x"])]
-    return dict(picked=ts, text=review.picked_text(ts), no_fork=False, figure=marked)
+    return dict(picked=ts, text=review.picked_text(ts, tz), no_fork=False, figure=marked)
 
 
 @callback(

@@ -223,3 +223,26 @@ def test_bad_data_requests_are_4xx_and_delete_nothing(
     assert pd.Timestamp(svc.data_coverage()["symbols"][0]["first"]) == pd.Timestamp(
         "2024-03-04T14:30Z"
     )
+
+
+def test_a_symbol_deleted_by_another_worker_drops_this_workers_coach_candles(svc, tmp_path):
+    """Two services on one database (two gunicorn workers: each its own Coach cache). A
+    delete, then a re-import of other bars, in one shows in the other's next Coach answer."""
+    imported(svc)
+    sid = played_on(svc)
+    svc.command("place", {"session_id": sid, "side": "BUY", "type": "MARKET", "qty": 10})
+    svc.command("step", {"session_id": sid, "disp_steps": 2})
+    svc.command("end", {"session_id": sid})
+    (trade,) = svc.coach({"session_id": [sid]})["trades"]
+    assert trade["signal_bar_ts"] is not None  # read on the display candles of the bars
+    other = ReplayService.create(svc.db_engine, tmp_path / "other-cache")
+    try:
+        other.data_delete({"symbol": "ZZ"})
+        (trade,) = svc.coach({"session_id": [sid]})["trades"]
+        assert trade["signal_bar_ts"] is None and trade["after_exit"] is None
+        again = csv_bytes({FULL: 390}).replace(b",10,10.5,9.5,10.2,", b",20,20.5,19.5,20.2,")
+        assert other.data_import([("zz.csv", again)], "ZZ")["added"] == 390
+        (trade,) = svc.coach({"session_id": [sid]})["trades"]
+        assert trade["signal_bar_ts"] is None  # other bars than it was played on: no candles
+    finally:
+        other.cache.close()

@@ -3,6 +3,8 @@ segments, Practice again's start request, the journal form, and the cockpit's no
 
 from __future__ import annotations
 
+import json
+
 from ntree.ui import history_grid, review
 from ntree.ui.cockpit import Action, run
 
@@ -60,6 +62,30 @@ def test_grid_row_links_the_review_and_resumes_only_an_active_session():
     assert (ended["resume"], ended["status"]) == ("", "ended · fork")
 
 
+def test_grid_row_hides_a_blind_session_in_plays_real_dollars_until_it_ends():
+    row = {
+        "session_id": "b1",
+        "symbol": "SPY",
+        "disp_tf": "5m",
+        "status": "active",
+        "t_start": "2024-08-06T13:30:00Z",
+        "t_end": "2024-08-06T20:00:00Z",
+        "params": {"blind": True},
+        "result_pnl": 166.0,
+        "max_dd": 100.0,
+        "num_trades": 2,
+    }
+    in_play = history_grid.grid_row(row)
+    assert (in_play["pnl"], in_play["max_dd_text"], in_play["result_pnl"]) == (
+        "hidden",
+        "hidden",
+        None,
+    )
+    assert "166" not in json.dumps(in_play) and in_play["num_trades"] == 2
+    ended = history_grid.grid_row({**row, "status": "ended"})
+    assert (ended["pnl"], ended["max_dd_text"]) == ("+166.00", "100.00")
+
+
 def test_label_edit_is_read_from_a_cell_value_change_list():
     change = [{"colId": "label", "value": "best day", "data": {"session_id": "s1"}}]
     assert history_grid.edited_label(change) == ("s1", "best day")
@@ -83,6 +109,13 @@ def test_session_bars_keep_a_little_history_before_the_start():
     candles = [{"ts": f"2024-08-06T13:{m:02d}:00Z"} for m in range(0, 60, 5)]
     kept = review.session_bars(candles, "2024-08-06T13:30:00Z", context=2)
     assert kept[0]["ts"] == "2024-08-06T13:20:00Z"
+
+
+def test_a_session_ended_before_its_first_bar_shows_only_the_last_bars_of_history():
+    candles = [{"ts": f"2024-08-06T13:{m:02d}:00Z"} for m in range(0, 60, 5)]
+    kept = review.session_bars(candles, "2024-08-06T15:30:00Z", context=2)
+    assert [c["ts"] for c in kept] == ["2024-08-06T13:50:00Z", "2024-08-06T13:55:00Z"]
+    assert review.chart_note(2, 0).startswith("no bar of the session was played")
 
 
 def test_practice_body_repeats_symbol_range_frame_seed_and_fill_model():
@@ -266,7 +299,7 @@ def test_picked_ts_maps_a_click_on_any_trace_to_its_bar():
 
 
 def test_chart_note_speaks_only_when_the_window_cuts_the_session():
-    assert review.chart_note(1_000, 800) is None
+    assert review.chart_note(1_000, 800) is None and review.chart_note(5, 5) is None
     assert review.chart_note(1_000, 7_000) == (
         "the last 1,000 of 7,000 display bars; every trade is in the table"
     )
@@ -274,3 +307,38 @@ def test_chart_note_speaks_only_when_the_window_cuts_the_session():
     assert review.chart_note(1_000, 800, 300, 2_100) == (
         "the newest 300 of 2,100 trades in view; every trade is in the table"
     )
+
+
+def test_a_bots_review_names_the_bot_and_links_its_comparison_a_humans_does_not():
+    from ntree.ui import log_layout
+
+    row = {
+        "session_id": "b1",
+        "symbol": "SPY",
+        "disp_tf": "5m",
+        "status": "ended",
+        "t_start": "2024-08-06T13:30:00Z",
+        "t_end": "2024-08-06T20:00:00Z",
+        "player": "band-fade",
+    }
+    trades = {"trades": [], "page": 0, "page_size": 50, "total": 0}
+    chart = log_layout.Chart({}, [], None)
+    journal = {"entries": [], "setups": [], "mistakes": []}
+
+    def shown(r: dict) -> str:
+        page = log_layout.page(r, trades, journal, chart, {}, {})
+        return json.dumps(page.to_plotly_json(), default=str)
+
+    bot = shown(row)
+    assert "bot: band-fade" in bot and "/coach?compare=human,band-fade" in bot
+    human = shown({**row, "player": "human"})
+    assert "bot:" not in human and "/coach?compare" not in human
+
+
+def test_an_empty_history_and_an_unknown_session_say_where_to_go():
+    from ntree.ui import history_layout, log_layout
+
+    options = history_layout.grid().dashGridOptions
+    assert "Cockpit" in options["localeText"]["noRowsToShow"]
+    page = json.dumps(log_layout.unknown("nope").to_plotly_json(), default=str)
+    assert "Unknown session 'nope'" in page and "/history" in page

@@ -71,7 +71,8 @@ class SessionBundle:
     """One session as the Coach reads it: trades (dict form), display candles, events.
 
     ``setups`` maps a trade id to its journal setup label (else the trade's ``setup`` key);
-    ``disp_tf`` is the candles' minutes (inferred from their spacing when None).
+    ``disp_tf`` is the candles' minutes (inferred from their spacing when None); ``tz`` the
+    time zone of the session's exchange (its trades' time of day and weekday are read in it).
     """
 
     session_id: str
@@ -80,6 +81,7 @@ class SessionBundle:
     events: Sequence[Any] = ()
     setups: Mapping[int, str] = field(default_factory=dict)
     disp_tf: int | None = None
+    tz: str = NY_TZ
 
 
 def _num(x: object) -> float | None:
@@ -95,16 +97,17 @@ def _mean(values: Sequence[float | None]) -> float | None:
     return sum(given) / len(given) if given else None
 
 
-def time_bucket(ts_ns: int, minutes: int = TIME_BUCKET_MIN) -> str:
-    """Return the New York wall-clock bucket of a UTC time, as its start ``HH:MM``."""
-    local = pd.Timestamp(ts_ns, tz="UTC").tz_convert(NY_TZ)
+def time_bucket(ts_ns: int, minutes: int = TIME_BUCKET_MIN, tz: str = NY_TZ) -> str:
+    """Return the wall-clock bucket of a UTC time in the exchange's zone ``tz`` (New York's
+    unless given), as its start ``HH:MM``."""
+    local = pd.Timestamp(ts_ns, tz="UTC").tz_convert(tz)
     start = (local.hour * 60 + local.minute) // minutes * minutes
     return f"{start // 60:02d}:{start % 60:02d}"
 
 
-def weekday(ts_ns: int) -> str:
-    """Return the New York weekday of a UTC time (``Mon`` .. ``Sun``)."""
-    return WEEKDAYS[pd.Timestamp(ts_ns, tz="UTC").tz_convert(NY_TZ).weekday()]
+def weekday(ts_ns: int, tz: str = NY_TZ) -> str:
+    """Return the weekday of a UTC time in the exchange's zone ``tz`` (``Mon`` .. ``Sun``)."""
+    return WEEKDAYS[pd.Timestamp(ts_ns, tz="UTC").tz_convert(tz).weekday()]
 
 
 def _disp_minutes(times: np.ndarray, given: int | None) -> float:
@@ -159,8 +162,8 @@ def session_rows(bundle: SessionBundle, after_bars: int = AFTER_EXIT_BARS) -> li
             "stand_down": None,
             "setup": bundle.setups.get(tid) or t.get("setup") or UNTAGGED,
             "hold_minutes": (exit_ns - entry_ns) / 60e9,
-            "time_bucket": time_bucket(entry_ns),
-            "weekday": weekday(entry_ns),
+            "time_bucket": time_bucket(entry_ns, tz=bundle.tz),
+            "weekday": weekday(entry_ns, bundle.tz),
             "_exit_ns": exit_ns,
         }
         if have_candles:

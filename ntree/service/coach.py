@@ -4,7 +4,8 @@
 sessions the filters name, builds one :class:`~ntree.engine.coach.SessionBundle` per session
 (trades, event log, display candles built from its bars) and returns
 :func:`~ntree.engine.coach.coach_report` with the filters echoed. A bundle is rebuilt only
-when its session's log grew: :class:`BundleCache` keys it by (session id, last event seq).
+when its session's log grew or its symbol's bars changed (in any worker): :class:`BundleCache`
+keys it by (session id, last event seq, :func:`data_stamps`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import pandas as pd
 import sqlalchemy as sa
 
-from ntree import db
+from ntree import db, market
 from ntree.engine import EngineError
 from ntree.engine.aggregate import aggregate
 from ntree.engine.clock import data_fingerprint
@@ -122,8 +123,9 @@ def _ids(value: Any, name: str = "session_id", *, commas: bool = False) -> tuple
 
 
 def parse_day_edge(text: str | None, name: str, *, end: bool) -> pd.Timestamp | None:
-    """Parse a ``from``/``to`` filter: a bare date is the whole New York day (``to`` runs to
-    its end); a time without an offset is New York time. Raise ``bad_time``."""
+    """Parse a ``from``/``to`` filter: a bare date is the whole day (``to`` runs to its end;
+    :func:`_matches` reads it as each session's exchange date); a time without an offset is
+    New York time. Raise ``bad_time``."""
     if text is None:
         return None
     try:
@@ -195,11 +197,29 @@ def _matches(row: Mapping[str, Any], f: CoachFilters) -> bool:
     if f.t_from is not None or f.t_to is not None:
         start = pd.Timestamp(row["t_start"])
         start = start.tz_localize("UTC") if start.tzinfo is None else start
-        if f.t_from is not None and start < f.t_from:
+        # a bare date is a day of the session's own exchange (a Hong Kong morning is the
+        # evening before in New York)
+        day = _ny_day(start, session_tz(row))
+        if f.t_from is not None and not _on_or_after(start, day, f.t_from, f.raw_from):
             return False
-        if f.t_to is not None and start >= f.t_to:
+        if f.t_to is not None and _on_or_after(start, day, f.t_to, f.raw_to, end=True):
             return False
     return True
+
+
+def session_tz(row: Mapping[str, Any]) -> str:
+    """Return the time zone of a session row's exchange (recorded only when not XNYS)."""
+    return market.timezone((row.get("params") or {}).get("exchange") or market.EXCHANGE)
+
+
+def _on_or_after(
+    start: pd.Timestamp, day: str, edge: pd.Timestamp, raw: str | None, *, end: bool = False
+) -> bool:
+    """Whether a session starting at ``start`` (on exchange date ``day``) is at or past a
+    ``from`` edge (``end``: past a ``to`` edge, which includes its whole bare date)."""
+    if raw is not None and len(raw) == 10:  # a bare date
+        return day > raw if end else day >= raw
+    return start >= edge
 
 
 def select_sessions(svc: Any, f: CoachFilters) -> list[dict]:
@@ -241,19 +261,20 @@ class Loaded:
 
 
 class BundleCache:
-    """A small LRU of :class:`Loaded` sessions keyed by (session id, last event seq)."""
+    """A small LRU of :class:`Loaded` sessions keyed by (session id, last event seq, the
+    stamp of its symbol's bars: :func:`data_stamps`)."""
 
     def __init__(self, maxsize: int = BUNDLE_CACHE_SIZE) -> None:
         self.maxsize = maxsize
-        self._items: OrderedDict[tuple[str, int], Any] = OrderedDict()
+        self._items: OrderedDict[tuple, Any] = OrderedDict()
 
-    def get(self, key: tuple[str, int]) -> Any | None:
+    def get(self, key: tuple) -> Any | None:
         item = self._items.get(key)
         if item is not None:
             self._items.move_to_end(key)
         return item
 
-    def put(self, key: tuple[str, int], item: Any) -> None:
+    def put(self, key: tuple, item: Any) -> None:
         self._items[key] = item
         self._items.move_to_end(key)
         while len(self._items) > self.maxsize:
@@ -309,16 +330,33 @@ def load_session(svc: Any, row: Mapping[str, Any]) -> Loaded:
             bars, disp_tf = session.bars, session.disp_tf
     except EngineError:
         pass  # e.g. its bars changed: the trades still count, without candles
-    bundle = SessionBundle(sid, trades, candles, events, disp_tf=disp_tf)
+    tz = session_tz(row)
+    bundle = SessionBundle(sid, trades, candles, events, disp_tf=disp_tf, tz=tz)
     return Loaded(bundle, bars)
+
+
+def data_stamps(db_engine: sa.Engine, symbols: Iterable[str]) -> dict[str, tuple]:
+    """Return, per symbol, what changes whenever its stored bars do: its metadata row's
+    ``updated_at`` (every import and backfill writes it; a delete drops the row) and its first
+    and last bar (a delete leaves none). Bars are only ever added (an import skips the rows
+    already stored) or deleted whole (the Data page, ``ntree data delete``), so equal stamps
+    mean the same bars: another worker's delete or import shows here on the next answer."""
+    names = sorted(set(symbols))
+    t = db.symbol_meta
+    with db_engine.connect() as conn:
+        q = sa.select(t.c.symbol, t.c.updated_at).where(t.c.symbol.in_(names))
+        updated = dict(conn.execute(q).all())
+    return {s: (updated.get(s), db.bar_range(db_engine, s)) for s in names}
 
 
 def _loaded(svc: Any, rows: list[dict]) -> list[Loaded]:
     cache: BundleCache = svc.coach_bundles
     seqs = last_seqs(svc.db_engine, [r["session_id"] for r in rows])
+    stamps = data_stamps(svc.db_engine, (r["symbol"] for r in rows))
     out = []
     for row in rows:
-        key = (row["session_id"], seqs.get(row["session_id"], 0))
+        # the log's length and the bars' stamp: a session's candles come from its bars
+        key = (row["session_id"], seqs.get(row["session_id"], 0), stamps[row["symbol"]])
         item = cache.get(key)
         if item is None:
             item = load_session(svc, row)
@@ -500,17 +538,19 @@ def weak_buckets(report: Mapping[str, Any], kind: str) -> list[tuple[str, dict]]
     return out
 
 
-def _ny_day(ts: object) -> str:
+def _ny_day(ts: object, tz: str = EXCHANGE_TZ) -> str:
+    """Return the date of ``ts`` in ``tz`` (New York's unless given) as ``YYYY-MM-DD``."""
     stamp = pd.Timestamp(ts)
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
-    return stamp.tz_convert(EXCHANGE_TZ).strftime("%Y-%m-%d")
+    return stamp.tz_convert(tz).strftime("%Y-%m-%d")
 
 
-def played_days(rows: Iterable[Mapping[str, Any]]) -> set[str]:
-    """Return every New York date (``YYYY-MM-DD``) some session of ``rows`` spans."""
+def played_days(rows: Iterable[Mapping[str, Any]], tz: str = EXCHANGE_TZ) -> set[str]:
+    """Return every date (``YYYY-MM-DD``, in the exchange's zone ``tz``) some session of
+    ``rows`` spans."""
     days: set[str] = set()
     for row in rows:
-        first, last = _ny_day(row["t_start"]), _ny_day(row["t_end"])
+        first, last = _ny_day(row["t_start"], tz), _ny_day(row["t_end"], tz)
         days.update(d.strftime("%Y-%m-%d") for d in pd.date_range(first, last, freq="D"))
     return days
 
@@ -522,8 +562,10 @@ def drill_window(
     data_last: pd.Timestamp,
     minutes: int = TIME_BUCKET_MIN,
     accept: Callable[[pd.Timestamp, pd.Timestamp], bool] | None = None,
+    tz: str = EXCHANGE_TZ,
 ) -> tuple[pd.Timestamp, pd.Timestamp] | None:
-    """Pick the window of a drill: ``minutes`` from ``start_hhmm`` New York time on the most
+    """Pick the window of a drill: ``minutes`` from ``start_hhmm`` exchange time (``tz``,
+    New York's unless given) on the most
     recent trading day not in ``played`` whose session holds the whole window, whose bars
     reach its end and (``accept`` given) that ``accept(start, end)`` takes; None when no day
     is left.
@@ -537,7 +579,7 @@ def drill_window(
         name = pd.Timestamp(day).strftime("%Y-%m-%d")
         if name in played:
             continue
-        local = pd.Timestamp(f"{name} {hours:02d}:{mins:02d}").tz_localize(EXCHANGE_TZ)
+        local = pd.Timestamp(f"{name} {hours:02d}:{mins:02d}").tz_localize(tz)
         start = local.tz_convert("UTC")
         end = start + pd.Timedelta(minutes=minutes)
         if start < edges["open"] or end > edges["close"] or end > data_last + pd.Timedelta("1min"):
@@ -564,16 +606,23 @@ class RegimeCheck:
     aggregated to ``disp_tf`` with the indicators (causal, so the bars after the window change
     nothing). Each day's candles are built once."""
 
-    def __init__(self, db_engine: sa.Engine, symbol: str, disp_tf: str, regime: str) -> None:
+    def __init__(
+        self,
+        db_engine: sa.Engine,
+        symbol: str,
+        disp_tf: str,
+        regime: str,
+        tz: str = EXCHANGE_TZ,
+    ) -> None:
         self.source = SqlBarSource(db_engine)
-        self.symbol, self.tf, self.regime = symbol, parse_disp_tf(disp_tf), regime
+        self.symbol, self.tf, self.regime, self.tz = symbol, parse_disp_tf(disp_tf), regime, tz
         self._days: dict[str, pd.DataFrame] = {}
 
     def candles(self, start: pd.Timestamp) -> pd.DataFrame:
-        """Return the display candles of the New York day of ``start`` (with its history)."""
-        day = _ny_day(start)
+        """Return the display candles of the exchange day of ``start`` (with its history)."""
+        day = _ny_day(start, self.tz)
         if day not in self._days:
-            day_end = pd.Timestamp(day).tz_localize(EXCHANGE_TZ) + pd.Timedelta(days=1)
+            day_end = pd.Timestamp(day).tz_localize(self.tz) + pd.Timedelta(days=1)
             bars = self.source.load(self.symbol, history_start(start), day_end.tz_convert("UTC"))
             self._days[day] = add_indicators(aggregate(bars, self.tf))
         return self._days[day]
@@ -626,21 +675,23 @@ def start_drill(svc: Any, kind: str, key: str, filters: Mapping[str, Any]) -> di
     if data is None:
         raise ServiceError("unknown_symbol", f"no bars for symbol {symbol!r}", "symbol")
     first, last = data
-    days = sessions(_ny_day(first), _ny_day(last))
-    done = played_days(r for r in rows if r["symbol"] == symbol)
+    exchange = svc.exchange(symbol)
+    tz = market.timezone(exchange)  # the buckets are the sessions' exchange time
+    days = sessions(_ny_day(first, tz), _ny_day(last, tz), exchange)
+    done = played_days((r for r in rows if r["symbol"] == symbol), tz)
     if kind == "regime" and key in (
         TREND,
         RANGE,
     ):  # a day and time where the regime rule holds, the losses' time first
-        check = RegimeCheck(svc.db_engine, symbol, plan["disp_tf"], key)
+        check = RegimeCheck(svc.db_engine, symbol, plan["disp_tf"], key, tz)
         window = None
         for start in drill_starts(plan["start"]):
-            window = drill_window(days, done, start, last, accept=check)
+            window = drill_window(days, done, start, last, accept=check, tz=tz)
             if window is not None:
                 break
         missing = f"no {symbol} trading day left unplayed whose bars are {key} at any time"
     else:
-        window = drill_window(days, done, plan["start"], last)
+        window = drill_window(days, done, plan["start"], last, tz=tz)
         missing = f"every {symbol} trading day with bars at {plan['start']} has been played"
     if window is None:
         raise ServiceError("no_drill_window", missing, "key")

@@ -13,6 +13,18 @@ FLAT_COLOR = "#8a96a3"
 _AXIS = {"gridcolor": GRID, "zerolinecolor": "#3a4652", "automargin": True}
 
 
+#: What the R distribution says when no trade of the selection has an R.
+NO_R_NOTE = {
+    "text": "no trade has an R: R needs a stop set at entry",
+    "xref": "paper",
+    "yref": "paper",
+    "x": 0.5,
+    "y": 0.5,
+    "showarrow": False,
+    "font": {"size": 13, "color": "#8a96a3"},
+}
+
+
 def _layout(x_title: str, y_title: str, **extra: Any) -> dict:
     return {
         "height": CHART_HEIGHT,
@@ -189,7 +201,10 @@ def r_distribution(bins: Sequence[Mapping[str, Any]]) -> dict:
         "customdata": [[b["lo"], b["hi"]] for b in bins],
         "hovertemplate": "%{customdata[0]} to %{customdata[1]} R: %{y} trades<extra></extra>",
     }
-    return {"data": [trace], "layout": _layout("R multiple", "trades")}
+    layout = _layout("R multiple", "trades")
+    if not any(b["n"] for b in bins):  # empty axes would look like a drawing that failed
+        layout["annotations"] = [NO_R_NOTE]
+    return {"data": [trace], "layout": layout}
 
 
 def hold_vs_pnl(trades: Sequence[Mapping[str, Any]]) -> dict:

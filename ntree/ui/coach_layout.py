@@ -10,6 +10,7 @@ from typing import Any
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from ntree.engine.ticks import EXCHANGE_TZ
 from ntree.market import DISP_TFS
 from ntree.service.coach import HUMAN, bucket_mean, weak_buckets
 from ntree.ui import coach_figures as figs
@@ -43,7 +44,7 @@ def session_label(row: Mapping[str, Any]) -> str:
     """A session as the multi-select names it: ``SPY Tue 08-06 09:30 5m · 3 trades · id``."""
     if hidden_in_play(row):  # a blind session in play: nothing that tells what it is
         return f"blind session in play · {row['session_id']}"
-    when = fmt.et_time(row.get("t_start"), year=False, zone=False)
+    when = fmt.et_time(row.get("t_start"), year=False, zone=False, tz=fmt.session_tz(row))
     trades = row.get("num_trades") or 0
     text = f"{row['symbol']} {when} {row['disp_tf']} · {fmt.count(trades, 'trade')} · " + str(
         row["session_id"]
@@ -269,8 +270,10 @@ def captions(report: Mapping[str, Any]) -> dict[str, str]:
         "trades had a stop); winners green, losers red.",
         "band_distance": f"Entry distance to the band: {rules['entry_band_distance_atr']}.",
         "by_regime": f"Mean result per trade{_UNIT} by regime; {rules['regime']}.",
-        "by_hour": f"Mean result per trade{_UNIT} by entry time, 30-minute buckets, New York time.",
-        "by_weekday": f"Mean result per trade{_UNIT} by the New York weekday of the entry.",
+        "by_hour": f"Mean result per trade{_UNIT} by entry time, 30-minute buckets, in each "
+        "session's exchange time (New York for XNYS, Hong Kong for XHKG, ...).",
+        "by_weekday": f"Mean result per trade{_UNIT} by the weekday of the entry in its "
+        "exchange's time.",
         "by_setup": f"Mean result per trade{_UNIT} by setup (journal reason; untagged until one "
         "is set).",
         "equity": "Cumulative PnL over the selection in exit order; red: the drawdown from "
@@ -362,8 +365,8 @@ def charts(report: Mapping[str, Any]) -> html.Div:
         ),
         _chart(
             "by_hour",
-            "By time of day (NY)",
-            figs.bucket_bars(report["by_hour"], "entry time (NY)"),
+            "By time of day (exchange time)",
+            figs.bucket_bars(report["by_hour"], "entry time (exchange time)"),
             cap["by_hour"],
             extra=drill_buttons(report, "hour"),
         ),
@@ -526,9 +529,11 @@ COMPARE_ROWS = (
 WINDOW_KEYS = ("pnl", "max_dd", "win_rate", "n_trades")
 
 
-def window_label(window: Mapping[str, Any]) -> str:
-    """A compared window in a few characters: ``SPY Tue 08-06 09:30 5m``."""
-    when = fmt.et_time(window["start"], year=False, zone=False)
+def window_label(window: Mapping[str, Any], tzs: Mapping[str, str] | None = None) -> str:
+    """A compared window in a few characters, in its symbol's exchange time (``tzs``: symbol
+    -> time zone; New York's for a symbol it does not name): ``SPY Tue 08-06 09:30 5m``."""
+    tz = (tzs or {}).get(window["symbol"], EXCHANGE_TZ)
+    when = fmt.et_time(window["start"], year=False, zone=False, tz=tz)
     return f"{window['symbol']} {when} {window['disp_tf']}"
 
 
@@ -552,7 +557,9 @@ def compare_total_table(compare: Mapping[str, Any]) -> dbc.Table:
     return dbc.Table([head, html.Tbody(rows)], size="sm", className="coach-sens coach-compare mb-1")
 
 
-def compare_window_table(compare: Mapping[str, Any]) -> dbc.Table:
+def compare_window_table(
+    compare: Mapping[str, Any], tzs: Mapping[str, str] | None = None
+) -> dbc.Table:
     """Per shared window: each player's PnL, max DD, win rate and trades side by side."""
     players = compare["players"]
     rows = [r for r in COMPARE_ROWS if r[0] in WINDOW_KEYS]
@@ -573,7 +580,7 @@ def compare_window_table(compare: Mapping[str, Any]) -> dbc.Table:
     )
     body = [
         html.Tr(
-            [html.Td(window_label(w), className="text-nowrap")]
+            [html.Td(window_label(w, tzs), className="text-nowrap")]
             + [_cell(k, w["players"][p], show) for p in players for k, _, show in rows]
         )
         for w in compare["windows"]
@@ -581,9 +588,12 @@ def compare_window_table(compare: Mapping[str, Any]) -> dbc.Table:
     return dbc.Table([head, html.Tbody(body)], size="sm", className="coach-sens coach-compare mb-1")
 
 
-def compare_view(compare: Mapping[str, Any] | None) -> dbc.Card | None:
+def compare_view(
+    compare: Mapping[str, Any] | None, tzs: Mapping[str, str] | None = None
+) -> dbc.Card | None:
     """Bot vs human: the players' figures over the windows all of them played, in total and
-    per window, and each window's PnL as bars side by side; None when nothing is compared."""
+    per window, and each window's PnL as bars side by side; None when nothing is compared.
+    ``tzs`` (symbol -> time zone) labels each window in its exchange's time."""
     if not compare:
         return None
     n = compare["total"]["n_windows"]
@@ -619,7 +629,7 @@ def compare_view(compare: Mapping[str, Any] | None) -> dbc.Card | None:
                             html.Div("PnL per window", className="coach-chart-title"),
                             dcc.Graph(
                                 id=ids.coach_chart("compare"),
-                                figure=figs.compare_pnl(compare, window_label),
+                                figure=figs.compare_pnl(compare, lambda w: window_label(w, tzs)),
                                 config=_GRAPH_CONFIG,
                                 style={"height": "200px", "width": "100%"},
                             ),
@@ -632,7 +642,7 @@ def compare_view(compare: Mapping[str, Any] | None) -> dbc.Card | None:
                 className="g-2",
             ),
             html.Div("Per window", className="coach-chart-title mt-1"),
-            html.Div(compare_window_table(compare), className="coach-compare-windows"),
+            html.Div(compare_window_table(compare, tzs), className="coach-compare-windows"),
         ]
     rule = compare["rule"]
     caption = html.Div(rule[:1].upper() + rule[1:] + ".", className="coach-caption")

@@ -8,6 +8,7 @@ import re
 
 import pandas as pd
 
+from ntree import market
 from ntree.blind import day_label, is_blind_time
 from ntree.engine import FILL_MODEL_DEFAULTS
 from ntree.engine.metrics import average_r, net_pnl, win_rate
@@ -35,16 +36,42 @@ EVENT_COLORS = {
 }
 
 
-def et_time(ts: str | None, *, year: bool = True, zone: bool = True, weekday: bool = True) -> str:
-    """Format an ISO UTC time in exchange time: ``Tue 2024-12-31 10:45 ET`` ("" for None)."""
+#: How a time's zone is written after it (the film room's exchanges); others: the zone name.
+ZONE_ABBR = {EXCHANGE_TZ: "ET", "Asia/Hong_Kong": "HKT", "Europe/London": "UK"}
+
+
+def zone_abbr(tz: str = EXCHANGE_TZ) -> str:
+    """Return the short name of a time zone as labels write it: ``ET``, ``HKT``, ``UK``."""
+    return ZONE_ABBR.get(tz, tz)
+
+
+def session_tz(row: dict | None) -> str:
+    """Return the time zone of a session's exchange, from its row or SESSION_START params
+    (a session records ``exchange`` only when it is not XNYS)."""
+    params = (row or {}).get("params") or row or {}
+    exchange = params.get("exchange")
+    return EXCHANGE_TZ if not exchange else market.timezone(exchange)
+
+
+def et_time(
+    ts: str | None,
+    *,
+    year: bool = True,
+    zone: bool = True,
+    weekday: bool = True,
+    tz: str = EXCHANGE_TZ,
+) -> str:
+    """Format an ISO UTC time in exchange time (``tz``, New York's unless given):
+    ``Tue 2024-12-31 10:45 ET``, ``Mon 2024-08-05 09:30 HKT`` ("" for None)."""
     if not ts:
         return ""
     t = pd.Timestamp(ts)
-    t = (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(EXCHANGE_TZ)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t
     if is_blind_time(t):  # a blind session's fictional calendar (ntree/blind.py)
-        return day_label(t)
+        return day_label(t.tz_convert(EXCHANGE_TZ))
+    t = t.tz_convert(tz)
     text = t.strftime(("%a " if weekday else "") + ("%Y-%m-%d %H:%M" if year else "%m-%d %H:%M"))
-    return f"{text} ET" if zone else text
+    return f"{text} {zone_abbr(tz)}" if zone else text
 
 
 _UTC_TIME = re.compile(
@@ -78,27 +105,27 @@ def time_left(minutes: int) -> str:
     return f"{days}d {hours:02d}:{mins:02d}" if days else f"{hours}:{mins:02d}"
 
 
-def et_range(t_start: str | None, t_end: str | None) -> str:
+def et_range(t_start: str | None, t_end: str | None, tz: str = EXCHANGE_TZ) -> str:
     """Format a session's range: ``Mon 2024-12-30 09:30 → Tue 2024-12-31 16:00 ET``."""
-    return f"{et_time(t_start, zone=False)} → {et_time(t_end)}"
+    return f"{et_time(t_start, zone=False, tz=tz)} → {et_time(t_end, tz=tz)}"
 
 
-def et_span(t_start: str | None, t_end: str | None) -> str:
+def et_span(t_start: str | None, t_end: str | None, tz: str = EXCHANGE_TZ) -> str:
     """Format a session's range in few characters (History's column): ``Tue 2024-08-06
     09:30–16:00`` within a day, else ``Mon 2024-07-01 09:30 → 12-31 16:00`` (the end's year
-    only when it differs)."""
+    only when it differs); in another zone than New York's, its name after it (``HKT``)."""
     if not t_start or not t_end:
-        return et_range(t_start, t_end)
+        return et_range(t_start, t_end, tz)
     start, end = (
-        (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(EXCHANGE_TZ)
+        (t.tz_localize("UTC") if t.tzinfo is None else t).tz_convert(tz)
         for t in (pd.Timestamp(t_start), pd.Timestamp(t_end))
     )
     first = start.strftime("%a %Y-%m-%d %H:%M")
+    zone = "" if tz == EXCHANGE_TZ else f" {zone_abbr(tz)}"
     if start.date() == end.date():
-        return f"{first}–{end:%H:%M}"
-    return (
-        f"{first} → {end.strftime('%m-%d %H:%M' if start.year == end.year else '%Y-%m-%d %H:%M')}"
-    )
+        return f"{first}–{end:%H:%M}{zone}"
+    last = end.strftime("%m-%d %H:%M" if start.year == end.year else "%Y-%m-%d %H:%M")
+    return f"{first} → {last}{zone}"
 
 
 def duration(t0: str | None, t1: str | None) -> str:

@@ -69,7 +69,13 @@ def column_defs() -> list[dict]:
             "headerTooltip": "double-click to rename; the filter searches id, label, tags, notes",
             **_CONTAINS,
         },
-        {"field": "dates", "colId": "t_start", "headerName": "Dates (New York)", "width": 250},
+        {
+            "field": "dates",
+            "colId": "t_start",
+            "headerName": "Dates (exchange time)",
+            "headerTooltip": "in the time of the symbol's exchange (New York unless it says)",
+            "width": 250,
+        },
         {"field": "disp_tf", "headerName": "TF", "width": 80, **_EQUALS},
         {"field": "player", "headerName": "Player", "width": 100, **_EQUALS},
         {
@@ -135,6 +141,7 @@ def grid_row(s: dict) -> dict:
     status = s["status"] + (" · fork" if s.get("parent_session_id") else "")
     status += " · blind" if is_blind(s) else ""
     trades = s.get("num_trades")
+    hidden = hidden_in_play(s)
     return {
         "session_id": sid,
         "link": f"[{sid}](/history/{sid})",
@@ -142,8 +149,11 @@ def grid_row(s: dict) -> dict:
         # a blind session in play hides what it is; once ended it shows it, marked
         **(
             {"symbol": HIDDEN_SYMBOL, "dates": "hidden until it ends"}
-            if hidden_in_play(s)
-            else {"symbol": s["symbol"], "dates": fmt.et_span(s.get("t_start"), s.get("t_end"))}
+            if hidden
+            else {
+                "symbol": s["symbol"],
+                "dates": fmt.et_span(s.get("t_start"), s.get("t_end"), fmt.session_tz(s)),
+            }
         ),
         "disp_tf": s["disp_tf"],
         "player": s.get("player") or "human",
@@ -151,6 +161,9 @@ def grid_row(s: dict) -> dict:
         "result_pnl": s.get("result_pnl"),
         "pnl": fmt.money(s.get("result_pnl")),
         "max_dd_text": fmt.money(s.get("max_dd"), signed=False),
+        # a blind session in play: its real dollars would tell the price scale the cockpit
+        # hides (it shows them rebased); they show once it ends
+        **({"result_pnl": None, "pnl": "hidden", "max_dd_text": "hidden"} if hidden else {}),
         "num_trades": "—" if trades is None else trades,
         "win_rate_text": fmt.pct(s.get("win_rate")),
         "avg_r_text": fmt.r_multiple(s.get("avg_r")),

@@ -46,6 +46,10 @@ def page(symbols: list[str], symbol: str | None) -> dbc.Container:
     )
 
 
+#: What the grid says when it has no row.
+NO_SESSIONS = "No sessions here yet: play one in the Cockpit (or clear the filters on the headers)."
+
+
 def grid() -> dag.AgGrid:
     """The sessions grid (infinite row model: every page is a ``getRowsRequest``)."""
     return dag.AgGrid(
@@ -63,6 +67,8 @@ def grid() -> dag.AgGrid:
             "maxBlocksInCache": 5,
             "infiniteInitialRowCount": 1,
             "tooltipShowDelay": 300,
+            # no session (or none the filters keep): say what to do, not the grid's default
+            "localeText": {"noRowsToShow": NO_SESSIONS},
             "stopEditingWhenCellsLoseFocus": True,
         },
         style={"height": "calc(100vh - 130px)", "minHeight": "360px"},

@@ -9,6 +9,7 @@ from typing import NamedTuple
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from ntree.engine.ticks import EXCHANGE_TZ
 from ntree.ui import format as fmt
 from ntree.ui import ids, review
 from ntree.ui.blind import blind_badge
@@ -26,7 +27,13 @@ class Chart(NamedTuple):
 
 def unknown(session_id: str | None) -> dbc.Container:
     """The page for an id with no session."""
-    return dbc.Container(dbc.Alert(f"Unknown session {session_id!r}", color="warning"), fluid=True)
+    return dbc.Container(
+        [
+            dbc.Alert(f"Unknown session {session_id!r}", color="warning"),
+            dcc.Link("← History", href="/history", className="small"),
+        ],
+        fluid=True,
+    )
 
 
 def page(
@@ -41,6 +48,7 @@ def page(
     its trades (``trades``: a ``trade_page`` answer), the journal and the event timeline (the
     pages of both come from the server, see the page module)."""
     shown_types = [k for k in sorted(counts) if k != "STEP"]
+    tz = fmt.session_tz(row)
     return dbc.Container(
         [
             dcc.Store(id=ids.LOG_SESSION, data=row["session_id"]),
@@ -49,7 +57,7 @@ def page(
             dcc.Store(id=ids.JOURNAL_SAVED, data=0),
             dcc.Location(id=ids.REVIEW_LOCATION, refresh=True),
             dcc.Download(id=ids.REVIEW_DOWNLOAD),
-            _head(row, params),
+            _head(row, params, tz),
             _metrics(row),
             dcc.Store(id=ids.REVIEW_BARS, data=chart.bar_ts),
             dcc.Store(id=ids.REVIEW_PICKED),
@@ -62,7 +70,7 @@ def page(
             _fork_bar(chart.note),
             dbc.Row(
                 [
-                    dbc.Col(_trades(trades, journal), lg=8),
+                    dbc.Col(_trades(trades, journal, tz), lg=8),
                     dbc.Col(_journal_card(trades["trades"], journal), lg=4),
                 ],
                 className="g-3 mt-1",
@@ -73,14 +81,15 @@ def page(
     )
 
 
-def trades_view(trades: list[dict], journal: dict) -> html.Div | dbc.Table:
-    """One page of the trade list, with each trade's journal setup."""
+def trades_view(trades: list[dict], journal: dict, tz: str = EXCHANGE_TZ) -> html.Div | dbc.Table:
+    """One page of the trade list (times in exchange time ``tz``), with each trade's journal
+    setup."""
     if not trades:
         return html.P("No trades.", className="text-muted small")
-    return log_trades_table(trades, review.setups_by_trade(journal["entries"]))
+    return log_trades_table(trades, review.setups_by_trade(journal["entries"]), tz)
 
 
-def _trades(found: dict, journal: dict) -> html.Div:
+def _trades(found: dict, journal: dict, tz: str) -> html.Div:
     last = (found["page"] + 1) * found["page_size"] >= found["total"]
     pager = html.Div(
         [
@@ -115,7 +124,9 @@ def _trades(found: dict, journal: dict) -> html.Div:
         [
             html.Div([html.H6("Trades", className="mb-0"), pager], className="d-flex mb-1"),
             html.Div(
-                trades_view(found["trades"], journal), id=ids.TRADES_VIEW, className="log-trades"
+                trades_view(found["trades"], journal, tz),
+                id=ids.TRADES_VIEW,
+                className="log-trades",
             ),
         ]
     )
@@ -291,11 +302,28 @@ def _metrics(row: dict) -> dbc.Row:
     )
 
 
-def _head(row: dict, start_params: dict) -> html.Div:
+def _player_badge(row: dict) -> dbc.Badge | None:
+    """Name the bot that played the session (None for a human's)."""
+    player = row.get("player") or "human"
+    if player == "human":
+        return None
+    return dbc.Badge(f"bot: {player}", color="info", className="ms-1", title="played by a bot")
+
+
+def _compare_link(row: dict) -> dcc.Link | None:
+    """Link a bot's session to the Coach's bot vs human comparison (None for a human's)."""
+    player = row.get("player") or "human"
+    if player == "human":
+        return None
+    href = f"/coach?compare=human,{player}"
+    return dcc.Link(f"{player} vs human on the Coach ▸", href=href, className="small me-3")
+
+
+def _head(row: dict, start_params: dict, tz: str) -> html.Div:
     sid, parent = row["session_id"], row.get("parent_session_id")
     fork = None
     if parent:
-        at = fmt.et_time(start_params.get("forked_at"))
+        at = fmt.et_time(start_params.get("forked_at"), tz=tz)
         fork = html.Div(
             ["Fork of ", dcc.Link(parent, href=f"/history/{parent}", id=ids.LOG_PARENT)]
             + ([f", rewound to {at}"] if at else []),
@@ -312,10 +340,12 @@ def _head(row: dict, start_params: dict) -> html.Div:
                         className="ms-1",
                     ),
                     blind_badge(start_params),
+                    _player_badge(row),
                 ]
             ),
             html.Div(
-                f"{row['symbol']} · {row['disp_tf']} · {fmt.et_range(row['t_start'], row['t_end'])}"
+                f"{row['symbol']} · {row['disp_tf']} · "
+                f"{fmt.et_range(row['t_start'], row['t_end'], tz)}"
                 f" · fills: {fmt.fill_model_text(start_params)}"
                 f" · played {fmt.et_time(row.get('created_at'))}",
                 className="text-muted small",
@@ -325,6 +355,7 @@ def _head(row: dict, start_params: dict) -> html.Div:
             html.Div(
                 [
                     dcc.Link("← History", href="/history", className="small me-3"),
+                    _compare_link(row),
                     dcc.Link(
                         "Resume in the cockpit ▶",
                         href=f"/?session={sid}",

@@ -12,6 +12,7 @@ from ntree.engine import FILL_MODEL_KNOBS
 from ntree.engine.aggregate import bucket_open
 from ntree.engine.coach_trades import to_ns
 from ntree.engine.events import iso_utc
+from ntree.engine.ticks import EXCHANGE_TZ
 from ntree.ui import figures
 from ntree.ui import format as fmt
 
@@ -32,24 +33,24 @@ CONTEXT_BARS = 12  # display bars of history shown before the session's start
 _FLAT = {"qty": 0, "avg_price": None}
 
 
-def _bar_labels(times: list[str], disp_tf_min: int) -> list[str]:
-    """Return the x category (display bar) each ISO time falls in."""
+def _bar_labels(times: list[str], disp_tf_min: int, tz: str = EXCHANGE_TZ) -> list[str]:
+    """Return the x category (display bar, labelled in ``tz``) each ISO time falls in."""
     if not times:
         return []
     ts = pd.DatetimeIndex(pd.to_datetime(times, utc=True))
-    return figures.labels([t.isoformat() for t in bucket_open(ts, disp_tf_min)])
+    return figures.labels([t.isoformat() for t in bucket_open(ts, disp_tf_min)], tz)
 
 
 def _round4(v):
     return round(v, 4) if isinstance(v, float) else v
 
 
-def trade_segments(trades: list[dict], disp_tf_min: int) -> list[dict]:
+def trade_segments(trades: list[dict], disp_tf_min: int, tz: str = EXCHANGE_TZ) -> list[dict]:
     """Return the two line traces joining each closed trade's entry to its exit: winners
     green, losers (and scratches) red; ``None`` gaps separate the trades in a trace."""
     closed = [t for t in trades if t.get("exit_ts") and t.get("exit_px") is not None]
-    entries = _bar_labels([t["entry_ts"] for t in closed], disp_tf_min)
-    exits = _bar_labels([t["exit_ts"] for t in closed], disp_tf_min)
+    entries = _bar_labels([t["entry_ts"] for t in closed], disp_tf_min, tz)
+    exits = _bar_labels([t["exit_ts"] for t in closed], disp_tf_min, tz)
     out = []
     for name, color, won in (
         (TRADE_TRACES[0], WIN_COLOR, True),
@@ -118,20 +119,20 @@ def clip_trades(trades: list[dict], first_ts: str) -> list[dict]:
     return out
 
 
-def picked_ts(click: dict | None, bar_ts: list[str]) -> str | None:
-    """Return the open time of the display bar a chart click names (its x category), or
-    None (no click, or a point off the candles)."""
+def picked_ts(click: dict | None, bar_ts: list[str], tz: str = EXCHANGE_TZ) -> str | None:
+    """Return the open time of the display bar a chart click names (its x category, in
+    ``tz``), or None (no click, or a point off the candles)."""
     points = (click or {}).get("points") or []
     if not points or not bar_ts:
         return None
     x = points[0].get("x")
-    found = [i for i, lab in enumerate(figures.labels(bar_ts)) if lab == x]
+    found = [i for i, lab in enumerate(figures.labels(bar_ts, tz)) if lab == x]
     return bar_ts[found[-1]] if found else None
 
 
-def picked_text(ts: str) -> str:
-    """Say which bar a fork starts after: ``fork after 08-07 10:15 ET``."""
-    return f"fork after the {figures.label(ts)} ET bar"
+def picked_text(ts: str, tz: str = EXCHANGE_TZ) -> str:
+    """Say which bar a fork starts after: ``fork after the 08-07 10:15 ET bar``."""
+    return f"fork after the {figures.label(ts, tz)} {fmt.zone_abbr(tz)} bar"
 
 
 def picked_line(x: str) -> dict:
@@ -152,7 +153,10 @@ def chart_note(
     shown: int, played: int, trades_drawn: int = 0, trades_in_view: int = 0
 ) -> str | None:
     """Say that a long session's chart shows only its last bars, or only the newest of the
-    trades in view (None when everything is drawn)."""
+    trades in view, or that no bar of the session was played (None when everything is
+    drawn)."""
+    if not played:
+        return "no bar of the session was played: the chart shows the history before its start"
     parts = []
     if played > shown:
         parts.append(f"the last {shown:,} of {played:,} display bars")
@@ -173,11 +177,12 @@ def window_start(candles: list[dict]) -> str | None:
 
 def session_bars(candles: list[dict], t_start: str | None, context: int = CONTEXT_BARS) -> list:
     """Return the candles from ``context`` bars before ``t_start`` on (the warm-up history
-    before it only sets the indicators)."""
+    before it only sets the indicators); a session that ended before its first bar: the last
+    ``context`` bars of history."""
     if not t_start:
         return candles
     start = pd.Timestamp(t_start)
-    first = next((i for i, c in enumerate(candles) if pd.Timestamp(c["ts"]) >= start), 0)
+    first = next((i for i, c in enumerate(candles) if pd.Timestamp(c["ts"]) >= start), len(candles))
     return candles[max(0, first - context) :]
 
 
@@ -187,9 +192,11 @@ def review_figure(
     trades: list[dict],
     disp_tf: str,
     t_start: str | None = None,
+    tz: str = EXCHANGE_TZ,
 ) -> dict:
     """Return the whole session's chart (from shortly before ``t_start``, all in view) with
-    every fill as a marker and each trade as an entry→exit segment coloured by its result."""
+    every fill as a marker and each trade as an entry→exit segment coloured by its result;
+    times labelled in the session's exchange time ``tz``."""
     tf = figures.DISP_TFS[disp_tf]
     candles = session_bars(candles, t_start)
     n = len(candles)
@@ -197,7 +204,15 @@ def review_figure(
         return figures.empty_figure("No bars played yet")
     fills = bar_fills(fills, tf)
     fig = figures.build_figure(
-        candles, [], _FLAT, fills, tf, window=n, x_range=[-0.5, n - 0.5], fills_beside=False
+        candles,
+        [],
+        _FLAT,
+        fills,
+        tf,
+        window=n,
+        x_range=[-0.5, n - 0.5],
+        fills_beside=False,
+        tz=tz,
     )
     for trace in fig["data"]:  # a marker per bar and side: say how many fills it holds
         if trace.get("name") in ("BUY fills", "SELL fills"):
@@ -211,12 +226,16 @@ def review_figure(
         for key in ("open", "high", "low", "close", "y"):
             if isinstance(trace.get(key), list):
                 trace[key] = [_round4(v) for v in trace[key]]
-    fig["data"] += trade_segments(clip_trades(trades, candles[0]["ts"]), tf)
+    fig["data"] += trade_segments(clip_trades(trades, candles[0]["ts"]), tf, tz)
     lows = [c["low"] for c in candles if c.get("low") is not None]
     highs = [c["high"] for c in candles if c.get("high") is not None]
     if lows and highs:
         pad = (max(highs) - min(lows)) * 0.04 or 0.5
         fig["layout"]["yaxis"]["range"] = [min(lows) - pad, max(highs) + pad]
+    notes = fig["layout"].get("annotations") or []
+    if len(notes) > figures.REGIME_TAG:  # the live badge names the last bar's regime only
+        # (the shading shows every bar's) and sat over the last-price tag
+        notes[figures.REGIME_TAG]["visible"] = False
     fig["layout"]["uirevision"] = None
     return fig
 

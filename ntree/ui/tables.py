@@ -8,6 +8,7 @@ import json
 import dash_bootstrap_components as dbc
 from dash import dcc, html
 
+from ntree.engine.ticks import EXCHANGE_TZ
 from ntree.ui import format as fmt
 from ntree.ui import ids
 
@@ -228,34 +229,44 @@ def _log_table(columns: tuple[str, ...], rows: list, id_: str) -> dbc.Table:
     )
 
 
-def log_trades_table(trades: list[dict], setups: dict[int, str] | None = None) -> dbc.Table:
-    """The session log's trades, in order (an open one shows as open); with ``setups``
-    (trade id -> the journal's setup) a Setup column too."""
-    rows = [_log_trade_row(t) for t in trades]
+def _zoned(columns: tuple[str, ...], tz: str) -> tuple[str, ...]:
+    """Return the column names with ``(ET)`` said in ``tz``'s short name (``(HKT)``)."""
+    return tuple(c.replace("(ET)", f"({fmt.zone_abbr(tz)})") for c in columns)
+
+
+def log_trades_table(
+    trades: list[dict], setups: dict[int, str] | None = None, tz: str = EXCHANGE_TZ
+) -> dbc.Table:
+    """The session log's trades, in order (an open one shows as open), times in the
+    session's exchange time ``tz``; with ``setups`` (trade id -> the journal's setup) a Setup
+    column too."""
+    rows = [_log_trade_row(t, tz) for t in trades]
+    columns = _zoned(LOG_TRADE_COLUMNS, tz)
     if setups is None:
-        return _log_table(LOG_TRADE_COLUMNS, rows, ids.LOG_TRADES)
+        return _log_table(columns, rows, ids.LOG_TRADES)
     for t, row in zip(trades, rows, strict=True):
         row.children.append(html.Td(setups.get(t["trade_id"], ""), className="trade-setup"))
-    return _log_table((*LOG_TRADE_COLUMNS, "Setup"), rows, ids.LOG_TRADES)
+    return _log_table((*columns, "Setup"), rows, ids.LOG_TRADES)
 
 
-def log_events_table(events: list[dict]) -> dbc.Table:
-    """The session log's events, each line opening on its payload."""
-    return _log_table(LOG_EVENT_COLUMNS, [_event_row(e) for e in events], ids.LOG_TABLE)
+def log_events_table(events: list[dict], tz: str = EXCHANGE_TZ) -> dbc.Table:
+    """The session log's events (times in exchange time ``tz``), each opening on its payload."""
+    rows = [_event_row(e, tz) for e in events]
+    return _log_table(_zoned(LOG_EVENT_COLUMNS, tz), rows, ids.LOG_TABLE)
 
 
-def _log_trade_row(t: dict) -> html.Tr:
+def _log_trade_row(t: dict, tz: str = EXCHANGE_TZ) -> html.Tr:
     long = t["side"] in ("LONG", "BUY")
     if t.get("status") == "open":  # still open: no exit, hold time or final result yet
-        return _open_trade_row(t, long)
+        return _open_trade_row(t, long, tz)
     return html.Tr(
         [
             html.Td(t["trade_id"]),
             html.Td(t["side"], className=f"side {'buy' if long else 'sell'}"),
             html.Td(t["qty"], className="num"),
-            html.Td(fmt.et_time(t["entry_ts"], year=False, zone=False, weekday=False)),
+            html.Td(fmt.et_time(t["entry_ts"], year=False, zone=False, weekday=False, tz=tz)),
             html.Td(f"{t['entry_px']:.2f}", className="num"),
-            html.Td(fmt.et_time(t["exit_ts"], year=False, zone=False, weekday=False)),
+            html.Td(fmt.et_time(t["exit_ts"], year=False, zone=False, weekday=False, tz=tz)),
             html.Td(f"{t['exit_px']:.2f}", className="num"),
             html.Td(fmt.duration(t["entry_ts"], t["exit_ts"]), className="num"),
             html.Td(fmt.money(t["pnl"]), className=f"num {fmt.pnl_class(t['pnl'])}"),
@@ -275,14 +286,14 @@ def _log_trade_row(t: dict) -> html.Tr:
     )
 
 
-def _open_trade_row(t: dict, long: bool) -> html.Tr:
+def _open_trade_row(t: dict, long: bool, tz: str = EXCHANGE_TZ) -> html.Tr:
     pnl = t.get("pnl")
     return html.Tr(
         [
             html.Td(t["trade_id"]),
             html.Td(t["side"], className=f"side {'buy' if long else 'sell'}"),
             html.Td(t["qty"], className="num"),
-            html.Td(fmt.et_time(t["entry_ts"], year=False, zone=False, weekday=False)),
+            html.Td(fmt.et_time(t["entry_ts"], year=False, zone=False, weekday=False, tz=tz)),
             html.Td(f"{t['entry_px']:.2f}", className="num"),
             html.Td("open", colSpan=3, className="text-muted"),
             html.Td(
@@ -299,13 +310,13 @@ def _open_trade_row(t: dict, long: bool) -> html.Tr:
     )
 
 
-def _event_row(e: dict) -> html.Tr:
+def _event_row(e: dict, tz: str = EXCHANGE_TZ) -> html.Tr:
     payload = json.dumps(e["payload"], sort_keys=True, indent=1)
     return html.Tr(
         [
             html.Td(e["id"], className="text-muted"),
             html.Td(
-                fmt.et_time(e["ts_exec"], year=False, zone=False),
+                fmt.et_time(e["ts_exec"], year=False, zone=False, tz=tz),
                 title=f"exec {e['ts_exec']} · bar {e['ts_market']} (UTC)",
             ),
             html.Td(dbc.Badge(e["type"], color=fmt.event_color(e["type"]), className="ev-badge")),
