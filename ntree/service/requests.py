@@ -8,7 +8,6 @@ add what a request asks beyond its JSON type (presence, a range, a non-blank str
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import pandas as pd
@@ -17,6 +16,7 @@ from ntree import market
 from ntree.engine import EngineError
 from ntree.runner import parse_time as runner_parse_time
 from ntree.service.errors import ServiceError
+from ntree.service.shapes import parse, wrong_type
 
 #: The most candles one answer holds (the candles request and the review chart).
 MAX_CANDLES = 5_000
@@ -28,18 +28,20 @@ def missing_field(name: str) -> ServiceError:
     return ServiceError("missing_field", f"missing required field {name!r}", name)
 
 
-def wrong_type(name: str, expected: str, value: Any) -> ServiceError:
-    got = type(value).__name__ if value is not None else "null"
-    return ServiceError("bad_type", f"field {name!r} must be {expected}, got {got}", name)
-
-
-def req_str(body: dict, name: str, *, required: bool = True) -> str | None:
+def _present(body: dict, name: str, tp: type, required: bool) -> Any:
+    """Return the field read as ``tp`` by :func:`~ntree.service.shapes.parse`, None when it
+    is absent and optional; an absent required field is ``missing_field``."""
     value = body.get(name)
     if value is None:
         if required:
             raise missing_field(name)
         return None
-    if not isinstance(value, str) or not value.strip():
+    return parse(tp, value, name)
+
+
+def req_str(body: dict, name: str, *, required: bool = True) -> str | None:
+    value = _present(body, name, str, required)
+    if value is not None and not value.strip():
         raise wrong_type(name, "a non-empty string", value)
     return value
 
@@ -52,16 +54,9 @@ def req_int(
     minimum: int | None = None,
     maximum: int | None = None,
 ) -> int | None:
-    value = body.get(name)
+    value = _present(body, name, int, required)
     if value is None:
-        if required:
-            raise missing_field(name)
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        else:
-            raise wrong_type(name, "an integer", value)
     if abs(value) > MAX_INT:
         raise ServiceError("out_of_range", f"field {name!r} is too large, got {value}", name)
     if minimum is not None and value < minimum:
@@ -76,38 +71,16 @@ def req_int(
 
 
 def req_number(body: dict, name: str, *, required: bool = True) -> float | None:
-    value = body.get(name)
-    if value is None:
-        if required:
-            raise missing_field(name)
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise wrong_type(name, "a finite number", value)
-    try:
-        value = float(value)
-    except OverflowError:  # an integer of hundreds of digits
-        raise ServiceError("out_of_range", f"field {name!r} is too large", name) from None
-    if not math.isfinite(value):
-        raise wrong_type(name, "a finite number", value)
-    return value
+    return _present(body, name, float, required)
 
 
 def req_bool(body: dict, name: str, default: bool) -> bool:
-    value = body.get(name)
-    if value is None:
-        return default
-    if not isinstance(value, bool):
-        raise wrong_type(name, "true or false", value)
-    return value
+    value = _present(body, name, bool, required=False)
+    return default if value is None else value
 
 
 def req_dict(body: dict, name: str) -> dict | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if not isinstance(value, dict):
-        raise wrong_type(name, "an object", value)
-    return value
+    return _present(body, name, dict[str, Any], required=False)
 
 
 def parse_time(
