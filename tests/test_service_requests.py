@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from ntree.engine import EngineError
+from ntree.runner import open_session
 from ntree.service import ServiceError
 from ntree.service.requests import req_bool, req_dict, req_int, req_number, req_str
 
@@ -48,3 +50,26 @@ def test_an_absent_required_field_is_missing_and_an_optional_one_none():
     assert req_bool({}, "f", True) is True
     assert req_int({"f": 2.0}, "f") == 2  # an integral float reads as an int, as in commands
     assert _refusal(req_int, {"f": 2**63}, "f")[0] == "out_of_range"
+
+
+@pytest.mark.parametrize(
+    ("over", "code", "field"),
+    [
+        ({"symbol": "ZZZZ"}, "unknown_symbol", "symbol"),
+        ({"t_start": "2024-08-07", "t_end": "2024-08-06"}, "bad_range", "t_end"),
+        ({"disp_tf": "2m"}, "bad_tf", "disp_tf"),
+    ],
+)
+def test_a_start_the_runner_refuses_is_refused_in_the_runners_words_naming_the_field(
+    replay_service, over, code, field
+):
+    body = {**START, **over}
+    with pytest.raises(EngineError) as runner:
+        open_session(
+            replay_service.db_engine,
+            body["symbol"],
+            body["t_start"],
+            body["t_end"],
+            body["disp_tf"],
+        )
+    assert _refusal(replay_service.start, body) == (code, runner.value.message, field)

@@ -38,6 +38,8 @@ ENGINE_FIELD = {
     "bad_orders": "orders",
     "unknown_order": "order_id",
     "bad_tf": "disp_tf",
+    "unknown_symbol": "symbol",
+    "bad_range": "t_end",
     "bad_speed": "speed",
     "bad_note": "text",
     "bad_step": "disp_steps",
