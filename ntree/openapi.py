@@ -23,7 +23,8 @@ from ntree.engine.ticks import DISP_TFS
 from ntree.journal import MAX_ITEMS, MAX_SHORT, MAX_TEXT
 from ntree.rest import COMMAND_ROUTES, status_of
 from ntree.service.contract import RESULT_KEYS
-from ntree.service.core import ENGINE_FIELD, MAX_CANDLES
+from ntree.service.errors import ENGINE_FIELD
+from ntree.service.requests import MAX_CANDLES
 from ntree.service.shapes import hints, json_schema, object_schema
 
 _JSON = "application/json"

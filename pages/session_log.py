@@ -32,7 +32,7 @@ dash.register_page(
 
 def layout(session_id: str | None = None, **_kwargs) -> dbc.Container:
     svc = service()
-    row = svc.session(session_id) if session_id else None
+    row = svc.get_session(session_id) if session_id else None
     if row is None:
         return log_layout.unknown(session_id)
     start = svc.event_page(session_id, types=["SESSION_START"], page_size=1)

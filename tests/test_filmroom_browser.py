@@ -121,7 +121,7 @@ def test_a_bar_clicked_on_the_review_chart_forks_the_session_there(dash_duo, das
         from ntree.ui.service import service
 
         svc = service()
-        assert svc.session(fork_id)["parent_session_id"] == sid
+        assert svc.get_session(fork_id)["parent_session_id"] == sid
         last = svc.candles({"session_id": fork_id, "n": 1})["candles"][-1]
     from ntree.ui import figures
 

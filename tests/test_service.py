@@ -83,7 +83,7 @@ def test_the_pages_methods_answer_without_the_store_or_the_db_engine(replay_serv
     replay_service.command("step", {"session_id": sid, "disp_steps": 2})
     replay_service.command("end", {"session_id": sid})
 
-    assert replay_service.session(sid)["status"] == "ended"
+    assert replay_service.get_session(sid)["status"] == "ended"
     assert [e["id"] for e in replay_service.event_log(sid, since=3)][0] == 4
     assert len(replay_service.trades(sid)) == 1
     assert replay_service.replay_check(sid).ok

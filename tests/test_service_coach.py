@@ -231,7 +231,7 @@ def test_coach_compares_a_human_session_and_a_bot_run_on_its_window(tmp_path):
         cmp = report["compare"]
         assert cmp["players"] == ["human", "band-fade"]
         [window] = cmp["windows"]
-        row = svc.session(human)
+        row = svc.get_session(human)
         assert (window["symbol"], window["disp_tf"]) == ("SPY", "5m")
         assert window["start"][:16] == pd.Timestamp(row["t_start"]).strftime("%Y-%m-%dT%H:%M")
         me, bot = window["players"]["human"], window["players"]["band-fade"]

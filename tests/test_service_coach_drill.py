@@ -247,7 +247,7 @@ def test_start_drill_of_the_trend_bucket_plays_a_trend_window_by_the_sessions_ow
     report = known.coach({"session_id": [sid]})
     assert {t["regime"] for t in report["trades"]} == {"trend"}
     new = start_drill(known, "regime", "trend", {"session_id": [sid]})
-    row = known.session(new["session_id"])
+    row = known.get_session(new["session_id"])
     start = pd.Timestamp(row["t_start"])
     start = start.tz_localize("UTC") if start.tzinfo is None else start
     assert _ny_day_of(start) == TREND_DAYS[-2]  # the newest trend day not played

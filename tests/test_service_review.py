@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from ntree.service import ServiceError
-from ntree.service.core import bars_back
+from ntree.service.lifecycle import bars_back
 
 pytestmark = pytest.mark.both_databases  # and PostgreSQL with NTREE_TEST_PG_URL
 

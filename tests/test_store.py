@@ -146,7 +146,7 @@ def test_service_trades_list_the_open_trade_with_its_excursions_so_far(replay_se
 
     assert trade["status"] == "open" and trade["exit_ts"] is None and trade["qty"] == 3
     assert trade["mae"] >= 0 and trade["mfe"] >= 0
-    assert replay_service.session(sid)["num_trades"] == 0
+    assert replay_service.get_session(sid)["num_trades"] == 0
 
 
 def synthetic_rows(n: int) -> list[dict]:
@@ -266,7 +266,7 @@ def test_a_renamed_session_keeps_its_label_and_a_deleted_one_is_gone_but_its_for
     assert svc.query_sessions(filters={"text": sid})["rows"][0]["has_journal"] is True
     assert svc.delete_session(sid) == {"session_id": sid, "deleted": True}
 
-    assert svc.session(sid) is None
+    assert svc.get_session(sid) is None
     for call in (svc.trades, svc.event_log, svc.journal):
         with pytest.raises(ServiceError) as err:
             call(sid)
@@ -277,6 +277,6 @@ def test_a_renamed_session_keeps_its_label_and_a_deleted_one_is_gone_but_its_for
         for table in (db.replay_events, db.replay_trades, db.journal_entries):
             q = sa.select(sa.func.count()).where(table.c.session_id == sid)
             assert conn.execute(q).scalar() == 0
-    assert svc.session(fork)["parent_session_id"] == sid
+    assert svc.get_session(fork)["parent_session_id"] == sid
     assert svc.replay_check(fork).ok
     svc.command("step", {"session_id": fork, "disp_steps": 1})

@@ -163,19 +163,19 @@ def test_history_and_coach_mark_blind_sessions_and_hide_one_in_play(replay_servi
     from ntree.ui.history_grid import grid_row
 
     sid = replay_service.start(dict(BODY))["session_id"]
-    row = replay_service.session(sid)
+    row = replay_service.get_session(sid)
     shown = grid_row(row)
     assert shown["symbol"] == "BLIND" and "2024" not in shown["dates"]
     assert shown["status"] == "active · blind"
     assert "SPY" not in session_label(row)
     replay_service.command("end", {"session_id": sid})
-    row = replay_service.session(sid)
+    row = replay_service.get_session(sid)
     shown = grid_row(row)
     assert shown["symbol"] == "SPY" and DAY in shown["dates"]
     assert shown["status"] == "ended · blind"
     assert session_label(row).startswith("SPY ") and session_label(row).endswith(" · blind")
     plain = replay_service.start({**BODY, "blind": False})["session_id"]
-    assert grid_row(replay_service.session(plain))["status"] == "active"
+    assert grid_row(replay_service.get_session(plain))["status"] == "active"
 
 
 def test_the_history_detail_of_a_blind_session_in_play_shows_nothing_of_it(dash_app):

@@ -83,9 +83,14 @@ def _describe(tp: object) -> str:
     return f"{text} or null" if nullable else text
 
 
-def _wrong(where: str, tp: object, value: object) -> ServiceError:
+def wrong_type(where: str, expected: str, value: object) -> ServiceError:
+    """Return the ``bad_type`` refusal of ``value`` at ``where`` (the one wording of it)."""
     got = "null" if value is None else type(value).__name__
-    return ServiceError("bad_type", f"field {where!r} must be {_describe(tp)}, got {got}", where)
+    return ServiceError("bad_type", f"field {where!r} must be {expected}, got {got}", where)
+
+
+def _wrong(where: str, tp: object, value: object) -> ServiceError:
+    return wrong_type(where, _describe(tp), value)
 
 
 # --- requests: shape and types only --------------------------------------------------------
