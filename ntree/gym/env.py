@@ -63,6 +63,7 @@ REGIMES = (UNKNOWN, RANGE, TREND)
 ORDER_TYPES = ("LIMIT", "STOP", "MARKET")
 _ORDER_TYPE_INDEX = {"LIMIT": 0, "STOP": 1, "STOP_MARKET": 1, "MARKET": 2}  # obs["orders"] type
 _PHASE_INDEX = {name: k for k, name in enumerate(MARKET_PHASES)}
+_CHURN = (Place, CancelCmd, Modify)  # the commands info["churn"] counts
 _ONE_BAR = Step(disp_steps=1)  # an env step's own command (immutable: one for every step)
 ORDER_FIELDS = ("order_id", "side", "type", "price", "qty")  # columns of obs["orders"]
 BAR_FIELDS = ("open", "high", "low", "close", "volume")
@@ -349,7 +350,7 @@ class ReplayEnv(gymnasium.Env):
         if session is None:
             raise RuntimeError("call reset() before step()")
         rejected: list[dict] = []
-        actions = action if isinstance(action, list | tuple) else [action]
+        actions = action if isinstance(action, (list, tuple)) else [action]
         for item in actions:
             if isinstance(item, AdvanceTo):
                 command = self._exec_steps_to(item.ts_exec, rejected)
@@ -358,7 +359,7 @@ class ReplayEnv(gymnasium.Env):
             if command is None:
                 continue
             if not isinstance(command, Step):
-                self._churn += isinstance(command, Place | CancelCmd | Modify)
+                self._churn += isinstance(command, _CHURN)
             try:
                 session.execute(command)
             except EngineError as err:
