@@ -263,8 +263,8 @@ def checked_items(
                 px = known.get(price)
                 if px is None:
                     # A price not seen yet (a band-fade bot's, most bars): the check
-                    # checked_place would make, with its message. Inline, the env's step
-                    # costs ~1.5 us less (bench_gym, band-fade).
+                    # checked_place would make, with its message. Inline, replace_orders
+                    # costs ~0.9 us less (8.4 -> 7.5 us, band-fade env step: ~3%).
                     try:
                         px = prices.check(price)
                     except EngineError as err:
