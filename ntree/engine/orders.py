@@ -245,7 +245,7 @@ def checked_items(
     known = prices.known
     for n, item in enumerate(orders):
         if item.__class__ is dict and len(item) == 4:
-            # The usual item, a limit or stop at a price already seen: checked inline (a bot
+            # The usual item, a limit or stop at a float price: checked inline (a bot
             # re-lays its ladder every bar). Kept because it saves 12.3% of the instructions
             # per bar (bench_instructions, 11,000 bars: 26,579 without, 23,669 with).
             side, type_, qty = item.get("side"), item.get("type"), item.get("qty")
@@ -259,8 +259,16 @@ def checked_items(
                 and qty.__class__ is int
                 and 0 < qty <= MAX_COUNT
                 and price.__class__ is float
-                and (px := known.get(price)) is not None
             ):
+                px = known.get(price)
+                if px is None:
+                    # A price not seen yet (a band-fade bot's, most bars): the check
+                    # checked_place would make, with its message. Inline, replace_orders
+                    # costs ~0.9 us less (8.4 -> 7.5 us, band-fade env step: ~3%).
+                    try:
+                        px = prices.check(price)
+                    except EngineError as err:
+                        raise EngineError(err.code, f"orders[{n}]: {err.message}") from None
                 items.append({"side": side, "type": type_, "qty": qty, "price": price})
                 specs.append((SIDES[side], type_, qty, px, None, None, None))
                 continue

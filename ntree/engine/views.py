@@ -182,10 +182,12 @@ class SessionViews:
 
     def market_phase(self) -> str:
         """Return where the cursor stands in the trading day."""
-        if self.ended or self.i >= self.n:
+        clock = self.clock
+        i = clock.i
+        if self.ended or i >= clock.n:
             return "closed"
-        first, end = self.clock.prepared.day_bounds
-        into, left = self.i - int(first[self.i]), int(end[self.i]) - self.i
+        first, end = clock.prepared.day_bounds
+        into, left = i - int(first[i]), int(end[i]) - i
         if into < 30:
             return "opening"
         if left <= 30:
