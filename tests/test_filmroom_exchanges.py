@@ -44,7 +44,7 @@ def _played(svc: ReplayService) -> str:
 
 def test_history_dates_a_hong_kong_session_in_hong_kong_time(hk: ReplayService) -> None:
     sid = _played(hk)
-    shown = history_grid.grid_row(hk.session(sid))
+    shown = history_grid.grid_row(hk.get_session(sid))
     assert shown["dates"] == "Fri 2024-03-01 09:30–16:00 HKT"
     header = {c.get("field"): c["headerName"] for c in history_grid.column_defs()}
     assert header["dates"] == "Dates (exchange time)"
@@ -52,7 +52,7 @@ def test_history_dates_a_hong_kong_session_in_hong_kong_time(hk: ReplayService) 
 
 def test_the_review_shows_a_hong_kong_session_in_hong_kong_time(hk: ReplayService) -> None:
     sid = _played(hk)
-    row = hk.session(sid)
+    row = hk.get_session(sid)
     tz = fmt.session_tz(row)
     assert tz == "Asia/Hong_Kong"
     trades = hk.trade_page(sid, page_size=review.TRADES_PAGE_SIZE)
@@ -101,7 +101,7 @@ def test_a_compared_window_and_a_session_choice_are_labelled_in_their_exchanges_
     assert window_label(window, {"0005": "Asia/Hong_Kong"}) == "0005 Fri 03-01 09:30 5m"
     assert window_label(window) == "0005 Thu 02-29 20:30 5m"  # a symbol not named: New York
     sid = _played(hk)
-    assert session_label(hk.session(sid)).startswith("0005 Fri 03-01 09:30 5m")
+    assert session_label(hk.get_session(sid)).startswith("0005 Fri 03-01 09:30 5m")
 
 
 def test_the_r_distribution_of_trades_without_a_stop_says_why_it_is_empty() -> None:
