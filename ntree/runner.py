@@ -154,6 +154,12 @@ def symbol_exchange(source: BarSource, symbol: str) -> str:
     return market.code(exchange(symbol) if exchange is not None else None)
 
 
+def symbol_tick(source: BarSource, symbol: str) -> float | None:
+    """Return ``symbol``'s price increment as ``source`` knows it (None: the default tick)."""
+    tick = getattr(source, "tick", None)  # a hand-made or the sample source may not say
+    return tick(symbol) if tick is not None else None
+
+
 def open_session(
     engine: sa.Engine,
     symbol: str,
@@ -201,6 +207,7 @@ def open_session(
         )
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise EngineError("bad_seed", f"seed must be a whole number, got {seed!r}")
+    params = _with_symbol_tick(params, symbol_tick(source, symbol), symbol)
     config = SessionConfig(
         session_id=session_id or new_session_id(),
         symbol=symbol,
@@ -215,6 +222,26 @@ def open_session(
     if blind is not False:  # anything but the default: the engine checks it is a bool
         config = replace(config, blind=blind, **blind_anchors(bars, start) if len(bars) else {})
     return start_session(config, bars)
+
+
+def _with_symbol_tick(params: dict, tick: float | None, symbol: str) -> dict:
+    """Return ``params`` with the symbol's own tick when none is given (a 0.05-tick symbol
+    must not take orders at 0.01 steps); a given tick must be a whole multiple of it, so no
+    order price can fall between the prices the symbol trades at."""
+    if tick is None:
+        return params
+    given = params.get("tick")
+    if given is None:
+        return {**params, "tick": tick}
+    if isinstance(given, int | float) and not isinstance(given, bool) and given > 0:
+        steps = given / tick
+        if abs(steps - round(steps)) > 1e-9 or round(steps) < 1:
+            raise EngineError(
+                "bad_param",
+                f"tick {given!r} is not a whole multiple of {symbol}'s tick {tick:g}",
+                "tick",
+            )
+    return params  # the engine judges any other value
 
 
 def restore_session(engine: sa.Engine, session_id: str) -> ReplaySession:

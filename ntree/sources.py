@@ -53,6 +53,11 @@ class SqlBarSource:
         info = db.symbol_info(self.engine, symbol)
         return market.code((info or {}).get("exchange"))
 
+    def tick(self, symbol: str) -> float | None:
+        """Return ``symbol``'s price increment as imported (None: no metadata, the default)."""
+        info = db.symbol_info(self.engine, symbol)
+        return None if info is None else float(info["tick"])
+
     def symbols(self) -> list[str]:
         """Return the symbols with stored 1m bars, sorted."""
         return db.symbols(self.engine)

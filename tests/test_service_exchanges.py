@@ -12,7 +12,8 @@ import pytest
 import sqlalchemy as sa
 
 from ntree import cli, db, market
-from ntree.runner import replay_check
+from ntree.engine import EngineError
+from ntree.runner import open_session, replay_check
 from ntree.service import ReplayService, ServiceError
 from ntree.store import SessionStore
 from ntree.ui import cockpit_view, figures
@@ -205,3 +206,30 @@ def test_a_blind_hong_kong_day_reads_day_1_from_09_30_to_16_00(hk: ReplayService
     assert shown["exchange_tz"] == "America/New_York"  # the fictional era's: no HKT shown
     line = cockpit_view.folded_text(shown)
     assert "Day 1 09:30 → Day 1 16:00" in line and "HKT" not in line
+
+
+def test_a_session_on_a_005_tick_symbol_takes_that_tick_and_refuses_prices_between(tmp_path):
+    # prices on the 0.05 grid (100.00 / 100.05 / 99.95)
+    rows = local_rows("XHKG", "2024-03-01", lambda ts: 100.0)
+    url = f"sqlite:///{tmp_path / 'x.db'}"
+    path = write(tmp_path, "0700.csv", HEADER + "".join(rows))
+    argv = ["data", "import", str(path), "--symbol", "0700", "--exchange", "XHKG"]
+    assert cli.main([*argv, "--tz", "Asia/Hong_Kong", "--tick", "0.05", "--db", url]) == 0
+    svc = ReplayService.create(db.connect(url), tmp_path / "cache")
+    try:
+        body = {"symbol": "0700", "t_start": "2024-03-01", "t_end": "2024-03-01"}
+        sid = svc.start({**body, "disp_tf": "30m"})["session_id"]
+        assert svc.state({"session_id": sid})["tick"] == 0.05
+        order = {"session_id": sid, "side": "BUY", "type": "LIMIT", "qty": 100}
+        with pytest.raises(ServiceError) as err:
+            svc.command("place", {**order, "price": 99.91})
+        assert err.value.code == "off_tick"
+        svc.command("place", {**order, "price": 99.90})  # on the grid: taken
+        # a script may set its own tick: a finer one than the symbol trades at is refused
+        with pytest.raises(EngineError) as exc:
+            open_session(svc.db_engine, "0700", "2024-03-01", "2024-03-01", "30m", tick=0.01)
+        assert (exc.value.code, exc.value.field) == ("bad_param", "tick")
+        coarser = open_session(svc.db_engine, "0700", "2024-03-01", "2024-03-01", tick=0.10)
+        assert coarser.config.tick == 0.10
+    finally:
+        svc.cache.close()

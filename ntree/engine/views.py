@@ -252,6 +252,7 @@ class SessionViews:
             "speed": self.speed,
             "edit_on_disp_boundary": self.config.edit_on_disp_boundary,
             "fill_model": {k: getattr(self.fill_model, k) for k in FILL_MODEL_KNOBS},
+            "tick": self.config.tick,  # the price grid every order price must sit on
             "at_boundary": bool(self.at_boundary),
             "cursor": {
                 "ts_exec": iso_utc(self.clock.ts_exec(self.i)),
